@@ -1,0 +1,103 @@
+"""Nominations per second through the whole BANG_KHEN_TINH route, driven over HTTP as the demo users.
+
+Start the service first (`make run`), then:
+
+    .venv/bin/python bench/http_route.py --base http://127.0.0.1:8000 --nominations 200 --concurrency 20
+
+Each nomination: the school clerk creates it, then the school council, the commune council, the
+Home Affairs appraiser, the provincial council and the provincial chairperson each find the task in
+their inbox and approve it. Prints one JSON line with the throughput and latencies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+import uuid
+
+import httpx
+
+ROUTE_USERS = ["council.school", "council.commune", "appraiser.home", "council.province", "chair.province"]
+
+
+async def token(client: httpx.AsyncClient, username: str) -> str:
+    r = await client.post("/api/v1/auth/token", data={"username": username, "password": "demo"})
+    r.raise_for_status()
+    return str(r.json()["access_token"])
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--base", default="http://127.0.0.1:8000")
+    ap.add_argument("--nominations", type=int, default=200)
+    ap.add_argument("--concurrency", type=int, default=20)
+    a = ap.parse_args()
+
+    limits = httpx.Limits(max_connections=a.concurrency * 2, max_keepalive_connections=a.concurrency * 2)
+    async with httpx.AsyncClient(base_url=a.base, timeout=60, limits=limits) as client:
+        headers = {u: {"Authorization": f"Bearer {await token(client, u)}"} for u in ["clerk.school", *ROUTE_USERS]}
+        me = (await client.get("/api/v1/me", headers=headers["clerk.school"])).json()
+        unit_id = me["unit"]["id"]
+        durations: list[float] = []
+        requests = 0
+
+        async def one(sem: asyncio.Semaphore, n: int) -> None:
+            nonlocal requests
+            async with sem:
+                t = time.perf_counter()
+                r = await client.post(
+                    "/api/v1/nominations",
+                    headers={**headers["clerk.school"], "Idempotency-Key": str(uuid.uuid4())},
+                    json={
+                        "award_form": "BANG_KHEN_TINH",
+                        "proposing_unit_id": unit_id,
+                        "nominee": {"kind": "individual", "name": f"Bench Nguyễn Văn {n}"},
+                        "period": {"kind": "annual", "year": 2026},
+                        "achievements": "Hoàn thành xuất sắc nhiệm vụ năm học",
+                        "criteria": [{"text": "Công dân học tập", "met": True}],
+                    },
+                )
+                r.raise_for_status()
+                nomination_id = r.json()["id"]
+                requests += 1
+                task_id = None
+                for user in ROUTE_USERS:
+                    while task_id is None:  # the first task appears once the workflow has projected it
+                        inbox = await client.get("/api/v1/tasks", headers=headers[user], params={"limit": 200})
+                        requests += 1
+                        task_id = next((t["id"] for t in inbox.json()["items"] if t["nomination_id"] == nomination_id), None)
+                        if task_id is None:
+                            await asyncio.sleep(0.05)
+                    r = await client.post(
+                        f"/api/v1/tasks/{task_id}/complete", headers=headers[user], json={"outcome": "approve"}
+                    )
+                    requests += 1
+                    if r.status_code != 200:
+                        raise SystemExit(f"{user} could not approve: {r.status_code} {r.text}")
+                    task_id = r.json()["next_task_id"]
+                assert r.json()["nomination"]["status"] == "awarded", r.json()
+                durations.append(time.perf_counter() - t)
+
+        sem = asyncio.Semaphore(a.concurrency)
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one(sem, n) for n in range(a.nominations)))
+        dt = time.perf_counter() - t0
+    durations.sort()
+    print(json.dumps({
+        "nominations": a.nominations,
+        "steps": len(ROUTE_USERS),
+        "concurrency": a.concurrency,
+        "seconds": round(dt, 2),
+        "nominations_per_s": round(a.nominations / dt, 2),
+        "decisions_per_s": round(a.nominations * len(ROUTE_USERS) / dt, 1),
+        "http_requests": requests,
+        "p50_nomination_s": round(statistics.median(durations), 3),
+        "p95_nomination_s": round(durations[int(0.95 * (len(durations) - 1))], 3),
+    }))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,27 @@
+"""Text normalisation: Vietnamese input arrives in NFC or NFD depending on the keyboard (Unikey, macOS)."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+
+def nfc(value: str) -> str:
+    return unicodedata.normalize("NFC", value)
+
+
+def nfc_deep(value: Any) -> Any:
+    """NFC-normalise every string inside a JSON-like value."""
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, dict):
+        return {nfc_deep(k): nfc_deep(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [nfc_deep(v) for v in value]
+    return value
+
+
+def fold(value: str) -> str:
+    """Lower-case ASCII form for accent-insensitive search ("Đặng Thị Ánh" -> "dang thi anh")."""
+    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()

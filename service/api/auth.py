@@ -1,0 +1,41 @@
+"""Sign-in and the signed-in user."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+from sqlmodel import select
+
+from models.tables import User
+from models.text import nfc
+from service.deps import ContextDep, SessionDep, UserDep
+from service.problems import Problem
+from service.schemas import MeOut, TokenOut, UnitRef
+from service.security import issue_token, verify_password
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+@router.post("/auth/token", response_model=TokenOut)
+async def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], ctx: ContextDep, session: SessionDep
+) -> TokenOut:
+    user = (await session.exec(select(User).where(User.username == nfc(form.username).strip().lower()))).one_or_none()
+    ok = verify_password(form.password, user.password_hash if user else None)
+    if user is None or not ok or not user.is_active or user.id is None:
+        raise Problem(401, "Tên đăng nhập hoặc mật khẩu không đúng.", code="invalid_credentials")
+    minutes = ctx.settings.access_token_minutes
+    return TokenOut(access_token=issue_token(user.id, ctx.settings.jwt_secret, minutes), expires_in=minutes * 60)
+
+
+@router.get("/me", response_model=MeOut)
+async def me(user: UserDep) -> MeOut:
+    return MeOut(
+        id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        roles=[{"role": role, "unit_id": unit} for role, unit in user.roles],
+        unit=UnitRef.model_validate(user.unit, from_attributes=True),
+    )

@@ -1,0 +1,53 @@
+"""The FastAPI application: API v1, the web UI, health and metrics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from models.catalogue import load_catalogue
+from models.db import make_engine, session_factory
+from service.api import auth, catalogue, health, nominations, tasks
+from service.deps import AppContext
+from service.metrics import metrics_middleware
+from service.problems import install_problem_handlers
+from service.settings import Settings, get_settings
+from service.temporal import connect
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, temporal: Client | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.database_url:
+            raise RuntimeError("DATABASE_URL is not set")
+        engine = make_engine(settings.database_url)
+        client = temporal or await connect(settings)
+        app.state.ctx = AppContext(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            temporal=client,
+            catalogue=load_catalogue(settings.deploy_dir / "award_forms.yaml"),
+        )
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="thidua – Quản lý đề nghị khen thưởng",
+        version="1.0",
+        lifespan=lifespan,
+        description="Quy trình đề nghị, thẩm định, xét duyệt và quyết định khen thưởng phong trào thi đua.",
+    )
+    install_problem_handlers(app)
+    app.middleware("http")(metrics_middleware)
+    for module in (auth, catalogue, nominations, tasks, health):
+        app.include_router(module.router)
+    return app

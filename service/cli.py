@@ -1,0 +1,47 @@
+"""The `thidua` command: run the dev stack, the worker, the API, migrations and seeding."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from service.settings import get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="thidua")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start everything for development (embedded Temporal and PostgreSQL)")
+    sub.add_parser("worker", help="run the Temporal worker")
+    sub.add_parser("migrate", help="apply database migrations and seed reference data")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for noisy in ("temporalio", "pgserver", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    if args.command == "run":
+        from service.devstack import main as run_stack
+
+        return run_stack()
+    settings = get_settings()
+    if args.command == "worker":
+        from service.worker import run_worker
+
+        asyncio.run(run_worker(settings))
+        return 0
+    if args.command == "migrate":
+        from models.migrate import migrate, seed
+
+        if not settings.database_url:
+            print("DATABASE_URL is not set", file=sys.stderr)
+            return 2
+        migrate(settings.database_url)
+        print(seed(settings.database_url, settings.deploy_dir, demo=settings.is_dev))
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""RFC 9457 problem details for every error the API returns; never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+_TITLES = {
+    400: "Yêu cầu không hợp lệ",
+    401: "Chưa đăng nhập",
+    403: "Không có quyền",
+    404: "Không tìm thấy",
+    405: "Phương thức không được hỗ trợ",
+    409: "Xung đột trạng thái",
+    413: "Dữ liệu quá lớn",
+    415: "Định dạng không được hỗ trợ",
+    422: "Dữ liệu không hợp lệ",
+    428: "Thiếu điều kiện bắt buộc",
+    429: "Quá nhiều yêu cầu",
+    500: "Lỗi hệ thống",
+    503: "Dịch vụ tạm thời không sẵn sàng",
+}
+
+
+class Problem(Exception):
+    def __init__(self, status: int, detail: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.code = code
+        self.extra = extra
+
+
+def problem_response(
+    status: int, detail: str, *, instance: str | None = None, code: str | None = None, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://thidua.gov.vn/problems/{code}" if code else "about:blank",
+        "title": _TITLES.get(status, "Lỗi"),
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if code:
+        body["code"] = code
+    body.update(extra)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+_FIELD_MESSAGES = {
+    "missing": "thiếu trường bắt buộc",
+    "string_too_short": "quá ngắn",
+    "string_too_long": "quá dài",
+    "too_long": "quá nhiều phần tử",
+    "literal_error": "giá trị không được chấp nhận",
+    "enum": "giá trị không được chấp nhận",
+    "int_parsing": "phải là số nguyên",
+    "json_invalid": "JSON không hợp lệ",
+    "model_attributes_type": "phải là một đối tượng",
+    "dict_type": "phải là một đối tượng",
+    "list_type": "phải là một danh sách",
+    "string_type": "phải là chuỗi ký tự",
+    "greater_than_equal": "nhỏ hơn giá trị cho phép",
+    "less_than_equal": "lớn hơn giá trị cho phép",
+    "extra_forbidden": "trường không được phép",
+    "uuid_parsing": "không phải mã định danh hợp lệ",
+}
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
+        out.append(
+            {
+                "field": ".".join(loc),
+                "message": _FIELD_MESSAGES.get(err.get("type", ""), err.get("msg", "")),
+                "type": err.get("type"),
+            }
+        )
+    return out
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, exc.detail, instance=request.url.path, code=exc.code, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _field_errors(exc)
+        fields = ", ".join(e["field"] or "(nội dung)" for e in errors[:5])
+        return problem_response(
+            422,
+            f"Dữ liệu gửi lên không hợp lệ: {fields}.",
+            instance=request.url.path,
+            code="validation",
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else None
+        if exc.status_code == 404:
+            detail = "Không tìm thấy tài nguyên yêu cầu."
+        elif exc.status_code == 405:
+            detail = "Phương thức này không được hỗ trợ cho địa chỉ này."
+        return problem_response(
+            exc.status_code, detail or _TITLES.get(exc.status_code, "Lỗi"), instance=request.url.path
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            500, "Đã có lỗi hệ thống; yêu cầu chưa được thực hiện. Vui lòng thử lại sau.", instance=request.url.path
+        )

@@ -1,0 +1,48 @@
+"""The Temporal worker: nomination workflows and the activities that write the read model."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.projection import Projector
+from models.db import make_engine
+from service.settings import Settings, get_settings
+from service.temporal import connect
+from workflows.nomination import NominationWorkflow
+
+log = logging.getLogger(__name__)
+
+
+def build_worker(client: Client, engine: AsyncEngine, task_queue: str) -> Worker:
+    projector = Projector(engine)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[NominationWorkflow],
+        activities=[projector.record_transition, projector.record_notification],
+        max_concurrent_activities=50,
+        max_concurrent_workflow_tasks=100,
+    )
+
+
+async def run_worker(settings: Settings | None = None) -> None:
+    settings = settings or get_settings()
+    if not settings.database_url:
+        raise RuntimeError("DATABASE_URL is not set")
+    client = await connect(settings)
+    engine = make_engine(settings.database_url, pool_size=20)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    worker = build_worker(client, engine, settings.task_queue)
+    log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_target())
+    async with worker:
+        await stop.wait()
+    await engine.dispose()
