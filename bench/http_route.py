@@ -68,7 +68,9 @@ async def main() -> None:
                     while task_id is None:  # the first task appears once the workflow has projected it
                         inbox = await client.get("/api/v1/tasks", headers=headers[user], params={"limit": 200})
                         requests += 1
-                        task_id = next((t["id"] for t in inbox.json()["items"] if t["nomination_id"] == nomination_id), None)
+                        task_id = next(
+                            (t["id"] for t in inbox.json()["items"] if t["nomination_id"] == nomination_id), None
+                        )
                         if task_id is None:
                             await asyncio.sleep(0.05)
                     r = await client.post(
@@ -86,17 +88,21 @@ async def main() -> None:
         await asyncio.gather(*(one(sem, n) for n in range(a.nominations)))
         dt = time.perf_counter() - t0
     durations.sort()
-    print(json.dumps({
-        "nominations": a.nominations,
-        "steps": len(ROUTE_USERS),
-        "concurrency": a.concurrency,
-        "seconds": round(dt, 2),
-        "nominations_per_s": round(a.nominations / dt, 2),
-        "decisions_per_s": round(a.nominations * len(ROUTE_USERS) / dt, 1),
-        "http_requests": requests,
-        "p50_nomination_s": round(statistics.median(durations), 3),
-        "p95_nomination_s": round(durations[int(0.95 * (len(durations) - 1))], 3),
-    }))
+    print(
+        json.dumps(
+            {
+                "nominations": a.nominations,
+                "steps": len(ROUTE_USERS),
+                "concurrency": a.concurrency,
+                "seconds": round(dt, 2),
+                "nominations_per_s": round(a.nominations / dt, 2),
+                "decisions_per_s": round(a.nominations * len(ROUTE_USERS) / dt, 1),
+                "http_requests": requests,
+                "p50_nomination_s": round(statistics.median(durations), 3),
+                "p95_nomination_s": round(durations[int(0.95 * (len(durations) - 1))], 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

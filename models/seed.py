@@ -96,7 +96,7 @@ def seed_catalogue(conn: Connection, deploy_dir: Path) -> int:
 
 
 def seed_org(conn: Connection, org: OrgFile, password: str) -> tuple[int, int]:
-    ids: dict[str, int] = dict(conn.execute(select(Unit.code, Unit.id)).tuples().all())
+    ids: dict[str, int] = dict(conn.execute(select(Unit.code, Unit.id)).all())
     new_units = new_users = 0
     for u in org.units:  # parents come first in the file
         if u.code in ids:
@@ -109,7 +109,7 @@ def seed_org(conn: Connection, org: OrgFile, password: str) -> tuple[int, int]:
         ).scalar_one()
         new_units += 1
     hasher = PasswordHasher()
-    existing = dict(conn.execute(select(User.username, User.id)).tuples().all())
+    existing = dict(conn.execute(select(User.username, User.id)).all())
     for user in org.users:
         user_id = existing.get(user.username)
         if user_id is None:

@@ -147,7 +147,12 @@ class NominationWorkflow:
             opened = await self._apply_pending()
             self._applied += 1
             # Only between actions, with no handler waiting, so nothing is lost across runs.
-            if opened is not None and self._history_is_long() and self._pending is None and workflow.all_handlers_finished():
+            if (
+                opened is not None
+                and self._history_is_long()
+                and self._pending is None
+                and workflow.all_handlers_finished()
+            ):
                 workflow.continue_as_new(self._carry_over(opened))
 
         await workflow.wait_condition(workflow.all_handlers_finished)
