@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
 import uuid
+from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -27,14 +31,35 @@ from workflows.contracts import (
 )
 from workflows.nomination import NominationWorkflow
 
+# Bump when recording histories of a changed workflow; earlier versions' histories stay and must replay.
+HISTORY_VERSION = "v1"
 PROVINCE_ROUTE = ["council.school", "council.commune", "appraiser.home", "council.province", "chair.province"]
 COMMUNE_ROUTE = ["council.school", "council.commune", "chair.commune"]
 
 
+HISTORIES = Path(__file__).parent / "histories" / HISTORY_VERSION
+_started: list[WorkflowHandle] = []
+
+
+@pytest.fixture(autouse=True)
+async def record_histories(request: pytest.FixtureRequest, env: WorkflowEnvironment) -> AsyncIterator[None]:
+    """With THIDUA_RECORD_HISTORIES=1, keep each test's workflow histories for the replay test."""
+    _started.clear()
+    yield
+    if os.environ.get("THIDUA_RECORD_HISTORIES") == "1":
+        HISTORIES.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_-]+", "_", request.node.name).strip("_")
+        for i, handle in enumerate(_started):
+            history = await handle.fetch_history()
+            (HISTORIES / f"{name}-{i}.json").write_text(history.to_json())
+
+
 async def start(env: WorkflowEnvironment, task_queue: str, inp: NominationInput) -> WorkflowHandle:
-    return await env.client.start_workflow(
+    handle = await env.client.start_workflow(
         NominationWorkflow.run, inp, id=nomination_workflow_id(inp.nomination_id), task_queue=task_queue
     )
+    _started.append(handle)
+    return handle
 
 
 async def open_task(handle: WorkflowHandle) -> str:

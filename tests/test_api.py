@@ -1,0 +1,321 @@
+"""The HTTP API with a real worker, the Temporal test server and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.testing import WorkflowEnvironment
+
+from models.tables import AuditEntry, Nomination
+from service.app import create_app
+from service.settings import Settings
+from tests.helpers import new_worker
+
+PROVINCE_ROUTE = ["council.school", "council.commune", "appraiser.home", "council.province", "chair.province"]
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+async def api(env: WorkflowEnvironment, engine: AsyncEngine, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    task_queue = f"api-{uuid.uuid4()}"
+    settings = Settings.model_validate({"env": "test", "DATABASE_URL": database_url, "task_queue": task_queue})
+    app = create_app(settings, temporal=env.client)
+    async with new_worker(env.client, engine, task_queue), app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://thidua.test") as client:
+            yield client
+
+
+async def login(api: httpx.AsyncClient, username: str) -> dict[str, str]:
+    r = await api.post("/api/v1/auth/token", data={"username": username, "password": "demo"})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def school_unit(api: httpx.AsyncClient, headers: dict[str, str]) -> int:
+    return int((await api.get("/api/v1/me", headers=headers)).json()["unit"]["id"])
+
+
+def body(unit_id: int, award_form: str = "BANG_KHEN_TINH", name: str = "Nguyễn Văn An", **extra: Any) -> dict[str, Any]:
+    return {
+        "award_form": award_form,
+        "proposing_unit_id": unit_id,
+        "nominee": {"kind": "individual", "name": name, "position": "Giáo viên"},
+        "period": {"kind": "annual", "year": 2026},
+        "achievements": "Hoàn thành xuất sắc nhiệm vụ năm học 2025–2026",
+        "criteria": [{"text": "Công dân học tập", "met": True, "evidence": "Quyết định công nhận số 12"}],
+        **extra,
+    }
+
+
+async def create(api: httpx.AsyncClient, clerk: dict[str, str], payload: dict[str, Any]) -> dict[str, Any]:
+    r = await api.post("/api/v1/nominations", json=payload, headers={**clerk, "Idempotency-Key": str(uuid.uuid4())})
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+async def task_for(api: httpx.AsyncClient, headers: dict[str, str], nomination_id: str) -> dict[str, Any]:
+    for _ in range(200):
+        items = (await api.get("/api/v1/tasks", headers=headers)).json()["items"]
+        found = next((t for t in items if t["nomination_id"] == nomination_id), None)
+        if found:
+            return dict(found)
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no task for {nomination_id}")
+
+
+async def audit_count(engine: AsyncEngine, nomination_id: str) -> int:
+    async with engine.connect() as conn:
+        return int(
+            (
+                await conn.execute(select(func.count()).where(AuditEntry.nomination_id == uuid.UUID(nomination_id)))
+            ).scalar_one()
+        )
+
+
+async def test_me_units_and_route(api: httpx.AsyncClient) -> None:
+    clerk = await login(api, "clerk.school")
+    me = (await api.get("/api/v1/me", headers=clerk)).json()
+    assert me["roles"] == [{"role": "clerk", "unit_id": me["unit"]["id"]}]
+    assert me["unit"]["name"] == "Trường THCS Nguyễn Du"
+    units = (await api.get("/api/v1/units", headers=clerk)).json()
+    assert {u["code"] for u in units} >= {"GL", "GL-SNV", "GL-BH", "GL-BH-THCS"}
+    forms = (await api.get("/api/v1/award-forms", headers=clerk)).json()
+    assert {f["code"] for f in forms} == {"BANG_KHEN_TINH", "GIAY_KHEN_XA"}
+    route = (
+        await api.get(f"/api/v1/award-forms/BANG_KHEN_TINH/route?unit_id={me['unit']['id']}", headers=clerk)
+    ).json()
+    assert [s["kind"] for s in route] == ["council", "council", "appraisal", "council", "sign"]
+    assert route[2]["unit_name"] == "Sở Nội vụ tỉnh Gia Lai" and route[2]["working_days"] == 25
+    r = await api.get("/api/v1/award-forms/NOPE/route?unit_id=1", headers=clerk)
+    assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.parametrize(
+    ("award_form", "users"),
+    [("BANG_KHEN_TINH", PROVINCE_ROUTE), ("GIAY_KHEN_XA", ["council.school", "council.commune", "chair.commune"])],
+)
+async def test_each_user_acts_on_their_own_task_until_awarded(
+    api: httpx.AsyncClient, award_form: str, users: list[str]
+) -> None:
+    clerk = await login(api, "clerk.school")
+    created = await create(api, clerk, body(await school_unit(api, clerk), award_form))
+    assert created["status"] == "in_progress" and created["workflow_id"].startswith("nomination-")
+    assert created["current_step"] == "council:GL-BH-THCS-HDTDKT"
+    nid = created["id"]
+    for i, username in enumerate(users):
+        headers = await login(api, username)
+        task = await task_for(api, headers, nid)
+        assert task["due_at"] and task["overdue"] is False
+        r = await api.post(
+            f"/api/v1/tasks/{task['id']}/complete",
+            headers=headers,
+            json={"outcome": "approve", "comment": f"Đồng ý bước {i + 1}"},
+        )
+        assert r.status_code == 200, r.text
+        # Already decided: the same task cannot be completed twice.
+        again = await api.post(f"/api/v1/tasks/{task['id']}/complete", headers=headers, json={"outcome": "approve"})
+        assert again.status_code == 409 and again.headers["content-type"] == PROBLEM
+    assert r.json()["nomination"]["status"] == "awarded" and r.json()["next_task_id"] is None
+    nomination = (await api.get(f"/api/v1/nominations/{nid}", headers=clerk)).json()
+    assert nomination["status"] == "awarded" and nomination["decided_at"]
+    history = (await api.get(f"/api/v1/nominations/{nid}/history", headers=clerk)).json()["items"]
+    audit = [(h["action"], h["actor"]) for h in history if h["source"] == "audit"]
+    assert audit[0] == ("submit", "Nguyễn Thị Lan")
+    assert [a for a, _ in audit] == ["submit", *["approve"] * len(users), "award"]
+    assert any(h["action"] == "workflow_started" for h in history)
+    assert any(h["action"] == "workflow_completed" for h in history)
+
+
+async def test_acting_on_someone_elses_task_is_forbidden_and_changes_nothing(
+    api: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    clerk = await login(api, "clerk.school")
+    nid = (await create(api, clerk, body(await school_unit(api, clerk))))["id"]
+    task = await task_for(api, await login(api, "council.school"), nid)
+    before = await audit_count(engine, nid)
+    for intruder in ["chair.province", "clerk.school", "appraiser.home", "council.commune"]:
+        r = await api.post(
+            f"/api/v1/tasks/{task['id']}/complete", headers=await login(api, intruder), json={"outcome": "approve"}
+        )
+        assert r.status_code == 403, (intruder, r.text)
+        assert r.headers["content-type"] == PROBLEM and r.json()["code"] == "not_your_task"
+    assert await audit_count(engine, nid) == before
+    still = (await api.get(f"/api/v1/nominations/{nid}", headers=clerk)).json()
+    assert still["current_step"] == "council:GL-BH-THCS-HDTDKT" and still["status"] == "in_progress"
+    mine = await task_for(api, await login(api, "council.school"), nid)
+    assert mine["id"] == task["id"] and mine["status"] == "open"
+
+
+async def test_idempotent_create(api: httpx.AsyncClient, engine: AsyncEngine) -> None:
+    clerk = await login(api, "clerk.school")
+    payload = body(await school_unit(api, clerk), name="Trần Thị Idem")
+    key = {"Idempotency-Key": f"key-{uuid.uuid4()}"}
+    first = await api.post("/api/v1/nominations", json=payload, headers={**clerk, **key})
+    second = await api.post("/api/v1/nominations", json=payload, headers={**clerk, **key})
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] == second.json()["id"]
+    other = await api.post("/api/v1/nominations", json={**payload, "achievements": "Khác"}, headers={**clerk, **key})
+    assert other.status_code == 409 and other.headers["content-type"] == PROBLEM
+    assert other.json()["code"] == "idempotency_key_reused"
+    async with engine.connect() as conn:
+        count = (
+            await conn.execute(select(func.count()).where(Nomination.nominee_name == "Trần Thị Idem"))
+        ).scalar_one()
+    assert count == 1
+    missing = await api.post("/api/v1/nominations", json=payload, headers=clerk)
+    assert missing.status_code == 422 and missing.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda b: {k: v for k, v in b.items() if k != "nominee"},
+        lambda b: {**b, "nominee": {"kind": "robot", "name": "X"}},
+        lambda b: {**b, "nominee": {"kind": "individual", "name": ""}},
+        lambda b: {**b, "period": {"kind": "annual", "year": 1800}},
+        lambda b: {**b, "period": {"kind": "forever", "year": 2026}},
+        lambda b: {**b, "achievements": "x" * 20_001},
+        lambda b: {**b, "criteria": "not a list"},
+        lambda b: {**b, "proposing_unit_id": "abc"},
+        lambda b: {**b, "unexpected": 1},
+        lambda b: {**b, "award_form": "HUY_CHUONG_MAT_TRANG"},
+        lambda b: {
+            **b,
+            "period": {"kind": "final_review", "year": 2030},
+            "award_form": "GIAY_KHEN_XA",
+            "nominee": {"kind": "robot", "name": "Y"},
+        },
+    ],
+)
+async def test_bad_bodies_get_422_problem_json_and_create_nothing(
+    api: httpx.AsyncClient, engine: AsyncEngine, mutate: Any
+) -> None:
+    clerk = await login(api, "clerk.school")
+    async with engine.connect() as conn:
+        before = (await conn.execute(select(func.count()).select_from(Nomination))).scalar_one()
+    r = await api.post(
+        "/api/v1/nominations",
+        json=mutate(body(await school_unit(api, clerk))),
+        headers={**clerk, "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == PROBLEM
+    problem = r.json()
+    assert problem["status"] == 422 and problem["title"] and problem["detail"]
+    assert "Traceback" not in r.text
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(func.count()).select_from(Nomination))).scalar_one() == before
+
+
+async def test_malformed_json_and_bad_outcome(api: httpx.AsyncClient) -> None:
+    clerk = await login(api, "clerk.school")
+    r = await api.post(
+        "/api/v1/nominations",
+        content=b"{not json",
+        headers={**clerk, "Idempotency-Key": str(uuid.uuid4()), "content-type": "application/json"},
+    )
+    assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
+    r = await api.post(f"/api/v1/tasks/{uuid.uuid4()}/complete", headers=clerk, json={"outcome": "maybe"})
+    assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
+    r = await api.get("/api/v1/nominations/not-a-uuid", headers=clerk)
+    assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
+
+
+async def test_unauthenticated_and_wrong_password(api: httpx.AsyncClient) -> None:
+    r = await api.get("/api/v1/tasks")
+    assert r.status_code == 401 and r.headers["content-type"] == PROBLEM
+    r = await api.post("/api/v1/auth/token", data={"username": "clerk.school", "password": "wrong"})
+    assert r.status_code == 401 and "không đúng" in r.json()["detail"]
+    r = await api.get("/api/v1/me", headers={"Authorization": "Bearer not.a.token"})
+    assert r.status_code == 401
+
+
+async def test_return_resubmit_and_withdraw_over_http(api: httpx.AsyncClient) -> None:
+    clerk = await login(api, "clerk.school")
+    unit = await school_unit(api, clerk)
+    nid = (await create(api, clerk, body(unit, "GIAY_KHEN_XA", name="Lê Văn Trả")))["id"]
+    school = await login(api, "council.school")
+    task = await task_for(api, school, nid)
+    r = await api.post(
+        f"/api/v1/tasks/{task['id']}/complete",
+        headers=school,
+        json={"outcome": "return", "comment": "Bổ sung minh chứng"},
+    )
+    assert r.json()["nomination"]["status"] == "returned"
+    revision = await task_for(api, clerk, nid)
+    assert revision["step"] == "revision"
+    # Only the proposing clerk may resubmit.
+    r = await api.post(f"/api/v1/nominations/{nid}/resubmit", headers=school, json={"comment": "x"})
+    assert r.status_code == 403
+    r = await api.post(
+        f"/api/v1/nominations/{nid}/resubmit",
+        headers=clerk,
+        json={"achievements": "Đã bổ sung minh chứng", "comment": "Đã bổ sung"},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "in_progress" and r.json()["current_step"] == "council:GL-BH-THCS-HDTDKT"
+    again = await api.post(f"/api/v1/nominations/{nid}/resubmit", headers=clerk, json={"comment": "x"})
+    assert again.status_code == 409 and again.json()["code"] == "not_returned"
+    # Withdrawing is the proposing clerk's alone; then the dossier is closed.
+    assert (await api.post(f"/api/v1/nominations/{nid}/withdraw", headers=school, json={})).status_code == 403
+    r = await api.post(f"/api/v1/nominations/{nid}/withdraw", headers=clerk, json={"reason": "Rút"})
+    assert r.status_code == 200 and r.json()["status"] == "withdrawn"
+    r = await api.post(f"/api/v1/nominations/{nid}/withdraw", headers=clerk, json={})
+    assert r.status_code == 409 and r.headers["content-type"] == PROBLEM
+    detail = (await api.get(f"/api/v1/nominations/{nid}", headers=clerk)).json()
+    assert detail["status"] == "withdrawn" and detail["achievements"] == "Đã bổ sung minh chứng"
+
+
+async def test_list_filters_search_and_visibility(api: httpx.AsyncClient) -> None:
+    clerk = await login(api, "clerk.school")
+    unit = await school_unit(api, clerk)
+    nfd_name = "Đặng Thị Ánh Tuyết".replace("Á", "A\u0301")  # typed on a keyboard that sends NFD
+    nid = (await create(api, clerk, body(unit, "BANG_KHEN_TINH", name=nfd_name)))["id"]
+    page = (await api.get("/api/v1/nominations", headers=clerk, params={"q": "dang thi anh"})).json()
+    assert [i["id"] for i in page["items"]] == [nid] and page["total"] == 1
+    assert page["items"][0]["nominee"]["name"] == "Đặng Thị Ánh Tuyết"  # stored NFC
+    page = (
+        await api.get(
+            "/api/v1/nominations",
+            headers=clerk,
+            params={
+                "q": "Ánh Tuyết",
+                "status": "in_progress",
+                "award_form": "BANG_KHEN_TINH",
+                "year": 2026,
+                "unit_id": unit,
+            },
+        )
+    ).json()
+    assert [i["id"] for i in page["items"]] == [nid]
+    assert (await api.get("/api/v1/nominations", headers=clerk, params={"q": "anh tuyet", "year": 2025})).json()[
+        "total"
+    ] == 0
+    # Someone on the route sees it; someone off the route gets 404, as if it did not exist.
+    appraiser = await login(api, "appraiser.home")
+    assert (await api.get(f"/api/v1/nominations/{nid}", headers=appraiser)).status_code == 200
+    outsider = await login(api, "chair.commune")
+    r = await api.get(f"/api/v1/nominations/{nid}", headers=outsider)
+    assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
+    assert (await api.get(f"/api/v1/nominations/{nid}/history", headers=outsider)).status_code == 404
+    assert nid not in [i["id"] for i in (await api.get("/api/v1/nominations", headers=outsider)).json()["items"]]
+    admin = await login(api, "admin")
+    assert (await api.get(f"/api/v1/nominations/{nid}/history", headers=admin)).status_code == 200
+
+
+async def test_health_readiness_and_metrics(api: httpx.AsyncClient) -> None:
+    assert (await api.get("/healthz")).json() == {"status": "ok"}
+    ready = await api.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["postgresql"] == "ok" and ready.json()["temporal"] == "ok"
+    metrics = (await api.get("/metrics")).text
+    assert "thidua_http_requests_total" in metrics
+    r = await api.get("/no/such/page")
+    assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
