@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 from temporalio import activity
 
 from models.calendar import VN_TZ, add_working_days, reminder_before
@@ -56,8 +57,8 @@ class Projector:
         async with self._engine.begin() as conn:
             row = (
                 await conn.execute(
-                    select(Nomination.version, Nomination.nominee_name, Nomination.achievements)
-                    .where(Nomination.id == uuid.UUID(inp.nomination_id))
+                    select(col(Nomination.version), col(Nomination.nominee_name), col(Nomination.achievements))
+                    .where(col(Nomination.id) == uuid.UUID(inp.nomination_id))
                     .with_for_update()
                 )
             ).one_or_none()
@@ -67,7 +68,7 @@ class Projector:
             if inp.close_task_id is not None:
                 await conn.execute(
                     update(Task)
-                    .where(Task.id == uuid.UUID(inp.close_task_id), Task.status == "open")
+                    .where(col(Task.id) == uuid.UUID(inp.close_task_id), col(Task.status) == "open")
                     .values(
                         status=inp.close_task_status,
                         outcome=inp.close_outcome,
@@ -131,7 +132,7 @@ class Projector:
                 )
             await conn.execute(
                 update(Nomination)
-                .where(Nomination.id == uuid.UUID(inp.nomination_id), Nomination.version < inp.version)
+                .where(col(Nomination.id) == uuid.UUID(inp.nomination_id), col(Nomination.version) < inp.version)
                 .values(**values)
             )
         return opened
@@ -139,9 +140,9 @@ class Projector:
     @activity.defn(name=RECORD_NOTIFICATION)
     async def record_notification(self, inp: NotificationInput) -> None:
         async with self._engine.begin() as conn:
-            task = (await conn.execute(select(Task).where(Task.id == uuid.UUID(inp.task_id)))).one()
+            task = (await conn.execute(select(Task).where(col(Task.id) == uuid.UUID(inp.task_id)))).one()
             nominee = (
-                await conn.execute(select(Nomination.nominee_name).where(Nomination.id == task.nomination_id))
+                await conn.execute(select(col(Nomination.nominee_name)).where(col(Nomination.id) == task.nomination_id))
             ).scalar_one()
             due = task.due_at.astimezone(VN_TZ).strftime("%H:%M ngày %d/%m/%Y") if task.due_at else ""
             if inp.kind == "reminder":
@@ -174,7 +175,9 @@ async def _head_unit(conn: Any, unit_id: int) -> int:
     """The people's committee that heads a unit: the escalation goes to its chairperson."""
     current: int | None = unit_id
     while current is not None:
-        unit = (await conn.execute(select(Unit.id, Unit.kind, Unit.parent_id).where(Unit.id == current))).one()
+        unit = (
+            await conn.execute(select(col(Unit.id), col(Unit.kind), col(Unit.parent_id)).where(col(Unit.id) == current))
+        ).one()
         if unit.kind == "people_committee":
             return int(unit.id)
         current = unit.parent_id

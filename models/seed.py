@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col
 
 from models.catalogue import LEVELS, load_catalogue
 from models.tables import AwardForm, RoleAssignment, Unit, User
@@ -96,7 +97,7 @@ def seed_catalogue(conn: Connection, deploy_dir: Path) -> int:
 
 
 def seed_org(conn: Connection, org: OrgFile, password: str) -> tuple[int, int]:
-    ids: dict[str, int] = dict(conn.execute(select(Unit.code, Unit.id)).all())
+    ids: dict[str, Any] = {code: id_ for code, id_ in conn.execute(select(col(Unit.code), col(Unit.id))).all()}
     new_units = new_users = 0
     for u in org.units:  # parents come first in the file
         if u.code in ids:
@@ -105,11 +106,11 @@ def seed_org(conn: Connection, org: OrgFile, password: str) -> tuple[int, int]:
         ids[u.code] = conn.execute(
             insert(Unit)
             .values(code=u.code, name=u.name, kind=u.kind, level=u.level, parent_id=parent_id)
-            .returning(Unit.id)
+            .returning(col(Unit.id))
         ).scalar_one()
         new_units += 1
     hasher = PasswordHasher()
-    existing = dict(conn.execute(select(User.username, User.id)).all())
+    existing: dict[str, Any] = {n: i for n, i in conn.execute(select(col(User.username), col(User.id))).all()}
     for user in org.users:
         user_id = existing.get(user.username)
         if user_id is None:
@@ -122,7 +123,7 @@ def seed_org(conn: Connection, org: OrgFile, password: str) -> tuple[int, int]:
                     unit_id=ids[user.unit],
                     is_active=True,
                 )
-                .returning(User.id)
+                .returning(col(User.id))
             ).scalar_one()
             new_users += 1
         for r in user.roles:

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
@@ -70,11 +70,12 @@ class CurrentUser:
 
 async def load_user(session: AsyncSession, user_id: int, address: str | None) -> CurrentUser | None:
     row = (
-        await session.exec(select(User, Unit).join(Unit, Unit.id == User.unit_id).where(User.id == user_id))
+        await session.exec(select(User, Unit).join(Unit, col(Unit.id) == col(User.unit_id)).where(User.id == user_id))
     ).one_or_none()
-    if row is None or not row[0].is_active:
+    if row is None or not row[0].is_active or row[0].id is None:
         return None
     user, unit = row
+    assert user.id is not None
     roles = (
         await session.exec(select(RoleAssignment.role, RoleAssignment.unit_id).where(RoleAssignment.user_id == user_id))
     ).all()

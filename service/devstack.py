@@ -12,8 +12,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -41,7 +43,7 @@ def _port_open(host: str, port: int) -> bool:
         return s.connect_ex((host, port)) == 0
 
 
-def _wait(what: str, ready: callable, timeout: float, proc: subprocess.Popen | None = None) -> None:  # type: ignore[type-arg,valid-type]
+def _wait(what: str, ready: Callable[[], bool], timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -57,7 +59,7 @@ class DevStack:
         self.settings = settings
         self.data_dir = settings.data_dir.resolve()
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
-        self.pg = None
+        self.pg: Any = None  # pgserver.PostgresServer when embedded
         self.env = dict(os.environ)
 
     def start_temporal(self) -> str:

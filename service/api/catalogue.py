@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models.tables import Unit
 from service.deps import ContextDep, SessionDep, UserDep
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 
 @router.get("/units", response_model=list[UnitOut])
 async def list_units(session: SessionDep, user: UserDep) -> list[Unit]:
-    return list((await session.exec(select(Unit).order_by(Unit.id))).all())
+    return list((await session.exec(select(Unit).order_by(col(Unit.id)))).all())
 
 
 @router.get("/award-forms")

@@ -220,7 +220,7 @@ async def create_nomination(
                 created_at=now,
             )
             .on_conflict_do_nothing()
-            .returning(IdempotencyKey.key)  # type: ignore[arg-type]
+            .returning(col(IdempotencyKey.key))
         )
     ).first()
     if claimed is None:  # a concurrent request with the same key won the race
