@@ -89,6 +89,8 @@ class Nomination(SQLModel, table=True):
         Index("ix_nominations_form_year", "award_form", "period_year"),
         Index("ix_nominations_updated", "updated_at"),
         Index("ix_nominations_search", text("to_tsvector('simple', search_text)"), postgresql_using="gin"),
+        # Visibility: "nominations whose route passes through one of my (role, unit)".
+        Index("ix_nominations_route", "route", postgresql_using="gin", postgresql_ops={"route": "jsonb_path_ops"}),
     )
 
     id: uuid.UUID = Field(primary_key=True)

@@ -101,6 +101,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_nominations_form_year", "nominations", ["award_form", "period_year"], unique=False)
     op.create_index(
+        "ix_nominations_route",
+        "nominations",
+        ["route"],
+        unique=False,
+        postgresql_using="gin",
+        postgresql_ops={"route": "jsonb_path_ops"},
+    )
+    op.create_index(
         "ix_nominations_search",
         "nominations",
         [sa.literal_column("to_tsvector('simple', search_text)")],
@@ -248,6 +256,7 @@ def downgrade() -> None:
     op.drop_index("ix_nominations_updated", table_name="nominations")
     op.drop_index("ix_nominations_unit_updated", table_name="nominations")
     op.drop_index("ix_nominations_status_updated", table_name="nominations")
+    op.drop_index("ix_nominations_route", table_name="nominations", postgresql_using="gin")
     op.drop_index("ix_nominations_search", table_name="nominations", postgresql_using="gin")
     op.drop_index("ix_nominations_form_year", table_name="nominations")
     op.drop_table("nominations")
