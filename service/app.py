@@ -17,6 +17,7 @@ from service.metrics import metrics_middleware
 from service.problems import install_problem_handlers
 from service.settings import Settings, get_settings
 from service.temporal import connect
+from service.ui import mount_ui
 
 log = logging.getLogger(__name__)
 
@@ -50,4 +51,5 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.middleware("http")(metrics_middleware)
     for module in (auth, catalogue, nominations, tasks, health):
         app.include_router(module.router)
+    mount_ui(app)
     return app

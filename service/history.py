@@ -15,7 +15,6 @@ from service.schemas import HistoryItem
 
 _WORKFLOW_EVENTS = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: "workflow_started",
-    EventType.EVENT_TYPE_TIMER_FIRED: "timer_fired",
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: "continued_as_new",
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: "workflow_completed",
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: "workflow_failed",
@@ -25,6 +24,7 @@ _WORKFLOW_EVENTS = {
 }
 # Operational detail only administrators see.
 _SYSTEM_EVENTS = {
+    EventType.EVENT_TYPE_TIMER_FIRED: "timer_fired",
     EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED: "activity_failed",
     EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT: "activity_timed_out",
     EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED: "workflow_task_failed",

@@ -1,0 +1,326 @@
+"""The Vietnamese web UI in a real browser (Debian chromium via Playwright).
+
+A live uvicorn server runs the real app inside the test's event loop, with a real worker on the
+time-skipping Temporal test server and the seeded PostgreSQL. The scenario walks one nomination
+of the commune route from the clerk's form through three approvals to the award, as users would;
+a second one (with a name that looks like markup) is returned, resubmitted and withdrawn.
+Screenshot of the inbox: /tmp/thidua-ui.png; THIDUA_UI_SHOTS=<dir> keeps one of every screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.testing import WorkflowEnvironment
+
+from service.app import create_app
+from service.settings import Settings
+from tests.helpers import new_worker
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(
+        f"{CHROMIUM} not found: run `python -m tests.browser_setup` as root (apt-get install chromium)",
+        allow_module_level=True,
+    )
+
+from playwright.async_api import Browser, Dialog, Locator, Page, async_playwright, expect  # noqa: E402
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT = Path("/tmp/thidua-ui.png")
+NOMINEE = "Nguyễn Thị Bình"
+HOSTILE = "<img src=x onerror=alert(1)>"
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+COMMUNE_ROUTE = ["council.school", "council.commune", "chair.commune"]
+# Set to a directory to keep a screenshot of every screen the scenario visits (for reviewing the layout).
+SHOTS_DIR = os.environ.get("THIDUA_UI_SHOTS")
+
+
+async def shot(page: Page, name: str) -> None:
+    if SHOTS_DIR:
+        await page.screenshot(path=str(Path(SHOTS_DIR) / f"{name}.png"), full_page=True)
+
+
+@contextlib.asynccontextmanager
+async def live_server(database_url: str, env: WorkflowEnvironment, engine: AsyncEngine) -> AsyncIterator[str]:
+    """The real app on a free 127.0.0.1 port, and a real worker, both in this event loop."""
+    task_queue = f"tq-ui-{uuid.uuid4()}"
+    settings = Settings.model_validate({"env": "test", "DATABASE_URL": database_url, "task_queue": task_queue})
+    app = create_app(settings, temporal=env.client)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    async with new_worker(env.client, engine, task_queue):
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        try:
+            deadline = time.monotonic() + 20
+            while not server.started:
+                if serving.done():
+                    serving.result()  # raise the startup error
+                    raise RuntimeError("uvicorn stopped before it started")
+                if time.monotonic() > deadline:
+                    raise TimeoutError("uvicorn did not start within 20 s")
+                await asyncio.sleep(0.05)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            await serving
+            sock.close()
+
+
+async def login(page: Page, username: str, password: str = "demo") -> None:
+    await expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
+    await page.get_by_label("Tên đăng nhập").fill(username)
+    await page.get_by_label("Mật khẩu").fill(password)
+    await page.get_by_role("button", name="Đăng nhập").click()
+    await expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
+
+
+async def logout(page: Page) -> None:
+    await page.get_by_role("button", name="Đăng xuất").click()
+    await expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
+    await expect(page.locator("#notice")).to_have_text("Bạn đã đăng xuất.")
+
+
+async def open_task_card(page: Page, base: str, nominee: str) -> Locator:
+    """The inbox card of the nominee's open task, reloading while the workflow creates it."""
+    deadline = time.monotonic() + 20
+    while True:
+        await page.goto(f"{base}/#/inbox")
+        await expect(page.get_by_role("heading", name="Việc cần xử lý", level=1)).to_be_visible()
+        card = page.locator("li.task").filter(has=page.get_by_role("heading", name=nominee, exact=True))
+        if await card.count() == 1:
+            return card
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no open task for {nominee!r} in the inbox")
+        await page.wait_for_timeout(200)
+
+
+async def approve(page: Page, base: str, username: str, nominee: str, comment: str, screenshot: bool = False) -> None:
+    await login(page, username)
+    card = await open_task_card(page, base, nominee)
+    due = (await card.locator(".due time").inner_text()).strip()
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", due), due
+    if screenshot:
+        await page.screenshot(path=str(SCREENSHOT), full_page=True)
+    await card.get_by_label("Ý kiến").fill(comment)
+    await card.get_by_role("button", name="Đồng ý", exact=True).click()
+    await expect(page.locator("#notice")).to_contain_text("Đã ghi nhận ý kiến «Đồng ý»")
+    await expect(page.locator("li.task").filter(has_text=nominee)).to_have_count(0)
+    await logout(page)
+
+
+async def create_nomination(page: Page, nominee: str, achievements: str, criteria: str) -> str:
+    await page.get_by_role("link", name="Tạo đề nghị").first.click()
+    await expect(page.get_by_role("heading", name="Tạo đề nghị khen thưởng")).to_be_visible()
+    await page.get_by_label("Hình thức khen thưởng").select_option("GIAY_KHEN_XA")
+    preview = page.locator(".route-preview .route-step")
+    await expect(preview).to_have_count(3)
+    await expect(preview.first).to_contain_text("ngày làm việc")
+    await page.get_by_label("Loại đối tượng").select_option("individual")
+    await page.get_by_label("Tên đối tượng").fill(nominee)
+    await page.get_by_label("Kỳ xét", exact=True).select_option("annual")
+    await page.get_by_label("Năm").fill("2025")
+    await page.get_by_label("Thành tích").fill(achievements)
+    await page.get_by_label("Tiêu chuẩn đã đạt").fill(criteria)
+    await shot(page, "02-create")
+    await page.get_by_role("button", name="Nộp hồ sơ").click()
+    await page.wait_for_url(re.compile(r"#/nominations/[0-9a-f-]{36}$"))
+    await expect(page.locator("#notice")).to_have_text("Đã nộp hồ sơ đề nghị khen thưởng.")
+    await expect(page.get_by_role("heading", level=1)).to_have_text(nominee)
+    return page.url.rsplit("/", 1)[1]
+
+
+async def test_nomination_through_the_browser(database_url: str, engine: AsyncEngine, env: WorkflowEnvironment) -> None:
+    async with live_server(database_url, env, engine) as base, async_playwright() as p:
+        browser: Browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+            page.set_default_timeout(15_000)
+            page_errors: list[str] = []
+            console_errors: list[str] = []
+            alerts: list[str] = []
+            confirms: list[str] = []
+            idempotency_keys: list[str | None] = []
+            page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+            page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+
+            async def on_dialog(dialog: Dialog) -> None:
+                # The page asks confirm() before a withdrawal; an alert() would be injected script.
+                if dialog.type == "confirm":
+                    confirms.append(dialog.message)
+                    await dialog.accept()
+                else:
+                    alerts.append(dialog.message)
+                    await dialog.dismiss()
+
+            page.on("dialog", on_dialog)
+            page.on(
+                "request",
+                lambda r: (
+                    idempotency_keys.append(r.headers.get("idempotency-key"))
+                    if r.method == "POST" and r.url.endswith("/api/v1/nominations")
+                    else None
+                ),
+            )
+
+            # The page: Vietnamese, titled, with strict security headers.
+            response = await page.goto(f"{base}/")
+            assert response is not None and response.ok
+            assert "default-src 'self'" in response.headers["content-security-policy"]
+            assert response.headers["x-content-type-options"] == "nosniff"
+            assert response.headers["referrer-policy"] == "no-referrer"
+            assert await page.get_attribute("html", "lang") == "vi"
+            assert await page.title() == "Đăng nhập – Thi đua – Khen thưởng"
+
+            # A wrong password: the problem's Vietnamese detail in the alert.
+            await page.get_by_label("Tên đăng nhập").fill("clerk.school")
+            await page.get_by_label("Mật khẩu").fill("sai-mat-khau")
+            await page.get_by_role("button", name="Đăng nhập").click()
+            await expect(page.get_by_role("alert")).to_have_text("Tên đăng nhập hoặc mật khẩu không đúng.")
+            await shot(page, "01-login-error")
+
+            # The clerk signs in: name, unit and role shown; creates the nomination through the form.
+            await page.get_by_label("Mật khẩu").fill("demo")
+            await page.get_by_role("button", name="Đăng nhập").click()
+            await expect(page.locator("#user-name")).to_have_text("Nguyễn Thị Lan")
+            await expect(page.locator("#user-unit")).to_have_text("Trường THCS Nguyễn Du")
+            await expect(page.locator("#user-roles")).to_contain_text("Cán bộ thi đua")
+            assert await page.evaluate("sessionStorage.getItem('thidua.token')")
+            nomination_id = await create_nomination(
+                page,
+                NOMINEE,
+                "Giáo viên dạy giỏi cấp xã; tích cực xây dựng xã hội học tập.",
+                "Hoàn thành xuất sắc nhiệm vụ\nCông dân học tập",
+            )
+            await expect(page.locator(".badge.status-in_progress")).to_have_text("Đang xét duyệt")
+            current = page.locator(".route-step[aria-current=step]")
+            await expect(current).to_have_count(1)
+            await expect(current).to_contain_text("Trường THCS Nguyễn Du")
+            await expect(page.locator(".criteria li")).to_have_count(2)
+            await shot(page, "03-detail-new")
+            assert idempotency_keys and idempotency_keys[0] and UUID_RE.match(idempotency_keys[0])
+
+            # A hostile name is text, never markup: no img element anywhere, no alert().
+            await create_nomination(page, HOSTILE, "Thử kiểm tra an toàn.", "")
+            await expect(page.get_by_role("heading", level=1)).to_have_text(HOSTILE)
+            await page.get_by_role("link", name="Hồ sơ đề nghị").first.click()
+            await expect(page.get_by_role("link", name=HOSTILE)).to_be_visible()
+            await expect(page.get_by_role("link", name=NOMINEE)).to_be_visible()
+            assert await page.locator("img").count() == 0
+            assert len(set(idempotency_keys)) == 2  # one key per form fill
+            await shot(page, "04-list")
+
+            # List filters and search.
+            await page.get_by_label("Tìm kiếm").fill("Bình")
+            await page.get_by_role("button", name="Lọc").click()
+            await expect(page.get_by_role("link", name=NOMINEE)).to_be_visible()
+            await expect(page.get_by_role("link", name=HOSTILE)).to_have_count(0)
+            await logout(page)
+
+            # The route: each approver finds the task in the inbox and agrees.
+            await approve(page, base, COMMUNE_ROUTE[0], NOMINEE, "Hội đồng trường nhất trí.", screenshot=True)
+            await approve(page, base, COMMUNE_ROUTE[1], NOMINEE, "Hội đồng xã nhất trí.")
+            await login(page, COMMUNE_ROUTE[2])
+            await expect(page.locator("#user-roles")).to_contain_text("Chủ tịch")
+            assert await page.locator("img").count() == 0
+            card = await open_task_card(page, base, NOMINEE)
+            await card.get_by_role("button", name="Đồng ý", exact=True).click()
+            await expect(page.locator("#notice")).to_contain_text("Đã ghi nhận ý kiến «Đồng ý»")
+
+            # The detail: awarded, with the timeline of what happened.
+            deadline = time.monotonic() + 20
+            while True:
+                await page.goto(f"{base}/#/nominations/{nomination_id}")
+                await expect(page.get_by_role("heading", level=1)).to_have_text(NOMINEE)
+                if await page.locator(".page-head .badge").inner_text() == "Đã khen thưởng":
+                    break
+                assert time.monotonic() < deadline, "the nomination was never shown as awarded"
+                await page.wait_for_timeout(200)
+            timeline = page.locator(".timeline")
+            actions = [a.strip() for a in await timeline.locator(".event-action").all_inner_texts()]
+            for label in ("Khởi động quy trình", "Nộp hồ sơ", "Quyết định khen thưởng"):
+                assert label in actions, actions
+            assert actions.count("Đồng ý") == 3, actions
+            await expect(timeline).to_contain_text("Hội đồng trường nhất trí.")
+            await expect(timeline).to_contain_text("Phạm Văn Minh")
+            await expect(page.locator(".route-step.step-done")).to_have_count(3)
+            # The chairperson is not the proposing clerk: no withdraw or resubmit.
+            await expect(page.get_by_role("button", name="Rút hồ sơ")).to_have_count(0)
+            await shot(page, "05-detail-awarded")
+            await page.set_viewport_size({"width": 375, "height": 800})
+            await shot(page, "06-detail-narrow")
+            await page.set_viewport_size({"width": 1280, "height": 900})
+
+            await logout(page)
+
+            # A returned dossier: the clerk's revision task, resubmission, then withdrawal.
+            await login(page, COMMUNE_ROUTE[0])
+            card = await open_task_card(page, base, HOSTILE)
+            await card.get_by_label("Ý kiến").fill("Đề nghị bổ sung minh chứng.")
+            await card.get_by_role("button", name="Trả lại").click()
+            await expect(page.locator("#notice")).to_contain_text("Đã ghi nhận ý kiến «Trả lại»")
+            await logout(page)
+            await login(page, "clerk.school")
+            card = await open_task_card(page, base, HOSTILE)
+            await expect(card.get_by_role("button", name="Đồng ý")).to_have_count(0)
+            await card.get_by_role("link", name="Chỉnh sửa và nộp lại hồ sơ").click()
+            badge = page.locator(".page-head .badge")
+            await expect(badge).to_have_text("Trả lại để chỉnh sửa")
+            await page.get_by_role("textbox", name="Thành tích", exact=True).fill(
+                "Thử kiểm tra an toàn; đã bổ sung minh chứng."
+            )
+            await page.get_by_label("Ý kiến giải trình").fill("Đã bổ sung theo yêu cầu.")
+            await shot(page, "08-resubmit")
+            await page.get_by_role("button", name="Nộp lại hồ sơ").click()
+            await expect(page.locator("#notice")).to_have_text("Đã nộp lại hồ sơ.")
+            await expect(badge).to_have_text("Đang xét duyệt")
+            await expect(page.locator(".prewrap").first).to_have_text("Thử kiểm tra an toàn; đã bổ sung minh chứng.")
+            actions = [a.strip() for a in await page.locator(".timeline .event-action").all_inner_texts()]
+            assert "Trả lại" in actions and "Nộp lại" in actions, actions
+            await expect(page.locator(".timeline")).to_contain_text("Đề nghị bổ sung minh chứng.")
+            await page.get_by_label("Lý do rút hồ sơ").fill("Đơn vị rút để xét vào năm sau.")
+            await page.get_by_role("button", name="Rút hồ sơ").click()
+            await expect(page.locator("#notice")).to_have_text("Đã rút hồ sơ.")
+            await expect(badge).to_have_text("Đã rút")
+            await expect(page.get_by_role("button", name="Rút hồ sơ")).to_have_count(0)
+            assert confirms == ["Rút hồ sơ này? Hồ sơ đã rút sẽ không được xét tiếp."], confirms
+            assert await page.locator("img").count() == 0
+
+            # An expired or forged token: back to the login screen with the problem's detail.
+            await page.evaluate("sessionStorage.setItem('thidua.token', 'forged')")
+            await page.goto(f"{base}/#/nominations")
+            await page.reload()
+            await expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
+            await expect(page.get_by_role("alert")).not_to_be_empty()
+
+            # A narrow screen still shows the login form usably.
+            await page.set_viewport_size({"width": 375, "height": 800})
+            box = await page.get_by_label("Tên đăng nhập").bounding_box()
+            await shot(page, "07-login-narrow")
+            assert box is not None and box["width"] <= 375
+
+            assert not page_errors, page_errors
+            assert not alerts, alerts
+            assert not [m for m in console_errors if "Content Security Policy" in m], console_errors
+        finally:
+            await browser.close()
