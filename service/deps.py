@@ -18,7 +18,7 @@ from models.tables import RoleAssignment, Unit, User
 from service.problems import Problem
 from service.security import read_token
 from service.settings import Settings
-from workflows.contracts import Actor
+from workflows.contracts import Actor, Grant
 
 
 @dataclass
@@ -65,7 +65,12 @@ class CurrentUser:
         return (role, unit_id) in self.roles
 
     def actor(self) -> Actor:
-        return Actor(user_id=self.id, name=self.full_name, address=self.address)
+        return Actor(
+            user_id=self.id,
+            name=self.full_name,
+            address=self.address,
+            grants=[Grant(role=role, unit_id=unit) for role, unit in self.roles],
+        )
 
 
 async def load_user(session: AsyncSession, user_id: int, address: str | None) -> CurrentUser | None:

@@ -11,7 +11,14 @@ from temporalio.service import RPCError, RPCStatusCode
 from service.problems import Problem
 from workflows.contracts import NominationView
 
-_STATUS_FOR = {"already_decided": 409, "busy": 409, "not_returned": 409, "wrong_step": 409, "invalid_outcome": 422}
+_STATUS_FOR = {
+    "already_decided": 409,
+    "busy": 409,
+    "not_returned": 409,
+    "wrong_step": 409,
+    "invalid_outcome": 422,
+    "not_allowed": 403,
+}
 
 
 async def call_update(client: Client, workflow_id: str, update: str, arg: Any) -> NominationView:

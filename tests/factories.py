@@ -13,9 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from activities.projection import search_text
 from models.catalogue import load_catalogue
 from models.routes import compute_route
-from models.tables import Nomination, Unit, User
+from models.tables import Nomination, RoleAssignment, Unit, User
 from service.org import load_tree
-from workflows.contracts import Actor, NominationInput, RouteStep, nomination_workflow_id
+from workflows.contracts import Actor, Grant, NominationInput, RouteStep, nomination_workflow_id
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = load_catalogue(ROOT / "deploy" / "award_forms.yaml")
@@ -29,7 +29,10 @@ async def unit_id(engine: AsyncEngine, code: str) -> int:
 async def user_actor(engine: AsyncEngine, username: str) -> Actor:
     async with AsyncSession(engine) as s:
         user = (await s.exec(select(User).where(User.username == username))).one()[0]  # type: ignore[call-overload]
-        return Actor(user_id=user.id, name=user.full_name)
+        grants = (
+            await s.exec(select(RoleAssignment.role, RoleAssignment.unit_id).where(RoleAssignment.user_id == user.id))  # type: ignore[call-overload]
+        ).all()
+        return Actor(user_id=user.id, name=user.full_name, grants=[Grant(role=r, unit_id=u) for r, u in grants])
 
 
 async def new_nomination(

@@ -241,6 +241,19 @@ async def test_second_approval_of_a_decided_step_is_refused(env: WorkflowEnviron
         assert await audit_actions(engine, inp.nomination_id) == actions_before
         assert await accepted_updates(handle) == accepted_before
         assert (await handle.query(NominationWorkflow.view)).step_index == 1
+
+        # The workflow checks the role again: the province's chairperson cannot act for the commune council.
+        chair = await user_actor(engine, "chair.province")
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await handle.execute_update(
+                NominationWorkflow.decide,
+                DecisionInput(task_id=await open_task(handle), outcome="approve", actor=chair),
+            )
+        assert isinstance(refused.value.cause, ApplicationError) and refused.value.cause.type == "not_allowed"
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await handle.execute_update(NominationWorkflow.withdraw, WithdrawInput(actor=chair))
+        assert isinstance(refused.value.cause, ApplicationError) and refused.value.cause.type == "not_allowed"
+        assert await audit_actions(engine, inp.nomination_id) == actions_before
         await handle.terminate("test done")
 
 

@@ -41,10 +41,21 @@ class RouteStep:
 
 
 @dataclass
+class Grant:
+    role: str
+    unit_id: int
+
+
+@dataclass
 class Actor:
     user_id: int
     name: str
     address: str | None = None
+    # The roles the caller holds; the workflow checks them again (the API checks first).
+    grants: list[Grant] | None = None
+
+    def holds(self, role: str, unit_id: int) -> bool:
+        return self.grants is None or any(g.role == role and g.unit_id == unit_id for g in self.grants)
 
 
 @dataclass

@@ -109,10 +109,19 @@ class NominationWorkflow:
                 raise RefusedAction("Nhiệm vụ này đã được xử lý hoặc không còn hiệu lực.", "already_decided")
             if self._status == RETURNED:
                 raise RefusedAction("Hồ sơ đang được đơn vị chỉnh sửa; hãy nộp lại hồ sơ.", "wrong_step")
+            step = self._route[self._step_index]
+            if not action.actor.holds(step.role, step.unit_id):
+                raise RefusedAction("Nhiệm vụ này không thuộc thẩm quyền của bạn.", "not_allowed")
             if action.outcome not in OUTCOMES:
                 raise RefusedAction(f"Kết quả xử lý không hợp lệ: {action.outcome}.", "invalid_outcome")
-        elif isinstance(action, ResubmitInput) and self._status != RETURNED:
-            raise RefusedAction("Chỉ nộp lại được hồ sơ đang bị trả lại để chỉnh sửa.", "not_returned")
+        else:
+            assert self._input is not None
+            if not action.actor.holds("clerk", self._input.proposing_unit_id):
+                raise RefusedAction(
+                    "Chỉ cán bộ thi đua của đơn vị đề nghị mới được thực hiện thao tác này.", "not_allowed"
+                )
+            if isinstance(action, ResubmitInput) and self._status != RETURNED:
+                raise RefusedAction("Chỉ nộp lại được hồ sơ đang bị trả lại để chỉnh sửa.", "not_returned")
 
     async def _submit(self, action: DecisionInput | WithdrawInput | ResubmitInput) -> NominationView:
         # Validators of Updates delivered together all run before any handler: check again.
