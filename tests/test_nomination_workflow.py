@@ -189,6 +189,36 @@ async def test_return_then_resubmit_resumes_at_the_returning_step(
     ]  # fmt: skip
 
 
+async def test_many_returns_continue_as_new_and_keep_the_state(env: WorkflowEnvironment, engine: AsyncEngine) -> None:
+    inp = await new_nomination(engine, "GIAY_KHEN_XA")
+    inp.history_limit = 40  # a dossier returned again and again, with a small limit to see it happen
+    clerk = await user_actor(engine, "clerk.school")
+    async with new_worker(env.client, engine) as worker:
+        handle = await start(env, worker.task_queue, inp)
+        await decide(engine, handle, "council.school")
+        for round_ in range(6):
+            await decide(engine, handle, "council.commune", "return", f"Lần {round_ + 1}")
+            await open_task(handle)
+            await handle.execute_update(NominationWorkflow.resubmit, ResubmitInput(actor=clerk, comment="Đã sửa"))
+        await decide(engine, handle, "council.commune")
+        view = await decide(engine, handle, "chair.commune")
+        assert view.status == "awarded"
+        result = await handle.result()
+        assert result.status == "awarded" and result.version == view.version
+        first_run = env.client.get_workflow_handle(
+            handle.id, run_id=handle.first_execution_run_id or handle.result_run_id
+        )
+        events = [e.event_type async for e in first_run.fetch_history_events()]
+        assert EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW in events
+        assert len(events) <= 60
+    # The read model saw every step once, in order, across the runs.
+    steps = await tasks_of(engine, inp.nomination_id)
+    assert [s for s, status, _ in steps if status == "open"] == []
+    assert await audit_actions(engine, inp.nomination_id) == [
+        "submit", "approve", *["return", "resubmit"] * 6, "approve", "approve", "award",
+    ]  # fmt: skip
+
+
 async def test_reject_ends_the_nomination(env: WorkflowEnvironment, engine: AsyncEngine) -> None:
     inp = await new_nomination(engine, "GIAY_KHEN_XA")
     async with new_worker(env.client, engine) as worker:

@@ -85,6 +85,8 @@ class NominationInput:
     revision_working_days: int
     submitted_by: Actor
     state: NominationState | None = None
+    # Continue-as-new past this many history events, well below Temporal's 10,000.
+    history_limit: int = 2_000
 
 
 @dataclass

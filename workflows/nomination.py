@@ -45,8 +45,6 @@ with workflow.unsafe.imports_passed_through():
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30))
-# Continue-as-new well before Temporal's 10,000-event limit (a dossier returned many times).
-HISTORY_LIMIT = 2_000
 
 
 class RefusedAction(ApplicationError):
@@ -155,14 +153,12 @@ class NominationWorkflow:
             await self._wait_for_action(opened)
             opened = await self._apply_pending()
             self._applied += 1
-            # Only between actions, with no handler waiting, so nothing is lost across runs.
-            if (
-                opened is not None
-                and self._history_is_long()
-                and self._pending is None
-                and workflow.all_handlers_finished()
-            ):
-                workflow.continue_as_new(self._carry_over(opened))
+            if opened is not None and self._history_is_long():
+                # Let the Update that caused this transition return first; an action that arrives
+                # meanwhile is handled in this run, and the next transition tries again.
+                await workflow.wait_condition(lambda: workflow.all_handlers_finished() or self._pending is not None)
+                if self._pending is None and workflow.all_handlers_finished():
+                    workflow.continue_as_new(self._carry_over(opened))
 
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._view()
@@ -338,8 +334,9 @@ class NominationWorkflow:
         return AuditSpec(audit_id=str(workflow.uuid4()), action=action, actor=actor, step=step, comment=comment)
 
     def _history_is_long(self) -> bool:
+        assert self._input is not None
         info = workflow.info()
-        return info.is_continue_as_new_suggested() or info.get_current_history_length() > HISTORY_LIMIT
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() > self._input.history_limit
 
     def _carry_over(self, opened: OpenedTask) -> NominationInput:
         assert self._input is not None
@@ -350,6 +347,7 @@ class NominationWorkflow:
             reminder_working_days=self._input.reminder_working_days,
             revision_working_days=self._input.revision_working_days,
             submitted_by=self._input.submitted_by,
+            history_limit=self._input.history_limit,
             state=NominationState(
                 status=self._status,
                 step_index=self._step_index,
