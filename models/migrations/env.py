@@ -6,6 +6,8 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 from sqlmodel import SQLModel
 
+import models.plan_tables
+import models.security_tables
 import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from models.db import sqlalchemy_url
 

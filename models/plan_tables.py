@@ -1,0 +1,3 @@
+"""plan_tables tables"""
+
+from __future__ import annotations

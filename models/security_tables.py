@@ -1,0 +1,3 @@
+"""security_tables tables"""
+
+from __future__ import annotations
