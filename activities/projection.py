@@ -7,6 +7,7 @@ the nomination's projection version, so a retried activity changes nothing twice
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -15,15 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from temporalio import activity
 
-from models.calendar import VN_TZ, add_working_days, reminder_before
-from models.tables import AuditEntry, Nomination, Notification, Task, Unit
+from models.calendar import VN_TZ, add_working_days, reminder_before, working_days_between
+from models.tables import AuditEntry, Ballot, Nomination, Notification, RoleAssignment, Task, Unit
 from models.text import fold, nfc_deep
 from workflows.contracts import (
     RECORD_NOTIFICATION,
     RECORD_TRANSITION,
+    RECORD_TRANSITION_V2,
     NotificationInput,
     OpenedTask,
     TransitionInput,
+    TransitionResult,
 )
 
 EDITABLE_FIELDS = ("nominee", "achievements", "criteria")
@@ -44,6 +47,8 @@ def _dossier_changes(changes: dict[str, Any]) -> dict[str, Any]:
         values["achievements"] = changes["achievements"]
     if "criteria" in changes:
         values["criteria"] = changes["criteria"]
+    if "signed_by" in changes:
+        values["signed_by"] = changes["signed_by"]
     return values
 
 
@@ -53,12 +58,21 @@ class Projector:
 
     @activity.defn(name=RECORD_TRANSITION)
     async def record_transition(self, inp: TransitionInput) -> OpenedTask | None:
-        opened: OpenedTask | None = None
+        """Version 1 of the transition, kept for nominations started before version 2."""
+        return (await self._apply(inp)).opened
+
+    @activity.defn(name=RECORD_TRANSITION_V2)
+    async def record_transition_v2(self, inp: TransitionInput) -> TransitionResult:
+        return await self._apply(inp)
+
+    async def _apply(self, inp: TransitionInput) -> TransitionResult:
+        result = TransitionResult()
+        nomination_id = uuid.UUID(inp.nomination_id)
         async with self._engine.begin() as conn:
             row = (
                 await conn.execute(
                     select(col(Nomination.version), col(Nomination.nominee_name), col(Nomination.achievements))
-                    .where(col(Nomination.id) == uuid.UUID(inp.nomination_id))
+                    .where(col(Nomination.id) == nomination_id)
                     .with_for_update()
                 )
             ).one_or_none()
@@ -66,6 +80,15 @@ class Projector:
                 raise RuntimeError(f"nomination {inp.nomination_id} is not in the read model")
 
             if inp.close_task_id is not None:
+                if inp.measure_remaining:
+                    # Read even when a previous attempt already closed it: the answer must not change.
+                    due = (
+                        await conn.execute(select(col(Task.due_at)).where(col(Task.id) == uuid.UUID(inp.close_task_id)))
+                    ).scalar_one()
+                    result.closed_due_at = due
+                    if due is not None:
+                        start = inp.at.astimezone(VN_TZ).date()
+                        result.remaining_working_days = working_days_between(start, due.astimezone(VN_TZ).date())
                 await conn.execute(
                     update(Task)
                     .where(col(Task.id) == uuid.UUID(inp.close_task_id), col(Task.status) == "open")
@@ -77,15 +100,19 @@ class Projector:
                         completed_at=inp.at,
                     )
                 )
-            for a in inp.audit:
+            for order, a in enumerate(inp.audit):
+                actor_name = "Hệ thống"
+                if a.actor is not None:
+                    actor_name = f"{a.actor.name} ({a.actor.acting_as})" if a.actor.acting_as else a.actor.name
                 await conn.execute(
                     insert(AuditEntry)
                     .values(
                         id=uuid.UUID(a.audit_id),
-                        nomination_id=uuid.UUID(inp.nomination_id),
-                        at=inp.at,
+                        nomination_id=nomination_id,
+                        # Entries of one transition keep their order (an approval, then the award).
+                        at=inp.at + timedelta(microseconds=order),
                         actor_id=a.actor.user_id if a.actor else None,
-                        actor_name=a.actor.name if a.actor else "Hệ thống",
+                        actor_name=actor_name,
                         action=a.action,
                         step=a.step,
                         comment=a.comment,
@@ -95,13 +122,13 @@ class Projector:
                 )
             if inp.open_task is not None:
                 spec = inp.open_task
-                due = add_working_days(inp.at, spec.working_days)
+                due = spec.due_at or add_working_days(inp.at, spec.working_days)
                 remind = reminder_before(inp.at, due, spec.reminder_working_days)
                 await conn.execute(
                     insert(Task)
                     .values(
                         id=uuid.UUID(spec.task_id),
-                        nomination_id=uuid.UUID(inp.nomination_id),
+                        nomination_id=nomination_id,
                         step=spec.step,
                         step_index=spec.step_index,
                         step_name=spec.name,
@@ -111,10 +138,25 @@ class Projector:
                         created_at=inp.at,
                         due_at=due,
                         remind_at=remind,
+                        details={"items": inp.supplement_items} if inp.supplement_items else {},
                     )
                     .on_conflict_do_nothing(index_elements=["id"])
                 )
-                opened = OpenedTask(task_id=spec.task_id, due_at=due, remind_at=remind)
+                result.opened = OpenedTask(task_id=spec.task_id, due_at=due, remind_at=remind)
+            if inp.ballot is not None:
+                b = inp.ballot
+                ballot_values = {
+                    "mode": b.mode, "status": b.status, "members": b.members, "participants": b.participants,
+                    "votes_for": b.votes_for, "votes_against": b.votes_against, "minutes": b.minutes,
+                    "reason": b.reason, "closed_at": None if b.status == "open" else inp.at,
+                }  # fmt: skip
+                await conn.execute(
+                    insert(Ballot)
+                    .values(
+                        nomination_id=nomination_id, step=b.step, number=b.number, opened_at=inp.at, **ballot_values
+                    )
+                    .on_conflict_do_update(index_elements=["nomination_id", "step", "number"], set_=ballot_values)
+                )
 
             values: dict[str, Any] = {
                 "status": inp.status,
@@ -126,16 +168,20 @@ class Projector:
             }
             if inp.decided:
                 values["decided_at"] = inp.at
+                values["result"] = inp.result
+            if inp.disclosure_working_days:
+                result.disclosure_until = add_working_days(inp.at, inp.disclosure_working_days)
+                values["disclosure_until"] = result.disclosure_until
             if "nominee_name" in values or "achievements" in values:
                 values["search_text"] = search_text(
                     values.get("nominee_name", row.nominee_name), values.get("achievements", row.achievements)
                 )
             await conn.execute(
                 update(Nomination)
-                .where(col(Nomination.id) == uuid.UUID(inp.nomination_id), col(Nomination.version) < inp.version)
+                .where(col(Nomination.id) == nomination_id, col(Nomination.version) < inp.version)
                 .values(**values)
             )
-        return opened
+        return result
 
     @activity.defn(name=RECORD_NOTIFICATION)
     async def record_notification(self, inp: NotificationInput) -> None:
@@ -172,13 +218,23 @@ class Projector:
 
 
 async def _head_unit(conn: Any, unit_id: int) -> int:
-    """The people's committee that heads a unit: the escalation goes to its chairperson."""
+    """The unit whose head receives an escalation: the acting unit itself when it has a head in the
+    system (a department's director), else the nearest unit above it that has one; a council is
+    headed by the committee it advises."""
     current: int | None = unit_id
     while current is not None:
         unit = (
             await conn.execute(select(col(Unit.id), col(Unit.kind), col(Unit.parent_id)).where(col(Unit.id) == current))
         ).one()
-        if unit.kind == "people_committee":
-            return int(unit.id)
+        if unit.kind != "council":
+            head = (
+                await conn.execute(
+                    select(col(RoleAssignment.id)).where(
+                        col(RoleAssignment.role) == "chairperson", col(RoleAssignment.unit_id) == unit.id
+                    )
+                )
+            ).first()
+            if head is not None or unit.kind == "people_committee":
+                return int(unit.id)
         current = unit.parent_id
     return unit_id

@@ -6,7 +6,8 @@ Start the service first (`make run`), then:
 
 Each nomination: the school clerk creates it, then the school council, the commune council, the
 Home Affairs appraiser, the provincial council and the provincial chairperson each find the task in
-their inbox and approve it. Prints one JSON line with the throughput and latencies.
+their inbox and act on it (a council records its meeting's tally, the others approve). Prints one
+JSON line with the throughput and latencies.
 """
 
 from __future__ import annotations
@@ -73,14 +74,25 @@ async def main() -> None:
                         )
                         if task_id is None:
                             await asyncio.sleep(0.05)
-                    r = await client.post(
-                        f"/api/v1/tasks/{task_id}/complete", headers=headers[user], json={"outcome": "approve"}
-                    )
+                    if user.startswith("council."):
+                        # Councils decide by the tally of their meeting (unanimous here).
+                        r = await client.post(
+                            f"/api/v1/nominations/{nomination_id}/tally", headers=headers[user],
+                            json={"members": 9, "present": 9, "votes_for": 9, "votes_against": 0,
+                                  "minutes": f"Biên bản số {n}/BB-HĐTĐKT"},
+                        )  # fmt: skip
+                        status = r.json().get("status")
+                        task_id = None
+                    else:
+                        r = await client.post(
+                            f"/api/v1/tasks/{task_id}/complete", headers=headers[user], json={"outcome": "approve"}
+                        )
+                        status = r.json().get("nomination", {}).get("status")
+                        task_id = r.json().get("next_task_id")
                     requests += 1
                     if r.status_code != 200:
                         raise SystemExit(f"{user} could not approve: {r.status_code} {r.text}")
-                    task_id = r.json()["next_task_id"]
-                assert r.json()["nomination"]["status"] == "awarded", r.json()
+                assert status == "awarded", r.json()
                 durations.append(time.perf_counter() - t)
 
         sem = asyncio.Semaphore(a.concurrency)

@@ -9,6 +9,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine
 
 from models.db import sqlalchemy_url
+from models.plans import seed_plans
 from models.seed import DEMO_PASSWORD, load_org, seed_catalogue, seed_org
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,8 @@ def seed(database_url: str, deploy_dir: Path, *, demo: bool) -> dict[str, int]:
             units = users = 0
             if demo:
                 units, users = seed_org(conn, load_org(deploy_dir / "demo_org.yaml"), DEMO_PASSWORD)
+            # Plans are reference data, loaded in every environment; an unchanged file changes nothing.
+            seed_plans(conn, deploy_dir)
     finally:
         engine.dispose()
     return {"award_forms": forms, "new_units": units, "new_users": users}

@@ -1,6 +1,8 @@
 """Seed reference data (the award catalogue) and, in dev, the demo organisation and users.
 
-Idempotent: rows that exist are left as they are, so a second run changes nothing.
+Idempotent: a second run changes nothing. Units are upserted from the file (a demo database made
+before a unit got a parent, such as a province under the Government, is brought in line); users and
+role assignments that exist are left as they are.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 import yaml
 from argon2 import PasswordHasher
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 
@@ -22,7 +24,16 @@ from models.text import nfc_deep
 
 log = logging.getLogger(__name__)
 DEMO_PASSWORD = "demo"
-ROLES = ("clerk", "council_secretary", "council_member", "appraiser", "chairperson", "secretariat", "admin")
+ROLES = (
+    "clerk",
+    "council_secretary",
+    "council_member",
+    "appraiser",
+    "chairperson",
+    "deputy_chairperson",
+    "secretariat",
+    "admin",
+)
 
 
 class OrgFileError(ValueError):
@@ -42,6 +53,8 @@ class RoleDef(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: str
     unit: str
+    # The grant covers every unit below `unit` too (an administrator of a whole province).
+    subtree: bool = False
 
 
 class UserDef(BaseModel):
@@ -67,13 +80,30 @@ def load_org(path: Path) -> OrgFile:
     except ValidationError as exc:
         msgs = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise OrgFileError(f"{path}: {msgs}") from None
-    codes = {u.code for u in org.units}
+    codes: set[str] = set()
+    for u in org.units:
+        if u.code in codes:
+            raise OrgFileError(f"{path}: unit {u.code}, field code: listed twice")
+        codes.add(u.code)
+    parents = {u.code: u.parent for u in org.units}
     for u in org.units:
         if u.level not in LEVELS:
             raise OrgFileError(f"{path}: unit {u.code}, field level: unknown level {u.level!r}")
         if u.parent is not None and u.parent not in codes:
             raise OrgFileError(f"{path}: unit {u.code}, field parent: unknown unit {u.parent!r}")
+        seen, up = {u.code}, u.parent
+        while up is not None:
+            if up in seen:
+                raise OrgFileError(f"{path}: unit {u.code}, field parent: the parents form a cycle through {up!r}")
+            seen.add(up)
+            up = parents[up]
+    usernames: set[str] = set()
     for user in org.users:
+        if user.username in usernames:
+            raise OrgFileError(f"{path}: user {user.username}, field username: listed twice")
+        usernames.add(user.username)
+        if user.unit not in codes:
+            raise OrgFileError(f"{path}: user {user.username}, field unit: unknown unit {user.unit!r}")
         for r in user.roles:
             if r.role not in ROLES:
                 raise OrgFileError(f"{path}: user {user.username}, field roles: unknown role {r.role!r}")
@@ -88,7 +118,7 @@ def seed_catalogue(conn: Connection, deploy_dir: Path) -> int:
         values = {
             "code": form.code,
             "name": form.name,
-            "decider_level": form.decider.level,
+            "decider_level": ",".join(form.decider.level),
             "definition": form.model_dump(mode="json"),
         }
         # The catalogue file is the source of truth: a changed file updates the row.
@@ -97,29 +127,42 @@ def seed_catalogue(conn: Connection, deploy_dir: Path) -> int:
 
 
 def seed_org(conn: Connection, org: OrgFile, password: str) -> tuple[int, int]:
-    ids: dict[str, Any] = {code: id_ for code, id_ in conn.execute(select(col(Unit.code), col(Unit.id))).all()}
+    rows = {
+        code: (id_, name, kind, level, parent_id)
+        for code, id_, name, kind, level, parent_id in conn.execute(
+            select(col(Unit.code), col(Unit.id), col(Unit.name), col(Unit.kind), col(Unit.level), col(Unit.parent_id))
+        ).all()
+    }
+    ids: dict[str, Any] = {code: row[0] for code, row in rows.items()}
     new_units = new_users = 0
-    for u in org.units:  # parents come first in the file
-        if u.code in ids:
-            continue
-        parent_id = ids[u.parent] if u.parent else None
-        ids[u.code] = conn.execute(
-            insert(Unit)
-            .values(code=u.code, name=u.name, kind=u.kind, level=u.level, parent_id=parent_id)
-            .returning(col(Unit.id))
-        ).scalar_one()
-        new_units += 1
-    hasher = PasswordHasher()
+    # Two passes, so that a unit may come before its parent in the file and ids follow the file.
+    for u in org.units:
+        if u.code not in ids:
+            ids[u.code] = conn.execute(
+                insert(Unit).values(code=u.code, name=u.name, kind=u.kind, level=u.level).returning(col(Unit.id))
+            ).scalar_one()
+            rows[u.code] = (ids[u.code], u.name, u.kind, u.level, None)
+            new_units += 1
+    for u in org.units:
+        wanted = (ids[u.code], u.name, u.kind, u.level, ids[u.parent] if u.parent else None)
+        if rows[u.code] != wanted:
+            conn.execute(
+                update(Unit)
+                .where(col(Unit.id) == ids[u.code])
+                .values(name=u.name, kind=u.kind, level=u.level, parent_id=wanted[4])
+            )
     existing: dict[str, Any] = {n: i for n, i in conn.execute(select(col(User.username), col(User.id))).all()}
+    password_hash: str | None = None  # one hash for every new demo user: hashing is slow on purpose
     for user in org.users:
         user_id = existing.get(user.username)
         if user_id is None:
+            password_hash = password_hash or PasswordHasher().hash(password)
             user_id = conn.execute(
                 insert(User)
                 .values(
                     username=user.username,
                     full_name=user.full_name,
-                    password_hash=hasher.hash(password),
+                    password_hash=password_hash,
                     unit_id=ids[user.unit],
                     is_active=True,
                 )
@@ -127,9 +170,12 @@ def seed_org(conn: Connection, org: OrgFile, password: str) -> tuple[int, int]:
             ).scalar_one()
             new_users += 1
         for r in user.roles:
+            stmt = insert(RoleAssignment).values(user_id=user_id, role=r.role, unit_id=ids[r.unit], subtree=r.subtree)
             conn.execute(
-                insert(RoleAssignment)
-                .values(user_id=user_id, role=r.role, unit_id=ids[r.unit])
-                .on_conflict_do_nothing(index_elements=["user_id", "role", "unit_id"])
+                stmt.on_conflict_do_update(
+                    index_elements=["user_id", "role", "unit_id"],
+                    set_={"subtree": stmt.excluded.subtree},
+                    where=col(RoleAssignment.subtree) != stmt.excluded.subtree,
+                )
             )
     return new_units, new_users

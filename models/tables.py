@@ -7,7 +7,7 @@ activities, as upserts keyed so that a retried activity changes nothing twice.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Index, UniqueConstraint, text
@@ -70,6 +70,8 @@ class RoleAssignment(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True)
     role: str = Field(max_length=32)
     unit_id: int = Field(foreign_key="units.id")
+    # The role also covers every unit below unit_id in the organisation tree.
+    subtree: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
 
 
 class AwardForm(SQLModel, table=True):
@@ -116,6 +118,11 @@ class Nomination(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     decided_at: datetime | None = _ts()
     decision_number: str | None = Field(default=None, max_length=64)
+    # How the decision was signed, e.g. "KT. CHỦ TỊCH – PHÓ CHỦ TỊCH Nguyễn Văn A".
+    signed_by: str | None = Field(default=None, max_length=300)
+    disclosure_until: datetime | None = _ts()
+    # Why it ended when it did not end awarded (the tally that failed the threshold, the reason given).
+    result: str | None = None
     # Monotonic projection version: a late or repeated activity never overwrites a newer state.
     version: int = 0
 
@@ -144,15 +151,23 @@ class Task(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=16)
     decided_by: int | None = Field(default=None, foreign_key="users.id")
     comment: str | None = None
+    # What the task asks for beyond its step (the items of a supplement request).
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default="{}"))
 
 
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_entries"
-    __table_args__ = (Index("ix_audit_nomination_at", "nomination_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_nomination_at", "nomination_id", "at"),
+        Index("ix_audit_subject_at", "subject_type", "subject_id", "at"),
+        Index("ix_audit_unit_at", "unit_id", "at"),
+    )
 
     # Deterministic id from the workflow (workflow.uuid4) so a retried activity inserts once.
+    # Append-only: a trigger refuses UPDATE and DELETE (migration 0004).
     id: uuid.UUID = Field(primary_key=True)
-    nomination_id: uuid.UUID = Field(foreign_key="nominations.id")
+    # Null for administrative actions that concern no nomination (a plan, a user, a unit).
+    nomination_id: uuid.UUID | None = Field(default=None, foreign_key="nominations.id")
     at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     actor_id: int | None = Field(default=None, foreign_key="users.id")
     actor_name: str = Field(max_length=200)
@@ -160,6 +175,12 @@ class AuditEntry(SQLModel, table=True):
     step: str | None = Field(default=None, max_length=64)
     comment: str | None = None
     source_address: str | None = Field(default=None, max_length=64)
+    # What an administrative action was about ("plan", "user", "attachment"...) and its id.
+    subject_type: str | None = Field(default=None, max_length=32)
+    subject_id: str | None = Field(default=None, max_length=100)
+    # The unit whose administrators may read the entry.
+    unit_id: int | None = Field(default=None, foreign_key="units.id")
+    details: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
 
 
 class Notification(SQLModel, table=True):
@@ -187,3 +208,60 @@ class IdempotencyKey(SQLModel, table=True):
     request_hash: str = Field(max_length=64)
     nomination_id: uuid.UUID = Field(foreign_key="nominations.id")
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class Ballot(SQLModel, table=True):
+    """A council's ballot on a nomination: only the tally, never who voted how."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (Index("ix_ballots_open", "status", "nomination_id"),)
+
+    nomination_id: uuid.UUID = Field(foreign_key="nominations.id", primary_key=True)
+    step: str = Field(max_length=64, primary_key=True)
+    number: int = Field(primary_key=True)
+    mode: str = Field(max_length=16)  # electronic | meeting
+    status: str = Field(max_length=16)  # open | passed | failed | void
+    members: int
+    participants: int = 0
+    votes_for: int = 0
+    votes_against: int = 0
+    minutes: str | None = Field(default=None, max_length=500)
+    reason: str | None = None
+    opened_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    closed_at: datetime | None = _ts()
+
+
+class DisclosureComment(SQLModel, table=True):
+    """A comment received while a nomination list is publicly disclosed; shown to the council."""
+
+    __tablename__ = "disclosure_comments"
+    __table_args__ = (Index("ix_disclosure_comments_nomination", "nomination_id", "created_at"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    nomination_id: uuid.UUID = Field(foreign_key="nominations.id")
+    author_id: int = Field(foreign_key="users.id")
+    author_name: str = Field(max_length=200)
+    text: str
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class Delegation(SQLModel, table=True):
+    """Signing on behalf (a chairperson to a deputy) or a substitute for an absent approver, for a period."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (
+        Index("ix_delegations_to_user", "to_user_id", "ends_on"),
+        Index("ix_delegations_from_user", "from_user_id", "ends_on"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    kind: str = Field(max_length=16)  # sign_on_behalf | substitute
+    from_user_id: int = Field(foreign_key="users.id")
+    to_user_id: int = Field(foreign_key="users.id")
+    role: str = Field(max_length=32)
+    unit_id: int = Field(foreign_key="units.id")
+    starts_on: date
+    ends_on: date
+    reason: str | None = None
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    revoked_at: datetime | None = _ts()

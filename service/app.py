@@ -11,19 +11,25 @@ from temporalio.client import Client
 
 from models.catalogue import load_catalogue
 from models.db import make_engine, session_factory
-from service.api import auth, catalogue, health, nominations, tasks
+from service.api import attachments, audit, auth, catalogue, council, delegations, health, nominations, plans, tasks
 from service.deps import AppContext
 from service.metrics import metrics_middleware
+from service.middleware import BodySizeLimit, SecurityHeaders
+from service.oidc import OidcVerifier
 from service.problems import install_problem_handlers
+from service.ratelimit import LoginLimiter
 from service.settings import Settings, get_settings
 from service.temporal import connect
-from service.ui import mount_ui
+from service.ui import STATIC_DIR, mount_ui
 
 log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, temporal: Client | None = None) -> FastAPI:
     settings = settings or get_settings()
+    attachments_dir = settings.attachments_path.resolve()
+    if attachments_dir == STATIC_DIR or STATIC_DIR in attachments_dir.parents:
+        raise RuntimeError("THIDUA_ATTACHMENT_DIR must not be inside the directory of the web UI's static files")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -37,6 +43,8 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
             sessions=session_factory(engine),
             temporal=client,
             catalogue=load_catalogue(settings.deploy_dir / "award_forms.yaml"),
+            login_limiter=LoginLimiter(settings.login_limit_account, settings.login_limit_address),
+            oidc=OidcVerifier(settings) if settings.oidc_issuer else None,
         )
         yield
         await engine.dispose()
@@ -49,7 +57,11 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     )
     install_problem_handlers(app)
     app.middleware("http")(metrics_middleware)
-    for module in (auth, catalogue, nominations, tasks, health):
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        BodySizeLimit, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_attachment_bytes
+    )
+    for module in (auth, catalogue, nominations, attachments, tasks, council, delegations, audit, plans, health):
         app.include_router(module.router)
     mount_ui(app)
     return app

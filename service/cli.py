@@ -16,6 +16,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="start everything for development (embedded Temporal and PostgreSQL)")
     sub.add_parser("worker", help="run the Temporal worker")
     sub.add_parser("migrate", help="apply database migrations and seed reference data")
+    plans = sub.add_parser("plans", help="plans: preview a plan's timeline, start the plan workflows")
+    plans_sub = plans.add_subparsers(dest="plans_command", required=True)
+    simulate = plans_sub.add_parser("simulate", help="run a plan on the time-skipping server and print its timeline")
+    simulate.add_argument("plan", help="a plan id (deploy/plans) or the path of a plan file")
+    simulate.add_argument("--from", dest="start", default="2024-01-01", help="first day (YYYY-MM-DD)")
+    simulate.add_argument("--to", dest="end", default="2031-01-01", help="day after the last (YYYY-MM-DD)")
+    plans_sub.add_parser("start", help="start each plan's workflow unless it runs")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     for noisy in ("temporalio", "pgserver", "alembic"):
@@ -26,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_stack()
     settings = get_settings()
+    if args.command == "plans":
+        from service.plan_sim import main as plans_main
+
+        return plans_main(args, settings)
     if args.command == "worker":
         from service.worker import run_worker
 

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from models.db import sqlalchemy_url
 from models.migrate import migrate, seed
+from service.plan_sim import start_plans
 from service.settings import Settings, get_settings
 
 
@@ -127,6 +128,9 @@ class DevStack:
         migrate(database)
         counts = seed(database, self.settings.deploy_dir, demo=self.settings.is_dev)
         log(f"database migrated; seed: {counts}")
+        # Plans run as workflows from their business key; a running one is left as it is.
+        plans = start_plans(temporal, database, self.settings.temporal_namespace, self.settings.task_queue)
+        log(f"plan workflows: {plans}")
         python = sys.executable
         self.spawn("worker", [python, "-m", "service.cli", "worker"])
         self.spawn(

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from models.text import nfc, nfc_deep
 
@@ -15,6 +15,7 @@ PeriodKind = Literal["annual", "preliminary_review", "final_review"]
 Outcome = Literal["approve", "reject", "return"]
 
 MAX_TEXT = 20_000
+MAX_NOMINEE_EXTRAS = 20
 
 
 class _Strict(BaseModel):
@@ -58,6 +59,20 @@ class Nominee(BaseModel):
     def _nfc(cls, v: str) -> str:
         return nfc(v)
 
+    @model_validator(mode="after")
+    def _bounded_extras(self) -> Nominee:
+        extras = self.model_extra or {}
+        if len(extras) > MAX_NOMINEE_EXTRAS:
+            raise ValueError(f"at most {MAX_NOMINEE_EXTRAS} extra details")
+        for key, value in extras.items():
+            if len(key) > 64:
+                raise ValueError("detail names are at most 64 characters")
+            if not isinstance(value, str | int | float | bool | None):
+                raise ValueError(f"detail {key!r} must be text, a number or true/false")
+            if isinstance(value, str) and len(value) > 2_000:
+                raise ValueError(f"detail {key!r} is longer than 2000 characters")
+        return self
+
 
 class Period(_Strict):
     kind: PeriodKind
@@ -100,6 +115,14 @@ class StepOut(BaseModel):
     unit_id: int
     unit_name: str | None = None
     working_days: int
+    # The step's rule (absent from routes of nominations started before the rules existed).
+    quorum: float | None = None
+    threshold: float | None = None
+    threshold_basis: str | None = None
+    disclosure_working_days: int = 0
+    max_supplement_requests: int = 0
+    pause_clock_on_supplement: bool = False
+    reminder_working_days: int | None = None
 
 
 class NominationOut(BaseModel):
@@ -119,6 +142,9 @@ class NominationOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     decided_at: datetime | None
+    signed_by: str | None = None
+    disclosure_until: datetime | None = None
+    result: str | None = None
 
 
 class NominationPage(BaseModel):
@@ -153,6 +179,11 @@ class TaskOut(BaseModel):
     outcome: str | None = None
     completed_at: datetime | None = None
     notifications: list[NotificationOut] = Field(default_factory=list)
+    # What the task asks for beyond its step (the items of a supplement request).
+    details: dict[str, Any] = Field(default_factory=dict)
+    # Council steps decided by a ballot: record the meeting's tally or run an electronic ballot.
+    decided_by_ballot: bool = False
+    council_members: int | None = None
 
 
 class TaskPage(BaseModel):

@@ -10,22 +10,32 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.plans import PlanActivities
 from activities.projection import Projector
 from models.db import make_engine
 from service.settings import Settings, get_settings
 from service.temporal import connect
 from workflows.nomination import NominationWorkflow
+from workflows.plan import PlanWorkflow
 
 log = logging.getLogger(__name__)
 
 
 def build_worker(client: Client, engine: AsyncEngine, task_queue: str) -> Worker:
     projector = Projector(engine)
+    plans = PlanActivities(engine)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[NominationWorkflow],
-        activities=[projector.record_transition, projector.record_notification],
+        workflows=[NominationWorkflow, PlanWorkflow],
+        activities=[
+            projector.record_transition,
+            projector.record_transition_v2,
+            projector.record_notification,
+            plans.plan_schedule,
+            plans.plan_event,
+            plans.record_plan_version,
+        ],
         max_concurrent_activities=50,
         max_concurrent_workflow_tasks=100,
     )

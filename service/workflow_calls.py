@@ -18,6 +18,17 @@ _STATUS_FOR = {
     "wrong_step": 409,
     "invalid_outcome": 422,
     "not_allowed": 403,
+    "no_ballot": 409,
+    "ballot_open": 409,
+    "already_voted": 409,
+    "ballot_full": 409,
+    "ballot_required": 409,
+    "invalid_vote": 422,
+    "invalid_tally": 422,
+    "no_quorum": 422,
+    "supplement_limit": 409,
+    "invalid_items": 422,
+    "disclosure": 409,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -36,8 +37,14 @@ async def user_actor(engine: AsyncEngine, username: str) -> Actor:
 
 
 async def new_nomination(
-    engine: AsyncEngine, award_form: str = "BANG_KHEN_TINH", unit_code: str = "GL-BH-THCS", name: str = "Nguyễn Văn An"
+    engine: AsyncEngine,
+    award_form: str = "BANG_KHEN_TINH",
+    unit_code: str = "GL-BH-THCS",
+    name: str = "Nguyễn Văn An",
+    rules: dict[int, dict[str, Any]] | None = None,
 ) -> NominationInput:
+    """A nomination on the form's route from the demo tree; `rules` sets version-2 rule fields per step
+    (ballot threshold, disclosure, supplements), so a test states the rule it exercises."""
     form = CATALOGUE.get(award_form)
     assert form is not None
     proposer = await unit_id(engine, unit_code)
@@ -74,8 +81,16 @@ async def new_nomination(
         nomination_id=str(nomination_id),
         proposing_unit_id=proposer,
         route=[
-            RouteStep(key=x.key, kind=x.kind, name=x.name, role=x.role, unit_id=x.unit_id, working_days=x.working_days)
-            for x in steps
+            RouteStep(
+                key=x.key,
+                kind=x.kind,
+                name=x.name,
+                role=x.role,
+                unit_id=x.unit_id,
+                working_days=x.working_days,
+                **(rules or {}).get(i, {}),
+            )
+            for i, x in enumerate(steps)
         ],
         reminder_working_days=form.reminder_working_days or 2,
         revision_working_days=form.revision_working_days or 10,

@@ -24,6 +24,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# A council's meeting: all nine members present and in favour, with the minutes' reference.
+UNANIMOUS = {"members": 9, "present": 9, "votes_for": 9, "votes_against": 0, "minutes": "Biên bản số 01/BB-HĐTĐKT"}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -119,11 +123,8 @@ def test_run_stops_cleanly_and_resumes_in_flight_nominations(stack: Stack) -> No
         assert r.status_code == 201, r.text
         nid = r.json()["id"]
         school = login(client, "council.school")
-        task = wait_task(client, school, nid)
-        assert (
-            client.post(f"/api/v1/tasks/{task}/complete", headers=school, json={"outcome": "approve"}).status_code
-            == 200
-        )
+        wait_task(client, school, nid)
+        assert client.post(f"/api/v1/nominations/{nid}/tally", headers=school, json=UNANIMOUS).status_code == 200
     assert stack.stop() == 0
     assert (stack.data_dir / "temporal.db").exists() and (stack.data_dir / "pg" / "PG_VERSION").exists()
 
@@ -131,10 +132,14 @@ def test_run_stops_cleanly_and_resumes_in_flight_nominations(stack: Stack) -> No
     stack.start()
     assert any("'new_units': 0, 'new_users': 0" in line for line in stack.lines), "the second seed must change nothing"
     with httpx.Client(base_url=stack.base, timeout=30) as client:
-        for username in ["council.commune", "chair.commune"]:
-            headers = login(client, username)
-            task = wait_task(client, headers, nid)
-            r = client.post(f"/api/v1/tasks/{task}/complete", headers=headers, json={"outcome": "approve"})
-            assert r.status_code == 200, r.text
+        council = login(client, "council.commune")
+        wait_task(client, council, nid)
+        r = client.post(f"/api/v1/nominations/{nid}/tally", headers=council, json=UNANIMOUS)
+        assert r.status_code == 200, r.text
+        chair = login(client, "chair.commune")
+        r = client.post(
+            f"/api/v1/tasks/{wait_task(client, chair, nid)}/complete", headers=chair, json={"outcome": "approve"}
+        )
+        assert r.status_code == 200, r.text
         assert r.json()["nomination"]["status"] == "awarded"
     assert stack.stop() == 0

@@ -71,8 +71,10 @@ def _raw() -> dict[str, Any]:
 def test_shipped_catalogue_loads_with_defaults() -> None:
     catalogue = load_catalogue(DEPLOY / "award_forms.yaml")
     form = catalogue.get("BANG_KHEN_TINH")
-    assert form is not None and form.appraisal == ["home_affairs"]
-    assert form.working_days == {"council": 10, "appraisal": 25, "sign": 5}
+    assert form is not None and [(s.kind, s.actor) for s in form.steps] == [
+        ("appraisal", "home_affairs"), ("council", "council"), ("sign", "head"),
+    ]  # fmt: skip
+    assert form.working_days == {"council": 10, "appraisal": 25, "sign": 5, "submit": 5, "propose": 10}
     assert form.reminder_working_days == 2 and form.revision_working_days == 10
 
 
@@ -169,6 +171,6 @@ def test_seed_twice_changes_nothing(database_url: str) -> None:
             )
 
     before = counts()
-    assert seed(database_url, DEPLOY, demo=True) == {"award_forms": 2, "new_units": 0, "new_users": 0}
+    assert seed(database_url, DEPLOY, demo=True) == {"award_forms": 9, "new_units": 0, "new_users": 0}
     assert counts() == before
     engine.dispose()

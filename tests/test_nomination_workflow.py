@@ -32,7 +32,7 @@ from workflows.contracts import (
 from workflows.nomination import NominationWorkflow
 
 # Bump when recording histories of a changed workflow; earlier versions' histories stay and must replay.
-HISTORY_VERSION = "v1"
+HISTORY_VERSION = "v2"
 PROVINCE_ROUTE = ["council.school", "council.commune", "appraiser.home", "council.province", "chair.province"]
 COMMUNE_ROUTE = ["council.school", "council.commune", "chair.commune"]
 

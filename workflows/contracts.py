@@ -20,9 +20,14 @@ APPROVE, REJECT, RETURN = "approve", "reject", "return"
 OUTCOMES = (APPROVE, REJECT, RETURN)
 
 REVISION_STEP = "revision"
+SUPPLEMENT_STEP = "supplement"
+DISCLOSURE_STEP = "disclosure"
+# The patch that introduced ballots, disclosure and supplement requests (version 2 of the workflow).
+ROUTE_RULES_PATCH = "route-rules-v2"
 
 # Activity names: the workflow calls them by name so that it imports no database code.
 RECORD_TRANSITION = "record_transition"
+RECORD_TRANSITION_V2 = "record_transition_v2"
 RECORD_NOTIFICATION = "record_notification"
 
 
@@ -38,6 +43,18 @@ class RouteStep:
     role: str
     unit_id: int
     working_days: int
+    # Version 2 of the route (absent from nominations started before it: defaults keep v1 behaviour).
+    quorum: float | None = None
+    threshold: float | None = None
+    threshold_basis: str | None = None  # "all" | "present"
+    disclosure_working_days: int = 0
+    max_supplement_requests: int = 0
+    pause_clock_on_supplement: bool = True
+    reminder_working_days: int | None = None
+
+    @property
+    def decided_by_ballot(self) -> bool:
+        return self.kind == "council" and self.threshold is not None
 
 
 @dataclass
@@ -53,6 +70,9 @@ class Actor:
     address: str | None = None
     # The roles the caller holds; the workflow checks them again (the API checks first).
     grants: list[Grant] | None = None
+    # How the caller signs or acts when it holds the role through a delegation or as a substitute,
+    # e.g. "KT. CHỦ TỊCH – PHÓ CHỦ TỊCH Nguyễn Văn A".
+    acting_as: str | None = None
 
     def holds(self, role: str, unit_id: int) -> bool:
         return self.grants is None or any(g.role == role and g.unit_id == unit_id for g in self.grants)
@@ -66,6 +86,24 @@ class OpenedTask:
 
 
 @dataclass
+class Tally:
+    members: int
+    participants: int = 0
+    votes_for: int = 0
+    votes_against: int = 0
+
+
+@dataclass
+class BallotState:
+    number: int
+    mode: str  # "electronic" | "meeting"
+    members: int
+    voters: list[str] = field(default_factory=list)  # opaque voter tokens, never user ids
+    votes_for: int = 0
+    votes_against: int = 0
+
+
+@dataclass
 class NominationState:
     """What continue-as-new carries over."""
 
@@ -74,6 +112,15 @@ class NominationState:
     returned_from: int | None
     version: int
     open_task: OpenedTask
+    phase: str = "step"
+    v2: bool = False
+    ballot: BallotState | None = None
+    ballots_held: int = 0
+    supplements: dict[str, int] = field(default_factory=dict)
+    resume_working_days: int | None = None
+    resume_due_at: datetime | None = None
+    disclosure_until: datetime | None = None
+    disclosed: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -119,6 +166,59 @@ class NominationView:
     step_index: int
     open_task_id: str | None
     version: int
+    phase: str = "step"
+    ballot_open: bool = False
+    votes_cast: int = 0
+    result: str | None = None  # why it ended, e.g. the tally that failed the threshold
+
+
+@dataclass
+class OpenBallotInput:
+    actor: Actor
+    members: int  # the council's membership, from the organisation data
+
+
+@dataclass
+class VoteInput:
+    # HMAC of (nomination, step, ballot, user) made by the API: lets the workflow refuse a second
+    # vote without ever holding who voted how.
+    voter_token: str
+    choice: str  # "for" | "against"
+
+
+@dataclass
+class CloseBallotInput:
+    actor: Actor
+
+
+@dataclass
+class TallyInput:
+    """A council meeting's result, recorded by its secretary with the minutes."""
+
+    actor: Actor
+    members: int
+    present: int
+    votes_for: int
+    votes_against: int
+    written_for: int = 0
+    written_against: int = 0
+    minutes: str = ""
+    comment: str | None = None
+
+
+@dataclass
+class SupplementRequestInput:
+    task_id: str
+    actor: Actor
+    items: list[str]
+    comment: str | None = None
+
+
+@dataclass
+class SupplementAnswerInput:
+    actor: Actor
+    answers: dict[str, str]
+    comment: str | None = None
 
 
 # ---- activity contracts -------------------------------------------------------------------
@@ -134,6 +234,22 @@ class TaskSpec:
     unit_id: int
     working_days: int
     reminder_working_days: int
+    # A resumed step keeps its original limit when its clock does not pause.
+    due_at: datetime | None = None
+
+
+@dataclass
+class BallotRecord:
+    step: str
+    number: int
+    mode: str
+    status: str  # open | passed | failed | void
+    members: int
+    participants: int = 0
+    votes_for: int = 0
+    votes_against: int = 0
+    minutes: str | None = None
+    reason: str | None = None
 
 
 @dataclass
@@ -164,6 +280,22 @@ class TransitionInput:
     audit: list[AuditSpec] = field(default_factory=list)
     changes: dict[str, Any] = field(default_factory=dict)
     decided: bool = False
+    # Version 2: a change that leaves the open task open (a ballot opened or void).
+    keep_task: bool = False
+    ballot: BallotRecord | None = None
+    disclosure_working_days: int = 0
+    # Remaining working days of the task being closed, for a clock that pauses.
+    measure_remaining: bool = False
+    supplement_items: list[str] = field(default_factory=list)
+    result: str | None = None
+
+
+@dataclass
+class TransitionResult:
+    opened: OpenedTask | None = None
+    disclosure_until: datetime | None = None
+    remaining_working_days: int | None = None
+    closed_due_at: datetime | None = None
 
 
 @dataclass

@@ -2,49 +2,79 @@
 
 Human steps arrive as Updates whose validators refuse a wrong or stale action before anything
 is recorded. All state changes happen in the run loop, one at a time, so the read model is
-written in order; an Update returns once its change has been projected.
+written in order; an Update returns once its change has been projected. Council votes are the
+exception: a vote only counts, so its handler applies it at once.
+
+Version 2 (`ROUTE_RULES_PATCH`) added council ballots, public disclosure and supplement
+requests; nominations started before it keep their v1 behaviour and replay unchanged.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.ballot_rules import FAILED, PASSED, evaluate
     from workflows.contracts import (
         APPROVE,
         AWARDED,
+        DISCLOSURE_STEP,
         IN_PROGRESS,
         OPEN_STATUSES,
         OUTCOMES,
         RECORD_NOTIFICATION,
         RECORD_TRANSITION,
+        RECORD_TRANSITION_V2,
         REJECT,
         REJECTED,
         RETURN,
         RETURNED,
         REVISION_STEP,
+        ROUTE_RULES_PATCH,
+        SUPPLEMENT_STEP,
         WITHDRAWN,
         Actor,
         AuditSpec,
+        BallotRecord,
+        BallotState,
+        CloseBallotInput,
         DecisionInput,
         NominationInput,
         NominationState,
         NominationView,
         NotificationInput,
+        OpenBallotInput,
         OpenedTask,
         ResubmitInput,
         RouteStep,
+        SupplementAnswerInput,
+        SupplementRequestInput,
+        TallyInput,
         TaskSpec,
         TransitionInput,
+        TransitionResult,
+        VoteInput,
         WithdrawInput,
     )
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30))
+
+Action = (
+    DecisionInput
+    | WithdrawInput
+    | ResubmitInput
+    | OpenBallotInput
+    | CloseBallotInput
+    | TallyInput
+    | SupplementRequestInput
+    | SupplementAnswerInput
+)
 
 
 class RefusedAction(ApplicationError):
@@ -59,13 +89,24 @@ class NominationWorkflow:
     def __init__(self) -> None:
         self._input: NominationInput | None = None
         self._status = IN_PROGRESS
+        self._phase = "step"  # step | revision | supplement | disclosure
         self._step_index = 0
         self._returned_from: int | None = None
         self._version = 0
         self._open_task_id: str | None = None
-        self._pending: DecisionInput | WithdrawInput | ResubmitInput | None = None
+        self._pending: Action | None = None
         self._applied = 0
         self._accepted = 0
+        self._v2 = False
+        self._ballot: BallotState | None = None
+        self._ballots_held = 0
+        self._supplements: dict[str, int] = {}
+        self._resume_working_days: int | None = None
+        self._resume_due_at: datetime | None = None
+        self._disclosure_until: datetime | None = None
+        self._disclosed: list[str] = []
+        self._result: str | None = None
+        self._open_task: OpenedTask | None = None
 
     # ---- queries and updates ----------------------------------------------------------------
 
@@ -97,31 +138,140 @@ class NominationWorkflow:
     def _validate_resubmit(self, request: ResubmitInput) -> None:
         self._check(request)
 
-    def _check(self, action: DecisionInput | WithdrawInput | ResubmitInput) -> None:
+    @workflow.update
+    async def open_ballot(self, request: OpenBallotInput) -> NominationView:
+        return await self._submit(request)
+
+    @open_ballot.validator
+    def _validate_open_ballot(self, request: OpenBallotInput) -> None:
+        self._check(request)
+
+    @workflow.update
+    async def close_ballot(self, request: CloseBallotInput) -> NominationView:
+        return await self._submit(request)
+
+    @close_ballot.validator
+    def _validate_close_ballot(self, request: CloseBallotInput) -> None:
+        self._check(request)
+
+    @workflow.update
+    async def record_tally(self, request: TallyInput) -> NominationView:
+        return await self._submit(request)
+
+    @record_tally.validator
+    def _validate_record_tally(self, request: TallyInput) -> None:
+        self._check(request)
+
+    @workflow.update
+    async def request_supplement(self, request: SupplementRequestInput) -> NominationView:
+        return await self._submit(request)
+
+    @request_supplement.validator
+    def _validate_request_supplement(self, request: SupplementRequestInput) -> None:
+        self._check(request)
+
+    @workflow.update
+    async def answer_supplement(self, request: SupplementAnswerInput) -> NominationView:
+        return await self._submit(request)
+
+    @answer_supplement.validator
+    def _validate_answer_supplement(self, request: SupplementAnswerInput) -> None:
+        self._check(request)
+
+    @workflow.update
+    def vote(self, vote: VoteInput) -> NominationView:
+        self._check_vote(vote)  # again: validators of Updates delivered together run first
+        assert self._ballot is not None
+        self._ballot.voters.append(vote.voter_token)
+        if vote.choice == "for":
+            self._ballot.votes_for += 1
+        else:
+            self._ballot.votes_against += 1
+        return self._view()
+
+    @vote.validator
+    def _validate_vote(self, vote: VoteInput) -> None:
+        self._check_vote(vote)
+
+    def _check_vote(self, vote: VoteInput) -> None:
+        if self._status not in OPEN_STATUSES:
+            raise RefusedAction("Hồ sơ đã kết thúc, không thể bỏ phiếu.", "already_decided")
+        if self._ballot is None or self._ballot.mode != "electronic" or self._pending is not None:
+            raise RefusedAction("Hội đồng không có cuộc bỏ phiếu đang mở cho hồ sơ này.", "no_ballot")
+        if vote.choice not in ("for", "against"):
+            raise RefusedAction("Phiếu phải là «đồng ý» hoặc «không đồng ý».", "invalid_vote")
+        if vote.voter_token in self._ballot.voters:
+            raise RefusedAction("Bạn đã bỏ phiếu cho hồ sơ này.", "already_voted")
+        if len(self._ballot.voters) >= self._ballot.members:
+            raise RefusedAction("Đã đủ số phiếu của toàn bộ thành viên Hội đồng.", "ballot_full")
+
+    def _check(self, action: Action) -> None:
         if self._status not in OPEN_STATUSES:
             raise RefusedAction("Hồ sơ đã kết thúc, không thể xử lý thêm.", "already_decided")
         if self._pending is not None:
             raise RefusedAction("Hồ sơ đang được xử lý, vui lòng thử lại sau giây lát.", "busy")
-        if isinstance(action, DecisionInput):
-            if action.task_id != self._open_task_id:
-                raise RefusedAction("Nhiệm vụ này đã được xử lý hoặc không còn hiệu lực.", "already_decided")
-            if self._status == RETURNED:
-                raise RefusedAction("Hồ sơ đang được đơn vị chỉnh sửa; hãy nộp lại hồ sơ.", "wrong_step")
-            step = self._route[self._step_index]
-            if not action.actor.holds(step.role, step.unit_id):
-                raise RefusedAction("Nhiệm vụ này không thuộc thẩm quyền của bạn.", "not_allowed")
-            if action.outcome not in OUTCOMES:
-                raise RefusedAction(f"Kết quả xử lý không hợp lệ: {action.outcome}.", "invalid_outcome")
-        else:
-            assert self._input is not None
+        assert self._input is not None
+        if isinstance(action, WithdrawInput | ResubmitInput | SupplementAnswerInput):
             if not action.actor.holds("clerk", self._input.proposing_unit_id):
                 raise RefusedAction(
                     "Chỉ cán bộ thi đua của đơn vị đề nghị mới được thực hiện thao tác này.", "not_allowed"
                 )
-            if isinstance(action, ResubmitInput) and self._status != RETURNED:
+            if isinstance(action, ResubmitInput) and self._phase != "revision":
                 raise RefusedAction("Chỉ nộp lại được hồ sơ đang bị trả lại để chỉnh sửa.", "not_returned")
+            if isinstance(action, SupplementAnswerInput) and self._phase != "supplement":
+                raise RefusedAction("Hồ sơ không có yêu cầu bổ sung đang chờ trả lời.", "wrong_step")
+            return
+        if self._phase == "disclosure":
+            raise RefusedAction(
+                f"Danh sách đang được công khai đến {_vn(self._disclosure_until)}; Hội đồng chưa thể xét.", "disclosure"
+            )
+        if self._phase != "step":
+            raise RefusedAction("Hồ sơ đang được đơn vị chỉnh sửa, bổ sung; hãy chờ đơn vị nộp lại.", "wrong_step")
+        step = self._route[self._step_index]
+        if isinstance(action, DecisionInput | SupplementRequestInput) and action.task_id != self._open_task_id:
+            raise RefusedAction("Nhiệm vụ này đã được xử lý hoặc không còn hiệu lực.", "already_decided")
+        if not action.actor.holds(step.role, step.unit_id):
+            raise RefusedAction("Nhiệm vụ này không thuộc thẩm quyền của bạn.", "not_allowed")
+        ballot_step = self._v2 and step.decided_by_ballot
+        if isinstance(action, DecisionInput):
+            if action.outcome not in OUTCOMES:
+                raise RefusedAction(f"Kết quả xử lý không hợp lệ: {action.outcome}.", "invalid_outcome")
+            if ballot_step and action.outcome == APPROVE:
+                raise RefusedAction(
+                    "Bước này do Hội đồng quyết định bằng bỏ phiếu: hãy mở phiếu hoặc ghi kết quả họp.",
+                    "ballot_required",
+                )
+            if ballot_step and self._ballot is not None:
+                raise RefusedAction("Đang có cuộc bỏ phiếu mở: hãy kết thúc bỏ phiếu trước.", "ballot_open")
+        elif isinstance(action, OpenBallotInput | CloseBallotInput | TallyInput):
+            if not ballot_step:
+                raise RefusedAction("Bước này không quyết định bằng bỏ phiếu.", "wrong_step")
+            if isinstance(action, OpenBallotInput):
+                if self._ballot is not None:
+                    raise RefusedAction("Cuộc bỏ phiếu đã được mở.", "ballot_open")
+                if action.members < 1:
+                    raise RefusedAction("Hội đồng chưa có thành viên.", "invalid_tally")
+            elif isinstance(action, CloseBallotInput):
+                if self._ballot is None:
+                    raise RefusedAction("Không có cuộc bỏ phiếu đang mở.", "no_ballot")
+            else:
+                if self._ballot is not None:
+                    raise RefusedAction("Đang có cuộc bỏ phiếu điện tử mở: hãy kết thúc nó trước.", "ballot_open")
+                _check_tally(action, step)
+        elif isinstance(action, SupplementRequestInput):
+            if step.kind != "appraisal" or not self._v2:
+                raise RefusedAction("Chỉ bước thẩm định mới được yêu cầu bổ sung hồ sơ.", "wrong_step")
+            used = self._supplements.get(step.key, 0)
+            if used >= step.max_supplement_requests:
+                raise RefusedAction(
+                    f"Đã hết số lần yêu cầu bổ sung cho bước này (tối đa {step.max_supplement_requests}); "
+                    "chỉ còn đồng ý, trả lại hoặc không đồng ý.",
+                    "supplement_limit",
+                )
+            if not action.items or any(not item.strip() for item in action.items):
+                raise RefusedAction("Hãy nêu rõ từng nội dung cần bổ sung.", "invalid_items")
 
-    async def _submit(self, action: DecisionInput | WithdrawInput | ResubmitInput) -> NominationView:
+    async def _submit(self, action: Action) -> NominationView:
         # Validators of Updates delivered together all run before any handler: check again.
         self._check(action)
         self._pending = action
@@ -135,22 +285,23 @@ class NominationWorkflow:
     @workflow.run
     async def run(self, inp: NominationInput) -> NominationView:
         self._input = inp
+        opened: OpenedTask | None
         if inp.state is None:
-            opened = await self._transition(
-                audit=[self._audit("submit", inp.submitted_by, None)],
-                open_task=self._route_task(0),
-            )
+            self._v2 = workflow.patched(ROUTE_RULES_PATCH)
+            opened = await self._enter_step(0, audit=[self._audit("submit", inp.submitted_by, None)])
         else:
-            self._status = inp.state.status
-            self._step_index = inp.state.step_index
-            self._returned_from = inp.state.returned_from
-            self._version = inp.state.version
-            # The task open before continue-as-new stays open, with its own deadlines.
-            opened = inp.state.open_task
-            self._open_task_id = opened.task_id
+            self._restore(inp.state)
+            opened = inp.state.open_task if inp.state.open_task.task_id else None
+            self._open_task_id = opened.task_id if opened else None
 
-        while opened is not None:
-            await self._wait_for_action(opened)
+        while self._status in OPEN_STATUSES:
+            if self._phase == "disclosure":
+                opened = await self._hold_for_disclosure()
+                if opened is not None or self._pending is None:
+                    continue
+            else:
+                assert opened is not None
+                await self._wait_for_action(opened)
             opened = await self._apply_pending()
             self._applied += 1
             if opened is not None and self._history_is_long():
@@ -188,64 +339,190 @@ class NominationWorkflow:
             )
         await workflow.wait_condition(lambda: self._pending is not None)
 
+    async def _hold_for_disclosure(self) -> OpenedTask | None:
+        """A durable timer holds the council until the disclosure period ends; only a withdrawal interrupts it."""
+        assert self._disclosure_until is not None
+        delay = (self._disclosure_until - workflow.now()).total_seconds()
+        if delay > 0:
+            try:
+                await workflow.wait_condition(lambda: self._pending is not None, timeout=delay)
+                return None
+            except TimeoutError:
+                pass
+        step = self._route[self._step_index]
+        self._disclosed.append(step.key)
+        self._phase = "step"
+        result = await self._transition(
+            audit=[self._audit("disclosure_ended", None, step.key)], open_task=self._route_task(self._step_index)
+        )
+        return result.opened
+
+    async def _enter_step(
+        self,
+        index: int,
+        *,
+        audit: list[AuditSpec],
+        close: dict[str, Any] | None = None,
+        ballot: BallotRecord | None = None,
+    ) -> OpenedTask | None:
+        """Open route step `index`, first holding it for public disclosure when its rule says so."""
+        self._step_index = index
+        self._phase = "step"
+        self._ballot = None
+        step = self._route[index]
+        close = close or {}
+        if self._v2 and step.disclosure_working_days > 0 and step.key not in self._disclosed:
+            self._phase = "disclosure"
+            audit.append(self._audit("disclosure_started", None, step.key))
+            result = await self._transition(
+                audit=audit, disclosure_working_days=step.disclosure_working_days, ballot=ballot, **close
+            )
+            self._disclosure_until = result.disclosure_until
+            return None
+        result = await self._transition(audit=audit, open_task=self._route_task(index), ballot=ballot, **close)
+        return result.opened
+
     async def _apply_pending(self) -> OpenedTask | None:
         action = self._pending
         assert action is not None
         # The next action (on the task this one opens) may arrive while the projection runs.
         self._pending = None
-        step = self._current_step_key()
+        step_key = self._current_step_key()
         if isinstance(action, WithdrawInput):
             self._status = WITHDRAWN
-            return await self._transition(
-                close_status="cancelled",
-                actor=action.actor,
-                comment=action.reason,
-                audit=[self._audit("withdraw", action.actor, step, action.reason)],
-                decided=True,
-            )
+            result = await self._transition(
+                close_status="cancelled", actor=action.actor, comment=action.reason,
+                audit=[self._audit("withdraw", action.actor, step_key, action.reason)], decided=True,
+            )  # fmt: skip
+            return result.opened
         if isinstance(action, ResubmitInput):
             self._status = IN_PROGRESS
-            self._step_index = self._returned_from if self._returned_from is not None else 0
+            index = self._returned_from if self._returned_from is not None else 0
             self._returned_from = None
-            return await self._transition(
-                outcome="resubmit",
-                actor=action.actor,
-                comment=action.comment,
-                audit=[self._audit("resubmit", action.actor, step, action.comment)],
-                open_task=self._route_task(self._step_index),
-                changes=action.changes,
-            )
-        audit = [self._audit(action.outcome, action.actor, step, action.comment)]
+            return await self._enter_step(
+                index,
+                audit=[self._audit("resubmit", action.actor, step_key, action.comment)],
+                close={"outcome": "resubmit", "actor": action.actor, "comment": action.comment,
+                       "changes": action.changes},
+            )  # fmt: skip
+        if isinstance(action, SupplementRequestInput):
+            return await self._request_supplement(action)
+        if isinstance(action, SupplementAnswerInput):
+            return await self._answer_supplement(action)
+        if isinstance(action, OpenBallotInput):
+            self._ballots_held += 1
+            self._ballot = BallotState(number=self._ballots_held, mode="electronic", members=action.members)
+            result = await self._transition(
+                keep_task=True,
+                audit=[self._audit("ballot_opened", action.actor, step_key, f"{action.members} thành viên")],
+                ballot=BallotRecord(step=step_key, number=self._ballot.number, mode="electronic", status="open",
+                                    members=action.members),
+            )  # fmt: skip
+            return self._opened_again(result)
+        if isinstance(action, CloseBallotInput | TallyInput):
+            return await self._decide_by_ballot(action)
+        return await self._decide(action)
+
+    async def _decide(self, action: DecisionInput, ballot: BallotRecord | None = None) -> OpenedTask | None:
+        step_key = self._current_step_key()
+        audit = [self._audit(action.outcome, action.actor, step_key, action.comment)]
+        close: dict[str, Any] = {"outcome": action.outcome, "actor": action.actor, "comment": action.comment}
         if action.outcome == REJECT:
             self._status = REJECTED
-            return await self._transition(
-                outcome=REJECT, actor=action.actor, comment=action.comment, audit=audit, decided=True
-            )
+            self._result = action.comment
+            result = await self._transition(audit=audit, decided=True, ballot=ballot, **close)
+            return result.opened
         if action.outcome == RETURN:
             self._status = RETURNED
+            self._phase = "revision"
             self._returned_from = self._step_index
-            return await self._transition(
-                outcome=RETURN,
-                actor=action.actor,
-                comment=action.comment,
-                audit=audit,
-                open_task=self._revision_task(),
-            )
+            result = await self._transition(audit=audit, open_task=self._revision_task(), ballot=ballot, **close)
+            return result.opened
         assert action.outcome == APPROVE
         if self._step_index + 1 >= len(self._route):
             self._status = AWARDED
-            audit.append(self._audit("award", action.actor, step))
-            return await self._transition(
-                outcome=APPROVE, actor=action.actor, comment=action.comment, audit=audit, decided=True
+            audit.append(self._audit("award", action.actor, step_key, action.actor.acting_as))
+            signature = f"{action.actor.acting_as} {action.actor.name}" if action.actor.acting_as else action.actor.name
+            changes = {"signed_by": signature} if self._v2 else {}
+            result = await self._transition(audit=audit, decided=True, changes=changes, ballot=ballot, **close)
+            return result.opened
+        return await self._enter_step(self._step_index + 1, audit=audit, close=close, ballot=ballot)
+
+    async def _decide_by_ballot(self, action: CloseBallotInput | TallyInput) -> OpenedTask | None:
+        step = self._route[self._step_index]
+        assert step.threshold is not None
+        if isinstance(action, TallyInput):
+            self._ballots_held += 1
+            number, mode, members = self._ballots_held, "meeting", action.members
+            participants = action.present + action.written_for + action.written_against
+            votes_for, votes_against = (
+                action.votes_for + action.written_for,
+                action.votes_against + action.written_against,
             )
-        self._step_index += 1
-        return await self._transition(
-            outcome=APPROVE,
-            actor=action.actor,
-            comment=action.comment,
-            audit=audit,
-            open_task=self._route_task(self._step_index),
+            minutes, comment = action.minutes, action.comment
+        else:
+            assert self._ballot is not None
+            number, mode, members = self._ballot.number, "electronic", self._ballot.members
+            participants = len(self._ballot.voters)
+            votes_for, votes_against = self._ballot.votes_for, self._ballot.votes_against
+            minutes, comment = "", None
+        outcome = evaluate(
+            members=members, participants=participants, votes_for=votes_for,
+            quorum=step.quorum, threshold=step.threshold, basis=step.threshold_basis,
+        )  # fmt: skip
+        record = BallotRecord(
+            step=step.key, number=number, mode=mode, status=outcome.outcome, members=members,
+            participants=participants, votes_for=votes_for, votes_against=votes_against,
+            minutes=minutes or None, reason=outcome.reason,
+        )  # fmt: skip
+        self._ballot = None
+        if outcome.outcome == PASSED:
+            decision = DecisionInput(task_id=self._open_task_id or "", outcome=APPROVE, actor=action.actor,
+                                     comment=comment or outcome.reason)  # fmt: skip
+            return await self._decide(decision, ballot=record)
+        if outcome.outcome == FAILED:
+            decision = DecisionInput(task_id=self._open_task_id or "", outcome=REJECT, actor=action.actor,
+                                     comment=outcome.reason)  # fmt: skip
+            return await self._decide(decision, ballot=record)
+        result = await self._transition(
+            keep_task=True, ballot=record, audit=[self._audit("ballot_void", action.actor, step.key, outcome.reason)]
         )
+        return self._opened_again(result)
+
+    async def _request_supplement(self, action: SupplementRequestInput) -> OpenedTask | None:
+        step = self._route[self._step_index]
+        self._supplements[step.key] = self._supplements.get(step.key, 0) + 1
+        self._phase = "supplement"
+        items = "; ".join(action.items)
+        result = await self._transition(
+            outcome="supplement", actor=action.actor, comment=action.comment,
+            audit=[self._audit("supplement_requested", action.actor, step.key, f"{items}. {action.comment or ''}".strip())],
+            open_task=self._clerk_task(SUPPLEMENT_STEP, "Đơn vị bổ sung hồ sơ theo yêu cầu thẩm định"),
+            measure_remaining=True, supplement_items=action.items,
+        )  # fmt: skip
+        self._resume_working_days = result.remaining_working_days
+        self._resume_due_at = None if step.pause_clock_on_supplement else result.closed_due_at
+        return result.opened
+
+    async def _answer_supplement(self, action: SupplementAnswerInput) -> OpenedTask | None:
+        step = self._route[self._step_index]
+        self._phase = "step"
+        answers = "; ".join(f"{k}: {v}" for k, v in action.answers.items())
+        task = self._route_task(self._step_index)
+        if self._resume_due_at is not None:
+            task.due_at = self._resume_due_at
+        elif self._resume_working_days is not None:
+            task.working_days = max(1, self._resume_working_days)
+        result = await self._transition(
+            outcome="answered", actor=action.actor, comment=action.comment,
+            audit=[self._audit("supplement_answered", action.actor, step.key, answers)], open_task=task,
+        )  # fmt: skip
+        return result.opened
+
+    def _opened_again(self, result: TransitionResult) -> OpenedTask | None:
+        # A change that kept the task open: keep waiting on the same task and its deadlines.
+        assert self._open_task is not None
+        return self._open_task
 
     async def _transition(
         self,
@@ -256,37 +533,58 @@ class NominationWorkflow:
         actor: Actor | None = None,
         comment: str | None = None,
         close_status: str = "done",
-        changes: dict | None = None,
+        changes: dict[str, Any] | None = None,
         decided: bool = False,
-    ) -> OpenedTask | None:
+        keep_task: bool = False,
+        ballot: BallotRecord | None = None,
+        disclosure_working_days: int = 0,
+        measure_remaining: bool = False,
+        supplement_items: list[str] | None = None,
+    ) -> TransitionResult:
         self._version += 1
-        closing = self._open_task_id
-        # Actions on the new task are accepted as soon as it can appear in an inbox.
-        self._open_task_id = open_task.task_id if open_task is not None else None
-        opened = await workflow.execute_activity(
-            RECORD_TRANSITION,
-            TransitionInput(
-                nomination_id=self._nomination_id,
-                version=self._version,
-                at=workflow.now(),
-                status=self._status,
-                current_step=None if decided else self._current_step_key(),
-                current_step_index=None if decided else self._step_index,
-                close_task_id=closing,
-                close_task_status=close_status,
-                close_outcome=outcome,
-                close_actor=actor,
-                close_comment=comment,
-                open_task=open_task,
-                audit=audit or [],
-                changes=changes or {},
-                decided=decided,
-            ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-            result_type=OpenedTask,
+        closing = None if keep_task else self._open_task_id
+        if not keep_task:
+            # Actions on the new task are accepted as soon as it can appear in an inbox.
+            self._open_task_id = open_task.task_id if open_task is not None else None
+        finished = decided or self._status not in OPEN_STATUSES
+        inp = TransitionInput(
+            nomination_id=self._nomination_id,
+            version=self._version,
+            at=workflow.now(),
+            status=self._status,
+            current_step=None if finished else self._current_step_key(),
+            current_step_index=None if finished else self._step_index,
+            close_task_id=closing,
+            close_task_status=close_status,
+            close_outcome=outcome,
+            close_actor=actor,
+            close_comment=comment,
+            open_task=open_task,
+            audit=audit or [],
+            changes=changes or {},
+            decided=decided,
         )
-        return opened
+        if not self._v2:
+            opened = await workflow.execute_activity(
+                RECORD_TRANSITION, inp, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
+                result_type=OpenedTask,
+            )  # fmt: skip
+            if opened is not None:
+                self._open_task = opened
+            return TransitionResult(opened=opened)
+        inp.keep_task = keep_task
+        inp.ballot = ballot
+        inp.disclosure_working_days = disclosure_working_days
+        inp.measure_remaining = measure_remaining
+        inp.supplement_items = supplement_items or []
+        inp.result = self._result
+        result = await workflow.execute_activity(
+            RECORD_TRANSITION_V2, inp, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
+            result_type=TransitionResult,
+        )  # fmt: skip
+        if result.opened is not None:
+            self._open_task = result.opened
+        return result
 
     # ---- helpers --------------------------------------------------------------------------------
 
@@ -301,34 +599,37 @@ class NominationWorkflow:
         return self._input.nomination_id
 
     def _current_step_key(self) -> str:
-        return REVISION_STEP if self._status == RETURNED else self._route[self._step_index].key
+        if self._phase == "revision" or self._status == RETURNED:
+            return REVISION_STEP
+        if self._phase == "supplement":
+            return SUPPLEMENT_STEP
+        if self._phase == "disclosure":
+            return DISCLOSURE_STEP
+        return self._route[self._step_index].key
+
+    def _reminder_days(self, step: RouteStep | None = None) -> int:
+        assert self._input is not None
+        if step is not None and step.reminder_working_days is not None:
+            return step.reminder_working_days
+        return self._input.reminder_working_days
 
     def _route_task(self, index: int) -> TaskSpec:
-        assert self._input is not None
         step = self._route[index]
         return TaskSpec(
-            task_id=str(workflow.uuid4()),
-            step=step.key,
-            step_index=index,
-            name=step.name,
-            role=step.role,
-            unit_id=step.unit_id,
-            working_days=step.working_days,
-            reminder_working_days=self._input.reminder_working_days,
-        )
+            task_id=str(workflow.uuid4()), step=step.key, step_index=index, name=step.name, role=step.role,
+            unit_id=step.unit_id, working_days=step.working_days, reminder_working_days=self._reminder_days(step),
+        )  # fmt: skip
 
     def _revision_task(self) -> TaskSpec:
+        return self._clerk_task(REVISION_STEP, "Đơn vị đề nghị chỉnh sửa, bổ sung hồ sơ")
+
+    def _clerk_task(self, step: str, name: str) -> TaskSpec:
         assert self._input is not None
         return TaskSpec(
-            task_id=str(workflow.uuid4()),
-            step=REVISION_STEP,
-            step_index=self._step_index,
-            name="Đơn vị đề nghị chỉnh sửa, bổ sung hồ sơ",
-            role="clerk",
-            unit_id=self._input.proposing_unit_id,
-            working_days=self._input.revision_working_days,
-            reminder_working_days=self._input.reminder_working_days,
-        )
+            task_id=str(workflow.uuid4()), step=step, step_index=self._step_index, name=name, role="clerk",
+            unit_id=self._input.proposing_unit_id, working_days=self._input.revision_working_days,
+            reminder_working_days=self._reminder_days(),
+        )  # fmt: skip
 
     def _audit(self, action: str, actor: Actor | None, step: str | None, comment: str | None = None) -> AuditSpec:
         return AuditSpec(audit_id=str(workflow.uuid4()), action=action, actor=actor, step=step, comment=comment)
@@ -337,6 +638,22 @@ class NominationWorkflow:
         assert self._input is not None
         info = workflow.info()
         return info.is_continue_as_new_suggested() or info.get_current_history_length() > self._input.history_limit
+
+    def _restore(self, state: NominationState) -> None:
+        self._status = state.status
+        self._step_index = state.step_index
+        self._returned_from = state.returned_from
+        self._version = state.version
+        self._phase = state.phase if state.phase != "step" or state.status != RETURNED else "revision"
+        self._v2 = state.v2
+        self._ballot = state.ballot
+        self._ballots_held = state.ballots_held
+        self._supplements = dict(state.supplements)
+        self._resume_working_days = state.resume_working_days
+        self._resume_due_at = state.resume_due_at
+        self._disclosure_until = state.disclosure_until
+        self._disclosed = list(state.disclosed)
+        self._open_task = state.open_task if state.open_task.task_id else None
 
     def _carry_over(self, opened: OpenedTask) -> NominationInput:
         assert self._input is not None
@@ -349,13 +666,13 @@ class NominationWorkflow:
             submitted_by=self._input.submitted_by,
             history_limit=self._input.history_limit,
             state=NominationState(
-                status=self._status,
-                step_index=self._step_index,
-                returned_from=self._returned_from,
-                version=self._version,
-                open_task=opened,
+                status=self._status, step_index=self._step_index, returned_from=self._returned_from,
+                version=self._version, open_task=opened, phase=self._phase, v2=self._v2, ballot=self._ballot,
+                ballots_held=self._ballots_held, supplements=self._supplements,
+                resume_working_days=self._resume_working_days, resume_due_at=self._resume_due_at,
+                disclosure_until=self._disclosure_until, disclosed=self._disclosed,
             ),
-        )
+        )  # fmt: skip
 
     def _view(self) -> NominationView:
         finished = self._status not in OPEN_STATUSES
@@ -366,4 +683,42 @@ class NominationWorkflow:
             step_index=self._step_index,
             open_task_id=self._open_task_id,
             version=self._version,
+            phase=self._phase,
+            ballot_open=self._ballot is not None,
+            votes_cast=len(self._ballot.voters) if self._ballot else 0,
+            result=self._result,
         )
+
+
+def _check_tally(tally: TallyInput, step: RouteStep) -> None:
+    numbers = (
+        tally.members,
+        tally.present,
+        tally.votes_for,
+        tally.votes_against,
+        tally.written_for,
+        tally.written_against,
+    )
+    if any(n < 0 for n in numbers) or tally.members < 1:
+        raise RefusedAction("Số liệu kiểm phiếu không hợp lệ.", "invalid_tally")
+    if tally.present > tally.members:
+        raise RefusedAction("Số thành viên có mặt lớn hơn tổng số thành viên.", "invalid_tally")
+    if tally.votes_for + tally.votes_against > tally.present:
+        raise RefusedAction("Số phiếu tại hội nghị lớn hơn số thành viên có mặt.", "invalid_tally")
+    if tally.present + tally.written_for + tally.written_against > tally.members:
+        raise RefusedAction("Số phiếu bằng văn bản vượt số thành viên vắng mặt.", "invalid_tally")
+    if not tally.minutes.strip():
+        raise RefusedAction("Hãy đính kèm hoặc ghi số biên bản họp Hội đồng.", "invalid_tally")
+    participants = tally.present + tally.written_for + tally.written_against
+    quorum = evaluate(
+        members=tally.members, participants=participants, votes_for=0, quorum=step.quorum, threshold=1, basis="all"
+    )
+    if quorum.outcome == "void":
+        raise RefusedAction(f"Hội nghị không đủ điều kiện biểu quyết. {quorum.reason}", "no_quorum")
+
+
+def _vn(at: datetime | None) -> str:
+    if at is None:
+        return "khi hết thời hạn"
+    local = at + timedelta(hours=7)  # Asia/Ho_Chi_Minh has no daylight saving time
+    return local.strftime("%H:%M %d/%m/%Y")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import select
 
@@ -20,11 +20,24 @@ router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 @router.post("/auth/token", response_model=TokenOut)
 async def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], ctx: ContextDep, session: SessionDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], ctx: ContextDep, session: SessionDep, request: Request
 ) -> TokenOut:
-    user = (await session.exec(select(User).where(User.username == nfc(form.username).strip().lower()))).one_or_none()
-    ok = verify_password(form.password, user.password_hash if user else None)
+    username = nfc(form.username).strip().lower()[:100]
+    address = request.client.host if request.client else None
+    limiter = ctx.login_limiter
+    if limiter is not None and (refused := await limiter.check(username, address)) is not None:
+        who = "tài khoản này" if refused.scope == "account" else "địa chỉ của bạn"
+        raise Problem(
+            429,
+            f"Đăng nhập sai quá nhiều lần từ {who}; vui lòng thử lại sau {refused.retry_after} giây.",
+            code="too_many_attempts",
+            retry_after=refused.retry_after,
+        )
+    user = (await session.exec(select(User).where(User.username == username))).one_or_none()
+    ok = verify_password(form.password[:1024], user.password_hash if user else None)
     if user is None or not ok or not user.is_active or user.id is None:
+        if limiter is not None:
+            await limiter.failed(username, address)
         raise Problem(401, "Tên đăng nhập hoặc mật khẩu không đúng.", code="invalid_credentials")
     minutes = ctx.settings.access_token_minutes
     return TokenOut(access_token=issue_token(user.id, ctx.settings.jwt_secret, minutes), expires_in=minutes * 60)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import uuid
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
-from sqlalchemy import ColumnElement, and_, false, func, or_, true
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,12 +20,13 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from activities.projection import search_text
-from models.tables import IdempotencyKey, Nomination, Unit
+from models.tables import IdempotencyKey, Nomination, Task, Unit
 from models.text import fold
 from service.deps import AppContext, ContextDep, CurrentUser, SessionDep, UserDep
 from service.history import build_history
 from service.metrics import NOMINATIONS_CREATED
 from service.org import route_for
+from service.plans_window import check_milestone_window
 from service.problems import Problem
 from service.schemas import (
     HistoryOut,
@@ -53,15 +55,17 @@ router = APIRouter(prefix="/api/v1/nominations", tags=["nominations"])
 
 
 def visible_to(user: CurrentUser) -> ColumnElement[bool]:
-    """Nominations a user may see: their unit's own, and those whose route passes through their roles."""
-    if user.is_admin:
-        return true()
+    """Nominations a user may see: those proposed by a unit in their clerk or administrator scope, and
+    those whose route passes through a (role, unit) they hold; subtree grants cover the units below."""
     conditions: list[ColumnElement[bool]] = []
-    clerk_units = [unit for role, unit in user.roles if role == "clerk"]
-    if clerk_units:
-        conditions.append(col(Nomination.proposing_unit_id).in_(clerk_units))
-    for role, unit in user.roles:
-        if role != "clerk":
+    own_units = user.units_for("clerk") | user.units_for("admin")
+    if own_units:
+        conditions.append(col(Nomination.proposing_unit_id).in_(sorted(own_units)))
+    for role, unit in user.scoped_pairs():
+        if role == "council_member":
+            # Members vote on what comes before their council.
+            conditions.append(col(Nomination.route).contains([{"kind": "council", "unit_id": unit}]))
+        elif role != "clerk":
             conditions.append(col(Nomination.route).contains([{"role": role, "unit_id": unit}]))
     return or_(*conditions) if conditions else false()
 
@@ -104,6 +108,9 @@ async def to_out(session: AsyncSession, ctx: AppContext, rows: list[Nomination])
                 created_at=n.created_at,
                 updated_at=n.updated_at,
                 decided_at=n.decided_at,
+                signed_by=n.signed_by,
+                disclosure_until=n.disclosure_until,
+                result=n.result,
             )
         )
     return out
@@ -116,17 +123,8 @@ def _request_hash(body: dict[str, Any]) -> str:
 async def _start_workflow(client: Client, ctx: AppContext, nomination: Nomination, user: CurrentUser) -> None:
     form = ctx.catalogue.get(nomination.award_form)
     assert form is not None and form.reminder_working_days is not None and form.revision_working_days is not None
-    route = [
-        RouteStep(
-            key=s["key"],
-            kind=s["kind"],
-            name=s["name"],
-            role=s["role"],
-            unit_id=s["unit_id"],
-            working_days=s["working_days"],
-        )
-        for s in nomination.route
-    ]
+    fields = {f.name for f in dataclasses.fields(RouteStep)}
+    route = [RouteStep(**{k: v for k, v in step.items() if k in fields}) for step in nomination.route]
     try:
         await client.start_workflow(
             NominationWorkflow.run,
@@ -181,6 +179,9 @@ async def create_nomination(
         raise Problem(422, f"{form.name} không áp dụng cho đối tượng loại «{body.nominee.kind}».", code="nominee_kind")
     if body.period.kind not in form.periods:
         raise Problem(422, f"{form.name} không được xét trong kỳ «{body.period.kind}».", code="period_kind")
+    await check_milestone_window(
+        session, form.code, body.period.kind, body.period.year, body.proposing_unit_id, datetime.now(UTC)
+    )
     steps = await route_for(session, form, body.proposing_unit_id)
 
     now = datetime.now(UTC)
@@ -274,10 +275,17 @@ async def list_nominations(
     award_form: Annotated[str | None, Query(max_length=64)] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
+    overdue: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> NominationPage:
     filters: list[ColumnElement[bool]] = [visible_to(user)]
+    if overdue is not None:
+        # A nomination is overdue when its open task is past its limit (index ix_tasks_inbox covers the lookup).
+        late = exists().where(
+            col(Task.nomination_id) == col(Nomination.id), col(Task.status) == "open", col(Task.due_at) < func.now()
+        )
+        filters.append(late if overdue else ~late)
     if status:
         filters.append(col(Nomination.status) == status)
     if unit_id is not None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from sqlalchemy import ColumnElement, and_, false, func, or_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.tables import Nomination, Notification, Task
+from models.tables import Nomination, Notification, RoleAssignment, Task
+from service.api.nominations import visible_to
 from service.deps import ContextDep, CurrentUser, SessionDep, UserDep
 from service.metrics import TASKS_COMPLETED
 from service.problems import Problem
@@ -23,14 +24,28 @@ router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
 
 def assigned_to(user: CurrentUser) -> ColumnElement[bool]:
-    if not user.roles:
+    """Tasks of a (role, unit) the user holds, subtree grants expanded."""
+    pairs = user.scoped_pairs()
+    if not pairs:
         return false()
-    return tuple_(col(Task.role), col(Task.unit_id)).in_(user.roles)
+    return tuple_(col(Task.role), col(Task.unit_id)).in_(pairs)
 
 
-async def _task_out(session: AsyncSession, rows: list[tuple[Task, str, str]]) -> list[TaskOut]:
+async def _task_out(session: AsyncSession, rows: list[tuple[Task, str, str, list[Any]]]) -> list[TaskOut]:
     now = datetime.now(UTC)
-    ids = [t.id for t, _, _ in rows]
+    ids = [t.id for t, _, _, _ in rows]
+    councils = {t.unit_id for t, _, _, _ in rows if t.step.startswith("council:")}
+    members: dict[int, int] = {}
+    if councils:
+        members = dict(
+            (
+                await session.exec(
+                    select(RoleAssignment.unit_id, func.count())
+                    .where(col(RoleAssignment.role) == "council_member", col(RoleAssignment.unit_id).in_(councils))
+                    .group_by(col(RoleAssignment.unit_id))
+                )
+            ).all()
+        )
     notes: dict[uuid.UUID, list[NotificationOut]] = {}
     if ids:
         for n in (await session.exec(select(Notification).where(col(Notification.task_id).in_(ids)))).all():
@@ -44,8 +59,10 @@ async def _task_out(session: AsyncSession, rows: list[tuple[Task, str, str]]) ->
             nominee_name=name,
             award_form=form,
             notifications=notes.get(t.id, []),
+            decided_by_ballot=any(s.get("key") == t.step and s.get("threshold") is not None for s in route),
+            council_members=members.get(t.unit_id, 0) if t.step.startswith("council:") else None,
         )
-        for t, name, form in rows
+        for t, name, form, route in rows
     ]
 
 
@@ -66,7 +83,7 @@ async def inbox(
     total = (await session.exec(select(func.count()).select_from(Task).where(where))).one()
     rows = (
         await session.exec(
-            select(Task, Nomination.nominee_name, Nomination.award_form)
+            select(Task, Nomination.nominee_name, Nomination.award_form, Nomination.route)
             .join(Nomination, col(Nomination.id) == col(Task.nomination_id))
             .where(where)
             .order_by(col(Task.due_at).asc().nulls_last(), col(Task.created_at))
@@ -81,7 +98,7 @@ async def inbox(
 async def get_task(task_id: uuid.UUID, session: SessionDep, user: UserDep) -> TaskOut:
     row = (
         await session.exec(
-            select(Task, Nomination.nominee_name, Nomination.award_form)
+            select(Task, Nomination.nominee_name, Nomination.award_form, Nomination.route)
             .join(Nomination, col(Nomination.id) == col(Task.nomination_id))
             .where(Task.id == task_id, assigned_to(user))
         )
@@ -99,7 +116,8 @@ async def complete_task(
         await session.exec(
             select(Task, Nomination.workflow_id)
             .join(Nomination, col(Nomination.id) == col(Task.nomination_id))
-            .where(Task.id == task_id)
+            # A task of a nomination the caller cannot see does not exist for them (404, not 403).
+            .where(Task.id == task_id, visible_to(user))
         )
     ).one_or_none()
     if row is None:
@@ -109,15 +127,20 @@ async def complete_task(
         raise Problem(403, "Nhiệm vụ này không thuộc thẩm quyền của bạn.", code="not_your_task")
     if task.status != "open":
         raise Problem(409, "Nhiệm vụ này đã được xử lý.", code="already_decided")
-    if task.step == "revision":
-        raise Problem(409, "Hồ sơ bị trả lại: hãy chỉnh sửa và nộp lại hồ sơ.", code="wrong_step")
+    if task.step in ("revision", "supplement"):
+        raise Problem(409, "Đây là việc của đơn vị đề nghị: hãy nộp lại hoặc bổ sung hồ sơ.", code="wrong_step")
     # Release the connection before waiting on the workflow.
     await session.close()
     view = await call_update(
         ctx.temporal,
         workflow_id,
         "decide",
-        DecisionInput(task_id=str(task.id), outcome=body.outcome, actor=user.actor(), comment=body.comment),
+        DecisionInput(
+            task_id=str(task.id),
+            outcome=body.outcome,
+            actor=user.actor((task.role, task.unit_id)),
+            comment=body.comment,
+        ),
     )
     TASKS_COMPLETED.labels(outcome=body.outcome).inc()
     return TaskCompleted(

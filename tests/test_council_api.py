@@ -1,0 +1,255 @@
+"""Ballots, supplement requests, signing on behalf and disclosure comments over HTTP."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.testing import WorkflowEnvironment
+
+from models.calendar import VN_TZ
+from models.tables import Delegation, Nomination, RoleAssignment, Unit, User
+from service.app import create_app
+from service.settings import Settings
+from tests.helpers import new_worker
+from tests.test_api import approve_step, body, create, login, school_unit, task_for
+
+PROBLEM = "application/problem+json"
+_HASH = PasswordHasher().hash("demo")
+
+
+@pytest.fixture
+async def api(env: WorkflowEnvironment, engine: AsyncEngine, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    task_queue = f"api-{uuid.uuid4()}"
+    settings = Settings.model_validate({"env": "test", "DATABASE_URL": database_url, "task_queue": task_queue})
+    app = create_app(settings, temporal=env.client)
+    async with new_worker(env.client, engine, task_queue), app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("198.51.100.4", 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://thidua.test") as client:
+            yield client
+
+
+async def unit_of(engine: AsyncEngine, code: str) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(select(Unit.id).where(Unit.code == code))).scalar_one())
+
+
+async def make_user(engine: AsyncEngine, name: str, unit_code: str, role: str) -> str:
+    """A user of this test only, so the test does not depend on the demo organisation's roster."""
+    username = f"t{uuid.uuid4().hex[:10]}"
+    unit = await unit_of(engine, unit_code)
+    async with engine.begin() as conn:
+        user_id = (
+            await conn.execute(
+                insert(User)
+                .values(username=username, full_name=name, password_hash=_HASH, unit_id=unit, is_active=True)
+                .returning(User.id)
+            )
+        ).scalar_one()
+        await conn.execute(insert(RoleAssignment).values(user_id=user_id, role=role, unit_id=unit))
+    return username
+
+
+async def council_members(engine: AsyncEngine, unit_code: str) -> list[str]:
+    """Usernames of every member of a council (the demo data's and this test's; all use the demo password)."""
+    unit = await unit_of(engine, unit_code)
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(User.username)
+                .join(RoleAssignment, RoleAssignment.user_id == User.id)
+                .where(RoleAssignment.role == "council_member", RoleAssignment.unit_id == unit)
+            )
+        ).all()
+    return [r.username for r in rows]
+
+
+async def test_electronic_ballot_is_secret_and_decides_the_council_step(
+    api: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    # Members of the school council taking part in this test (besides any in the demo data).
+    for i in range(2):
+        await make_user(engine, f"Thành viên {i}", "GL-BH-THCS-HDTDKT", "council_member")
+    voters = await council_members(engine, "GL-BH-THCS-HDTDKT")
+    members = len(voters)
+    clerk = await login(api, "clerk.school")
+    nid = (await create(api, clerk, body(await school_unit(api, clerk), "GIAY_KHEN_XA", name="Hà Thị Phiếu")))["id"]
+    secretary = await login(api, "council.school")
+    task = await task_for(api, secretary, nid)
+    assert task["decided_by_ballot"] and task["council_members"] == members
+
+    # Approving without a ballot is refused; a member who is not the secretary cannot open one.
+    r = await api.post(f"/api/v1/tasks/{task['id']}/complete", headers=secretary, json={"outcome": "approve"})
+    assert r.status_code == 409 and r.json()["code"] == "ballot_required"
+    voter = await login(api, voters[0])
+    assert (await api.post(f"/api/v1/nominations/{nid}/ballot", headers=voter, json={})).status_code == 403
+
+    assert (await api.post(f"/api/v1/nominations/{nid}/ballot", headers=secretary, json={})).status_code == 200
+    mine = (await api.get("/api/v1/ballots", headers=voter)).json()
+    assert [b["nomination_id"] for b in mine] == [nid]
+    for username in voters:
+        r = await api.post(f"/api/v1/nominations/{nid}/ballot/votes", headers=await login(api, username),
+                           json={"choice": "for"})  # fmt: skip
+        assert r.status_code == 200, r.text
+    again = await api.post(f"/api/v1/nominations/{nid}/ballot/votes", headers=voter, json={"choice": "against"})
+    assert again.status_code == 409 and again.json()["code"] == "already_voted"
+    # The clerk and the secretary are not members: they cannot vote.
+    assert (
+        await api.post(f"/api/v1/nominations/{nid}/ballot/votes", headers=secretary, json={"choice": "for"})
+    ).status_code == 403
+    open_ballots = (await api.get(f"/api/v1/nominations/{nid}/ballots", headers=clerk)).json()
+    assert open_ballots[0]["status"] == "open" and open_ballots[0]["votes_for"] is None
+
+    r = await api.post(f"/api/v1/nominations/{nid}/ballot/close", headers=secretary)
+    assert r.status_code == 200, r.text
+    closed = (await api.get(f"/api/v1/nominations/{nid}/ballots", headers=clerk)).json()[0]
+    assert closed["participants"] == members and closed["votes_for"] == members and closed["members"] == members
+    assert closed["status"] == "passed" and closed["votes_against"] == 0
+    assert (await api.get(f"/api/v1/nominations/{nid}", headers=clerk)).json()["current_step"] == "council:GL-BH-HDTDKT"
+    # Nobody's choice is recorded anywhere the API shows: only the tally.
+    history = (await api.get(f"/api/v1/nominations/{nid}/history", headers=await login(api, "admin"))).json()["items"]
+    assert not any(h["actor"] and h["actor"].startswith("Thành viên") for h in history)
+
+
+async def test_meeting_tally_below_threshold_rejects_and_the_clerk_sees_why(api: httpx.AsyncClient) -> None:
+    clerk = await login(api, "clerk.school")
+    nid = (await create(api, clerk, body(await school_unit(api, clerk), "GIAY_KHEN_XA", name="Đỗ Văn Thiếu")))["id"]
+    secretary = await login(api, "council.school")
+    await task_for(api, secretary, nid)
+    r = await api.post(f"/api/v1/nominations/{nid}/tally", headers=secretary,
+                       json={"members": 9, "present": 8, "votes_for": 3, "votes_against": 5,
+                             "minutes": "Biên bản số 07/BB-HĐTĐKT"})  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "rejected"
+    detail = (await api.get(f"/api/v1/nominations/{nid}", headers=clerk)).json()
+    assert detail["status"] == "rejected"
+    history = (await api.get(f"/api/v1/nominations/{nid}/history", headers=clerk)).json()["items"]
+    assert any(h["action"] == "reject" and "Không đạt: 3/8" in (h["comment"] or "") for h in history)
+    bad = await api.post(f"/api/v1/nominations/{nid}/tally", headers=secretary,
+                         json={"members": 9, "present": 8, "votes_for": 9, "votes_against": 0, "minutes": "x"})  # fmt: skip
+    assert bad.status_code == 409 and bad.headers["content-type"] == PROBLEM
+
+
+async def test_supplement_request_and_answer_over_http(api: httpx.AsyncClient) -> None:
+    clerk = await login(api, "clerk.school")
+    nid = (await create(api, clerk, body(await school_unit(api, clerk), "BANG_KHEN_TINH", name="Vũ Thị Bổ")))["id"]
+    for username in ["council.school", "council.commune"]:
+        headers = await login(api, username)
+        await approve_step(api, headers, await task_for(api, headers, nid))
+    appraiser = await login(api, "appraiser.home")
+    task = await task_for(api, appraiser, nid)
+    assert task["step"] == "appraisal:GL-SNV"
+    r = await api.post(f"/api/v1/tasks/{task['id']}/supplement", headers=appraiser,
+                       json={"items": ["Báo cáo thành tích mẫu 03"], "comment": "Thiếu chữ ký"})  # fmt: skip
+    assert r.status_code == 200 and r.json()["current_step"] == "supplement"
+    asked = await task_for(api, clerk, nid)
+    assert asked["step"] == "supplement" and asked["details"] == {"items": ["Báo cáo thành tích mẫu 03"]}
+    # The clerk's task cannot be "approved": it is answered.
+    assert (
+        await api.post(f"/api/v1/tasks/{asked['id']}/complete", headers=clerk, json={"outcome": "approve"})
+    ).status_code == 409
+    r = await api.post(f"/api/v1/nominations/{nid}/supplement", headers=clerk,
+                       json={"answers": {"Báo cáo thành tích mẫu 03": "Đã bổ sung"}})  # fmt: skip
+    assert r.status_code == 200 and r.json()["current_step"] == "appraisal:GL-SNV"
+    task = await task_for(api, appraiser, nid)
+    r = await api.post(f"/api/v1/tasks/{task['id']}/supplement", headers=appraiser, json={"items": ["Thêm"]})
+    assert r.status_code == 409 and r.json()["code"] == "supplement_limit"
+    # Nothing changed: the appraiser still holds the step.
+    assert (await task_for(api, appraiser, nid))["id"] == task["id"]
+
+
+async def test_signing_on_behalf_until_the_delegation_ends(api: httpx.AsyncClient, engine: AsyncEngine) -> None:
+    deputy_name = "Trương Văn Phó"
+    deputy = await make_user(engine, deputy_name, "GL-BH", "deputy_chairperson")
+    chair = await login(api, "chair.commune")
+    commune = await unit_of(engine, "GL-BH")
+    today = datetime.now(VN_TZ).date()
+
+    # Only the chairperson's own role can be delegated, and only to a deputy of the same committee.
+    r = await api.post("/api/v1/delegations", headers=chair, json={
+        "kind": "sign_on_behalf", "to_username": "clerk.school", "role": "chairperson", "unit_id": commune,
+        "starts_on": str(today), "ends_on": str(today)})  # fmt: skip
+    assert r.status_code == 422 and r.json()["code"] == "not_deputy"
+    r = await api.post("/api/v1/delegations", headers=chair, json={
+        "kind": "sign_on_behalf", "to_username": deputy, "role": "chairperson", "unit_id": commune,
+        "starts_on": str(today), "ends_on": str(today), "reason": "Chủ tịch đi công tác"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    delegation_id = r.json()["id"]
+    assert r.json()["active"] is True
+
+    clerk = await login(api, "clerk.school")
+    nid = (await create(api, clerk, body(await school_unit(api, clerk), "GIAY_KHEN_XA", name="Lâm Thị Ký")))["id"]
+    for username in ["council.school", "council.commune"]:
+        headers = await login(api, username)
+        await approve_step(api, headers, await task_for(api, headers, nid))
+    deputy_headers = await login(api, deputy)
+    sign_task = await task_for(api, deputy_headers, nid)
+    assert sign_task["step"] == "sign:GL-BH"
+
+    # The delegation ends by itself after its end date: moved to yesterday, the deputy no longer sees or signs.
+    async with engine.begin() as conn:
+        await conn.execute(update(Delegation).where(Delegation.id == uuid.UUID(delegation_id))
+                           .values(starts_on=today - timedelta(days=3), ends_on=today - timedelta(days=1)))  # fmt: skip
+    items = (await api.get("/api/v1/tasks", headers=await login(api, deputy))).json()["items"]
+    assert nid not in [t["nomination_id"] for t in items]
+    r = await api.post(f"/api/v1/tasks/{sign_task['id']}/complete", headers=await login(api, deputy),
+                       json={"outcome": "approve"})  # fmt: skip
+    assert r.status_code in (403, 404) and r.headers["content-type"] == PROBLEM
+
+    # On its last day it is still in force.
+    async with engine.begin() as conn:
+        await conn.execute(update(Delegation).where(Delegation.id == uuid.UUID(delegation_id)).values(ends_on=today))
+    r = await api.post(f"/api/v1/tasks/{sign_task['id']}/complete", headers=await login(api, deputy),
+                       json={"outcome": "approve"})  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert r.json()["nomination"]["status"] == "awarded"
+    async with engine.connect() as conn:
+        signed_by = (
+            await conn.execute(select(Nomination.signed_by).where(Nomination.id == uuid.UUID(nid)))
+        ).scalar_one()
+    assert signed_by == f"KT. CHỦ TỊCH – PHÓ CHỦ TỊCH {deputy_name}"
+    history = (await api.get(f"/api/v1/nominations/{nid}/history", headers=clerk)).json()["items"]
+    assert any(
+        h["action"] == "approve" and h["actor"] == f"{deputy_name} (KT. CHỦ TỊCH – PHÓ CHỦ TỊCH)" for h in history
+    )
+    listed = (await api.get("/api/v1/delegations", headers=chair)).json()
+    assert any(d["id"] == delegation_id for d in listed)
+    async with engine.begin() as conn:
+        await conn.execute(delete(Delegation).where(Delegation.id == uuid.UUID(delegation_id)))
+
+
+async def test_disclosure_comments_only_while_disclosed(api: httpx.AsyncClient, engine: AsyncEngine) -> None:
+    clerk = await login(api, "clerk.school")
+    nid = (await create(api, clerk, body(await school_unit(api, clerk), "GIAY_KHEN_XA", name="Phùng Văn Công")))["id"]
+    await task_for(api, await login(api, "council.school"), nid)
+    outsider = await login(api, "appraiser.home")
+    r = await api.post(f"/api/v1/nominations/{nid}/comments", headers=outsider, json={"text": "Ý kiến"})
+    assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
+    # While its list is published (as the workflow's disclosure step projects it), anyone signed in may comment.
+    until = datetime.now(UTC) + timedelta(days=3)
+    async with engine.begin() as conn:
+        await conn.execute(update(Nomination).where(Nomination.id == uuid.UUID(nid))
+                           .values(current_step="disclosure", disclosure_until=until))  # fmt: skip
+    assert nid in [d["id"] for d in (await api.get("/api/v1/disclosures", headers=outsider)).json()]
+    nfd = "Đề nghị xem xét thêm thành tích".replace("ê", "e\u0302")
+    r = await api.post(f"/api/v1/nominations/{nid}/comments", headers=outsider, json={"text": nfd})
+    assert r.status_code == 201, r.text
+    comments = (await api.get(f"/api/v1/nominations/{nid}/comments", headers=await login(api, "council.school"))).json()
+    assert [c["text"] for c in comments] == ["Đề nghị xem xét thêm thành tích"]
+
+
+async def test_overdue_filter_of_lists(api: httpx.AsyncClient) -> None:
+    clerk = await login(api, "clerk.school")
+    nid = (await create(api, clerk, body(await school_unit(api, clerk), "GIAY_KHEN_XA", name="Tạ Văn Hạn")))["id"]
+    await task_for(api, await login(api, "council.school"), nid)
+    on_time = (
+        await api.get("/api/v1/nominations", headers=clerk, params={"overdue": "false", "q": "ta van han"})
+    ).json()
+    late = (await api.get("/api/v1/nominations", headers=clerk, params={"overdue": "true", "q": "ta van han"})).json()
+    assert [i["id"] for i in on_time["items"]] == [nid] and late["total"] == 0
