@@ -54,6 +54,8 @@ def problem_response(
         body["code"] = code
     body.update(extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 429 and "retry_after" in extra:
+        headers = {"Retry-After": str(max(1, int(extra["retry_after"])))}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -115,6 +117,9 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail = "Không tìm thấy tài nguyên yêu cầu."
         elif exc.status_code == 405:
             detail = "Phương thức này không được hỗ trợ cho địa chỉ này."
+        elif exc.status_code == 400:
+            # Starlette's own messages (an unreadable body) are English: say it in Vietnamese.
+            detail = "Nội dung yêu cầu không đọc được; hãy gửi lại đúng định dạng."
         return problem_response(
             exc.status_code, detail or _TITLES.get(exc.status_code, "Lỗi"), instance=request.url.path
         )

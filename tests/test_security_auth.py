@@ -48,6 +48,7 @@ async def test_failed_sign_ins_are_limited_per_account(api: httpx.AsyncClient, e
     r = await api.post("/api/v1/auth/token", data={"username": "limit.account", "password": "demo"})
     assert r.status_code == 429 and r.headers["content-type"] == PROBLEM
     assert r.json()["code"] == "too_many_attempts" and r.json()["retry_after"] > 0
+    assert int(r.headers["Retry-After"]) == r.json()["retry_after"]
     assert "tài khoản" in r.json()["detail"]
     # Another account from the same address still signs in.
     await login(api, "clerk.school")

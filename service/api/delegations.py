@@ -115,8 +115,10 @@ async def create_delegation(body: DelegationCreate, session: SessionDep, user: U
 @router.get("", response_model=list[DelegationOut])
 async def list_delegations(session: SessionDep, user: UserDep) -> list[DelegationOut]:
     query = select(Delegation).order_by(col(Delegation.starts_on).desc())
-    if not user.is_admin:
-        query = query.where(or_(col(Delegation.from_user_id) == user.id, col(Delegation.to_user_id) == user.id))
+    mine = or_(col(Delegation.from_user_id) == user.id, col(Delegation.to_user_id) == user.id)
+    # Administrators also see the delegations of the units in their scope.
+    admin_units = user.units_for("admin")
+    query = query.where(or_(mine, col(Delegation.unit_id).in_(sorted(admin_units))) if admin_units else mine)
     return await _out(session, list((await session.exec(query.limit(200))).all()))
 
 
