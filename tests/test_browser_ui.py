@@ -2,8 +2,10 @@
 
 A live uvicorn server runs the real app inside the test's event loop, with a real worker on the
 time-skipping Temporal test server and the seeded PostgreSQL. The scenario walks one nomination
-of the commune route from the clerk's form through three approvals to the award, as users would;
-a second one (with a name that looks like markup) is returned, resubmitted and withdrawn.
+of the commune route from the clerk's form to the award, as users would: both council secretaries
+record their meeting's tally, the chairperson signs, and the detail shows the ballot results. A
+second one (with a name that looks like markup) goes to an electronic ballot that too few members
+join (void), is returned, resubmitted and withdrawn; a third fails the school council's vote.
 Screenshot of the inbox: /tmp/thidua-ui.png; THIDUA_UI_SHOTS=<dir> keeps one of every screen.
 """
 
@@ -21,9 +23,13 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from argon2 import PasswordHasher
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 from temporalio.testing import WorkflowEnvironment
 
+from models.tables import RoleAssignment, Unit, User
 from service.app import create_app
 from service.settings import Settings
 from tests.helpers import new_worker
@@ -46,9 +52,12 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOT = Path("/tmp/thidua-ui.png")
 NOMINEE = "Nguyễn Thị Bình"
+OUTVOTED = "Trịnh Văn Thiếu"
 HOSTILE = "<img src=x onerror=alert(1)>"
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 COMMUNE_ROUTE = ["council.school", "council.commune", "chair.commune"]
+SCHOOL_COUNCIL = "GL-BH-THCS-HDTDKT"
+MINUTES = "Biên bản số 01"
 # Set to a directory to keep a screenshot of every screen the scenario visits (for reviewing the layout).
 SHOTS_DIR = os.environ.get("THIDUA_UI_SHOTS")
 
@@ -101,6 +110,30 @@ async def logout(page: Page) -> None:
     await expect(page.locator("#notice")).to_have_text("Bạn đã đăng xuất.")
 
 
+async def add_council_members(engine: AsyncEngine, unit_code: str, count: int) -> tuple[list[str], list[int]]:
+    """Members of this test only (password "demo"), so the ballot does not depend on the demo roster."""
+    password_hash = PasswordHasher().hash("demo")
+    usernames: list[str] = []
+    ids: list[int] = []
+    async with engine.begin() as conn:
+        unit = (await conn.execute(select(col(Unit.id)).where(col(Unit.code) == unit_code))).scalar_one()
+        for i in range(count):
+            username = f"ui{uuid.uuid4().hex[:10]}"
+            user_id = (
+                await conn.execute(
+                    insert(User)
+                    .values(username=username, full_name=f"Thành viên thử {i + 1}", password_hash=password_hash,
+                            unit_id=unit, is_active=True)
+                    .returning(col(User.id))
+                )
+            ).scalar_one()  # fmt: skip
+            assert user_id is not None
+            await conn.execute(insert(RoleAssignment).values(user_id=user_id, role="council_member", unit_id=unit))
+            usernames.append(username)
+            ids.append(user_id)
+    return usernames, ids
+
+
 async def open_task_card(page: Page, base: str, nominee: str) -> Locator:
     """The inbox card of the nominee's open task, reloading while the workflow creates it."""
     deadline = time.monotonic() + 20
@@ -115,16 +148,40 @@ async def open_task_card(page: Page, base: str, nominee: str) -> Locator:
         await page.wait_for_timeout(200)
 
 
-async def approve(page: Page, base: str, username: str, nominee: str, comment: str, screenshot: bool = False) -> None:
-    await login(page, username)
+async def record_tally(
+    page: Page, base: str, username: str, nominee: str, comment: str, first: bool = False, signed_in: bool = False
+) -> None:
+    """The council secretary records a unanimous meeting: a council step has no plain "Đồng ý"."""
+    if not signed_in:
+        await login(page, username)
     card = await open_task_card(page, base, nominee)
     due = (await card.locator(".due time").inner_text()).strip()
     assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", due), due
-    if screenshot:
+    await expect(card.get_by_role("button", name="Đồng ý", exact=True)).to_have_count(0)
+    await expect(card.get_by_role("button", name="Mở bỏ phiếu điện tử")).to_be_visible()
+    form = card.get_by_role("form", name="Ghi kết quả họp Hội đồng")
+    members_box = form.get_by_label("Tổng số thành viên")
+    prefilled = (await members_box.input_value()).strip()
+    members = int(prefilled) if prefilled and int(prefilled) > 0 else 5
+    await members_box.fill(str(members))
+    await form.get_by_label("Số thành viên có mặt").fill(str(members))
+    await form.get_by_label("Phiếu không đồng ý", exact=True).fill("0")
+    await form.get_by_label("Số, ký hiệu biên bản").fill(MINUTES)
+    await form.get_by_label("Ghi chú kết quả họp").fill(comment)
+    if first:
+        # More votes than members present: refused, with the problem's Vietnamese detail.
+        await form.get_by_label("Phiếu đồng ý", exact=True).fill(str(members + 1))
+        await expect(form.locator(".tally-summary")).to_contain_text(f"Đồng ý: {members + 1}")
         await page.screenshot(path=str(SCREENSHOT), full_page=True)
-    await card.get_by_label("Ý kiến").fill(comment)
-    await card.get_by_role("button", name="Đồng ý", exact=True).click()
-    await expect(page.locator("#notice")).to_contain_text("Đã ghi nhận ý kiến «Đồng ý»")
+        await shot(page, "10-tally-form")
+        await form.get_by_role("button", name="Ghi kết quả họp").click()
+        await expect(page.get_by_role("alert")).to_have_text("Số phiếu tại hội nghị lớn hơn số thành viên có mặt.")
+    await form.get_by_label("Phiếu đồng ý", exact=True).fill(str(members))
+    await form.get_by_role("button", name="Ghi kết quả họp").click()
+    notice = page.locator("#notice")
+    await expect(notice).to_contain_text("Đã ghi kết quả họp Hội đồng")
+    await expect(notice).to_contain_text(f"Đạt: {members}/{members} phiếu đồng ý")
+    await expect(notice).to_contain_text("Hồ sơ đã chuyển sang bước tiếp theo.")
     await expect(page.locator("li.task").filter(has_text=nominee)).to_have_count(0)
     await logout(page)
 
@@ -151,6 +208,19 @@ async def create_nomination(page: Page, nominee: str, achievements: str, criteri
 
 
 async def test_nomination_through_the_browser(database_url: str, engine: AsyncEngine, env: WorkflowEnvironment) -> None:
+    # Three members of the school council for this test: one voting alone leaves the ballot without quorum.
+    members, member_ids = await add_council_members(engine, SCHOOL_COUNCIL, 3)
+    try:
+        await browser_scenario(database_url, engine, env, members)
+    finally:
+        # Later tests count the council's members: these leave the council again.
+        async with engine.begin() as conn:
+            await conn.execute(delete(RoleAssignment).where(col(RoleAssignment.user_id).in_(member_ids)))
+
+
+async def browser_scenario(
+    database_url: str, engine: AsyncEngine, env: WorkflowEnvironment, members: list[str]
+) -> None:
     async with live_server(database_url, env, engine) as base, async_playwright() as p:
         browser: Browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -223,11 +293,12 @@ async def test_nomination_through_the_browser(database_url: str, engine: AsyncEn
             # A hostile name is text, never markup: no img element anywhere, no alert().
             await create_nomination(page, HOSTILE, "Thử kiểm tra an toàn.", "")
             await expect(page.get_by_role("heading", level=1)).to_have_text(HOSTILE)
+            outvoted_id = await create_nomination(page, OUTVOTED, "Thử biểu quyết không đạt.", "")
             await page.get_by_role("link", name="Hồ sơ đề nghị").first.click()
             await expect(page.get_by_role("link", name=HOSTILE)).to_be_visible()
             await expect(page.get_by_role("link", name=NOMINEE)).to_be_visible()
             assert await page.locator("img").count() == 0
-            assert len(set(idempotency_keys)) == 2  # one key per form fill
+            assert len(set(idempotency_keys)) == 3  # one key per form fill
             await shot(page, "04-list")
 
             # List filters and search.
@@ -237,9 +308,33 @@ async def test_nomination_through_the_browser(database_url: str, engine: AsyncEn
             await expect(page.get_by_role("link", name=HOSTILE)).to_have_count(0)
             await logout(page)
 
-            # The route: each approver finds the task in the inbox and agrees.
-            await approve(page, base, COMMUNE_ROUTE[0], NOMINEE, "Hội đồng trường nhất trí.", screenshot=True)
-            await approve(page, base, COMMUNE_ROUTE[1], NOMINEE, "Hội đồng xã nhất trí.")
+            # A council meeting where most vote against: the nomination ends, and the page says so plainly.
+            await login(page, COMMUNE_ROUTE[0])
+            card = await open_task_card(page, base, OUTVOTED)
+            form = card.get_by_role("form", name="Ghi kết quả họp Hội đồng")
+            prefilled = (await form.get_by_label("Tổng số thành viên").input_value()).strip()
+            council_size = int(prefilled) if prefilled and int(prefilled) > 0 else 5
+            await form.get_by_label("Tổng số thành viên").fill(str(council_size))
+            await form.get_by_label("Số thành viên có mặt").fill(str(council_size))
+            await form.get_by_label("Phiếu đồng ý", exact=True).fill("1")
+            await form.get_by_label("Phiếu không đồng ý", exact=True).fill(str(council_size - 1))
+            await form.get_by_label("Số, ký hiệu biên bản").fill("Biên bản số 02")
+            await form.get_by_role("button", name="Ghi kết quả họp").click()
+            notice = page.locator("#notice")
+            await expect(notice).to_contain_text(f"Không đạt: 1/{council_size} phiếu đồng ý")
+            await expect(notice).to_contain_text("Hồ sơ không được khen thưởng.")
+            await expect(notice).to_have_class(re.compile(r"\bnotice-warn\b"))
+            await page.goto(f"{base}/#/nominations/{outvoted_id}")
+            await expect(page.locator(".page-head .badge")).to_have_text("Không được khen thưởng")
+            await expect(page.locator(".result-rejected")).to_contain_text(f"Không đạt: 1/{council_size} phiếu đồng ý")
+            await expect(page.locator("table.ballots tr.ballot-row .badge")).to_have_text("Không đạt")
+            await shot(page, "09-detail-rejected")
+
+            # The route: each council secretary records the meeting's tally, the chairperson signs.
+            await record_tally(
+                page, base, COMMUNE_ROUTE[0], NOMINEE, "Hội đồng trường nhất trí.", first=True, signed_in=True
+            )
+            await record_tally(page, base, COMMUNE_ROUTE[1], NOMINEE, "Hội đồng xã nhất trí.")
             await login(page, COMMUNE_ROUTE[2])
             await expect(page.locator("#user-roles")).to_contain_text("Chủ tịch")
             assert await page.locator("img").count() == 0
@@ -264,6 +359,20 @@ async def test_nomination_through_the_browser(database_url: str, engine: AsyncEn
             await expect(timeline).to_contain_text("Hội đồng trường nhất trí.")
             await expect(timeline).to_contain_text("Phạm Văn Minh")
             await expect(page.locator(".route-step.step-done")).to_have_count(3)
+            # The ballot results: one meeting per council, both passed, with the minutes.
+            await expect(page.get_by_role("heading", name="Kết quả bỏ phiếu")).to_be_visible()
+            ballot_rows = page.locator("table.ballots tr.ballot-row")
+            await expect(ballot_rows).to_have_count(2)
+            for i in range(2):
+                row = ballot_rows.nth(i)
+                await expect(row.locator(".badge")).to_have_text("Đạt")
+                await expect(row).to_contain_text("Họp Hội đồng")
+                await expect(row).to_contain_text(f"Biên bản: {MINUTES}")
+            groups = page.locator("table.ballots .ballot-group")
+            await expect(groups).to_have_count(2)
+            await expect(groups.first).to_contain_text("Trường THCS Nguyễn Du")
+            await expect(groups.last).to_contain_text("xã Biển Hồ")
+            await expect(page.locator("table.ballots .ballot-reason-row").first).to_contain_text("Đạt: ")
             # The chairperson is not the proposing clerk: no withdraw or resubmit.
             await expect(page.get_by_role("button", name="Rút hồ sơ")).to_have_count(0)
             await shot(page, "05-detail-awarded")
@@ -273,9 +382,55 @@ async def test_nomination_through_the_browser(database_url: str, engine: AsyncEn
 
             await logout(page)
 
-            # A returned dossier: the clerk's revision task, resubmission, then withdrawal.
+            # An electronic ballot on the second dossier: the secretary opens it, a member votes (secretly).
             await login(page, COMMUNE_ROUTE[0])
             card = await open_task_card(page, base, HOSTILE)
+            await card.get_by_role("button", name="Mở bỏ phiếu điện tử").click()
+            await expect(notice).to_contain_text("Đã mở bỏ phiếu điện tử")
+            card = await open_task_card(page, base, HOSTILE)
+            await expect(card.get_by_role("button", name="Kết thúc bỏ phiếu")).to_be_visible()
+            await expect(card.get_by_role("button", name="Trả lại")).to_have_count(0)
+            await shot(page, "11-ballot-open")
+            await logout(page)
+
+            await login(page, members[0])
+            await expect(page.get_by_role("heading", name="Bỏ phiếu", exact=True)).to_be_visible()
+            ballot = page.locator("li.ballot-card").filter(has=page.get_by_role("heading", name=HOSTILE, exact=True))
+            await expect(ballot).to_have_count(1)
+            await shot(page, "12-ballot-member")
+            await ballot.get_by_role("button", name="Đồng ý", exact=True).click()
+            await expect(notice).to_contain_text("Đã ghi nhận phiếu bầu của bạn")
+            await expect(ballot).to_contain_text("Bạn đã bỏ phiếu")
+            await expect(ballot.get_by_role("button")).to_have_count(0)
+            # The page forgets after a reload; the workflow does not: a second vote is refused.
+            await page.reload()
+            await ballot.get_by_role("button", name="Không đồng ý").click()
+            await expect(page.get_by_role("alert")).to_have_text("Bạn đã bỏ phiếu cho hồ sơ này.")
+            await expect(ballot).to_contain_text("Bạn đã bỏ phiếu")
+            # While open, the detail shows that it is open, never a split.
+            await ballot.get_by_role("link", name=HOSTILE).click()
+            open_row = page.locator("table.ballots tr.ballot-row")
+            await expect(open_row).to_have_count(1)
+            await expect(open_row.locator(".badge")).to_have_text("Đang bỏ phiếu")
+            # No split while open: the "Đồng ý" and "Không đồng ý" cells are dashes.
+            await expect(open_row.locator("td.num").nth(2)).to_have_text("—")
+            await expect(open_row.locator("td.num").nth(3)).to_have_text("—")
+            await shot(page, "13-detail-ballot-open")
+            assert await page.locator("img").count() == 0
+            await logout(page)
+
+            # One of three or more members took part: no quorum, the ballot is void and the step stays.
+            await login(page, COMMUNE_ROUTE[0])
+            card = await open_task_card(page, base, HOSTILE)
+            await card.get_by_role("button", name="Kết thúc bỏ phiếu").click()
+            await expect(notice).to_contain_text("kết quả không hợp lệ")
+            await expect(notice).to_contain_text("Không đủ số thành viên tham gia: 1/")
+            await expect(notice).to_have_class(re.compile(r"\bnotice-warn\b"))
+            card = await open_task_card(page, base, HOSTILE)
+            await expect(card.locator(".void-note")).to_contain_text("Không đủ số thành viên tham gia")
+            await shot(page, "14-ballot-void")
+
+            # A returned dossier: the clerk's revision task, resubmission, then withdrawal.
             await card.get_by_label("Ý kiến").fill("Đề nghị bổ sung minh chứng.")
             await card.get_by_role("button", name="Trả lại").click()
             await expect(page.locator("#notice")).to_contain_text("Đã ghi nhận ý kiến «Trả lại»")
@@ -298,12 +453,21 @@ async def test_nomination_through_the_browser(database_url: str, engine: AsyncEn
             actions = [a.strip() for a in await page.locator(".timeline .event-action").all_inner_texts()]
             assert "Trả lại" in actions and "Nộp lại" in actions, actions
             await expect(page.locator(".timeline")).to_contain_text("Đề nghị bổ sung minh chứng.")
+            assert "Mở bỏ phiếu" in actions and "Bỏ phiếu không hợp lệ" in actions, actions
+            void_row = page.locator("table.ballots tr.ballot-row")
+            await expect(void_row).to_have_count(1)
+            await expect(void_row.locator(".badge")).to_have_text("Không đủ số thành viên tham gia")
+            await expect(void_row).to_contain_text("Bỏ phiếu điện tử")
+            await expect(page.locator(".timeline")).not_to_contain_text("Thành viên thử")  # the vote is secret
             await page.get_by_label("Lý do rút hồ sơ").fill("Đơn vị rút để xét vào năm sau.")
             await page.get_by_role("button", name="Rút hồ sơ").click()
             await expect(page.locator("#notice")).to_have_text("Đã rút hồ sơ.")
             await expect(badge).to_have_text("Đã rút")
             await expect(page.get_by_role("button", name="Rút hồ sơ")).to_have_count(0)
-            assert confirms == ["Rút hồ sơ này? Hồ sơ đã rút sẽ không được xét tiếp."], confirms
+            assert confirms == [
+                "Kết thúc bỏ phiếu? Kết quả được tính theo số phiếu đã nhận.",
+                "Rút hồ sơ này? Hồ sơ đã rút sẽ không được xét tiếp.",
+            ], confirms
             assert await page.locator("img").count() == 0
 
             # An expired or forged token: back to the login screen with the problem's detail.

@@ -33,6 +33,12 @@
     workflow_started: "Khởi động quy trình",
     timer_fired: "Đến hạn hẹn giờ",
     workflow_completed: "Kết thúc quy trình",
+    ballot_opened: "Mở bỏ phiếu",
+    ballot_void: "Bỏ phiếu không hợp lệ",
+    supplement_requested: "Yêu cầu bổ sung",
+    supplement_answered: "Đã bổ sung",
+    disclosure_started: "Bắt đầu công khai",
+    disclosure_ended: "Kết thúc công khai",
   };
   const OUTCOME_LABELS = { approve: "Đồng ý", return: "Trả lại", reject: "Không đồng ý" };
   const NOMINEE_KINDS = {
@@ -52,10 +58,25 @@
     council_member: "Thành viên Hội đồng TĐKT",
     appraiser: "Chuyên viên thẩm định",
     chairperson: "Chủ tịch",
+    deputy_chairperson: "Phó Chủ tịch",
     secretariat: "Thường trực phong trào",
     admin: "Quản trị hệ thống",
   };
-  const STEP_KIND_LABELS = { council: "Hội đồng xét", appraisal: "Thẩm định", sign: "Ký quyết định" };
+  const STEP_KIND_LABELS = {
+    council: "Hội đồng xét",
+    appraisal: "Thẩm định",
+    sign: "Ký quyết định",
+    submit: "Ký tờ trình",
+    propose: "Đề nghị khen thưởng",
+  };
+  const BALLOT_STATUS_LABELS = {
+    open: "Đang bỏ phiếu",
+    passed: "Đạt",
+    failed: "Không đạt",
+    void: "Không đủ số thành viên tham gia",
+  };
+  const BALLOT_MODE_LABELS = { electronic: "Bỏ phiếu điện tử", meeting: "Họp Hội đồng" };
+  const DELEGATION_KINDS = { sign_on_behalf: "Ký thay (KT. CHỦ TỊCH)", substitute: "Người thay thế" };
   const FIELD_LABELS = {
     award_form: "Hình thức khen thưởng",
     proposing_unit_id: "Đơn vị đề nghị",
@@ -67,8 +88,31 @@
     criteria: "Tiêu chuẩn",
     comment: "Ý kiến",
     reason: "Lý do",
+    members: "Tổng số thành viên",
+    present: "Số thành viên có mặt",
+    votes_for: "Phiếu đồng ý",
+    votes_against: "Phiếu không đồng ý",
+    written_for: "Phiếu bằng văn bản đồng ý",
+    written_against: "Phiếu bằng văn bản không đồng ý",
+    minutes: "Số, ký hiệu biên bản",
+    items: "Nội dung cần bổ sung",
+    answers: "Nội dung bổ sung",
+    text: "Ý kiến",
+    to_username: "Người được giao",
+    role: "Vai trò",
+    unit_id: "Đơn vị",
+    starts_on: "Từ ngày",
+    ends_on: "Đến ngày",
+    kind: "Hình thức giao quyền",
   };
   const REVISION_STEP = "revision";
+  const SUPPLEMENT_STEP = "supplement";
+  const DISCLOSURE_STEP = "disclosure";
+  const SPECIAL_STEP_NAMES = {
+    [REVISION_STEP]: "Đơn vị đề nghị chỉnh sửa, bổ sung hồ sơ",
+    [SUPPLEMENT_STEP]: "Đơn vị bổ sung hồ sơ theo yêu cầu thẩm định",
+    [DISCLOSURE_STEP]: "Công khai danh sách đề nghị khen thưởng",
+  };
 
   // ---------------------------------------------------------------- state
 
@@ -79,6 +123,7 @@
     awardForms: null, // list from the catalogue
     renderSeq: 0,
     pendingNotice: null,
+    voted: new Set(), // "user:nomination:step:number" of ballots this user voted in from this page
   };
 
   // ---------------------------------------------------------------- DOM helpers
@@ -175,10 +220,17 @@
     box.hidden = true;
   }
 
-  function showNotice(text) {
+  /** A status message; tone "warn" for an outcome the user must not miss (a rejected nomination). */
+  function showNotice(text, tone) {
     const box = $("notice");
-    box.textContent = text;
+    box.textContent = text || "";
+    box.className = tone === "warn" ? "notice notice-warn" : "notice";
     box.hidden = !text;
+  }
+
+  /** A notice for the next rendered page: text, or {text, tone}. */
+  function setPendingNotice(text, tone) {
+    state.pendingNotice = { text, tone };
   }
 
   // ---------------------------------------------------------------- dates
@@ -192,6 +244,22 @@
     minute: "2-digit",
     hourCycle: "h23",
   });
+
+  /** dd/mm/yyyy of a calendar date "YYYY-MM-DD" (no time zone involved). */
+  function formatDate(isoDate) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(isoDate || ""));
+    return m ? `${m[3]}/${m[2]}/${m[1]}` : String(isoDate || "—");
+  }
+
+  /** Today's date "YYYY-MM-DD" in Asia/Ho_Chi_Minh. */
+  function todayIso() {
+    const p = Object.fromEntries(
+      new Intl.DateTimeFormat("en-GB", { timeZone: TIME_ZONE, year: "numeric", month: "2-digit", day: "2-digit" })
+        .formatToParts(new Date())
+        .map((x) => [x.type, x.value]),
+    );
+    return `${p.year}-${p.month}-${p.day}`;
+  }
 
   /** dd/mm/yyyy HH:mm in Asia/Ho_Chi_Minh. */
   function formatDateTime(iso) {
@@ -297,6 +365,7 @@
     state.me = null;
     state.units = new Map();
     state.awardForms = null;
+    state.voted = new Set();
     sessionStorage.removeItem(TOKEN_KEY);
     $("nav").hidden = true;
     $("user-box").hidden = true;
@@ -397,13 +466,18 @@
   async function route() {
     const seq = ++state.renderSeq;
     clearError();
-    if (state.pendingNotice) {
-      showNotice(state.pendingNotice);
+    showNotice("");
+    // The notice about what was just done appears with the page that shows its effect, not over the
+    // old page while the new one loads; a render overtaken by a newer one leaves it to that one.
+    const flushNotice = () => {
+      const pending = state.pendingNotice;
       state.pendingNotice = null;
-    } else {
-      showNotice("");
-    }
+      if (!pending) return;
+      if (typeof pending === "string") showNotice(pending);
+      else showNotice(pending.text, pending.tone);
+    };
     if (!state.token) {
+      flushNotice();
       showLogin();
       return;
     }
@@ -430,6 +504,12 @@
     } else if (parts[0] === "new") {
       nav = "new";
       render = () => renderCreate(stale);
+    } else if (parts[0] === "disclosures") {
+      nav = "disclosures";
+      render = () => renderDisclosures(stale);
+    } else if (parts[0] === "delegations") {
+      nav = "delegations";
+      render = () => renderDelegations(stale);
     } else {
       render = async () => [el("h1", { tabindex: "-1" }, "Không tìm thấy trang"), el("p", null, el("a", { href: "#/inbox" }, "Về trang Việc cần xử lý"))];
     }
@@ -440,6 +520,7 @@
       if (stale()) return;
       clear(view);
       appendChildren(view, [content]);
+      flushNotice();
       const heading = view.querySelector("h1");
       if (heading) {
         document.title = `${heading.textContent} – Thi đua – Khen thưởng`;
@@ -447,7 +528,10 @@
         heading.focus({ preventScroll: true });
       }
     } catch (error) {
-      if (!stale()) reportError(error);
+      if (!stale()) {
+        flushNotice();
+        reportError(error);
+      }
     } finally {
       if (!stale()) view.removeAttribute("aria-busy");
     }
@@ -455,18 +539,116 @@
 
   // ---------------------------------------------------------------- inbox
 
-  async function renderInbox(stale) {
-    const [page] = await Promise.all([api("/tasks"), loadAwardForms()]);
-    if (stale()) return null;
-    const heading = el("div", { class: "page-head" }, el("h1", null, "Việc cần xử lý"), el("p", { class: "muted count" }, `${page.total} việc đang chờ`));
-    if (!page.items.length) {
-      return [heading, el("p", { class: "empty card" }, "Không có việc nào cần xử lý.")];
-    }
-    const list = el("ul", { class: "task-list" }, page.items.map((task) => taskCard(task)));
-    return [heading, list];
+  /** An API list that may fail without failing the page (names and extras are a convenience). */
+  function orNull(promise) {
+    return promise.catch((error) => {
+      if (error && error.handled) throw error;
+      return null;
+    });
   }
 
-  function taskCard(task) {
+  function hasRole(role) {
+    return Boolean(state.me && state.me.roles.some((r) => r.role === role));
+  }
+
+  async function renderInbox(stale) {
+    const [page, openBallots] = await Promise.all([api("/tasks"), orNull(api("/ballots")), loadAwardForms()]);
+    const councilTasks = page.items.filter((t) => t.decided_by_ballot);
+    const ballotLists = await Promise.all(
+      councilTasks.map((t) => orNull(api(`/nominations/${encodeURIComponent(t.nomination_id)}/ballots`))),
+    );
+    if (stale()) return null;
+    const ballotsByNomination = new Map(councilTasks.map((t, i) => [t.nomination_id, ballotLists[i]]));
+    const heading = el("div", { class: "page-head" }, el("h1", null, "Việc cần xử lý"), el("p", { class: "muted count" }, `${page.total} việc đang chờ`));
+    const content = [heading];
+    if ((openBallots && openBallots.length) || hasRole("council_member")) content.push(ballotSection(openBallots || []));
+    if (!page.items.length) {
+      content.push(el("p", { class: "empty card" }, "Không có việc nào cần xử lý."));
+    } else {
+      content.push(el("ul", { class: "task-list" }, page.items.map((task) => taskCard(task, ballotsByNomination.get(task.nomination_id)))));
+    }
+    return content;
+  }
+
+  // ---- electronic ballots of the council member
+
+  function ballotSection(ballots) {
+    return el(
+      "section",
+      { class: "ballot-section", "aria-labelledby": "ballot-title" },
+      el("h2", { id: "ballot-title" }, "Bỏ phiếu"),
+      el("p", { class: "muted small" }, "Bỏ phiếu kín: hệ thống chỉ ghi nhận số phiếu, không ghi ai bỏ phiếu thế nào."),
+      ballots.length
+        ? el("ul", { class: "task-list ballot-list" }, ballots.map((b) => ballotCard(b)))
+        : el("p", { class: "empty card" }, "Không có cuộc bỏ phiếu nào đang mở."),
+    );
+  }
+
+  function votedKey(b) {
+    return `${state.me ? state.me.id : ""}:${b.nomination_id}:${b.step}:${b.number}`;
+  }
+
+  function votedNote() {
+    return el("p", { class: "voted-note" }, "Bạn đã bỏ phiếu cho hồ sơ này.");
+  }
+
+  function ballotCard(b) {
+    const titleId = uid("ballot");
+    const nominee = b.nominee_name || "(không rõ tên)";
+    const meta = el(
+      "dl",
+      { class: "meta" },
+      el("div", null, el("dt", null, "Hình thức"), el("dd", null, awardFormName(b.award_form))),
+      el("div", null, el("dt", null, "Lần bỏ phiếu"), el("dd", null, String(b.number))),
+      el("div", null, el("dt", null, "Số thành viên Hội đồng"), el("dd", null, String(b.members))),
+      el("div", null, el("dt", null, "Mở lúc"), el("dd", null, timeElement(b.opened_at))),
+    );
+    const box = el("div", { class: "task-actions" });
+    if (state.voted.has(votedKey(b))) {
+      box.append(votedNote());
+    } else {
+      const buttons = [
+        ["for", "button-primary", "Đồng ý"],
+        ["against", "button-danger", "Không đồng ý"],
+      ].map(([choice, cls, label]) => el("button", { type: "button", class: `button ${cls}`, "data-choice": choice }, label));
+      box.append(el("div", { class: "actions", role: "group", "aria-label": `Phiếu bầu về hồ sơ ${nominee}` }, buttons));
+      for (const button of buttons) {
+        button.addEventListener("click", () => castVote(b, button.dataset.choice, buttons, box));
+      }
+    }
+    return el(
+      "li",
+      { class: "card ballot-card", "aria-labelledby": titleId },
+      el("h3", { id: titleId, class: "task-title" }, el("a", { href: `#/nominations/${b.nomination_id}` }, nominee)),
+      meta,
+      box,
+    );
+  }
+
+  async function castVote(b, choice, buttons, box) {
+    clearError();
+    for (const button of buttons) button.disabled = true;
+    try {
+      await api(`/nominations/${encodeURIComponent(b.nomination_id)}/ballot/votes`, { method: "POST", json: { choice } });
+      state.voted.add(votedKey(b));
+      // The notice does not repeat the choice: the screen may be seen by others.
+      setPendingNotice(`Đã ghi nhận phiếu bầu của bạn cho hồ sơ ${b.nominee_name || ""}.`.replace(" .", "."));
+      await route();
+    } catch (error) {
+      if (error && error.problem && error.problem.code === "already_voted") {
+        state.voted.add(votedKey(b));
+        clear(box);
+        box.append(votedNote());
+      } else {
+        for (const button of buttons) button.disabled = false;
+      }
+      reportError(error);
+    }
+  }
+
+  // ---- task cards
+
+  function taskCard(task, ballots) {
     const titleId = uid("task");
     const nominee = task.nominee_name || "(không rõ tên)";
     const meta = el(
@@ -501,33 +683,41 @@
         el("p", { class: "muted" }, "Hồ sơ bị trả lại: hãy chỉnh sửa, bổ sung và nộp lại."),
         el("a", { class: "button button-primary", href: `#/nominations/${task.nomination_id}` }, "Chỉnh sửa và nộp lại hồ sơ"),
       );
+    } else if (task.step === SUPPLEMENT_STEP) {
+      actions = supplementAnswerForm(task);
+    } else if (task.decided_by_ballot) {
+      actions = councilActions(task, ballots);
     } else {
-      const comment = el("textarea", { rows: "2", maxlength: "20000", name: "comment" });
-      const buttons = [
-        ["approve", "button-primary"],
-        ["return", "button-secondary"],
-        ["reject", "button-danger"],
-      ].map(([outcome, cls]) =>
-        el("button", { type: "button", class: `button ${cls}`, "data-outcome": outcome }, OUTCOME_LABELS[outcome]),
-      );
-      const form = el(
-        "div",
-        { class: "task-actions" },
-        field("Ý kiến", comment, "Không bắt buộc. Nên ghi rõ lý do khi trả lại hoặc không đồng ý."),
-        el("div", { class: "actions", role: "group", "aria-label": `Xử lý hồ sơ ${nominee}` }, buttons),
-      );
-      for (const button of buttons) {
-        button.addEventListener("click", () => completeTask(task, button.dataset.outcome, comment, buttons));
-      }
-      actions = form;
+      actions = el("div", { class: "task-actions" }, decisionForm(task, ["approve", "return", "reject"]));
+      if (String(task.step).startsWith("appraisal:")) actions.append(supplementRequestForm(task));
     }
+    const kind = task.decided_by_ballot ? " task-council" : "";
     return el(
       "li",
-      { class: task.overdue ? "card task overdue" : "card task", "aria-labelledby": titleId },
+      { class: `${task.overdue ? "card task overdue" : "card task"}${kind}`, "aria-labelledby": titleId },
       el("h2", { id: titleId, class: "task-title" }, el("a", { href: `#/nominations/${task.nomination_id}` }, nominee)),
       meta,
       notes,
       actions,
+    );
+  }
+
+  /** The comment and outcome buttons of a task (approve / return / reject). */
+  function decisionForm(task, outcomes, hint) {
+    const nominee = task.nominee_name || "(không rõ tên)";
+    const comment = el("textarea", { rows: "2", maxlength: "20000", name: "comment" });
+    const classes = { approve: "button-primary", return: "button-secondary", reject: "button-danger" };
+    const buttons = outcomes.map((outcome) =>
+      el("button", { type: "button", class: `button ${classes[outcome]}`, "data-outcome": outcome }, OUTCOME_LABELS[outcome]),
+    );
+    for (const button of buttons) {
+      button.addEventListener("click", () => completeTask(task, button.dataset.outcome, comment, buttons));
+    }
+    return el(
+      "div",
+      { class: "decision" },
+      field("Ý kiến", comment, hint || "Không bắt buộc. Nên ghi rõ lý do khi trả lại hoặc không đồng ý."),
+      el("div", { class: "actions", role: "group", "aria-label": `Xử lý hồ sơ ${nominee}` }, buttons),
     );
   }
 
@@ -547,6 +737,280 @@
       reportError(error);
       for (const b of buttons) b.disabled = false;
     }
+  }
+
+  // ---- council steps: the meeting's tally or an electronic ballot
+
+  function stripDot(text) {
+    return String(text || "").trim().replace(/[.。]+$/, "");
+  }
+
+  function lastBallot(ballots, step) {
+    const mine = (ballots || []).filter((b) => !step || b.step === step);
+    return mine.length ? mine[mine.length - 1] : null;
+  }
+
+  function councilActions(task, ballots) {
+    const open = (ballots || []).find((b) => b.step === task.step && b.status === "open");
+    const last = lastBallot(ballots, task.step);
+    const grid = el("div", { class: open ? "council-grid council-grid-single" : "council-grid" });
+    if (!open) grid.append(tallyForm(task));
+    grid.append(electronicBallotBox(task, open, last && last.status === "void" ? last : null));
+    if (open) {
+      // The workflow refuses a tally, a return or a rejection while the ballot is open.
+      return el("div", { class: "task-actions" }, grid);
+    }
+    return el(
+      "div",
+      { class: "task-actions" },
+      grid,
+      el(
+        "div",
+        { class: "council-other" },
+        el("h3", null, "Trả lại hoặc không đồng ý"),
+        decisionForm(task, ["return", "reject"], "Hội đồng quyết định bằng biểu quyết; ghi rõ lý do khi trả lại hoặc không đồng ý."),
+      ),
+    );
+  }
+
+  function numberInput(name, value) {
+    return el("input", { type: "number", name, min: "0", max: "500", step: "1", inputmode: "numeric", required: true, value: value === undefined || value === null ? "" : String(value) });
+  }
+
+  function tallyForm(task) {
+    const titleId = uid("tally");
+    const prefill = task.council_members ? task.council_members : "";
+    const members = numberInput("members", prefill);
+    const present = numberInput("present");
+    const votesFor = numberInput("votes_for");
+    const votesAgainst = numberInput("votes_against");
+    const writtenFor = numberInput("written_for", 0);
+    const writtenAgainst = numberInput("written_against", 0);
+    const minutes = el("input", { type: "text", name: "minutes", required: true, maxlength: "500", autocomplete: "off", placeholder: "Ví dụ: 05/BB-HĐTĐKT" });
+    const comment = el("textarea", { name: "tally_comment", rows: "2", maxlength: "5000" });
+    const summary = el("p", { class: "tally-summary", "aria-live": "polite" });
+    const submit = el("button", { type: "submit", class: "button button-primary" }, "Ghi kết quả họp");
+    const membersHint = task.council_members
+      ? `Theo danh sách trong hệ thống, Hội đồng có ${task.council_members} thành viên; sửa nếu biên bản ghi khác.`
+      : "Hệ thống chưa có danh sách thành viên Hội đồng: nhập tổng số thành viên theo biên bản.";
+
+    const value = (input) => (input.value.trim() === "" ? null : Number(input.value));
+    function updateSummary() {
+      const m = value(members);
+      const participants = (value(present) || 0) + (value(writtenFor) || 0) + (value(writtenAgainst) || 0);
+      const yes = (value(votesFor) || 0) + (value(writtenFor) || 0);
+      const no = (value(votesAgainst) || 0) + (value(writtenAgainst) || 0);
+      summary.textContent = `Tham gia biểu quyết: ${participants}${m ? `/${m}` : ""} thành viên · Đồng ý: ${yes} · Không đồng ý: ${no}`;
+    }
+    const form = el(
+      "form",
+      { class: "tally-form", novalidate: true, "aria-labelledby": titleId },
+      el("h3", { id: titleId }, "Ghi kết quả họp Hội đồng"),
+      el("p", { class: "hint tally-hint" }, membersHint),
+      el(
+        "div",
+        { class: "number-grid" },
+        field("Tổng số thành viên", members),
+        field("Số thành viên có mặt", present),
+        field("Phiếu đồng ý", votesFor, "Tại cuộc họp."),
+        field("Phiếu không đồng ý", votesAgainst, "Tại cuộc họp."),
+        field("Phiếu bằng văn bản đồng ý", writtenFor, "Của thành viên vắng mặt."),
+        field("Phiếu bằng văn bản không đồng ý", writtenAgainst, "Của thành viên vắng mặt."),
+      ),
+      summary,
+      field("Số, ký hiệu biên bản", minutes, "Bắt buộc: biên bản họp Hội đồng."),
+      field("Ghi chú kết quả họp", comment),
+      el("div", { class: "actions" }, submit),
+    );
+    form.addEventListener("input", updateSummary);
+    updateSummary();
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearError();
+      const numbers = { members, present, votes_for: votesFor, votes_against: votesAgainst, written_for: writtenFor, written_against: writtenAgainst };
+      const bad = Object.entries(numbers)
+        .filter(([, input]) => !/^\d+$/.test(input.value.trim()) || Number(input.value) > 500)
+        .map(([name]) => FIELD_LABELS[name]);
+      if (bad.length) {
+        showError({ message: `Vui lòng nhập số nguyên không âm cho: ${bad.join(", ")}.` });
+        return;
+      }
+      if (Number(members.value) < 1) {
+        showError({ message: "Tổng số thành viên Hội đồng phải ít nhất là 1." });
+        return;
+      }
+      if (!minutes.value.trim()) {
+        showError({ message: "Vui lòng ghi số, ký hiệu biên bản họp Hội đồng." });
+        minutes.focus();
+        return;
+      }
+      const body = Object.fromEntries(Object.entries(numbers).map(([name, input]) => [name, Number(input.value)]));
+      body.minutes = minutes.value.trim();
+      body.comment = comment.value.trim() || null;
+      submit.disabled = true;
+      try {
+        const result = await api(`/nominations/${encodeURIComponent(task.nomination_id)}/tally`, { method: "POST", json: body });
+        await noticeCouncilResult(task, result, "Đã ghi kết quả họp Hội đồng");
+        await route();
+      } catch (error) {
+        reportError(error);
+        submit.disabled = false;
+      }
+    });
+    return form;
+  }
+
+  function electronicBallotBox(task, open, lastVoid) {
+    const titleId = uid("eballot");
+    const box = el("section", { class: "eballot", "aria-labelledby": titleId }, el("h3", { id: titleId }, "Bỏ phiếu điện tử"));
+    if (open) {
+      const close = el("button", { type: "button", class: "button button-primary" }, "Kết thúc bỏ phiếu");
+      box.append(
+        el("p", { class: "ballot-open-note" }, el("span", { class: "badge ballot-open" }, BALLOT_STATUS_LABELS.open), " Lần ", String(open.number), ", mở lúc ", timeElement(open.opened_at), "."),
+        el("p", { class: "muted small" }, `${open.members} thành viên Hội đồng bỏ phiếu kín trên hệ thống. Kết quả được tính khi kết thúc bỏ phiếu; trong khi bỏ phiếu không thể ghi kết quả họp, trả lại hay không đồng ý.`),
+        el("div", { class: "actions" }, close),
+      );
+      close.addEventListener("click", async () => {
+        clearError();
+        if (!window.confirm("Kết thúc bỏ phiếu? Kết quả được tính theo số phiếu đã nhận.")) return;
+        close.disabled = true;
+        try {
+          const result = await api(`/nominations/${encodeURIComponent(task.nomination_id)}/ballot/close`, { method: "POST" });
+          await noticeCouncilResult(task, result, "Đã kết thúc bỏ phiếu điện tử");
+          await route();
+        } catch (error) {
+          reportError(error);
+          close.disabled = false;
+        }
+      });
+      return box;
+    }
+    const noMembers = !task.council_members;
+    const start = el("button", { type: "button", class: "button button-secondary", disabled: noMembers }, "Mở bỏ phiếu điện tử");
+    appendChildren(box, [
+      lastVoid ? el("p", { class: "void-note" }, `Lần bỏ phiếu ${lastVoid.number} không hợp lệ: ${lastVoid.reason || BALLOT_STATUS_LABELS.void}`) : null,
+      el(
+        "p",
+        { class: "muted small" },
+        noMembers
+          ? "Hệ thống chưa có danh sách thành viên Hội đồng này nên chưa thể bỏ phiếu điện tử; hãy ghi kết quả họp."
+          : `Thay cho cuộc họp: ${task.council_members} thành viên Hội đồng bỏ phiếu kín trên hệ thống.`,
+      ),
+      el("div", { class: "actions" }, start),
+    ]);
+    start.addEventListener("click", async () => {
+      clearError();
+      start.disabled = true;
+      try {
+        await api(`/nominations/${encodeURIComponent(task.nomination_id)}/ballot`, { method: "POST", json: {} });
+        setPendingNotice(`Đã mở bỏ phiếu điện tử cho hồ sơ ${task.nominee_name || ""}. Thành viên Hội đồng bỏ phiếu tại mục «Bỏ phiếu» của trang Việc cần xử lý.`);
+        await route();
+      } catch (error) {
+        reportError(error);
+        start.disabled = false;
+      }
+    });
+    return box;
+  }
+
+  /** The notice after a tally or a closed ballot: what the council decided, and where the nomination went. */
+  async function noticeCouncilResult(task, result, prefix) {
+    const name = task.nominee_name || "";
+    const ballots = await orNull(api(`/nominations/${encodeURIComponent(task.nomination_id)}/ballots`));
+    const last = lastBallot(ballots, task.step);
+    const reason = last && last.reason ? stripDot(last.reason) : "";
+    if (result.status === "rejected") {
+      setPendingNotice(`${prefix} cho hồ sơ ${name}: ${reason || "Không đạt"}. Hồ sơ không được khen thưởng.`, "warn");
+    } else if (last && last.status === "void") {
+      setPendingNotice(`${prefix} cho hồ sơ ${name}: kết quả không hợp lệ. ${reason}. Hồ sơ vẫn ở bước xét của Hội đồng.`, "warn");
+    } else if (result.status === "awarded") {
+      setPendingNotice(`${prefix} cho hồ sơ ${name}: ${reason || "Đạt"}. Hồ sơ đã được khen thưởng.`);
+    } else {
+      setPendingNotice(`${prefix} cho hồ sơ ${name}: ${reason || "Đạt"}. Hồ sơ đã chuyển sang bước tiếp theo.`);
+    }
+  }
+
+  // ---- supplement requests (appraisal) and answers (proposing clerk)
+
+  function supplementRequestForm(task) {
+    const items = el("textarea", { name: "items", rows: "4", maxlength: "15000" });
+    const comment = el("textarea", { name: "supplement_comment", rows: "2", maxlength: "5000" });
+    const submit = el("button", { type: "submit", class: "button button-secondary" }, "Gửi yêu cầu bổ sung");
+    const form = el(
+      "form",
+      { class: "supplement-request", novalidate: true },
+      field("Nội dung cần bổ sung", items, "Mỗi dòng một mục (tối đa 30 mục)."),
+      field("Ghi chú gửi đơn vị", comment),
+      el("div", { class: "actions" }, submit),
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearError();
+      const list = items.value
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter(Boolean);
+      if (!list.length) {
+        showError({ message: "Vui lòng ghi ít nhất một nội dung cần bổ sung (mỗi dòng một mục)." });
+        items.focus();
+        return;
+      }
+      if (list.length > 30 || list.some((line) => line.length > 500)) {
+        showError({ message: "Tối đa 30 mục, mỗi mục không quá 500 ký tự." });
+        return;
+      }
+      submit.disabled = true;
+      try {
+        await api(`/tasks/${encodeURIComponent(task.id)}/supplement`, {
+          method: "POST",
+          json: { items: list, comment: comment.value.trim() || null },
+        });
+        setPendingNotice(`Đã gửi yêu cầu bổ sung hồ sơ ${task.nominee_name || ""} tới đơn vị đề nghị.`);
+        await route();
+      } catch (error) {
+        reportError(error);
+        submit.disabled = false;
+      }
+    });
+    return el("details", { class: "subform" }, el("summary", null, "Yêu cầu bổ sung"), form);
+  }
+
+  function supplementAnswerForm(task) {
+    const asked = Array.isArray(task.details && task.details.items) ? task.details.items.filter((i) => typeof i === "string" && i) : [];
+    const items = asked.length ? asked : ["Nội dung bổ sung"];
+    const answers = items.map((item) => [item, el("textarea", { rows: "2", maxlength: "5000" })]);
+    const comment = el("textarea", { name: "comment", rows: "2", maxlength: "5000" });
+    const submit = el("button", { type: "submit", class: "button button-primary" }, "Gửi nội dung bổ sung");
+    const form = el(
+      "form",
+      { class: "supplement-answer", novalidate: true, "aria-label": `Bổ sung hồ sơ ${task.nominee_name || ""}` },
+      el("p", null, asked.length ? `Cơ quan thẩm định yêu cầu bổ sung ${asked.length} nội dung; hãy trả lời từng mục:` : "Cơ quan thẩm định yêu cầu bổ sung hồ sơ:"),
+      el("fieldset", null, el("legend", null, "Nội dung bổ sung"), answers.map(([item, box]) => field(item, box))),
+      field("Ý kiến giải trình", comment),
+      el("div", { class: "actions" }, submit, el("a", { class: "button button-secondary", href: `#/nominations/${task.nomination_id}` }, "Xem hồ sơ")),
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearError();
+      const missing = answers.filter(([, box]) => !box.value.trim()).map(([item]) => item);
+      if (missing.length) {
+        showError({ message: `Vui lòng trả lời đủ các mục cần bổ sung: ${missing.join("; ")}.` });
+        return;
+      }
+      submit.disabled = true;
+      try {
+        await api(`/nominations/${encodeURIComponent(task.nomination_id)}/supplement`, {
+          method: "POST",
+          json: { answers: Object.fromEntries(answers.map(([item, box]) => [item, box.value.trim()])), comment: comment.value.trim() || null },
+        });
+        setPendingNotice(`Đã gửi nội dung bổ sung hồ sơ ${task.nominee_name || ""}; hồ sơ trở lại bước thẩm định.`);
+        await route();
+      } catch (error) {
+        reportError(error);
+        submit.disabled = false;
+      }
+    });
+    return el("div", { class: "task-actions" }, form);
   }
 
   // ---------------------------------------------------------------- nomination list
@@ -785,7 +1249,7 @@
 
   // ---------------------------------------------------------------- route list
 
-  function routeList(steps, currentStep, status) {
+  function routeList(steps, currentStep, status, currentLabel) {
     const currentIndex = steps.findIndex((s) => s.key === currentStep);
     return el(
       "ol",
@@ -798,7 +1262,7 @@
           stateLabel = "Đã qua";
         } else if (status === "in_progress" && i === currentIndex) {
           stepState = "current";
-          stateLabel = "Đang xử lý";
+          stateLabel = currentLabel || "Đang xử lý";
         }
         return el(
           "li",
@@ -820,13 +1284,27 @@
 
   async function renderDetail(id, stale) {
     await loadAwardForms();
-    const [n, history] = await Promise.all([
-      api(`/nominations/${encodeURIComponent(id)}`),
-      api(`/nominations/${encodeURIComponent(id)}/history`),
+    const path = `/nominations/${encodeURIComponent(id)}`;
+    const [n, history, ballots, comments] = await Promise.all([
+      api(path),
+      api(`${path}/history`),
+      orNull(api(`${path}/ballots`)),
+      orNull(api(`${path}/comments`)),
     ]);
     if (stale()) return null;
     const stepNames = new Map(n.route.map((s) => [s.key, s.name]));
-    stepNames.set(REVISION_STEP, "Đơn vị đề nghị chỉnh sửa, bổ sung hồ sơ");
+    for (const [key, name] of Object.entries(SPECIAL_STEP_NAMES)) stepNames.set(key, name);
+    const currentStepName = n.current_step_name || SPECIAL_STEP_NAMES[n.current_step] || null;
+
+    // Waiting for a supplement or under disclosure: the route step it belongs to is the one held.
+    let routeStep = n.current_step;
+    let routeLabel;
+    const held = { [SUPPLEMENT_STEP]: ["supplement_requested", "Chờ bổ sung hồ sơ"], [DISCLOSURE_STEP]: ["disclosure_started", "Đang công khai"] }[n.current_step];
+    if (held) {
+      const started = [...history.items].reverse().find((h) => h.action === held[0] && h.step);
+      routeStep = started ? started.step : null;
+      routeLabel = held[1];
+    }
 
     const head = el(
       "div",
@@ -842,10 +1320,11 @@
       fact("Đơn vị đề nghị", n.proposing_unit.name),
       fact("Kỳ xét", `${PERIOD_KINDS[n.period.kind] || n.period.kind} – năm ${n.period.year}`),
       fact("Trạng thái", STATUS_LABELS[n.status] || n.status),
-      n.current_step_name ? fact("Bước hiện tại", n.current_step_name) : null,
+      currentStepName ? fact("Bước hiện tại", currentStepName) : null,
       fact("Ngày tạo", timeElement(n.created_at)),
       fact("Cập nhật", timeElement(n.updated_at)),
       n.decided_at ? fact("Ngày kết thúc", timeElement(n.decided_at)) : null,
+      n.signed_by ? fact("Người ký quyết định", n.signed_by) : null,
     );
     const summary = el("section", { class: "card", "aria-labelledby": "facts-title" }, el("h2", { id: "facts-title" }, "Thông tin hồ sơ"), facts);
 
@@ -871,7 +1350,8 @@
       { class: "card", "aria-labelledby": "route-title" },
       el("h2", { id: "route-title" }, "Quy trình xét duyệt"),
       n.status === "returned" ? el("p", { class: "returned-note" }, "Hồ sơ đang được trả lại đơn vị đề nghị để chỉnh sửa, bổ sung.") : null,
-      routeList(n.route, n.current_step, n.status),
+      n.current_step === SUPPLEMENT_STEP ? el("p", { class: "returned-note" }, "Cơ quan thẩm định đã yêu cầu bổ sung; hồ sơ chờ đơn vị đề nghị bổ sung.") : null,
+      routeList(n.route, routeStep, n.status, routeLabel),
     );
 
     const timeline = el(
@@ -895,6 +1375,25 @@
         : el("p", { class: "muted" }, "Chưa có sự kiện nào."),
     );
 
+    // Why it ended without an award: the projection's result, or the rejecting decision's comment.
+    let banner = null;
+    if (n.status === "rejected") {
+      const rejected = [...history.items].reverse().find((h) => h.action === "reject" && h.comment);
+      const why = n.result || (rejected ? rejected.comment : "");
+      banner = el("div", { class: "result-banner result-rejected", role: "note" }, el("strong", null, "Hồ sơ không được khen thưởng."), why ? ` ${why}` : null);
+    } else if (n.current_step === DISCLOSURE_STEP) {
+      banner = el(
+        "div",
+        { class: "result-banner result-disclosure", role: "note" },
+        n.disclosure_until ? ["Đang công khai đến ", timeElement(n.disclosure_until)] : "Đang công khai danh sách",
+        el("span", { class: "muted small" }, " · Hội đồng xét sau khi hết thời hạn công khai."),
+      );
+    }
+
+    const ballotSectionEl = ballots && ballots.length ? ballotResults(ballots, stepNames) : null;
+    const commentsSection =
+      (comments && comments.length) || n.current_step === DISCLOSURE_STEP ? disclosureComments(comments || []) : null;
+
     const clerk = state.me.roles.some((r) => r.role === "clerk" && r.unit_id === n.proposing_unit.id);
     const actions = [];
     if (clerk && n.status === "returned") actions.push(resubmitForm(n));
@@ -903,8 +1402,91 @@
     return [
       el("p", { class: "breadcrumb" }, el("a", { href: "#/nominations" }, "‹ Danh sách hồ sơ")),
       head,
-      el("div", { class: "detail-grid" }, el("div", { class: "detail-main" }, summary, achievements, actions), el("div", { class: "detail-side" }, routeSection, timeline)),
+      banner,
+      el(
+        "div",
+        { class: "detail-grid" },
+        el("div", { class: "detail-main" }, summary, ballotSectionEl, achievements, commentsSection, actions),
+        el("div", { class: "detail-side" }, routeSection, timeline),
+      ),
     ];
+  }
+
+  function ballotResults(ballots, stepNames) {
+    const columns = [["Lần", null], ["Hình thức", null], ["Tham gia", "num"], ["Đồng ý", "num"], ["Không đồng ý", "num"], ["Kết quả", null]];
+    const count = (value) => (value === null || value === undefined ? "—" : String(value));
+    const groups = new Map();
+    for (const b of ballots) {
+      if (!groups.has(b.step)) groups.set(b.step, []);
+      groups.get(b.step).push(b);
+    }
+    const bodies = [...groups.entries()].map(([step, list]) =>
+      el(
+        "tbody",
+        null,
+        el("tr", { class: "ballot-group" }, el("th", { scope: "colgroup", colspan: String(columns.length) }, stepNames.get(step) || step)),
+        list.map((b) => {
+          const open = b.status === "open";
+          return [
+            el(
+              "tr",
+              { class: `ballot-row ballot-row-${b.status}` },
+              el("td", { class: "num", "data-label": "Lần" }, String(b.number)),
+              el(
+                "td",
+                { "data-label": "Hình thức", class: "ballot-mode" },
+                BALLOT_MODE_LABELS[b.mode] || b.mode,
+                b.minutes ? el("div", { class: "muted small minutes" }, `Biên bản: ${b.minutes}`) : null,
+                el("div", { class: "muted small" }, open ? "Mở lúc " : "Kết thúc ", timeElement(open ? b.opened_at : b.closed_at || b.opened_at)),
+              ),
+              el("td", { class: "num", "data-label": "Tham gia" }, open ? `—/${b.members}` : `${b.participants}/${b.members}`),
+              el("td", { class: "num", "data-label": "Đồng ý" }, open ? "—" : count(b.votes_for)),
+              el("td", { class: "num", "data-label": "Không đồng ý" }, open ? "—" : count(b.votes_against)),
+              el("td", { "data-label": "Kết quả", class: "ballot-result" }, el("span", { class: `badge ballot-${b.status}` }, BALLOT_STATUS_LABELS[b.status] || b.status)),
+            ),
+            b.reason && !open
+              ? el("tr", { class: "ballot-reason-row" }, el("td", null), el("td", { colspan: String(columns.length - 1), class: "muted small" }, b.reason))
+              : null,
+          ];
+        }),
+      ),
+    );
+    const table = el(
+      "table",
+      { class: "table table-compact ballots" },
+      el("caption", { class: "visually-hidden" }, "Kết quả bỏ phiếu của Hội đồng"),
+      el("thead", null, el("tr", null, columns.map(([h, cls]) => el("th", { scope: "col", class: cls }, h)))),
+      bodies,
+    );
+    return el(
+      "section",
+      { class: "card", "aria-labelledby": "ballots-title" },
+      el("h2", { id: "ballots-title" }, "Kết quả bỏ phiếu"),
+      el("div", { class: "table-wrap table-wrap-flat", tabindex: "0", role: "region", "aria-label": "Kết quả bỏ phiếu" }, table),
+      ballots.some((b) => b.status === "open") ? el("p", { class: "muted small table-note" }, "Số phiếu chỉ được công bố khi kết thúc bỏ phiếu; phiếu bầu là bí mật.") : null,
+    );
+  }
+
+  function disclosureComments(comments) {
+    return el(
+      "section",
+      { class: "card", "aria-labelledby": "comments-title" },
+      el("h2", { id: "comments-title" }, "Ý kiến trong thời gian công khai"),
+      comments.length
+        ? el(
+            "ul",
+            { class: "comments" },
+            comments.map((c) =>
+              el(
+                "li",
+                { class: "comment" },
+                el("div", { class: "event-head" }, el("strong", null, c.author_name), " ", timeElement(c.created_at)),
+                el("p", { class: "prewrap" }, c.text),
+              ),
+            ),
+          )
+        : el("p", { class: "muted" }, "Chưa có ý kiến nào."),
+    );
   }
 
   function fact(label, value) {
@@ -978,6 +1560,224 @@
       try {
         await api(`/nominations/${encodeURIComponent(n.id)}/withdraw`, { method: "POST", json: { reason: reason.value.trim() || null } });
         state.pendingNotice = "Đã rút hồ sơ.";
+        await route();
+      } catch (error) {
+        reportError(error);
+        submit.disabled = false;
+      }
+    });
+    return form;
+  }
+
+  // ---------------------------------------------------------------- public disclosure
+
+  async function renderDisclosures(stale) {
+    const [items] = await Promise.all([api("/disclosures"), loadAwardForms()]);
+    if (stale()) return null;
+    const head = el("div", { class: "page-head" }, el("h1", null, "Công khai danh sách đề nghị khen thưởng"), el("p", { class: "muted count" }, `${items.length} hồ sơ đang công khai`));
+    const intro = el("p", { class: "muted" }, "Danh sách được công khai trước khi Hội đồng xét. Mọi người dùng đều có thể gửi ý kiến về từng trường hợp trong thời hạn công khai.");
+    if (!items.length) return [head, intro, el("p", { class: "empty card" }, "Hiện không có danh sách nào đang công khai.")];
+    return [head, intro, el("ul", { class: "task-list" }, items.map((d) => disclosureCard(d)))];
+  }
+
+  function disclosureCard(d) {
+    const titleId = uid("disc");
+    const text = el("textarea", { name: "text", rows: "3", maxlength: "5000" });
+    const submit = el("button", { type: "submit", class: "button button-primary" }, "Gửi ý kiến");
+    const form = el(
+      "form",
+      { class: "task-actions", novalidate: true },
+      field("Ý kiến của bạn", text, "Ý kiến được ghi kèm họ tên của bạn và chuyển tới Hội đồng."),
+      el("div", { class: "actions" }, submit),
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearError();
+      if (!text.value.trim()) {
+        showError({ message: "Vui lòng nhập nội dung ý kiến." });
+        text.focus();
+        return;
+      }
+      submit.disabled = true;
+      try {
+        await api(`/nominations/${encodeURIComponent(d.id)}/comments`, { method: "POST", json: { text: text.value.trim() } });
+        setPendingNotice(`Đã gửi ý kiến về trường hợp ${d.nominee_name}.`);
+        await route();
+      } catch (error) {
+        reportError(error);
+        submit.disabled = false;
+      }
+    });
+    return el(
+      "li",
+      { class: "card task task-disclosure", "aria-labelledby": titleId },
+      el("h2", { id: titleId, class: "task-title" }, d.nominee_name),
+      el(
+        "dl",
+        { class: "meta" },
+        el("div", null, el("dt", null, "Hình thức"), el("dd", null, awardFormName(d.award_form))),
+        el("div", null, el("dt", null, "Đơn vị đề nghị"), el("dd", null, unitName(d.proposing_unit_id))),
+        el("div", null, el("dt", null, "Công khai đến"), el("dd", { class: "due" }, timeElement(d.disclosure_until))),
+      ),
+      form,
+    );
+  }
+
+  // ---------------------------------------------------------------- delegations
+
+  function delegationState(d) {
+    if (d.revoked_at) return ["revoked", "Đã thu hồi"];
+    if (d.active) return ["active", "Đang hiệu lực"];
+    if (d.starts_on > todayIso()) return ["pending", "Chưa đến ngày"];
+    return ["ended", "Hết hạn"];
+  }
+
+  async function renderDelegations(stale) {
+    const items = await api("/delegations");
+    if (stale()) return null;
+    const head = el("div", { class: "page-head" }, el("h1", null, "Ủy quyền"));
+    const intro = el(
+      "p",
+      { class: "muted" },
+      "Chủ tịch giao Phó Chủ tịch ký thay (KT. CHỦ TỊCH); người xử lý vắng mặt giao người thay thế. Việc giao quyền tự hết hiệu lực sau ngày kết thúc.",
+    );
+    let list;
+    if (!items.length) {
+      list = el("p", { class: "empty card" }, "Chưa có việc giao quyền nào liên quan đến bạn.");
+    } else {
+      const rows = items.map((d) => {
+        const [code, label] = delegationState(d);
+        const mine = state.me && d.from_user_id === state.me.id;
+        let action = null;
+        if (mine && !d.revoked_at && code !== "ended") {
+          action = el("button", { type: "button", class: "button button-danger button-small" }, "Thu hồi");
+          action.addEventListener("click", () => revokeDelegation(d, action));
+        }
+        return el(
+          "tr",
+          null,
+          el("td", null, DELEGATION_KINDS[d.kind] || d.kind),
+          el("td", null, d.from_name),
+          el("td", null, d.to_name),
+          el("td", null, ROLE_LABELS[d.role] || d.role, el("div", { class: "muted small" }, unitName(d.unit_id))),
+          el("td", { class: "nowrap" }, `${formatDate(d.starts_on)} – ${formatDate(d.ends_on)}`),
+          el("td", { class: "prewrap" }, d.reason || "—"),
+          el("td", null, el("span", { class: `badge delegation-${code}` }, label)),
+          el("td", null, action),
+        );
+      });
+      const table = el(
+        "table",
+        { class: "table delegations" },
+        el("caption", { class: "visually-hidden" }, "Danh sách giao quyền"),
+        el("thead", null, el("tr", null, ["Hình thức", "Người giao", "Người được giao", "Vai trò", "Thời hạn", "Lý do", "Trạng thái", ""].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", null, rows),
+      );
+      list = el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Danh sách giao quyền" }, table);
+    }
+    const form = delegationForm();
+    return [head, intro, form, el("h2", { class: "section-title" }, "Danh sách giao quyền"), list];
+  }
+
+  async function revokeDelegation(d, button) {
+    clearError();
+    if (!window.confirm(`Thu hồi việc giao quyền cho ${d.to_name}?`)) return;
+    button.disabled = true;
+    try {
+      await api(`/delegations/${encodeURIComponent(d.id)}/revoke`, { method: "POST" });
+      setPendingNotice(`Đã thu hồi việc giao quyền cho ${d.to_name}.`);
+      await route();
+    } catch (error) {
+      reportError(error);
+      button.disabled = false;
+    }
+  }
+
+  function delegationForm() {
+    const roles = (state.me ? state.me.roles : []).filter((r) => r.role !== "admin");
+    const titleId = uid("deleg");
+    if (!roles.length) {
+      return el("section", { class: "card", "aria-labelledby": titleId }, el("h2", { id: titleId }, "Giao quyền"), el("p", { class: "muted" }, "Bạn không có vai trò nào có thể giao."));
+    }
+    const roleValue = (r) => `${r.role}@${r.unit_id}`;
+    const roleLabel = (r) => `${ROLE_LABELS[r.role] || r.role} – ${unitName(r.unit_id)}`;
+    const chair = roles.some((r) => r.role === "chairperson");
+    const kind = options(
+      el("select", { name: "kind" }),
+      Object.entries(DELEGATION_KINDS).filter(([k]) => chair || k !== "sign_on_behalf"),
+      chair ? "sign_on_behalf" : "substitute",
+    );
+    const role = el("select", { name: "role" });
+    const toUser = el("input", { type: "text", name: "to_username", maxlength: "100", autocomplete: "off", autocapitalize: "none", spellcheck: "false", required: true });
+    const today = todayIso();
+    const starts = el("input", { type: "date", name: "starts_on", required: true, value: today, min: today });
+    const ends = el("input", { type: "date", name: "ends_on", required: true, value: today, min: today });
+    const reason = el("textarea", { name: "reason", rows: "2", maxlength: "2000" });
+    const kindHint = el("p", { class: "hint" });
+    const submit = el("button", { type: "submit", class: "button button-primary" }, "Giao quyền");
+
+    function fillRoles() {
+      const previous = role.value;
+      clear(role);
+      const allowed = roles.filter((r) => kind.value !== "sign_on_behalf" || r.role === "chairperson");
+      options(role, allowed.map((r) => [roleValue(r), roleLabel(r)]), previous);
+      kindHint.textContent =
+        kind.value === "sign_on_behalf"
+          ? "Người được giao phải là Phó Chủ tịch của cùng cơ quan; quyết định ghi «KT. CHỦ TỊCH – PHÓ CHỦ TỊCH»."
+          : "Người thay thế xử lý các việc của vai trò này trong thời gian bạn vắng mặt.";
+    }
+    kind.addEventListener("change", fillRoles);
+    starts.addEventListener("change", () => {
+      ends.min = starts.value || today;
+    });
+    fillRoles();
+
+    kindHint.id = uid("hint");
+    kind.setAttribute("aria-describedby", kindHint.id);
+    kindHint.classList.add("kind-hint");
+    const form = el(
+      "form",
+      { class: "card form delegation-form", novalidate: true, "aria-labelledby": titleId },
+      el("h2", { id: titleId }, "Giao quyền"),
+      el("div", { class: "grid-2" }, field("Hình thức giao quyền", kind), field("Vai trò được giao", role)),
+      kindHint,
+      field("Tên đăng nhập người được giao", toUser),
+      el("div", { class: "grid-2 grid-even" }, field("Từ ngày", starts, "Không trước hôm nay."), field("Đến ngày", ends, "Tối đa một năm kể từ ngày bắt đầu.")),
+      field("Lý do", reason, "Ví dụ: Chủ tịch đi công tác."),
+      el("div", { class: "actions" }, submit),
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearError();
+      const missing = [];
+      if (!toUser.value.trim()) missing.push("Tên đăng nhập người được giao");
+      if (!role.value) missing.push("Vai trò được giao");
+      if (!starts.value) missing.push("Từ ngày");
+      if (!ends.value) missing.push("Đến ngày");
+      if (missing.length) {
+        showError({ message: `Vui lòng nhập đủ: ${missing.join(", ")}.` });
+        return;
+      }
+      if (ends.value < starts.value) {
+        showError({ message: "Ngày kết thúc không được trước ngày bắt đầu." });
+        return;
+      }
+      const chosen = roles.find((r) => roleValue(r) === role.value);
+      submit.disabled = true;
+      try {
+        const created = await api("/delegations", {
+          method: "POST",
+          json: {
+            kind: kind.value,
+            to_username: toUser.value.trim(),
+            role: chosen.role,
+            unit_id: chosen.unit_id,
+            starts_on: starts.value,
+            ends_on: ends.value,
+            reason: reason.value.trim() || null,
+          },
+        });
+        setPendingNotice(`Đã giao quyền «${DELEGATION_KINDS[created.kind] || created.kind}» cho ${created.to_name} từ ${formatDate(created.starts_on)} đến ${formatDate(created.ends_on)}.`);
         await route();
       } catch (error) {
         reportError(error);
