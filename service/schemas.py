@@ -184,6 +184,7 @@ class TaskOut(BaseModel):
     # Council steps decided by a ballot: record the meeting's tally or run an electronic ballot.
     decided_by_ballot: bool = False
     council_members: int | None = None
+    ballot_open: bool = False
 
 
 class TaskPage(BaseModel):

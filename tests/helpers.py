@@ -22,7 +22,7 @@ def new_worker(client: Client, engine: AsyncEngine, task_queue: str | None = Non
 
 
 async def assert_eq_eventually(
-    expected: T, fn: Callable[[], Awaitable[T]], *, within: float = 10.0, interval: float = 0.05
+    expected: T, fn: Callable[[], Awaitable[T]], *, within: float = 30.0, interval: float = 0.05
 ) -> None:
     deadline = asyncio.get_running_loop().time() + within
     last: T | None = None

@@ -91,6 +91,7 @@ async def test_electronic_ballot_is_secret_and_decides_the_council_step(
     assert (await api.post(f"/api/v1/nominations/{nid}/ballot", headers=voter, json={})).status_code == 403
 
     assert (await api.post(f"/api/v1/nominations/{nid}/ballot", headers=secretary, json={})).status_code == 200
+    assert (await task_for(api, secretary, nid))["ballot_open"] is True
     mine = (await api.get("/api/v1/ballots", headers=voter)).json()
     assert [b["nomination_id"] for b in mine] == [nid]
     for username in voters:

@@ -115,7 +115,7 @@ class NominationState:
     phase: str = "step"
     v2: bool = False
     ballot: BallotState | None = None
-    ballots_held: int = 0
+    ballots_held: dict[str, int] = field(default_factory=dict)
     supplements: dict[str, int] = field(default_factory=dict)
     resume_working_days: int | None = None
     resume_due_at: datetime | None = None

@@ -99,7 +99,7 @@ class NominationWorkflow:
         self._accepted = 0
         self._v2 = False
         self._ballot: BallotState | None = None
-        self._ballots_held = 0
+        self._ballots_held: dict[str, int] = {}  # ballots held per council step
         self._supplements: dict[str, int] = {}
         self._resume_working_days: int | None = None
         self._resume_due_at: datetime | None = None
@@ -410,8 +410,8 @@ class NominationWorkflow:
         if isinstance(action, SupplementAnswerInput):
             return await self._answer_supplement(action)
         if isinstance(action, OpenBallotInput):
-            self._ballots_held += 1
-            self._ballot = BallotState(number=self._ballots_held, mode="electronic", members=action.members)
+            number = self._next_ballot_number()
+            self._ballot = BallotState(number=number, mode="electronic", members=action.members)
             result = await self._transition(
                 keep_task=True,
                 audit=[self._audit("ballot_opened", action.actor, step_key, f"{action.members} thành viên")],
@@ -452,8 +452,7 @@ class NominationWorkflow:
         step = self._route[self._step_index]
         assert step.threshold is not None
         if isinstance(action, TallyInput):
-            self._ballots_held += 1
-            number, mode, members = self._ballots_held, "meeting", action.members
+            number, mode, members = self._next_ballot_number(), "meeting", action.members
             participants = action.present + action.written_for + action.written_against
             votes_for, votes_against = (
                 action.votes_for + action.written_for,
@@ -518,6 +517,11 @@ class NominationWorkflow:
             audit=[self._audit("supplement_answered", action.actor, step.key, answers)], open_task=task,
         )  # fmt: skip
         return result.opened
+
+    def _next_ballot_number(self) -> int:
+        key = self._route[self._step_index].key
+        self._ballots_held[key] = self._ballots_held.get(key, 0) + 1
+        return self._ballots_held[key]
 
     def _opened_again(self, result: TransitionResult) -> OpenedTask | None:
         # A change that kept the task open: keep waiting on the same task and its deadlines.
@@ -647,7 +651,7 @@ class NominationWorkflow:
         self._phase = state.phase if state.phase != "step" or state.status != RETURNED else "revision"
         self._v2 = state.v2
         self._ballot = state.ballot
-        self._ballots_held = state.ballots_held
+        self._ballots_held = dict(state.ballots_held)
         self._supplements = dict(state.supplements)
         self._resume_working_days = state.resume_working_days
         self._resume_due_at = state.resume_due_at

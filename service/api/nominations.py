@@ -54,6 +54,14 @@ from workflows.nomination import NominationWorkflow
 router = APIRouter(prefix="/api/v1/nominations", tags=["nominations"])
 
 
+# Steps that are not on the route: the clerk's turns and the disclosure period.
+_PHASE_NAMES = {
+    "revision": "Đơn vị đề nghị chỉnh sửa, bổ sung hồ sơ",
+    "supplement": "Đơn vị bổ sung hồ sơ theo yêu cầu thẩm định",
+    "disclosure": "Công khai danh sách trước khi Hội đồng xét",
+}
+
+
 def visible_to(user: CurrentUser) -> ColumnElement[bool]:
     """Nominations a user may see: those proposed by a unit in their clerk or administrator scope, and
     those whose route passes through a (role, unit) they hold; subtree grants cover the units below."""
@@ -88,8 +96,7 @@ async def to_out(session: AsyncSession, ctx: AppContext, rows: list[Nomination])
         form = ctx.catalogue.get(n.award_form)
         steps = [StepOut(index=i, **s) for i, s in enumerate(n.route)]
         current = next((s.name for s in steps if s.key == n.current_step), None)
-        if n.current_step == "revision":
-            current = "Đơn vị đề nghị chỉnh sửa, bổ sung hồ sơ"
+        current = current or _PHASE_NAMES.get(n.current_step or "")
         out.append(
             NominationOut(
                 id=n.id,

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.tables import Nomination, Notification, RoleAssignment, Task
+from models.tables import Ballot, Nomination, Notification, RoleAssignment, Task
 from service.api.nominations import visible_to
 from service.deps import ContextDep, CurrentUser, SessionDep, UserDep
 from service.metrics import TASKS_COMPLETED
@@ -36,6 +36,19 @@ async def _task_out(session: AsyncSession, rows: list[tuple[Task, str, str, list
     ids = [t.id for t, _, _, _ in rows]
     councils = {t.unit_id for t, _, _, _ in rows if t.step.startswith("council:")}
     members: dict[int, int] = {}
+    open_ballots: set[tuple[uuid.UUID, str]] = set()
+    council_tasks = [t.nomination_id for t, _, _, _ in rows if t.step.startswith("council:")]
+    if council_tasks:
+        open_ballots = {
+            (n, s)
+            for n, s in (
+                await session.exec(
+                    select(Ballot.nomination_id, Ballot.step).where(
+                        col(Ballot.status) == "open", col(Ballot.nomination_id).in_(council_tasks)
+                    )
+                )
+            ).all()
+        }
     if councils:
         members = dict(
             (
@@ -61,6 +74,7 @@ async def _task_out(session: AsyncSession, rows: list[tuple[Task, str, str, list
             notifications=notes.get(t.id, []),
             decided_by_ballot=any(s.get("key") == t.step and s.get("threshold") is not None for s in route),
             council_members=members.get(t.unit_id, 0) if t.step.startswith("council:") else None,
+            ballot_open=(t.nomination_id, t.step) in open_ballots,
         )
         for t, name, form, route in rows
     ]
