@@ -82,7 +82,7 @@ async def main() -> None:
                                   "minutes": f"Biên bản số {n}/BB-HĐTĐKT"},
                         )  # fmt: skip
                         status = r.json().get("status")
-                        task_id = None
+                        task_id = r.json().get("next_task_id")
                     else:
                         r = await client.post(
                             f"/api/v1/tasks/{task_id}/complete", headers=headers[user], json={"outcome": "approve"}

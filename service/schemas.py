@@ -104,6 +104,8 @@ class NominationCreated(BaseModel):
     status: str
     current_step: str | None
     workflow_id: str
+    # After an action: the task now open, so the next actor's client need not search the inbox.
+    next_task_id: uuid.UUID | None = None
 
 
 class StepOut(BaseModel):

@@ -109,6 +109,9 @@ async def test_electronic_ballot_is_secret_and_decides_the_council_step(
 
     r = await api.post(f"/api/v1/nominations/{nid}/ballot/close", headers=secretary)
     assert r.status_code == 200, r.text
+    # The commune council's task is open now, and the answer says which it is.
+    commune = await task_for(api, await login(api, "council.commune"), nid)
+    assert r.json()["next_task_id"] == commune["id"]
     closed = (await api.get(f"/api/v1/nominations/{nid}/ballots", headers=clerk)).json()[0]
     assert closed["participants"] == members and closed["votes_for"] == members and closed["members"] == members
     assert closed["status"] == "passed" and closed["votes_against"] == 0

@@ -23,6 +23,7 @@ from service.schemas import NominationCreated
 from service.workflow_calls import call_update
 from workflows.contracts import (
     CloseBallotInput,
+    NominationView,
     OpenBallotInput,
     SupplementAnswerInput,
     SupplementRequestInput,
@@ -116,8 +117,11 @@ class SupplementAnswerBody(_Body):
     comment: str | None = Field(default=None, max_length=5_000)
 
 
-def _created(n: Nomination, status: str, step: str | None) -> NominationCreated:
-    return NominationCreated(id=n.id, status=status, current_step=step, workflow_id=n.workflow_id)
+def _created(n: Nomination, view: NominationView) -> NominationCreated:
+    return NominationCreated(
+        id=n.id, status=view.status, current_step=view.current_step, workflow_id=n.workflow_id,
+        next_task_id=uuid.UUID(view.open_task_id) if view.open_task_id else None,
+    )  # fmt: skip
 
 
 def _council_step(n: Nomination) -> dict[str, Any]:
@@ -161,7 +165,7 @@ async def open_ballot(
         ctx.temporal, n.workflow_id, "open_ballot",
         OpenBallotInput(actor=user.actor(("council_secretary", step["unit_id"])), members=members),
     )  # fmt: skip
-    return _created(n, view.status, view.current_step)
+    return _created(n, view)
 
 
 @router.post("/nominations/{nomination_id}/ballot/votes", response_model=NominationCreated)
@@ -184,7 +188,7 @@ async def cast_vote(
     token = hmac.new(ctx.settings.jwt_secret.encode(), message, hashlib.sha256).hexdigest()
     await session.close()
     view = await call_update(ctx.temporal, n.workflow_id, "vote", VoteInput(voter_token=token, choice=body.choice))
-    return _created(n, view.status, view.current_step)
+    return _created(n, view)
 
 
 @router.post("/nominations/{nomination_id}/ballot/close", response_model=NominationCreated)
@@ -197,7 +201,7 @@ async def close_ballot(
         ctx.temporal, n.workflow_id, "close_ballot",
         CloseBallotInput(actor=user.actor(("council_secretary", step["unit_id"]))),
     )  # fmt: skip
-    return _created(n, view.status, view.current_step)
+    return _created(n, view)
 
 
 @router.post("/nominations/{nomination_id}/tally", response_model=NominationCreated)
@@ -213,7 +217,7 @@ async def record_tally(
         ctx.temporal, n.workflow_id, "record_tally",
         TallyInput(actor=user.actor(("council_secretary", step["unit_id"])), **data),
     )  # fmt: skip
-    return _created(n, view.status, view.current_step)
+    return _created(n, view)
 
 
 @router.get("/nominations/{nomination_id}/ballots", response_model=list[BallotOut])
@@ -329,7 +333,7 @@ async def request_supplement(
         SupplementRequestInput(task_id=str(task.id), actor=user.actor((task.role, task.unit_id)),
                                items=[nfc(i) for i in body.items], comment=nfc(body.comment) if body.comment else None),
     )  # fmt: skip
-    return _created(n, view.status, view.current_step)
+    return _created(n, view)
 
 
 @router.post("/nominations/{nomination_id}/supplement", response_model=NominationCreated)
@@ -345,4 +349,4 @@ async def answer_supplement(
         SupplementAnswerInput(actor=user.actor(("clerk", n.proposing_unit_id)), answers=nfc_deep(body.answers),
                               comment=nfc(body.comment) if body.comment else None),
     )  # fmt: skip
-    return _created(n, view.status, view.current_step)
+    return _created(n, view)
