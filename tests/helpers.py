@@ -4,16 +4,34 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from service.app import create_app
+from service.settings import Settings
 from service.worker import build_worker
 
 T = TypeVar("T")
+
+
+@asynccontextmanager
+async def running_api(
+    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, client: str = "203.0.113.7", **settings: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    task_queue = f"api-{uuid.uuid4()}"
+    values = {"env": "test", "DATABASE_URL": database_url, "task_queue": task_queue, **settings}
+    app = create_app(Settings.model_validate(values), temporal=env.client)
+    async with new_worker(env.client, engine, task_queue), app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=(client, 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://thidua.test") as http:
+            yield http
 
 
 def new_worker(client: Client, engine: AsyncEngine, task_queue: str | None = None) -> Worker:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -12,29 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
-from temporalio.testing import WorkflowEnvironment
 
 from models.tables import RoleAssignment, Unit, User
-from service.app import create_app
 from service.security import hash_password
-from service.settings import Settings
-from tests.helpers import new_worker
+from tests.helpers import new_worker, running_api  # noqa: F401  (the security tests import it from here)
 
 PROBLEM = "application/problem+json"
 PASSWORD = "demo"
-
-
-@asynccontextmanager
-async def running_api(
-    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, client: str = "203.0.113.7", **settings: Any
-) -> AsyncIterator[httpx.AsyncClient]:
-    task_queue = f"sec-{uuid.uuid4()}"
-    values = {"env": "test", "DATABASE_URL": database_url, "task_queue": task_queue, **settings}
-    app = create_app(Settings.model_validate(values), temporal=env.client)
-    async with new_worker(env.client, engine, task_queue), app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, client=(client, 5000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://thidua.test") as http:
-            yield http
 
 
 async def unit_id(engine: AsyncEngine, code: str) -> int:

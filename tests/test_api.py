@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,23 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from models.tables import AuditEntry, Nomination
-from service.app import create_app
-from service.settings import Settings
-from tests.helpers import new_worker
+from tests.helpers import running_api
 
 PROVINCE_ROUTE = ["council.school", "council.commune", "appraiser.home", "council.province", "chair.province"]
 PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
-async def api(env: WorkflowEnvironment, engine: AsyncEngine, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    task_queue = f"api-{uuid.uuid4()}"
-    settings = Settings.model_validate({"env": "test", "DATABASE_URL": database_url, "task_queue": task_queue})
-    app = create_app(settings, temporal=env.client)
-    async with new_worker(env.client, engine, task_queue), app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://thidua.test") as client:
-            yield client
+async def api(
+    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, tmp_path: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_api(env, engine, database_url, client="203.0.113.7", attachment_dir=str(tmp_path)) as client:
+        yield client
 
 
 async def login(api: httpx.AsyncClient, username: str) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,10 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from models.calendar import VN_TZ
-from models.tables import Delegation, Nomination, RoleAssignment, Unit, User
-from service.app import create_app
-from service.settings import Settings
-from tests.helpers import new_worker
+from models.tables import Delegation, Nomination, RoleAssignment, User
+from tests.factories import unit_id
+from tests.helpers import running_api
 from tests.test_api import approve_step, body, create, login, school_unit, task_for
 
 PROBLEM = "application/problem+json"
@@ -25,25 +25,17 @@ _HASH = PasswordHasher().hash("demo")
 
 
 @pytest.fixture
-async def api(env: WorkflowEnvironment, engine: AsyncEngine, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    task_queue = f"api-{uuid.uuid4()}"
-    settings = Settings.model_validate({"env": "test", "DATABASE_URL": database_url, "task_queue": task_queue})
-    app = create_app(settings, temporal=env.client)
-    async with new_worker(env.client, engine, task_queue), app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, client=("198.51.100.4", 5000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://thidua.test") as client:
-            yield client
-
-
-async def unit_of(engine: AsyncEngine, code: str) -> int:
-    async with engine.connect() as conn:
-        return int((await conn.execute(select(Unit.id).where(Unit.code == code))).scalar_one())
+async def api(
+    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, tmp_path: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_api(env, engine, database_url, client="198.51.100.4", attachment_dir=str(tmp_path)) as client:
+        yield client
 
 
 async def make_user(engine: AsyncEngine, name: str, unit_code: str, role: str) -> str:
     """A user of this test only, so the test does not depend on the demo organisation's roster."""
     username = f"t{uuid.uuid4().hex[:10]}"
-    unit = await unit_of(engine, unit_code)
+    unit = await unit_id(engine, unit_code)
     async with engine.begin() as conn:
         user_id = (
             await conn.execute(
@@ -58,7 +50,7 @@ async def make_user(engine: AsyncEngine, name: str, unit_code: str, role: str) -
 
 async def council_members(engine: AsyncEngine, unit_code: str) -> list[str]:
     """Usernames of every member of a council (the demo data's and this test's; all use the demo password)."""
-    unit = await unit_of(engine, unit_code)
+    unit = await unit_id(engine, unit_code)
     async with engine.connect() as conn:
         rows = (
             await conn.execute(
@@ -172,7 +164,7 @@ async def test_signing_on_behalf_until_the_delegation_ends(api: httpx.AsyncClien
     deputy_name = "Trương Văn Phó"
     deputy = await make_user(engine, deputy_name, "GL-BH", "deputy_chairperson")
     chair = await login(api, "chair.commune")
-    commune = await unit_of(engine, "GL-BH")
+    commune = await unit_id(engine, "GL-BH")
     today = datetime.now(VN_TZ).date()
 
     # Only the chairperson's own role can be delegated, and only to a deputy of the same committee.
