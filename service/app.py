@@ -11,7 +11,19 @@ from temporalio.client import Client
 
 from models.catalogue import load_catalogue
 from models.db import make_engine, session_factory
-from service.api import attachments, audit, auth, catalogue, council, delegations, health, nominations, plans, tasks
+from service.api import (
+    attachments,
+    audit,
+    auth,
+    catalogue,
+    council,
+    delegations,
+    health,
+    nominations,
+    notifications,
+    plans,
+    tasks,
+)
 from service.deps import AppContext
 from service.metrics import metrics_middleware
 from service.middleware import BodySizeLimit, SecurityHeaders
@@ -61,7 +73,9 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.add_middleware(
         BodySizeLimit, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_attachment_bytes
     )
-    for module in (auth, catalogue, nominations, attachments, tasks, council, delegations, audit, plans, health):
+    for module in (
+        auth, catalogue, nominations, attachments, tasks, council, delegations, audit, plans, notifications, health,
+    ):  # fmt: skip
         app.include_router(module.router)
     mount_ui(app)
     return app

@@ -129,6 +129,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # supplement requests
     ("POST", "/api/v1/tasks/{task_id}/supplement"): _r(Access.TASK_ASSIGNEE, "task"),
     ("POST", "/api/v1/nominations/{nomination_id}/supplement"): _r(Access.NOMINATION_PROPOSER, "nomination"),
+    ("GET", "/api/v1/notifications"): _r(Access.SIGNED_IN, note="addressed to the caller's (role, unit) pairs"),
     # delegations (ký thay, substitutes)
     ("GET", "/api/v1/delegations"): _r(Access.SIGNED_IN, note="the caller's own, all for administrators"),
     ("POST", "/api/v1/delegations"): _r(Access.GRANT_HOLDER),

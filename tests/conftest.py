@@ -21,6 +21,8 @@ from models.db import make_engine, sqlalchemy_url
 from models.migrate import migrate, seed
 
 ROOT = Path(__file__).resolve().parent.parent
+# The embedded PostgreSQL keeps its lock file in the runtime directory; CI machines have none set.
+os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
 
 
 def _test_server_path() -> str:

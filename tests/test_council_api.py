@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from models.calendar import VN_TZ
-from models.tables import Delegation, Nomination, RoleAssignment, User
+from models.plan_tables import Plan, PlanNotification
+from models.tables import Delegation, Nomination, Notification, RoleAssignment, User
 from tests.factories import unit_id
 from tests.helpers import running_api
 from tests.test_api import approve_step, body, create, login, school_unit, task_for
@@ -249,3 +250,37 @@ async def test_overdue_filter_of_lists(api: httpx.AsyncClient) -> None:
     ).json()
     late = (await api.get("/api/v1/nominations", headers=clerk, params={"overdue": "true", "q": "ta van han"})).json()
     assert [i["id"] for i in on_time["items"]] == [nid] and late["total"] == 0
+
+
+async def test_notification_feed_shows_what_is_addressed_to_my_roles(
+    api: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    clerk = await login(api, "clerk.school")
+    nid = (await create(api, clerk, body(await school_unit(api, clerk), "GIAY_KHEN_XA", name="Kiều Văn Nhắc")))["id"]
+    secretary = await login(api, "council.school")
+    task = await task_for(api, secretary, nid)
+    async with engine.begin() as conn:
+        plan_id = (await conn.execute(select(Plan.id).limit(1))).scalar_one()
+        now = datetime.now(UTC)
+        await conn.execute(
+            insert(Notification).values(
+                task_id=uuid.UUID(task["id"]),
+                nomination_id=uuid.UUID(nid),
+                kind="reminder",
+                role=task["role"],
+                unit_id=task["unit_id"],
+                message="Nhắc việc: hồ sơ Kiều Văn Nhắc",
+                created_at=now - timedelta(hours=1),
+            )
+        )
+        await conn.execute(insert(PlanNotification).values(
+            plan_id=plan_id, event_key=f"test-{uuid.uuid4()}", kind="reminder", role=task["role"],
+            unit_id=task["unit_id"], message="Nhắc báo cáo năm", created_at=now))  # fmt: skip
+    feed = (await api.get("/api/v1/notifications", headers=secretary)).json()["items"]
+    mine = [i for i in feed if i["message"] in ("Nhắc báo cáo năm", "Nhắc việc: hồ sơ Kiều Văn Nhắc")]
+    assert [(i["source"], i["message"]) for i in mine] == [
+        ("plan", "Nhắc báo cáo năm"), ("nomination", "Nhắc việc: hồ sơ Kiều Văn Nhắc"),
+    ]  # fmt: skip
+    assert mine[1]["nomination_id"] == nid and mine[0]["plan_id"] == plan_id
+    others = (await api.get("/api/v1/notifications", headers=await login(api, "chair.province"))).json()["items"]
+    assert not any(i["message"] == "Nhắc báo cáo năm" for i in others)
