@@ -182,7 +182,7 @@ class World:
         today = date.today()
         return {
             "kind": "substitute",
-            "to_username": "chair.province",  # nobody the matrix plays: their relations stay as written
+            "to_username": "mx.delegate",  # a user of this test only: no other test's roles change
             "role": "council_secretary",
             "unit_id": self.school_council,
             "starts_on": str(today),
@@ -241,6 +241,7 @@ async def api(
     await ensure_user(engine, "mx.stranger.clerk", "TEST-MX", [("clerk", "TEST-MX", True)])
     await ensure_user(engine, "mx.stranger.secretary", "TEST-MX", [("council_secretary", "TEST-MX-HD", False)])
     await ensure_user(engine, "mx.stranger.admin", "TEST-MX", [("admin", "TEST-MX", True)])
+    await ensure_user(engine, "mx.delegate", "TEST-MX", [])
     async with running_api(
         env, engine, database_url, attachment_dir=str(tmp_path), login_limit_address="10000/minute"
     ) as client:

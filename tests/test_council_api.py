@@ -282,5 +282,6 @@ async def test_notification_feed_shows_what_is_addressed_to_my_roles(
         ("plan", "Nhắc báo cáo năm"), ("nomination", "Nhắc việc: hồ sơ Kiều Văn Nhắc"),
     ]  # fmt: skip
     assert mine[1]["nomination_id"] == nid and mine[0]["plan_id"] == plan_id
-    others = (await api.get("/api/v1/notifications", headers=await login(api, "chair.province"))).json()["items"]
+    stranger = await login(api, await make_user(engine, "Người ngoài", "GL-SGDDT", "clerk"))
+    others = (await api.get("/api/v1/notifications", headers=stranger)).json()["items"]
     assert not any(i["message"] == "Nhắc báo cáo năm" for i in others)
