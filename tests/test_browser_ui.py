@@ -6,7 +6,7 @@ of the commune route from the clerk's form to the award, as users would: both co
 record their meeting's tally, the chairperson signs, and the detail shows the ballot results. A
 second one (with a name that looks like markup) goes to an electronic ballot that too few members
 join (void), is returned, resubmitted and withdrawn; a third fails the school council's vote.
-Screenshot of the inbox: /tmp/thidua-ui.png; THIDUA_UI_SHOTS=<dir> keeps one of every screen.
+A screenshot of the inbox goes to thidua-ui.png in the system's temporary directory; THIDUA_UI_SHOTS=<dir> keeps one of every screen.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import contextlib
 import os
 import re
 import socket
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -50,7 +51,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOT = Path("/tmp/thidua-ui.png")
+SCREENSHOT = Path(tempfile.gettempdir()) / "thidua-ui.png"
 NOMINEE = "Nguyễn Thị Bình"
 OUTVOTED = "Trịnh Văn Thiếu"
 HOSTILE = "<img src=x onerror=alert(1)>"
