@@ -14,9 +14,10 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.tables import Ballot, DisclosureComment, Nomination, RoleAssignment, Task
+from models.tables import Ballot, DisclosureComment, Nomination, RoleAssignment
 from models.text import nfc, nfc_deep
-from service.api.nominations import get_visible, visible_to
+from service.api.nominations import get_visible
+from service.api.tasks import open_task_of
 from service.deps import ContextDep, CurrentUser, SessionDep, UserDep
 from service.problems import Problem
 from service.schemas import NominationCreated
@@ -312,21 +313,7 @@ async def disclosure_comments(nomination_id: uuid.UUID, session: SessionDep, use
 async def request_supplement(
     task_id: uuid.UUID, body: SupplementRequestBody, ctx: ContextDep, session: SessionDep, user: UserDep
 ) -> NominationCreated:
-    row = (
-        await session.exec(
-            select(Task, Nomination)
-            .join(Nomination, col(Nomination.id) == col(Task.nomination_id))
-            # A task of a nomination the caller cannot see does not exist for them (404, not 403).
-            .where(Task.id == task_id, visible_to(user))
-        )
-    ).one_or_none()
-    if row is None:
-        raise Problem(404, "Không tìm thấy nhiệm vụ.", code="task_not_found")
-    task, n = row
-    if not user.has_role(task.role, task.unit_id):
-        raise Problem(403, "Nhiệm vụ này không thuộc thẩm quyền của bạn.", code="not_your_task")
-    if task.status != "open":
-        raise Problem(409, "Nhiệm vụ này đã được xử lý.", code="already_decided")
+    task, n = await open_task_of(session, user, task_id)
     await session.close()
     view = await call_update(
         ctx.temporal, n.workflow_id, "request_supplement",

@@ -122,13 +122,11 @@ async def get_task(task_id: uuid.UUID, session: SessionDep, user: UserDep) -> Ta
     return (await _task_out(session, [tuple(row)]))[0]  # type: ignore[list-item]
 
 
-@router.post("/{task_id}/complete", response_model=TaskCompleted)
-async def complete_task(
-    task_id: uuid.UUID, body: TaskComplete, ctx: ContextDep, session: SessionDep, user: UserDep
-) -> TaskCompleted:
+async def open_task_of(session: AsyncSession, user: CurrentUser, task_id: uuid.UUID) -> tuple[Task, Nomination]:
+    """The open task the caller is about to act on, with its nomination; else the problem to answer."""
     row = (
         await session.exec(
-            select(Task, Nomination.workflow_id)
+            select(Task, Nomination)
             .join(Nomination, col(Nomination.id) == col(Task.nomination_id))
             # A task of a nomination the caller cannot see does not exist for them (404, not 403).
             .where(Task.id == task_id, visible_to(user))
@@ -136,11 +134,20 @@ async def complete_task(
     ).one_or_none()
     if row is None:
         raise Problem(404, "Không tìm thấy nhiệm vụ.", code="task_not_found")
-    task, workflow_id = row
+    task, nomination = row
     if not user.has_role(task.role, task.unit_id):
         raise Problem(403, "Nhiệm vụ này không thuộc thẩm quyền của bạn.", code="not_your_task")
     if task.status != "open":
         raise Problem(409, "Nhiệm vụ này đã được xử lý.", code="already_decided")
+    return task, nomination
+
+
+@router.post("/{task_id}/complete", response_model=TaskCompleted)
+async def complete_task(
+    task_id: uuid.UUID, body: TaskComplete, ctx: ContextDep, session: SessionDep, user: UserDep
+) -> TaskCompleted:
+    task, nomination = await open_task_of(session, user, task_id)
+    workflow_id = nomination.workflow_id
     if task.step in ("revision", "supplement"):
         raise Problem(409, "Đây là việc của đơn vị đề nghị: hãy nộp lại hoặc bổ sung hồ sơ.", code="wrong_step")
     # Release the connection before waiting on the workflow.
