@@ -33,10 +33,9 @@ from temporalio.testing import WorkflowEnvironment
 from models.calendar import VN_TZ
 from models.db import make_engine
 from models.plans import PlanDef
-from service.plan_sim import _test_server_path, prepare_plan, read_timeline, simulation_database
+from service.plan_sim import _test_server_path, prepare_plan, preview_input, read_timeline, simulation_database
 from service.worker import build_worker
 from workflows.plan import PlanWorkflow
-from workflows.plan_contracts import PlanInput
 
 
 def plan_for(root: str, recipient: str) -> PlanDef:
@@ -125,13 +124,8 @@ async def main(units: int) -> dict[str, object]:
             async with build_worker(env.client, engine, task_queue):
                 handle = await env.client.start_workflow(
                     PlanWorkflow.run,
-                    PlanInput(
-                        plan_id=plan.id,
-                        definition=plan.model_dump(mode="json"),
-                        version=1,
-                        skip_before=start,
-                        clock_shift_seconds=(start - await env.get_current_time()).total_seconds(),
-                        until=end,
+                    preview_input(
+                        plan, now=start, server_now=await env.get_current_time(), until=end, skip_before=start
                     ),
                     id=workflow_id,
                     task_queue=task_queue,

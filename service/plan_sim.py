@@ -102,6 +102,23 @@ def resolve_plan(ref: str, deploy_dir: Path) -> tuple[PlanDef, str]:
     raise PlanFileError(f"{ref}: no plan file with this path or id")
 
 
+def preview_input(
+    plan: PlanDef, *, now: datetime, server_now: datetime, until: datetime, skip_before: datetime | None = None
+) -> PlanInput:
+    """The plan workflow's input for a preview that runs as if the clock read `now`.
+
+    The time-skipping server starts at today's date, so a preview of 2024 shifts the workflow's clock.
+    """
+    return PlanInput(
+        plan_id=plan.id,
+        definition=plan.model_dump(mode="json"),
+        version=1,
+        skip_before=skip_before,
+        clock_shift_seconds=(now - server_now).total_seconds(),
+        until=until,
+    )
+
+
 async def run_timeline(
     client: Client,
     engine: AsyncEngine,
@@ -115,14 +132,7 @@ async def run_timeline(
     """Run the plan workflow from `start` to `end` on a time-skipping server whose clock reads `server_now`."""
     return await client.execute_workflow(
         PlanWorkflow.run,
-        PlanInput(
-            plan_id=plan.id,
-            definition=plan.model_dump(mode="json"),
-            version=1,
-            skip_before=start,
-            clock_shift_seconds=(start - server_now).total_seconds(),
-            until=end,
-        ),
+        preview_input(plan, now=start, server_now=server_now, until=end, skip_before=start),
         id=workflow_id or f"plan-preview-{plan.id}-{uuid.uuid4().hex[:8]}",
         task_queue=task_queue,
     )

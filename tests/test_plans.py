@@ -34,13 +34,13 @@ from models.plans import (
     year_schedule,
 )
 from models.tables import Unit
-from service.plan_sim import prepare_plan, read_timeline, run_timeline
+from service.plan_sim import prepare_plan, preview_input, read_timeline, run_timeline
 from service.plans_window import check_milestone_window
 from service.problems import Problem
 from tests.helpers import assert_eq_eventually, new_worker
 from workflows.contracts import Actor
 from workflows.plan import PlanWorkflow
-from workflows.plan_contracts import PlanAmendment, PlanInput
+from workflows.plan_contracts import PlanAmendment
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT_DIR / "deploy"
@@ -270,17 +270,11 @@ async def test_a_plan_started_in_november_2026_skips_2025_and_meets_its_next_dea
     plan = await setup_plan(engine, "st-snv-2024")
     task_queue = f"plan-{uuid.uuid4()}"
     started = vn(2026, 11, 15, 9)
-    shift = (started - await env.get_current_time()).total_seconds()
+    server_now = await env.get_current_time()
     async with new_worker(env.client, engine, task_queue):
         await env.client.execute_workflow(
             PlanWorkflow.run,
-            PlanInput(
-                plan_id=plan.id,
-                definition=plan.model_dump(mode="json"),
-                version=1,
-                clock_shift_seconds=shift,
-                until=vn(2027, 1, 1),
-            ),
+            preview_input(plan, now=started, server_now=server_now, until=vn(2027, 1, 1)),
             id=f"plan-{plan.id}",
             task_queue=task_queue,
         )
@@ -300,7 +294,7 @@ async def test_a_worker_restart_mid_year_loses_and_repeats_nothing(
     plan = await setup_plan(engine, "ct-1315-2024")
     task_queue = f"plan-{uuid.uuid4()}"
     start = vn(2026, 10, 1)
-    shift = (start - await env.get_current_time()).total_seconds()
+    server_now = await env.get_current_time()
     workflow_id = f"plan-{plan.id}"
 
     async def fired() -> list[str]:
@@ -315,14 +309,7 @@ async def test_a_worker_restart_mid_year_loses_and_repeats_nothing(
     async with first:
         handle = await env.client.start_workflow(
             PlanWorkflow.run,
-            PlanInput(
-                plan_id=plan.id,
-                definition=plan.model_dump(mode="json"),
-                version=1,
-                skip_before=start,
-                clock_shift_seconds=shift,
-                until=vn(2027, 1, 1),
-            ),
+            preview_input(plan, now=start, server_now=server_now, until=vn(2027, 1, 1), skip_before=start),
             id=workflow_id,
             task_queue=task_queue,
         )
@@ -361,18 +348,11 @@ async def test_an_amendment_applies_from_the_next_event_on(env: WorkflowEnvironm
         await s.commit()
     task_queue = f"plan-{uuid.uuid4()}"
     start = vn(2026, 11, 10)
-    shift = (start - await env.get_current_time()).total_seconds()
+    server_now = await env.get_current_time()
     async with new_worker(env.client, engine, task_queue):
         handle = await env.client.start_workflow(
             PlanWorkflow.run,
-            PlanInput(
-                plan_id=plan.id,
-                definition=plan.model_dump(mode="json"),
-                version=1,
-                skip_before=start,
-                clock_shift_seconds=shift,
-                until=vn(2027, 1, 1),
-            ),
+            preview_input(plan, now=start, server_now=server_now, until=vn(2027, 1, 1), skip_before=start),
             id=f"plan-{plan.id}",
             task_queue=task_queue,
         )
