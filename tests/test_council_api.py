@@ -16,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from models.calendar import VN_TZ
 from models.plan_tables import Plan, PlanNotification
-from models.tables import Delegation, Nomination, Notification, RoleAssignment, User
+from models.tables import Delegation, Nomination, Notification, RoleAssignment, Task, User
 from tests.factories import unit_id
 from tests.helpers import running_api
 from tests.test_api import approve_step, body, create, login, school_unit, task_for
@@ -241,15 +241,26 @@ async def test_disclosure_comments_only_while_disclosed(api: httpx.AsyncClient, 
     assert [c["text"] for c in comments] == ["Đề nghị xem xét thêm thành tích"]
 
 
-async def test_overdue_filter_of_lists(api: httpx.AsyncClient) -> None:
+async def test_overdue_filter_of_lists(api: httpx.AsyncClient, engine: AsyncEngine) -> None:
     clerk = await login(api, "clerk.school")
     nid = (await create(api, clerk, body(await school_unit(api, clerk), "GIAY_KHEN_XA", name="Tạ Văn Hạn")))["id"]
-    await task_for(api, await login(api, "council.school"), nid)
-    on_time = (
-        await api.get("/api/v1/nominations", headers=clerk, params={"overdue": "false", "q": "ta van han"})
-    ).json()
-    late = (await api.get("/api/v1/nominations", headers=clerk, params={"overdue": "true", "q": "ta van han"})).json()
-    assert [i["id"] for i in on_time["items"]] == [nid] and late["total"] == 0
+    secretary = await login(api, "council.school")
+    task = await task_for(api, secretary, nid)
+
+    async def listed(overdue: str) -> list[str]:
+        page = await api.get("/api/v1/nominations", headers=clerk, params={"overdue": overdue, "q": "ta van han"})
+        return [i["id"] for i in page.json()["items"]]
+
+    assert await listed("false") == [nid] and await listed("true") == []
+    # Its open task passes its limit (as the step's working days run out): now it is overdue.
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(Task).where(Task.id == uuid.UUID(task["id"])).values(due_at=datetime.now(UTC) - timedelta(hours=1))
+        )
+    assert await listed("true") == [nid] and await listed("false") == []
+    inbox = (await api.get("/api/v1/tasks", headers=secretary, params={"overdue": "true"})).json()["items"]
+    mine = [t for t in inbox if t["nomination_id"] == nid]
+    assert [t["id"] for t in mine] == [task["id"]] and mine[0]["overdue"] is True
 
 
 async def test_notification_feed_shows_what_is_addressed_to_my_roles(
