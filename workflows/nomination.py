@@ -412,13 +412,13 @@ class NominationWorkflow:
         if isinstance(action, OpenBallotInput):
             number = self._next_ballot_number()
             self._ballot = BallotState(number=number, mode="electronic", members=action.members)
-            result = await self._transition(
+            await self._transition(
                 keep_task=True,
                 audit=[self._audit("ballot_opened", action.actor, step_key, f"{action.members} thành viên")],
                 ballot=BallotRecord(step=step_key, number=self._ballot.number, mode="electronic", status="open",
                                     members=action.members),
             )  # fmt: skip
-            return self._opened_again(result)
+            return self._still_open()
         if isinstance(action, CloseBallotInput | TallyInput):
             return await self._decide_by_ballot(action)
         return await self._decide(action)
@@ -483,10 +483,10 @@ class NominationWorkflow:
             decision = DecisionInput(task_id=self._open_task_id or "", outcome=REJECT, actor=action.actor,
                                      comment=outcome.reason)  # fmt: skip
             return await self._decide(decision, ballot=record)
-        result = await self._transition(
+        await self._transition(
             keep_task=True, ballot=record, audit=[self._audit("ballot_void", action.actor, step.key, outcome.reason)]
         )
-        return self._opened_again(result)
+        return self._still_open()
 
     async def _request_supplement(self, action: SupplementRequestInput) -> OpenedTask | None:
         step = self._route[self._step_index]
@@ -523,7 +523,7 @@ class NominationWorkflow:
         self._ballots_held[key] = self._ballots_held.get(key, 0) + 1
         return self._ballots_held[key]
 
-    def _opened_again(self, result: TransitionResult) -> OpenedTask | None:
+    def _still_open(self) -> OpenedTask:
         # A change that kept the task open: keep waiting on the same task and its deadlines.
         assert self._open_task is not None
         return self._open_task
