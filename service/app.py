@@ -32,7 +32,7 @@ from service.problems import install_problem_handlers
 from service.ratelimit import LoginLimiter
 from service.settings import Settings, get_settings
 from service.temporal import connect
-from service.ui import STATIC_DIR, mount_ui
+from service.web import STATIC_DIR, mount_ui
 
 log = logging.getLogger(__name__)
 

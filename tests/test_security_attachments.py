@@ -16,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from models.security_tables import Attachment
 from service.storage import DOCX, detect_type, sanitise_filename
-from service.ui import STATIC_DIR
+from service.web import STATIC_DIR
 from tests.security_helpers import (
     JPEG,
     PDF,

@@ -138,7 +138,7 @@ def test_unsafe_settings_name_the_setting(settings: dict[str, Any], named: str) 
 
 
 def test_attachments_may_not_live_under_the_web_root(tmp_path: Path) -> None:
-    from service.ui import STATIC_DIR
+    from service.web import STATIC_DIR
 
     with pytest.raises(RuntimeError, match="THIDUA_ATTACHMENT_DIR"):
         create_app(Settings.model_validate({"env": "test", "attachment_dir": str(STATIC_DIR / "files")}))

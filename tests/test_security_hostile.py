@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from models.tables import AuditEntry, Nomination
-from service.ui import STATIC_DIR
+from service.web import STATIC_DIR
 from tests.security_helpers import (
     PROBLEM,
     create_nomination,
