@@ -19,22 +19,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col
 from temporalio import activity
 
-from models.plan_tables import Plan, PlanEvent, PlanNotification, PlanReport
-from models.plans import (
+from models.rules.org_tree import OrgTree
+from models.rules.plan_schedule import (
     DUE,
     OPEN_TASKS,
     REMINDER,
     WINDOW_CLOSE,
     WINDOW_OPEN,
-    OrgIndex,
-    PlanDef,
     ScheduledEvent,
     format_instant,
-    write_plan,
     year_schedule,
 )
-from models.routes import OrgUnit
-from models.tables import Nomination, Unit
+from models.rules.plans import PlanDef
+from models.store.org import load_org_tree
+from models.store.plan_reports import consolidated
+from models.store.plans import write_plan
+from models.tables import Nomination
+from models.tables.plans import Plan, PlanEvent, PlanNotification, PlanReport
 from workflows.plan_contracts import (
     PLAN_EVENT,
     PLAN_SCHEDULE,
@@ -57,17 +58,6 @@ def schedule_events(plan: PlanDef, year: int) -> list[PlannedEvent]:
 
 def _planned(e: ScheduledEvent) -> PlannedEvent:
     return PlannedEvent(key=e.key, kind=e.kind, subject=e.subject, at=e.at, catch_up_until=e.catch_up_until)
-
-
-async def load_index(conn: AsyncConnection) -> OrgIndex:
-    rows = (
-        await conn.execute(
-            select(col(Unit.id), col(Unit.code), col(Unit.name), col(Unit.kind), col(Unit.level), col(Unit.parent_id))
-        )
-    ).all()
-    return OrgIndex.build(
-        OrgUnit(id=r.id, code=r.code, name=r.name, kind=r.kind, level=r.level, parent_id=r.parent_id) for r in rows
-    )
 
 
 class PlanActivities:
@@ -149,7 +139,7 @@ class PlanActivities:
         self, conn: AsyncConnection, plan: PlanDef, event: PlannedEvent, year: int, at: datetime
     ) -> dict[str, Any]:
         stream = next(r for r in plan.reports if r.key == event.subject)
-        index = await load_index(conn)
+        index = await load_org_tree(conn)
         units = index.select(stream.units, f"reports.{stream.key}.units")
         due = stream.due.instant(year)
         # One statement for every unit, however many there are.
@@ -232,7 +222,7 @@ class PlanActivities:
             .on_conflict_do_nothing(index_elements=["plan_id", "event_key", "unit_id", "role"])
         )
         view = await consolidated(conn, plan.id, year, stream.key)
-        index = await load_index(conn)
+        index = await load_org_tree(conn)
         escalation = (
             f"Tổng hợp «{stream.name}» năm {year} (hạn {due}): {view['submitted']}/{view['total']} đơn vị đã báo cáo, "
             f"{view['overdue']} đơn vị quá hạn chưa báo cáo."
@@ -245,7 +235,7 @@ class PlanActivities:
                     event_key=event.key,
                     kind="escalation",
                     role=SECRETARIAT_ROLE,
-                    unit_id=index.get(code, f"reports.{stream.key}.recipients").id,
+                    unit_id=index.get_code(code, f"reports.{stream.key}.recipients").id,
                     message=escalation,
                     created_at=at,
                 )
@@ -266,10 +256,10 @@ class PlanActivities:
             "closes_at": milestone.window.closes_at().isoformat(),
             "award_forms": milestone.award_forms,
         }
-        index = await load_index(conn)
+        index = await load_org_tree(conn)
         recipients = {code for stream in plan.reports for code in stream.recipients}
         if closing:
-            scope = index.get(plan.scope_code, "scope")
+            scope = index.get_code(plan.scope_code, "scope")
             scope_ids = [scope.id, *index.descendants(scope.id)]
             nominations = (
                 await conn.execute(
@@ -318,7 +308,7 @@ class PlanActivities:
                     event_key=event.key,
                     kind="window",
                     role=SECRETARIAT_ROLE,
-                    unit_id=index.get(code, "reports.recipients").id,
+                    unit_id=index.get_code(code, "reports.recipients").id,
                     message=message,
                     created_at=at,
                 )
@@ -327,7 +317,7 @@ class PlanActivities:
         return summary
 
 
-def quota_status(plan: PlanDef, milestone_key: str, index: OrgIndex, nominations: list[Any]) -> list[dict[str, Any]]:
+def quota_status(plan: PlanDef, milestone_key: str, index: OrgTree, nominations: list[Any]) -> list[dict[str, Any]]:
     """For each unit a quota names: how many nominations of the kind it proposed at this milestone."""
     supervisor = {s.supervises: s.unit for s in plan.supervision}
     out: list[dict[str, Any]] = []
@@ -352,36 +342,3 @@ def quota_status(plan: PlanDef, milestone_key: str, index: OrgIndex, nominations
                 }
             )
     return out
-
-
-async def consolidated(conn: AsyncConnection, plan_id: str, year: int, stream: str) -> dict[str, Any]:
-    """Who reported, who is late, and the sums of numeric key figures, for one report stream and year."""
-    rows = (
-        await conn.execute(
-            select(col(PlanReport.status), col(PlanReport.late), func.count())
-            .where(col(PlanReport.plan_id) == plan_id, col(PlanReport.year) == year, col(PlanReport.stream) == stream)
-            .group_by(col(PlanReport.status), col(PlanReport.late))
-        )
-    ).all()
-    counts = {"total": 0, "submitted": 0, "submitted_late": 0, "overdue": 0, "open": 0}
-    for status, late, n in rows:
-        counts["total"] += n
-        if status == "submitted":
-            counts["submitted"] += n
-            if late:
-                counts["submitted_late"] += n
-        elif status in counts:
-            counts[status] += n
-    figures = (
-        await conn.execute(
-            text(
-                "SELECT kv.key, sum((kv.value)::numeric) FROM plan_reports r, jsonb_each(r.key_figures) kv"
-                " WHERE r.plan_id = :plan_id AND r.year = :year AND r.stream = :stream AND r.status = 'submitted'"
-                " AND jsonb_typeof(kv.value) = 'number' GROUP BY kv.key ORDER BY kv.key"
-            ),
-            {"plan_id": plan_id, "year": year, "stream": stream},
-        )
-    ).all()
-    counts_out: dict[str, Any] = dict(counts)
-    counts_out["key_figures"] = {k: float(v) if v is not None else None for k, v in figures}
-    return counts_out

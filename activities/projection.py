@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from temporalio import activity
 
-from models.calendar import VN_TZ, add_working_days, reminder_before, working_days_between
+from models.rules.calendar import VN_TZ, add_working_days, reminder_before, working_days_between
+from models.rules.text import fold, nfc_deep
 from models.tables import AuditEntry, Ballot, Nomination, Notification, RoleAssignment, Task, Unit
-from models.text import fold, nfc_deep
 from workflows.contracts import (
     RECORD_NOTIFICATION,
     RECORD_TRANSITION,

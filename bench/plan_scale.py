@@ -30,10 +30,16 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
-from models.calendar import VN_TZ
-from models.db import make_engine
-from models.plans import PlanDef
-from service.plan_sim import _test_server_path, prepare_plan, preview_input, read_timeline, simulation_database
+from models.db.engine import make_engine
+from models.rules.calendar import VN_TZ
+from models.rules.plans import PlanDef
+from service.dev.plan_simulator import (
+    _test_server_path,
+    prepare_plan,
+    preview_input,
+    read_timeline,
+    simulation_database,
+)
 from service.worker import build_worker
 from workflows.plan import PlanWorkflow
 

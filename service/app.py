@@ -9,9 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from models.catalogue import load_catalogue
-from models.db import make_engine, session_factory
-from service.api import (
+from models.db.engine import make_engine, session_factory
+from models.rules.catalogue import load_catalogue
+from service.api.deps import AppContext
+from service.api.middleware import BodySizeLimit, SecurityHeaders
+from service.api.problems import install_problem_handlers
+from service.api.routers import (
     attachments,
     audit,
     auth,
@@ -24,14 +27,11 @@ from service.api import (
     plans,
     tasks,
 )
-from service.deps import AppContext
-from service.metrics import metrics_middleware
-from service.middleware import BodySizeLimit, SecurityHeaders
-from service.oidc import OidcVerifier
-from service.problems import install_problem_handlers
-from service.ratelimit import LoginLimiter
-from service.settings import Settings, get_settings
-from service.temporal import connect
+from service.core.metrics import metrics_middleware
+from service.core.settings import Settings, get_settings
+from service.security.oidc import OidcVerifier
+from service.security.ratelimit import LoginLimiter
+from service.temporal.gateway import connect
 from service.web import STATIC_DIR, mount_ui
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 
-from service.settings import get_settings
+from service.core.settings import get_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,12 +29,12 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     if args.command == "run":
-        from service.devstack import main as run_stack
+        from service.dev.devstack import main as run_stack
 
         return run_stack()
     settings = get_settings()
     if args.command == "plans":
-        from service.plan_sim import main as plans_main
+        from service.dev.plan_simulator import main as plans_main
 
         return plans_main(args, settings)
     if args.command == "worker":
@@ -43,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(run_worker(settings))
         return 0
     if args.command == "migrate":
-        from models.migrate import migrate, seed
+        from models.db.migrate import migrate
+        from models.store.seed import seed
 
         if not settings.database_url:
             print("DATABASE_URL is not set", file=sys.stderr)

@@ -12,9 +12,9 @@ from temporalio.worker import Worker
 
 from activities.plans import PlanActivities
 from activities.projection import Projector
-from models.db import make_engine
-from service.settings import Settings, get_settings
-from service.temporal import connect
+from models.db.engine import make_engine
+from service.core.settings import Settings, get_settings
+from service.temporal.gateway import connect
 from workflows.nomination import NominationWorkflow
 from workflows.plan import PlanWorkflow
 

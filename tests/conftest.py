@@ -17,8 +17,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
-from models.db import make_engine, sqlalchemy_url
-from models.migrate import migrate, seed
+from models.db.engine import make_engine, sqlalchemy_url
+from models.db.migrate import migrate
+from models.store.seed import seed
 
 ROOT = Path(__file__).resolve().parent.parent
 # The embedded PostgreSQL keeps its lock file in the runtime directory; CI machines have none set.

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from activities.projection import search_text
-from models.catalogue import load_catalogue
-from models.routes import compute_route
+from models.rules.catalogue import load_catalogue
+from models.rules.routes import compute_route
+from models.store.org import load_org_tree
 from models.tables import Nomination, RoleAssignment, Unit, User
-from service.org import load_tree
 from workflows.contracts import Actor, Grant, NominationInput, RouteStep, nomination_workflow_id
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +50,7 @@ async def new_nomination(
     proposer = await unit_id(engine, unit_code)
     clerk = await user_actor(engine, "clerk.school")
     async with AsyncSession(engine) as s:
-        steps = compute_route(form, proposer, await load_tree(s))
+        steps = compute_route(form, proposer, await load_org_tree(s))
         nomination_id = uuid.uuid4()
         now = datetime.now(UTC)
         s.add(

@@ -15,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from service.app import create_app
-from service.settings import Settings
+from service.core.settings import Settings
 from service.worker import build_worker
 
 T = TypeVar("T")

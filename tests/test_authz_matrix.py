@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from service.app import create_app
-from service.authz import RULES, Access, Rule, api_endpoints, missing_rules
-from service.settings import Settings
+from service.core.settings import Settings
+from service.security.authz import RULES, Access, Rule, api_endpoints, missing_rules
 from tests.security_helpers import (
     PDF,
     PROBLEM,

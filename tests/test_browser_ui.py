@@ -32,7 +32,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from models.tables import RoleAssignment, Unit, User
 from service.app import create_app
-from service.settings import Settings
+from service.core.settings import Settings
 from tests.helpers import new_worker
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from models.catalogue import CatalogueError, load_catalogue, parse_catalogue
+from models.rules.catalogue import CatalogueError, load_catalogue, parse_catalogue
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 RAW: dict[str, Any] = yaml.safe_load((DEPLOY / "award_forms.yaml").read_text(encoding="utf-8"))

@@ -14,9 +14,9 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
-from models.calendar import VN_TZ
-from models.plan_tables import Plan, PlanNotification
+from models.rules.calendar import VN_TZ
 from models.tables import Delegation, Nomination, Notification, RoleAssignment, Task, User
+from models.tables.plans import Plan, PlanNotification
 from tests.factories import unit_id
 from tests.helpers import running_api
 from tests.test_api import approve_step, body, create, login, school_unit, task_for

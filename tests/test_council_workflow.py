@@ -13,7 +13,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from models.calendar import VN_TZ
+from models.rules.calendar import VN_TZ
 from models.tables import AuditEntry, Ballot, Nomination, Task
 from tests.factories import new_nomination, user_actor
 from tests.helpers import assert_eq_eventually, new_worker

@@ -11,14 +11,16 @@ import yaml
 from alembic import command
 from sqlalchemy import create_engine, func, select, text
 
-from models.calendar import VN_TZ, add_working_days, is_working_day, reminder_before, working_days_between
-from models.catalogue import CatalogueError, load_catalogue, parse_catalogue
-from models.db import sqlalchemy_url
-from models.migrate import alembic_config, seed
-from models.routes import OrgUnit, RouteError, build_tree, compute_route
-from models.seed import OrgFileError, load_org
+from models.db.engine import sqlalchemy_url
+from models.db.migrate import alembic_config
+from models.rules.calendar import VN_TZ, add_working_days, is_working_day, reminder_before, working_days_between
+from models.rules.catalogue import CatalogueError, load_catalogue, parse_catalogue
+from models.rules.org_tree import OrgUnit
+from models.rules.routes import RouteError, build_tree, compute_route
+from models.rules.text import fold, nfc
+from models.store.org import OrgFileError, load_org
+from models.store.seed import seed
 from models.tables import RoleAssignment, Unit, User
-from models.text import fold, nfc
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 

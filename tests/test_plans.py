@@ -19,24 +19,16 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.plans import load_index
-from models.calendar import VN_TZ
-from models.plan_tables import Plan, PlanEvent, PlanMilestone, PlanNotification, PlanReport
-from models.plans import (
-    PlanDef,
-    PlanFileError,
-    check_units,
-    load_plan,
-    load_plans,
-    parse_plan,
-    plan_files,
-    write_plan,
-    year_schedule,
-)
+from models.rules.calendar import VN_TZ
+from models.rules.plan_schedule import year_schedule
+from models.rules.plans import PlanDef, PlanFileError, check_units, load_plan, load_plans, parse_plan, plan_files
+from models.store.org import load_org_tree
+from models.store.plans import write_plan
 from models.tables import Unit
-from service.plan_sim import prepare_plan, preview_input, read_timeline, run_timeline
-from service.plans_window import check_milestone_window
-from service.problems import Problem
+from models.tables.plans import Plan, PlanEvent, PlanMilestone, PlanNotification, PlanReport
+from service.api.problems import Problem
+from service.dev.plan_simulator import prepare_plan, preview_input, read_timeline, run_timeline
+from service.queries.plan_windows import check_milestone_window
 from tests.helpers import assert_eq_eventually, new_worker
 from workflows.contracts import Actor
 from workflows.plan import PlanWorkflow
@@ -102,10 +94,9 @@ def test_a_plan_file_with_a_mistake_names_the_file_and_field(mutate: Any, field:
 
 
 def test_unknown_unit_code_is_a_clear_error() -> None:
-    from models.plans import OrgIndex
-    from models.routes import OrgUnit
+    from models.rules.org_tree import OrgTree, OrgUnit
 
-    index = OrgIndex.build([OrgUnit(1, "YB-TT", "UBND huyện Trạm Tấu", "people_committee", "district", None)])
+    index = OrgTree.build([OrgUnit(1, "YB-TT", "UBND huyện Trạm Tấu", "people_committee", "district", None)])
     with pytest.raises(
         PlanFileError,
         match=r"yb-tt-246-2024.yaml: field reports.district_bodies.recipients: unknown unit code 'YB-TT-PGDDT'",
@@ -127,7 +118,7 @@ def test_year_schedule_is_holiday_aware() -> None:
 
 async def test_shipped_plans_resolve_against_the_shipped_demo_organisation(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
-        index = await load_index(conn)
+        index = await load_org_tree(conn)
     missing = sorted({c for p in PLANS.values() for _, c in p.referenced_codes() if c not in index.by_code})
     if missing:
         pytest.skip(f"the demo organisation does not have these unit codes yet: {', '.join(missing)}")
@@ -435,7 +426,7 @@ async def test_seeding_a_plan_twice_changes_nothing_and_a_changed_file_bumps_the
     plan = suffixed("gl-65-2024", uuid.uuid4().hex[:6].upper())
 
     def write_if_changed(sync: Any, p: PlanDef) -> None:
-        from models.plans import definition_hash
+        from models.store.plans import definition_hash
 
         row = sync.execute(select(Plan.definition_hash, Plan.version).where(Plan.id == p.id)).one_or_none()  # type: ignore[call-overload]
         if row is None or row[0] != definition_hash(p):
@@ -464,8 +455,8 @@ async def test_seeding_a_plan_twice_changes_nothing_and_a_changed_file_bumps_the
 def test_seed_plans_is_idempotent(database_url: str) -> None:
     from sqlalchemy import create_engine
 
-    from models.db import sqlalchemy_url
-    from models.plans import seed_plans
+    from models.db.engine import sqlalchemy_url
+    from models.store.plans import seed_plans
 
     eng = create_engine(sqlalchemy_url(database_url))
     try:

@@ -18,13 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.testing import WorkflowEnvironment
 
-from models.calendar import VN_TZ
-from models.plans import PlanDef, calendar, format_instant, write_plan
+from models.rules.calendar import VN_TZ
+from models.rules.plan_schedule import calendar, format_instant
+from models.rules.plans import PlanDef
+from models.store.plans import write_plan
 from models.tables import RoleAssignment, Unit, User
 from service.app import create_app
-from service.plan_sim import ensure_plan_workflows, run_timeline
-from service.security import hash_password
-from service.settings import Settings
+from service.core.settings import Settings
+from service.dev.plan_simulator import ensure_plan_workflows, run_timeline
+from service.security.tokens import hash_password
 from tests.helpers import assert_eq_eventually, new_worker
 from tests.test_plans import PLANS, ROOT_DIR, setup_plan, vn
 from workflows.plan import PlanWorkflow

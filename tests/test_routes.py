@@ -14,9 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.catalogue import HEAD, TOP, AwardFormDef, load_catalogue
-from models.routes import OrgUnit, PlannedStep, RouteError, build_tree, compute_route
-from models.seed import OrgFile, load_org
+from models.rules.catalogue import HEAD, TOP, AwardFormDef, load_catalogue
+from models.rules.org_tree import OrgUnit
+from models.rules.routes import PlannedStep, RouteError, build_tree, compute_route
+from models.store.org import OrgFile, load_org
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 CATALOGUE = load_catalogue(DEPLOY / "award_forms.yaml")
@@ -643,7 +644,7 @@ def _assert_no_route_is_right(f: AwardFormDef, unit_id: int, tree: Mapping[int, 
     ],
 )  # fmt: skip
 def test_org_file_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
-    from models.seed import OrgFileError
+    from models.store.org import OrgFileError
 
     path = tmp_path / "org.yaml"
     path.write_text(text, encoding="utf-8")
@@ -666,8 +667,8 @@ def test_seed_brings_an_older_demo_database_in_line_and_then_changes_nothing(dat
     from sqlalchemy import create_engine, func, select, update
     from sqlmodel import col
 
-    from models.db import sqlalchemy_url
-    from models.seed import DEMO_PASSWORD, seed_org
+    from models.db.engine import sqlalchemy_url
+    from models.store.org import DEMO_PASSWORD, seed_org
     from models.tables import AwardForm, RoleAssignment, Unit, User
 
     def units(conn: Any) -> list[Any]:

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
-from models.security_tables import Attachment
-from service.storage import DOCX, detect_type, sanitise_filename
+from models.tables.documents import Attachment
+from service.security.attachment_store import DOCX, detect_type, sanitise_filename
 from service.web import STATIC_DIR
 from tests.security_helpers import (
     JPEG,

@@ -18,8 +18,8 @@ from temporalio.testing import WorkflowEnvironment
 from models.tables import User
 from service import cli
 from service.app import create_app
-from service.security import issue_token
-from service.settings import DEV_SECRET, Settings
+from service.core.settings import DEV_SECRET, Settings
+from service.security.tokens import issue_token
 from tests.security_helpers import PROBLEM, ensure_user, login, running_api
 
 SECRET = DEV_SECRET
@@ -151,10 +151,10 @@ def test_demo_users_are_seeded_only_in_dev(monkeypatch: pytest.MonkeyPatch) -> N
         calls.append(demo)
         return {}
 
-    import models.migrate
+    import models.db.migrate
 
-    monkeypatch.setattr(models.migrate, "migrate", lambda url: None)
-    monkeypatch.setattr(models.migrate, "seed", record_seed)
+    monkeypatch.setattr(models.db.migrate, "migrate", lambda url: None)
+    monkeypatch.setattr(models.db.migrate, "seed", record_seed)
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db.invalid/thidua")
     monkeypatch.setenv("THIDUA_JWT_SECRET", "s" * 40)
     for env, demo in (("prod", False), ("test", False), ("dev", True)):

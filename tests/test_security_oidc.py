@@ -18,7 +18,7 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
-from service.oidc import map_grants
+from service.security.oidc import map_grants
 from tests.security_helpers import PROBLEM, create_nomination, nomination_body, running_api, unit_id
 
 ISSUER = "https://dangnhap.gialai.test/realms/gl"

@@ -1,0 +1,116 @@
+"""The nomination read model: dossiers, their tasks and reminders, and create-request keys.
+
+Written only by activities, as upserts keyed so that a retried activity changes nothing twice
+(idempotency keys are written by the API when a nomination is created).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from models.tables._columns import timestamp
+
+
+class Nomination(SQLModel, table=True):
+    __tablename__ = "nominations"
+    __table_args__ = (
+        Index("ix_nominations_status_updated", "status", "updated_at"),
+        Index("ix_nominations_unit_updated", "proposing_unit_id", "updated_at"),
+        Index("ix_nominations_form_year", "award_form", "period_year"),
+        Index("ix_nominations_updated", "updated_at"),
+        Index("ix_nominations_search", text("to_tsvector('simple', search_text)"), postgresql_using="gin"),
+        # Visibility: "nominations whose route passes through one of my (role, unit)".
+        Index("ix_nominations_route", "route", postgresql_using="gin", postgresql_ops={"route": "jsonb_path_ops"}),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    workflow_id: str = Field(max_length=100, unique=True)
+    award_form: str = Field(foreign_key="award_forms.code", max_length=64)
+    proposing_unit_id: int = Field(foreign_key="units.id")
+    nominee_kind: str = Field(max_length=32)
+    nominee_name: str = Field(max_length=300)
+    nominee: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+    period_kind: str = Field(max_length=32)
+    period_year: int
+    achievements: str
+    criteria: list[Any] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
+    route: list[Any] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
+    status: str = Field(max_length=32)
+    current_step: str | None = Field(default=None, max_length=64)
+    current_step_index: int | None = None
+    # Nominee name and achievements folded to lower-case ASCII for the `q` filter (full-text index),
+    # so that "nguyen van an" finds "Nguyễn Văn An".
+    search_text: str = ""
+    created_by: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    decided_at: datetime | None = timestamp()
+    decision_number: str | None = Field(default=None, max_length=64)
+    # How the decision was signed, e.g. "KT. CHỦ TỊCH – PHÓ CHỦ TỊCH Nguyễn Văn A".
+    signed_by: str | None = Field(default=None, max_length=300)
+    disclosure_until: datetime | None = timestamp()
+    # Why it ended when it did not end awarded (the tally that failed the threshold, the reason given).
+    result: str | None = None
+    # Monotonic projection version: a late or repeated activity never overwrites a newer state.
+    version: int = 0
+
+
+class Task(SQLModel, table=True):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_inbox", "status", "role", "unit_id", "due_at"),
+        Index("ix_tasks_nomination", "nomination_id", "created_at"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)
+    nomination_id: uuid.UUID = Field(foreign_key="nominations.id")
+    step: str = Field(max_length=64)
+    step_index: int
+    step_name: str = Field(max_length=300)
+    role: str = Field(max_length=32)
+    unit_id: int = Field(foreign_key="units.id")
+    status: str = Field(max_length=16)  # open | done | cancelled
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    due_at: datetime | None = timestamp()
+    remind_at: datetime | None = timestamp()
+    reminded_at: datetime | None = timestamp()
+    escalated_at: datetime | None = timestamp()
+    completed_at: datetime | None = timestamp()
+    outcome: str | None = Field(default=None, max_length=16)
+    decided_by: int | None = Field(default=None, foreign_key="users.id")
+    comment: str | None = None
+    # What the task asks for beyond its step (the items of a supplement request).
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default="{}"))
+
+
+class Notification(SQLModel, table=True):
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("task_id", "kind"),
+        Index("ix_notifications_recipient", "role", "unit_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: uuid.UUID = Field(foreign_key="tasks.id")
+    nomination_id: uuid.UUID = Field(foreign_key="nominations.id")
+    kind: str = Field(max_length=16)  # reminder | escalation
+    role: str = Field(max_length=32)
+    unit_id: int = Field(foreign_key="units.id")
+    message: str
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class IdempotencyKey(SQLModel, table=True):
+    __tablename__ = "idempotency_keys"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    key: str = Field(primary_key=True, max_length=200)
+    request_hash: str = Field(max_length=64)
+    nomination_id: uuid.UUID = Field(foreign_key="nominations.id")
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -1,0 +1,121 @@
+"""ASGI middleware: a limit on request bodies, and security headers on every response."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.api.problems import problem_response
+
+# Uploads of attachments may be larger than other bodies (multipart overhead included).
+_UPLOAD_PATH = re.compile(r"^/api/v1/nominations/[^/]+/attachments/?$")
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+class BodySizeLimit:
+    """Refuse a request body larger than the limit with 413 problem+json, before or while reading it.
+
+    A declared Content-Length over the limit is refused at once; a body without one (chunked) is
+    counted as it arrives, and the read fails with 413 as soon as it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int, max_upload_bytes: int) -> None:
+        self.app = app
+        self.max_body = max_body_bytes
+        self.max_upload = max_upload_bytes + _MULTIPART_OVERHEAD
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_upload if _UPLOAD_PATH.match(scope["path"]) else self.max_body
+        detail = f"Dữ liệu gửi lên vượt quá giới hạn {limit // 1024} KB."
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = -1
+                if declared < 0 or declared > limit:
+                    status = 413 if declared > limit else 400
+                    message = detail if status == 413 else "Content-Length không hợp lệ."
+                    code = "body_too_large" if status == 413 else "bad_content_length"
+                    response = problem_response(status, message, instance=scope["path"], code=code)
+                    await response(scope, receive, send)
+                    return
+        received = 0
+        exceeded = False
+        answered = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    exceeded = True
+                    raise HTTPException(413, detail)
+            return message
+
+        async def answer_413() -> None:
+            nonlocal answered
+            answered = True
+            response = problem_response(413, detail, instance=scope["path"], code="body_too_large")
+            await response(scope, receive, send)
+
+        async def guarded_send(message: Message) -> None:
+            # Whatever the layers inside made of the interrupted read (a 400 "cannot parse"), the
+            # client is told the truth: the body was too large.
+            if exceeded:
+                if not answered:
+                    await answer_413()
+                return
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not exceeded:
+                raise
+            if not answered:
+                await answer_413()
+
+
+API_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+# JSON answers are never a page: nothing in them may run or be framed.
+_API_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
+
+
+class SecurityHeaders:
+    """Security headers on every response; API answers carrying personal data are never cached."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        is_api = scope["path"].startswith("/api/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in API_HEADERS.items():
+                    headers.setdefault(name, value)
+                if is_api:
+                    headers.setdefault("Content-Security-Policy", _API_CSP)
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

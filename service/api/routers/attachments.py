@@ -1,0 +1,159 @@
+"""Attachments of a nomination: upload (the proposing clerk, while the dossier is open), list and download."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from models.tables.documents import Attachment
+from service.api.deps import ContextDep, SessionDep, UserDep
+from service.api.problems import Problem
+from service.api.routers.nominations import get_visible
+from service.security.attachment_store import AttachmentStore, RejectedFile, sanitise_filename
+from service.security.audit import record_admin_action
+from workflows.contracts import OPEN_STATUSES
+
+router = APIRouter(prefix="/api/v1/nominations", tags=["attachments"])
+
+AttachmentKind = Literal["achievement_report", "submission_letter", "minutes", "evidence", "other"]
+
+
+class AttachmentOut(BaseModel):
+    id: uuid.UUID
+    nomination_id: uuid.UUID
+    kind: str
+    file_name: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_by: int
+    created_at: datetime
+
+
+class AttachmentPage(BaseModel):
+    items: list[AttachmentOut]
+    total: int
+
+
+def _out(a: Attachment) -> AttachmentOut:
+    return AttachmentOut.model_validate(a, from_attributes=True)
+
+
+@router.post("/{nomination_id}/attachments", status_code=201, response_model=AttachmentOut)
+async def upload_attachment(
+    nomination_id: uuid.UUID,
+    ctx: ContextDep,
+    session: SessionDep,
+    user: UserDep,
+    file: Annotated[UploadFile, File(description="PDF, DOCX, JPEG hoặc PNG")],
+    kind: Annotated[AttachmentKind, Form()] = "other",
+) -> AttachmentOut:
+    nomination = await get_visible(session, user, nomination_id)
+    if not user.has_role("clerk", nomination.proposing_unit_id):
+        raise Problem(
+            403, "Chỉ cán bộ thi đua của đơn vị đề nghị mới được đính kèm tệp vào hồ sơ.", code="not_unit_clerk"
+        )
+    if nomination.status not in OPEN_STATUSES:
+        raise Problem(409, "Hồ sơ đã kết thúc, không thể đính kèm thêm tệp.", code="nomination_closed")
+    count = (
+        await session.exec(
+            select(func.count()).select_from(Attachment).where(Attachment.nomination_id == nomination.id)
+        )
+    ).one()
+    limit = ctx.settings.max_attachments_per_nomination
+    if count >= limit:
+        raise Problem(409, f"Mỗi hồ sơ có tối đa {limit} tệp đính kèm.", code="too_many_attachments")
+
+    store = AttachmentStore(ctx.settings.attachments_path)
+    attachment_id = uuid.uuid4()
+    try:
+        stored = await asyncio.to_thread(
+            store.save, file.file, nomination.id, attachment_id, ctx.settings.max_attachment_bytes
+        )
+    except RejectedFile as exc:
+        raise Problem(exc.status, str(exc), code=exc.code) from None
+    attachment = Attachment(
+        id=attachment_id,
+        nomination_id=nomination.id,
+        kind=kind,
+        file_name=sanitise_filename(file.filename, stored.content_type),
+        content_type=stored.content_type,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+        storage_key=stored.storage_key,
+        uploaded_by=user.id,
+        created_at=datetime.now(UTC),
+    )
+    session.add(attachment)
+    record_admin_action(
+        session,
+        user,
+        "attach",
+        subject_type="attachment",
+        subject_id=attachment_id,
+        unit_id=nomination.proposing_unit_id,
+        nomination_id=nomination.id,
+        comment=attachment.file_name,
+        details={"kind": kind, "sha256": stored.sha256, "size_bytes": stored.size_bytes},
+    )
+    try:
+        await session.commit()
+    except Exception:
+        store.remove(stored.storage_key)
+        raise
+    return _out(attachment)
+
+
+@router.get("/{nomination_id}/attachments", response_model=AttachmentPage)
+async def list_attachments(nomination_id: uuid.UUID, session: SessionDep, user: UserDep) -> AttachmentPage:
+    nomination = await get_visible(session, user, nomination_id)
+    rows = (
+        await session.exec(
+            select(Attachment)
+            .where(Attachment.nomination_id == nomination.id)
+            .order_by(col(Attachment.created_at), col(Attachment.id))
+        )
+    ).all()
+    return AttachmentPage(items=[_out(a) for a in rows], total=len(rows))
+
+
+@router.get(
+    "/{nomination_id}/attachments/{attachment_id}",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "Nội dung tệp"}},
+)
+async def download_attachment(
+    nomination_id: uuid.UUID, attachment_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
+) -> FileResponse:
+    nomination = await get_visible(session, user, nomination_id)
+    attachment = (
+        await session.exec(
+            select(Attachment).where(Attachment.id == attachment_id, Attachment.nomination_id == nomination.id)
+        )
+    ).one_or_none()
+    if attachment is None:
+        raise Problem(404, "Không tìm thấy tệp đính kèm.", code="attachment_not_found")
+    path = AttachmentStore(ctx.settings.attachments_path).path(attachment.storage_key)
+    if not path.is_file():
+        raise Problem(404, "Tệp đính kèm không còn trong kho lưu trữ.", code="attachment_missing")
+    return FileResponse(
+        path,
+        media_type=attachment.content_type,
+        headers={
+            # Always a download, never rendered in the page's origin.
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.file_name)}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "X-Checksum-Sha256": attachment.sha256,
+        },
+    )

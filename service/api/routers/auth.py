@@ -1,0 +1,54 @@
+"""Sign-in and the signed-in user."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import OAuth2PasswordRequestForm
+from sqlmodel import select
+
+from models.rules.text import nfc
+from models.tables import User
+from service.api.deps import ContextDep, SessionDep, UserDep
+from service.api.problems import Problem
+from service.api.schemas._all import MeOut, TokenOut, UnitRef
+from service.security.tokens import issue_token, verify_password
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+@router.post("/auth/token", response_model=TokenOut)
+async def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], ctx: ContextDep, session: SessionDep, request: Request
+) -> TokenOut:
+    username = nfc(form.username).strip().lower()[:100]
+    address = request.client.host if request.client else None
+    limiter = ctx.login_limiter
+    if limiter is not None and (refused := await limiter.check(username, address)) is not None:
+        who = "tài khoản này" if refused.scope == "account" else "địa chỉ của bạn"
+        raise Problem(
+            429,
+            f"Đăng nhập sai quá nhiều lần từ {who}; vui lòng thử lại sau {refused.retry_after} giây.",
+            code="too_many_attempts",
+            retry_after=refused.retry_after,
+        )
+    user = (await session.exec(select(User).where(User.username == username))).one_or_none()
+    ok = verify_password(form.password[:1024], user.password_hash if user else None)
+    if user is None or not ok or not user.is_active or user.id is None:
+        if limiter is not None:
+            await limiter.failed(username, address)
+        raise Problem(401, "Tên đăng nhập hoặc mật khẩu không đúng.", code="invalid_credentials")
+    minutes = ctx.settings.access_token_minutes
+    return TokenOut(access_token=issue_token(user.id, ctx.settings.jwt_secret, minutes), expires_in=minutes * 60)
+
+
+@router.get("/me", response_model=MeOut)
+async def me(user: UserDep) -> MeOut:
+    return MeOut(
+        id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        roles=[{"role": role, "unit_id": unit} for role, unit in user.roles],
+        unit=UnitRef.model_validate(user.unit, from_attributes=True),
+    )

@@ -1,0 +1,339 @@
+"""Council ballots, public disclosure comments and supplement requests on a nomination."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.rules.text import nfc, nfc_deep
+from models.tables import Ballot, DisclosureComment, Nomination, RoleAssignment
+from service.api.deps import ContextDep, CurrentUser, SessionDep, UserDep
+from service.api.problems import Problem
+from service.api.routers.nominations import get_visible
+from service.api.routers.tasks import open_task_of
+from service.api.schemas._all import NominationCreated
+from service.temporal._calls_old import call_update
+from workflows.contracts import (
+    CloseBallotInput,
+    NominationView,
+    OpenBallotInput,
+    SupplementAnswerInput,
+    SupplementRequestInput,
+    TallyInput,
+    VoteInput,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["council"])
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class BallotOpen(_Body):
+    mode: Literal["electronic"] = "electronic"
+
+
+class VoteBody(_Body):
+    choice: Literal["for", "against"]
+
+
+class TallyBody(_Body):
+    # Left out: the council's membership as recorded in the organisation data.
+    members: int | None = Field(default=None, ge=1, le=500)
+    present: int = Field(ge=0, le=500)
+    votes_for: int = Field(ge=0, le=500)
+    votes_against: int = Field(ge=0, le=500)
+    written_for: int = Field(default=0, ge=0, le=500)
+    written_against: int = Field(default=0, ge=0, le=500)
+    minutes: Annotated[str, Field(min_length=1, max_length=500)]
+    comment: str | None = Field(default=None, max_length=5_000)
+
+
+class BallotOut(BaseModel):
+    step: str
+    number: int
+    mode: str
+    status: str
+    members: int
+    participants: int
+    votes_for: int | None
+    votes_against: int | None
+    minutes: str | None
+    reason: str | None
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+class OpenBallotOut(BaseModel):
+    nomination_id: uuid.UUID
+    nominee_name: str
+    award_form: str
+    step: str
+    number: int
+    members: int
+    opened_at: datetime
+
+
+class CommentBody(_Body):
+    text: str = Field(min_length=1, max_length=5_000)
+
+    @field_validator("text")
+    @classmethod
+    def _nfc(cls, v: str) -> str:
+        return nfc(v)
+
+
+class CommentOut(BaseModel):
+    id: uuid.UUID
+    author_name: str
+    text: str
+    created_at: datetime
+
+
+class DisclosedOut(BaseModel):
+    id: uuid.UUID
+    nominee_name: str
+    award_form: str
+    proposing_unit_id: int
+    disclosure_until: datetime
+
+
+class SupplementRequestBody(_Body):
+    items: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(min_length=1, max_length=30)
+    comment: str | None = Field(default=None, max_length=5_000)
+
+
+class SupplementAnswerBody(_Body):
+    answers: dict[str, Annotated[str, Field(max_length=5_000)]] = Field(min_length=1, max_length=30)
+    comment: str | None = Field(default=None, max_length=5_000)
+
+
+def _created(n: Nomination, view: NominationView) -> NominationCreated:
+    return NominationCreated(
+        id=n.id, status=view.status, current_step=view.current_step, workflow_id=n.workflow_id,
+        next_task_id=uuid.UUID(view.open_task_id) if view.open_task_id else None,
+    )  # fmt: skip
+
+
+def _council_step(n: Nomination) -> dict[str, Any]:
+    step = next((s for s in n.route if s["key"] == n.current_step), None)
+    if step is None or step["kind"] != "council":
+        raise Problem(409, "Hồ sơ không ở bước xét của Hội đồng.", code="wrong_step")
+    return step
+
+
+async def _members(session: AsyncSession, council_unit_id: int) -> int:
+    count = (
+        await session.exec(
+            select(func.count()).where(
+                col(RoleAssignment.role) == "council_member", col(RoleAssignment.unit_id) == council_unit_id
+            )
+        )
+    ).one()
+    return int(count)
+
+
+async def _secretary_step(
+    session: AsyncSession, user: CurrentUser, nomination_id: uuid.UUID
+) -> tuple[Nomination, dict[str, Any]]:
+    n = await get_visible(session, user, nomination_id)
+    step = _council_step(n)
+    if not user.has_role("council_secretary", step["unit_id"]):
+        raise Problem(403, "Chỉ thư ký Hội đồng của bước này mới được thực hiện.", code="not_your_task")
+    return n, step
+
+
+@router.post("/nominations/{nomination_id}/ballot", response_model=NominationCreated)
+async def open_ballot(
+    nomination_id: uuid.UUID, body: BallotOpen, ctx: ContextDep, session: SessionDep, user: UserDep
+) -> NominationCreated:
+    n, step = await _secretary_step(session, user, nomination_id)
+    members = await _members(session, step["unit_id"])
+    if members < 1:
+        raise Problem(422, "Hội đồng chưa có thành viên nào trong hệ thống.", code="no_members")
+    await session.close()
+    view = await call_update(
+        ctx.temporal, n.workflow_id, "open_ballot",
+        OpenBallotInput(actor=user.actor(("council_secretary", step["unit_id"])), members=members),
+    )  # fmt: skip
+    return _created(n, view)
+
+
+@router.post("/nominations/{nomination_id}/ballot/votes", response_model=NominationCreated)
+async def cast_vote(
+    nomination_id: uuid.UUID, body: VoteBody, ctx: ContextDep, session: SessionDep, user: UserDep
+) -> NominationCreated:
+    n = await get_visible(session, user, nomination_id)
+    step = _council_step(n)
+    if not user.has_role("council_member", step["unit_id"]):
+        raise Problem(403, "Chỉ thành viên Hội đồng của bước này mới được bỏ phiếu.", code="not_council_member")
+    ballot = (
+        await session.exec(
+            select(Ballot).where(Ballot.nomination_id == n.id, Ballot.step == step["key"], Ballot.status == "open")
+        )
+    ).one_or_none()
+    if ballot is None:
+        raise Problem(409, "Hội đồng không có cuộc bỏ phiếu đang mở cho hồ sơ này.", code="no_ballot")
+    # The workflow only ever sees this token: it can refuse a second vote, but holds no name next to a choice.
+    message = f"{n.id}:{step['key']}:{ballot.number}:{user.id}".encode()
+    token = hmac.new(ctx.settings.jwt_secret.encode(), message, hashlib.sha256).hexdigest()
+    await session.close()
+    view = await call_update(ctx.temporal, n.workflow_id, "vote", VoteInput(voter_token=token, choice=body.choice))
+    return _created(n, view)
+
+
+@router.post("/nominations/{nomination_id}/ballot/close", response_model=NominationCreated)
+async def close_ballot(
+    nomination_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
+) -> NominationCreated:
+    n, step = await _secretary_step(session, user, nomination_id)
+    await session.close()
+    view = await call_update(
+        ctx.temporal, n.workflow_id, "close_ballot",
+        CloseBallotInput(actor=user.actor(("council_secretary", step["unit_id"]))),
+    )  # fmt: skip
+    return _created(n, view)
+
+
+@router.post("/nominations/{nomination_id}/tally", response_model=NominationCreated)
+async def record_tally(
+    nomination_id: uuid.UUID, body: TallyBody, ctx: ContextDep, session: SessionDep, user: UserDep
+) -> NominationCreated:
+    n, step = await _secretary_step(session, user, nomination_id)
+    if body.members is None:
+        body.members = await _members(session, step["unit_id"])
+    await session.close()
+    data = nfc_deep(body.model_dump())
+    view = await call_update(
+        ctx.temporal, n.workflow_id, "record_tally",
+        TallyInput(actor=user.actor(("council_secretary", step["unit_id"])), **data),
+    )  # fmt: skip
+    return _created(n, view)
+
+
+@router.get("/nominations/{nomination_id}/ballots", response_model=list[BallotOut])
+async def list_ballots(nomination_id: uuid.UUID, session: SessionDep, user: UserDep) -> list[BallotOut]:
+    n = await get_visible(session, user, nomination_id)
+    rows = (
+        await session.exec(select(Ballot).where(Ballot.nomination_id == n.id).order_by(col(Ballot.opened_at)))
+    ).all()
+    # While a ballot is open nobody sees the split, only that it is open.
+    return [
+        BallotOut(
+            **b.model_dump(exclude={"votes_for", "votes_against", "nomination_id"}),
+            votes_for=None if b.status == "open" else b.votes_for,
+            votes_against=None if b.status == "open" else b.votes_against,
+        )
+        for b in rows
+    ]
+
+
+@router.get("/ballots", response_model=list[OpenBallotOut])
+async def my_open_ballots(session: SessionDep, user: UserDep) -> list[OpenBallotOut]:
+    """Open electronic ballots of the councils the caller is a member of."""
+    councils = user.units_for("council_member")
+    if not councils:
+        return []
+    rows = (
+        await session.exec(
+            select(Ballot, Nomination)
+            .join(Nomination, col(Nomination.id) == col(Ballot.nomination_id))
+            .where(col(Ballot.status) == "open", col(Nomination.current_step) == col(Ballot.step))
+            .order_by(col(Ballot.opened_at))
+        )
+    ).all()
+    out = []
+    for b, n in rows:
+        step = next((s for s in n.route if s["key"] == b.step), None)
+        if step is not None and step["unit_id"] in councils:
+            out.append(OpenBallotOut(nomination_id=n.id, nominee_name=n.nominee_name, award_form=n.award_form,
+                                     step=b.step, number=b.number, members=b.members, opened_at=b.opened_at))  # fmt: skip
+    return out
+
+
+@router.get("/disclosures", response_model=list[DisclosedOut])
+async def disclosed_now(session: SessionDep, user: UserDep) -> list[DisclosedOut]:
+    """Nominee lists under public disclosure: anyone signed in may read and comment."""
+    now = datetime.now(UTC)
+    rows = (
+        await session.exec(
+            select(Nomination)
+            .where(col(Nomination.current_step) == "disclosure", col(Nomination.disclosure_until) > now)
+            .order_by(col(Nomination.disclosure_until))
+        )
+    ).all()
+    return [
+        DisclosedOut(id=n.id, nominee_name=n.nominee_name, award_form=n.award_form,
+                     proposing_unit_id=n.proposing_unit_id, disclosure_until=n.disclosure_until)  # type: ignore[arg-type]
+        for n in rows
+    ]  # fmt: skip
+
+
+@router.post("/nominations/{nomination_id}/comments", status_code=201, response_model=CommentOut)
+async def comment_on_disclosure(
+    nomination_id: uuid.UUID, body: CommentBody, session: SessionDep, user: UserDep
+) -> CommentOut:
+    n = (await session.exec(select(Nomination).where(Nomination.id == nomination_id))).one_or_none()
+    now = datetime.now(UTC)
+    if n is None or n.current_step != "disclosure" or n.disclosure_until is None or n.disclosure_until <= now:
+        raise Problem(404, "Không có danh sách đang công khai với mã này.", code="not_disclosed")
+    comment = DisclosureComment(
+        id=uuid.uuid4(), nomination_id=n.id, author_id=user.id, author_name=user.full_name, text=body.text,
+        created_at=now,
+    )  # fmt: skip
+    session.add(comment)
+    await session.commit()
+    return CommentOut(id=comment.id, author_name=comment.author_name, text=comment.text, created_at=comment.created_at)
+
+
+@router.get("/nominations/{nomination_id}/comments", response_model=list[CommentOut])
+async def disclosure_comments(nomination_id: uuid.UUID, session: SessionDep, user: UserDep) -> list[CommentOut]:
+    n = await get_visible(session, user, nomination_id)
+    rows = (
+        await session.exec(
+            select(DisclosureComment)
+            .where(DisclosureComment.nomination_id == n.id)
+            .order_by(col(DisclosureComment.created_at))
+        )
+    ).all()
+    return [CommentOut(id=c.id, author_name=c.author_name, text=c.text, created_at=c.created_at) for c in rows]
+
+
+@router.post("/tasks/{task_id}/supplement", response_model=NominationCreated)
+async def request_supplement(
+    task_id: uuid.UUID, body: SupplementRequestBody, ctx: ContextDep, session: SessionDep, user: UserDep
+) -> NominationCreated:
+    task, n = await open_task_of(session, user, task_id)
+    await session.close()
+    view = await call_update(
+        ctx.temporal, n.workflow_id, "request_supplement",
+        SupplementRequestInput(task_id=str(task.id), actor=user.actor((task.role, task.unit_id)),
+                               items=[nfc(i) for i in body.items], comment=nfc(body.comment) if body.comment else None),
+    )  # fmt: skip
+    return _created(n, view)
+
+
+@router.post("/nominations/{nomination_id}/supplement", response_model=NominationCreated)
+async def answer_supplement(
+    nomination_id: uuid.UUID, body: SupplementAnswerBody, ctx: ContextDep, session: SessionDep, user: UserDep
+) -> NominationCreated:
+    n = await get_visible(session, user, nomination_id)
+    if not user.has_role("clerk", n.proposing_unit_id):
+        raise Problem(403, "Chỉ cán bộ thi đua của đơn vị đề nghị mới được bổ sung hồ sơ.", code="not_unit_clerk")
+    await session.close()
+    view = await call_update(
+        ctx.temporal, n.workflow_id, "answer_supplement",
+        SupplementAnswerInput(actor=user.actor(("clerk", n.proposing_unit_id)), answers=nfc_deep(body.answers),
+                              comment=nfc(body.comment) if body.comment else None),
+    )  # fmt: skip
+    return _created(n, view)

@@ -1,0 +1,139 @@
+"""Signing on behalf (a chairperson to a deputy) and substitutes (an absent approver to a colleague)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import or_
+from sqlmodel import col, select
+
+from models.rules.text import nfc
+from models.tables import Delegation, RoleAssignment, User
+from service.api.deps import SessionDep, UserDep
+from service.api.problems import Problem
+from service.security.audit import record_admin_action
+from service.security.delegations import SIGN_ON_BEHALF, today
+
+router = APIRouter(prefix="/api/v1/delegations", tags=["delegations"])
+MAX_PERIOD = timedelta(days=366)
+
+
+class DelegationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    kind: Literal["sign_on_behalf", "substitute"]
+    to_username: str = Field(min_length=2, max_length=100)
+    role: str = Field(min_length=1, max_length=32)
+    unit_id: int
+    starts_on: date
+    ends_on: date
+    reason: str | None = Field(default=None, max_length=2_000)
+
+    @model_validator(mode="after")
+    def _period(self) -> DelegationCreate:
+        if self.ends_on < self.starts_on:
+            raise ValueError("ends_on must not be before starts_on")
+        if self.ends_on - self.starts_on > MAX_PERIOD:
+            raise ValueError("a delegation lasts at most one year")
+        return self
+
+
+class DelegationOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    from_user_id: int
+    from_name: str
+    to_user_id: int
+    to_name: str
+    role: str
+    unit_id: int
+    starts_on: date
+    ends_on: date
+    reason: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+    active: bool
+
+
+async def _out(session: SessionDep, rows: list[Delegation]) -> list[DelegationOut]:
+    ids = {d.from_user_id for d in rows} | {d.to_user_id for d in rows}
+    names = dict((await session.exec(select(User.id, User.full_name).where(col(User.id).in_(ids)))).all())
+    day = today()
+    return [
+        DelegationOut(
+            **d.model_dump(),
+            from_name=names.get(d.from_user_id, ""),
+            to_name=names.get(d.to_user_id, ""),
+            active=d.revoked_at is None and d.starts_on <= day <= d.ends_on,
+        )
+        for d in rows
+    ]
+
+
+@router.post("", status_code=201, response_model=DelegationOut)
+async def create_delegation(body: DelegationCreate, session: SessionDep, user: UserDep) -> DelegationOut:
+    if (body.role, body.unit_id) not in user.roles or (body.role, body.unit_id) in user.acting:
+        raise Problem(403, "Bạn chỉ giao được vai trò mà chính bạn đang giữ tại đơn vị đó.", code="not_your_role")
+    if body.kind == SIGN_ON_BEHALF and body.role != "chairperson":
+        raise Problem(422, "Chỉ Chủ tịch mới giao ký thay (KT. CHỦ TỊCH).", code="not_chairperson")
+    if body.ends_on < today():
+        raise Problem(422, "Thời hạn giao đã qua.", code="period_past")
+    delegate = (await session.exec(select(User).where(User.username == body.to_username.lower()))).one_or_none()
+    if delegate is None or not delegate.is_active or delegate.id is None:
+        raise Problem(422, f"Không có người dùng «{body.to_username}».", code="unknown_user")
+    if delegate.id == user.id:
+        raise Problem(422, "Không thể tự giao cho chính mình.", code="self_delegation")
+    if body.kind == SIGN_ON_BEHALF:
+        deputy = (
+            await session.exec(
+                select(RoleAssignment).where(
+                    RoleAssignment.user_id == delegate.id,
+                    RoleAssignment.role == "deputy_chairperson",
+                    RoleAssignment.unit_id == body.unit_id,
+                )
+            )
+        ).first()
+        if deputy is None:
+            raise Problem(422, "Người được giao ký thay phải là Phó Chủ tịch của cùng cơ quan.", code="not_deputy")
+    delegation = Delegation(
+        id=uuid.uuid4(), kind=body.kind, from_user_id=user.id, to_user_id=delegate.id, role=body.role,
+        unit_id=body.unit_id, starts_on=body.starts_on, ends_on=body.ends_on,
+        reason=nfc(body.reason) if body.reason else None, created_at=datetime.now(UTC),
+    )  # fmt: skip
+    session.add(delegation)
+    record_admin_action(
+        session, user, f"delegation_{body.kind}", subject_type="delegation", subject_id=delegation.id,
+        unit_id=body.unit_id, comment=f"{body.role} → {delegate.full_name}, {body.starts_on:%d/%m/%Y}–{body.ends_on:%d/%m/%Y}",
+    )  # fmt: skip
+    await session.commit()
+    return (await _out(session, [delegation]))[0]
+
+
+@router.get("", response_model=list[DelegationOut])
+async def list_delegations(session: SessionDep, user: UserDep) -> list[DelegationOut]:
+    query = select(Delegation).order_by(col(Delegation.starts_on).desc())
+    mine = or_(col(Delegation.from_user_id) == user.id, col(Delegation.to_user_id) == user.id)
+    # Administrators also see the delegations of the units in their scope.
+    admin_units = user.units_for("admin")
+    query = query.where(or_(mine, col(Delegation.unit_id).in_(sorted(admin_units))) if admin_units else mine)
+    return await _out(session, list((await session.exec(query.limit(200))).all()))
+
+
+@router.post("/{delegation_id}/revoke", response_model=DelegationOut)
+async def revoke_delegation(delegation_id: uuid.UUID, session: SessionDep, user: UserDep) -> DelegationOut:
+    delegation = (await session.exec(select(Delegation).where(Delegation.id == delegation_id))).one_or_none()
+    # Administrators revoke delegations of units in their scope only.
+    if delegation is None or (delegation.from_user_id != user.id and not user.has_role("admin", delegation.unit_id)):
+        raise Problem(404, "Không tìm thấy việc giao quyền.", code="delegation_not_found")
+    if delegation.revoked_at is None:
+        delegation.revoked_at = datetime.now(UTC)
+        session.add(delegation)
+        record_admin_action(
+            session, user, "delegation_revoked", subject_type="delegation", subject_id=delegation.id,
+            unit_id=delegation.unit_id,
+        )  # fmt: skip
+        await session.commit()
+    return (await _out(session, [delegation]))[0]

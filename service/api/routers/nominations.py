@@ -1,0 +1,382 @@
+"""Nominations: create (idempotent), list, read, withdraw, resubmit and history."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from activities.projection import search_text
+from models.rules.text import fold
+from models.tables import IdempotencyKey, Nomination, Task, Unit
+from service.api.deps import AppContext, ContextDep, CurrentUser, SessionDep, UserDep
+from service.api.problems import Problem
+from service.api.schemas._all import (
+    HistoryOut,
+    NominationCreate,
+    NominationCreated,
+    NominationOut,
+    NominationPage,
+    Period,
+    ResubmitBody,
+    StepOut,
+    UnitRef,
+    WithdrawBody,
+)
+from service.core.metrics import NOMINATIONS_CREATED
+from service.queries.history import build_history
+from service.queries.org import route_for
+from service.queries.plan_windows import check_milestone_window
+from service.temporal._calls_old import call_update
+from workflows.contracts import (
+    IN_PROGRESS,
+    NominationInput,
+    ResubmitInput,
+    RouteStep,
+    WithdrawInput,
+    nomination_workflow_id,
+)
+from workflows.nomination import NominationWorkflow
+
+router = APIRouter(prefix="/api/v1/nominations", tags=["nominations"])
+
+
+# Steps that are not on the route: the clerk's turns and the disclosure period.
+_PHASE_NAMES = {
+    "revision": "Đơn vị đề nghị chỉnh sửa, bổ sung hồ sơ",
+    "supplement": "Đơn vị bổ sung hồ sơ theo yêu cầu thẩm định",
+    "disclosure": "Công khai danh sách trước khi Hội đồng xét",
+}
+
+
+def visible_to(user: CurrentUser) -> ColumnElement[bool]:
+    """Nominations a user may see: those proposed by a unit in their clerk or administrator scope, and
+    those whose route passes through a (role, unit) they hold; subtree grants cover the units below."""
+    conditions: list[ColumnElement[bool]] = []
+    own_units = user.units_for("clerk") | user.units_for("admin")
+    if own_units:
+        conditions.append(col(Nomination.proposing_unit_id).in_(sorted(own_units)))
+    for role, unit in user.scoped_pairs():
+        if role == "council_member":
+            # Members vote on what comes before their council.
+            conditions.append(col(Nomination.route).contains([{"kind": "council", "unit_id": unit}]))
+        elif role != "clerk":
+            conditions.append(col(Nomination.route).contains([{"role": role, "unit_id": unit}]))
+    return or_(*conditions) if conditions else false()
+
+
+async def get_visible(session: AsyncSession, user: CurrentUser, nomination_id: uuid.UUID) -> Nomination:
+    nomination = (
+        await session.exec(select(Nomination).where(Nomination.id == nomination_id, visible_to(user)))
+    ).one_or_none()
+    if nomination is None:
+        raise Problem(404, "Không tìm thấy hồ sơ đề nghị khen thưởng.", code="nomination_not_found")
+    return nomination
+
+
+async def to_out(session: AsyncSession, ctx: AppContext, rows: list[Nomination]) -> list[NominationOut]:
+    unit_ids = {n.proposing_unit_id for n in rows}
+    units = {u.id: u for u in (await session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))).all()}
+    out = []
+    for n in rows:
+        unit = units[n.proposing_unit_id]
+        form = ctx.catalogue.get(n.award_form)
+        steps = [StepOut(index=i, **s) for i, s in enumerate(n.route)]
+        current = next((s.name for s in steps if s.key == n.current_step), None)
+        current = current or _PHASE_NAMES.get(n.current_step or "")
+        out.append(
+            NominationOut(
+                id=n.id,
+                workflow_id=n.workflow_id,
+                award_form=n.award_form,
+                award_form_name=form.name if form else None,
+                proposing_unit=UnitRef.model_validate(unit, from_attributes=True),
+                nominee=n.nominee,
+                period=Period(kind=n.period_kind, year=n.period_year),  # type: ignore[arg-type]
+                achievements=n.achievements,
+                criteria=n.criteria,
+                status=n.status,
+                current_step=n.current_step,
+                current_step_name=current,
+                route=steps,
+                created_at=n.created_at,
+                updated_at=n.updated_at,
+                decided_at=n.decided_at,
+                signed_by=n.signed_by,
+                disclosure_until=n.disclosure_until,
+                result=n.result,
+            )
+        )
+    return out
+
+
+def _request_hash(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+async def _start_workflow(client: Client, ctx: AppContext, nomination: Nomination, user: CurrentUser) -> None:
+    form = ctx.catalogue.get(nomination.award_form)
+    assert form is not None and form.reminder_working_days is not None and form.revision_working_days is not None
+    fields = {f.name for f in dataclasses.fields(RouteStep)}
+    route = [RouteStep(**{k: v for k, v in step.items() if k in fields}) for step in nomination.route]
+    try:
+        await client.start_workflow(
+            NominationWorkflow.run,
+            NominationInput(
+                nomination_id=str(nomination.id),
+                proposing_unit_id=nomination.proposing_unit_id,
+                route=route,
+                reminder_working_days=form.reminder_working_days,
+                revision_working_days=form.revision_working_days,
+                submitted_by=user.actor(),
+            ),
+            id=nomination.workflow_id,
+            task_queue=ctx.settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        )
+    except WorkflowAlreadyStartedError:
+        pass  # a retried request: the nomination is already running
+    except RPCError:
+        raise Problem(
+            503,
+            "Đã lưu hồ sơ nhưng chưa khởi động được quy trình; gửi lại yêu cầu với cùng Idempotency-Key.",
+            code="temporal_unavailable",
+        ) from None
+
+
+@router.post("", status_code=201, response_model=NominationCreated)
+async def create_nomination(
+    body: NominationCreate,
+    ctx: ContextDep,
+    session: SessionDep,
+    user: UserDep,
+    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=200)],
+) -> NominationCreated:
+    data = body.normalised()
+    request_hash = _request_hash(data)
+
+    existing = (
+        await session.exec(
+            select(IdempotencyKey).where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == idempotency_key)
+        )
+    ).one_or_none()
+    if existing is not None:
+        return await _replay(session, ctx, user, existing, request_hash)
+
+    if not user.has_role("clerk", body.proposing_unit_id):
+        raise Problem(403, "Bạn không phải cán bộ thi đua của đơn vị đề nghị.", code="not_unit_clerk")
+    form = ctx.catalogue.get(body.award_form)
+    if form is None:
+        raise Problem(422, f"Không có hình thức khen thưởng «{body.award_form}».", code="award_form_not_found")
+    if body.nominee.kind not in form.nominee_kinds:
+        raise Problem(422, f"{form.name} không áp dụng cho đối tượng loại «{body.nominee.kind}».", code="nominee_kind")
+    if body.period.kind not in form.periods:
+        raise Problem(422, f"{form.name} không được xét trong kỳ «{body.period.kind}».", code="period_kind")
+    await check_milestone_window(
+        session, form.code, body.period.kind, body.period.year, body.proposing_unit_id, datetime.now(UTC)
+    )
+    steps = await route_for(session, form, body.proposing_unit_id)
+
+    now = datetime.now(UTC)
+    nomination_id = uuid.uuid4()
+    nomination = Nomination(
+        id=nomination_id,
+        workflow_id=nomination_workflow_id(str(nomination_id)),
+        award_form=form.code,
+        proposing_unit_id=body.proposing_unit_id,
+        nominee_kind=data["nominee"]["kind"],
+        nominee_name=data["nominee"]["name"],
+        nominee=data["nominee"],
+        period_kind=data["period"]["kind"],
+        period_year=data["period"]["year"],
+        achievements=data["achievements"],
+        criteria=data["criteria"],
+        route=[{**vars(s)} for s in steps],
+        status=IN_PROGRESS,
+        current_step=steps[0].key,
+        current_step_index=0,
+        search_text=search_text(data["nominee"]["name"], data["achievements"]),
+        created_by=user.id,
+        created_at=now,
+        updated_at=now,
+        version=0,
+    )
+    session.add(nomination)
+    await session.flush()
+    claimed = (
+        await session.exec(
+            insert(IdempotencyKey)
+            .values(
+                user_id=user.id,
+                key=idempotency_key,
+                request_hash=request_hash,
+                nomination_id=nomination_id,
+                created_at=now,
+            )
+            .on_conflict_do_nothing()
+            .returning(col(IdempotencyKey.key))
+        )
+    ).first()
+    if claimed is None:  # a concurrent request with the same key won the race
+        await session.rollback()
+        winner = (
+            await session.exec(
+                select(IdempotencyKey).where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == idempotency_key)
+            )
+        ).one()
+        return await _replay(session, ctx, user, winner, request_hash)
+    await session.commit()
+
+    await _start_workflow(ctx.temporal, ctx, nomination, user)
+    NOMINATIONS_CREATED.labels(award_form=form.code).inc()
+    return NominationCreated(
+        id=nomination.id,
+        status=nomination.status,
+        current_step=nomination.current_step,
+        workflow_id=nomination.workflow_id,
+    )
+
+
+async def _replay(
+    session: AsyncSession, ctx: AppContext, user: CurrentUser, key: IdempotencyKey, request_hash: str
+) -> NominationCreated:
+    if key.request_hash != request_hash:
+        raise Problem(
+            409,
+            "Idempotency-Key này đã được dùng cho một hồ sơ khác; hãy dùng khoá mới cho yêu cầu mới.",
+            code="idempotency_key_reused",
+        )
+    nomination = (await session.exec(select(Nomination).where(Nomination.id == key.nomination_id))).one()
+    if nomination.version == 0:
+        # The first attempt may have stopped before the workflow started: make sure it runs.
+        await _start_workflow(ctx.temporal, ctx, nomination, user)
+    return NominationCreated(
+        id=nomination.id,
+        status=nomination.status,
+        current_step=nomination.current_step,
+        workflow_id=nomination.workflow_id,
+    )
+
+
+@router.get("", response_model=NominationPage)
+async def list_nominations(
+    ctx: ContextDep,
+    session: SessionDep,
+    user: UserDep,
+    status: Annotated[str | None, Query(max_length=32)] = None,
+    unit_id: int | None = None,
+    award_form: Annotated[str | None, Query(max_length=64)] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    overdue: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> NominationPage:
+    filters: list[ColumnElement[bool]] = [visible_to(user)]
+    if overdue is not None:
+        # A nomination is overdue when its open task is past its limit (index ix_tasks_inbox covers the lookup).
+        late = exists().where(
+            col(Task.nomination_id) == col(Nomination.id), col(Task.status) == "open", col(Task.due_at) < func.now()
+        )
+        filters.append(late if overdue else ~late)
+    if status:
+        filters.append(col(Nomination.status) == status)
+    if unit_id is not None:
+        filters.append(col(Nomination.proposing_unit_id) == unit_id)
+    if award_form:
+        filters.append(col(Nomination.award_form) == award_form)
+    if year is not None:
+        filters.append(col(Nomination.period_year) == year)
+    if q and q.strip():
+        filters.append(
+            func.to_tsvector("simple", Nomination.search_text).op("@@")(func.plainto_tsquery("simple", fold(q)))
+        )
+    where = and_(*filters)
+    total = (await session.exec(select(func.count()).select_from(Nomination).where(where))).one()
+    rows = (
+        await session.exec(
+            select(Nomination).where(where).order_by(col(Nomination.updated_at).desc()).limit(limit).offset(offset)
+        )
+    ).all()
+    return NominationPage(items=await to_out(session, ctx, list(rows)), total=total, limit=limit, offset=offset)
+
+
+@router.get("/{nomination_id}", response_model=NominationOut)
+async def get_nomination(
+    nomination_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
+) -> NominationOut:
+    nomination = await get_visible(session, user, nomination_id)
+    return (await to_out(session, ctx, [nomination]))[0]
+
+
+async def _clerk_nomination(session: AsyncSession, user: CurrentUser, nomination_id: uuid.UUID) -> Nomination:
+    nomination = await get_visible(session, user, nomination_id)
+    if not user.has_role("clerk", nomination.proposing_unit_id):
+        raise Problem(
+            403, "Chỉ cán bộ thi đua của đơn vị đề nghị mới được thực hiện thao tác này.", code="not_unit_clerk"
+        )
+    return nomination
+
+
+@router.post("/{nomination_id}/withdraw", response_model=NominationCreated)
+async def withdraw_nomination(
+    nomination_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep, body: WithdrawBody | None = None
+) -> NominationCreated:
+    nomination = await _clerk_nomination(session, user, nomination_id)
+    view = await call_update(
+        ctx.temporal,
+        nomination.workflow_id,
+        "withdraw",
+        WithdrawInput(actor=user.actor(), reason=body.reason if body else None),
+    )
+    return NominationCreated(
+        id=nomination.id, status=view.status, current_step=view.current_step, workflow_id=nomination.workflow_id
+    )
+
+
+@router.post("/{nomination_id}/resubmit", response_model=NominationCreated)
+async def resubmit_nomination(
+    nomination_id: uuid.UUID, body: ResubmitBody, ctx: ContextDep, session: SessionDep, user: UserDep
+) -> NominationCreated:
+    nomination = await _clerk_nomination(session, user, nomination_id)
+    changes = body.model_dump(mode="json", exclude_none=True, exclude={"comment"})
+    if "nominee" in changes:
+        form = ctx.catalogue.get(nomination.award_form)
+        if form is not None and changes["nominee"]["kind"] not in form.nominee_kinds:
+            raise Problem(
+                422,
+                f"{form.name} không áp dụng cho đối tượng loại «{changes['nominee']['kind']}».",
+                code="nominee_kind",
+            )
+    view = await call_update(
+        ctx.temporal,
+        nomination.workflow_id,
+        "resubmit",
+        ResubmitInput(actor=user.actor(), comment=body.comment, changes=changes),
+    )
+    return NominationCreated(
+        id=nomination.id, status=view.status, current_step=view.current_step, workflow_id=nomination.workflow_id
+    )
+
+
+@router.get("/{nomination_id}/history", response_model=HistoryOut)
+async def nomination_history(
+    nomination_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep, response: Response
+) -> HistoryOut:
+    nomination = await get_visible(session, user, nomination_id)
+    items = await build_history(session, ctx.temporal, nomination, include_system=user.is_admin)
+    return HistoryOut(nomination_id=nomination.id, workflow_id=nomination.workflow_id, items=items)

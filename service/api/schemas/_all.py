@@ -1,0 +1,237 @@
+"""Request and response bodies of API v1."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from models.rules.text import nfc, nfc_deep
+
+NomineeKind = Literal["individual", "collective", "household", "clan"]
+PeriodKind = Literal["annual", "preliminary_review", "final_review"]
+Outcome = Literal["approve", "reject", "return"]
+
+MAX_TEXT = 20_000
+MAX_NOMINEE_EXTRAS = 20
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class UnitRef(BaseModel):
+    id: int
+    code: str
+    name: str
+    level: str
+    kind: str
+
+
+class UnitOut(UnitRef):
+    parent_id: int | None
+
+
+class MeOut(BaseModel):
+    id: int
+    username: str
+    full_name: str
+    roles: list[dict[str, Any]]
+    unit: UnitRef
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class Nominee(BaseModel):
+    # Extra details (position, birth year, address...) are kept as given.
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+    kind: NomineeKind
+    name: str = Field(min_length=1, max_length=300)
+
+    @field_validator("name")
+    @classmethod
+    def _nfc(cls, v: str) -> str:
+        return nfc(v)
+
+    @model_validator(mode="after")
+    def _bounded_extras(self) -> Nominee:
+        extras = self.model_extra or {}
+        if len(extras) > MAX_NOMINEE_EXTRAS:
+            raise ValueError(f"at most {MAX_NOMINEE_EXTRAS} extra details")
+        for key, value in extras.items():
+            if len(key) > 64:
+                raise ValueError("detail names are at most 64 characters")
+            if not isinstance(value, str | int | float | bool | None):
+                raise ValueError(f"detail {key!r} must be text, a number or true/false")
+            if isinstance(value, str) and len(value) > 2_000:
+                raise ValueError(f"detail {key!r} is longer than 2000 characters")
+        return self
+
+
+class Period(_Strict):
+    kind: PeriodKind
+    year: int = Field(ge=2000, le=2100)
+
+
+class Criterion(_Strict):
+    code: str | None = Field(default=None, max_length=64)
+    text: str = Field(min_length=1, max_length=2_000)
+    met: bool = True
+    evidence: str | None = Field(default=None, max_length=2_000)
+
+
+class NominationCreate(_Strict):
+    award_form: str = Field(min_length=1, max_length=64)
+    proposing_unit_id: int
+    nominee: Nominee
+    period: Period
+    achievements: str = Field(min_length=1, max_length=MAX_TEXT)
+    criteria: list[Criterion] = Field(default_factory=list, max_length=100)
+
+    def normalised(self) -> dict[str, Any]:
+        data: dict[str, Any] = nfc_deep(self.model_dump(mode="json"))
+        return data
+
+
+class NominationCreated(BaseModel):
+    id: uuid.UUID
+    status: str
+    current_step: str | None
+    workflow_id: str
+    # After an action: the task now open, so the next actor's client need not search the inbox.
+    next_task_id: uuid.UUID | None = None
+
+
+class StepOut(BaseModel):
+    index: int
+    key: str
+    kind: str
+    name: str
+    role: str
+    unit_id: int
+    unit_name: str | None = None
+    working_days: int
+    # The step's rule (absent from routes of nominations started before the rules existed).
+    quorum: float | None = None
+    threshold: float | None = None
+    threshold_basis: str | None = None
+    disclosure_working_days: int = 0
+    max_supplement_requests: int = 0
+    pause_clock_on_supplement: bool = False
+    reminder_working_days: int | None = None
+
+
+class NominationOut(BaseModel):
+    id: uuid.UUID
+    workflow_id: str
+    award_form: str
+    award_form_name: str | None = None
+    proposing_unit: UnitRef
+    nominee: dict[str, Any]
+    period: Period
+    achievements: str
+    criteria: list[dict[str, Any]]
+    status: str
+    current_step: str | None
+    current_step_name: str | None = None
+    route: list[StepOut]
+    created_at: datetime
+    updated_at: datetime
+    decided_at: datetime | None
+    signed_by: str | None = None
+    disclosure_until: datetime | None = None
+    result: str | None = None
+
+
+class NominationPage(BaseModel):
+    items: list[NominationOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class NotificationOut(BaseModel):
+    kind: str
+    message: str
+    created_at: datetime
+
+
+class TaskOut(BaseModel):
+    id: uuid.UUID
+    nomination_id: uuid.UUID
+    step: str
+    step_name: str
+    role: str
+    unit_id: int
+    status: str
+    created_at: datetime
+    due_at: datetime | None
+    remind_at: datetime | None
+    reminded_at: datetime | None
+    escalated_at: datetime | None
+    overdue: bool
+    nominee_name: str | None = None
+    award_form: str | None = None
+    outcome: str | None = None
+    completed_at: datetime | None = None
+    notifications: list[NotificationOut] = Field(default_factory=list)
+    # What the task asks for beyond its step (the items of a supplement request).
+    details: dict[str, Any] = Field(default_factory=dict)
+    # Council steps decided by a ballot: record the meeting's tally or run an electronic ballot.
+    decided_by_ballot: bool = False
+    council_members: int | None = None
+    ballot_open: bool = False
+
+
+class TaskPage(BaseModel):
+    items: list[TaskOut]
+    total: int
+
+
+class TaskComplete(_Strict):
+    outcome: Outcome
+    comment: str | None = Field(default=None, max_length=MAX_TEXT)
+
+    @field_validator("comment")
+    @classmethod
+    def _nfc(cls, v: str | None) -> str | None:
+        return nfc(v) if v else v
+
+
+class TaskCompleted(BaseModel):
+    task_id: uuid.UUID
+    outcome: str
+    nomination: NominationCreated
+    next_task_id: uuid.UUID | None
+
+
+class WithdrawBody(_Strict):
+    reason: str | None = Field(default=None, max_length=MAX_TEXT)
+
+
+class ResubmitBody(_Strict):
+    nominee: Nominee | None = None
+    achievements: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT)
+    criteria: list[Criterion] | None = Field(default=None, max_length=100)
+    comment: str | None = Field(default=None, max_length=MAX_TEXT)
+
+
+class HistoryItem(BaseModel):
+    at: datetime
+    actor: str | None
+    action: str
+    step: str | None
+    comment: str | None = None
+    source: Literal["audit", "workflow", "notification"]
+
+
+class HistoryOut(BaseModel):
+    nomination_id: uuid.UUID
+    workflow_id: str
+    items: list[HistoryItem]

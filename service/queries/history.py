@@ -1,0 +1,87 @@
+"""A nomination's history: audit rows and notifications, with the workflow's own events from Temporal."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from models.tables import AuditEntry, Nomination, Notification, Task
+from service.api.schemas._all import HistoryItem
+
+_WORKFLOW_EVENTS = {
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: "workflow_started",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: "continued_as_new",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: "workflow_completed",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: "workflow_failed",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: "workflow_terminated",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: "workflow_canceled",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT: "workflow_timed_out",
+}
+# Operational detail only administrators see.
+_SYSTEM_EVENTS = {
+    EventType.EVENT_TYPE_TIMER_FIRED: "timer_fired",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED: "activity_failed",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT: "activity_timed_out",
+    EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED: "workflow_task_failed",
+}
+
+
+async def _workflow_events(client: Client, workflow_id: str, include_system: bool) -> list[HistoryItem]:
+    wanted = {**_WORKFLOW_EVENTS, **(_SYSTEM_EVENTS if include_system else {})}
+    items: list[HistoryItem] = []
+    try:
+        async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+            action = wanted.get(event.event_type)
+            if action is None:
+                continue
+            comment = None
+            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED:
+                comment = event.activity_task_failed_event_attributes.failure.message
+            elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
+                comment = event.workflow_execution_terminated_event_attributes.reason
+            items.append(
+                HistoryItem(
+                    at=event.event_time.ToDatetime(tzinfo=UTC),
+                    actor=None,
+                    action=action,
+                    step=None,
+                    comment=comment,
+                    source="workflow",
+                )
+            )
+    except RPCError:
+        pass  # history past its retention: the audit rows remain
+    return items
+
+
+async def build_history(
+    session: AsyncSession, client: Client, nomination: Nomination, *, include_system: bool
+) -> list[HistoryItem]:
+    audit = (
+        await session.exec(
+            select(AuditEntry).where(AuditEntry.nomination_id == nomination.id).order_by(col(AuditEntry.at))
+        )
+    ).all()
+    items = [
+        HistoryItem(at=a.at, actor=a.actor_name, action=a.action, step=a.step, comment=a.comment, source="audit")
+        for a in audit
+    ]
+    notes = (
+        await session.exec(
+            select(Notification, Task.step)
+            .join(Task, col(Task.id) == col(Notification.task_id))
+            .where(Notification.nomination_id == nomination.id)
+        )
+    ).all()
+    items += [
+        HistoryItem(at=n.created_at, actor=None, action=n.kind, step=step, comment=n.message, source="notification")
+        for n, step in notes
+    ]
+    items += await _workflow_events(client, nomination.workflow_id, include_system)
+    items.sort(key=lambda i: (i.at, i.source != "workflow"))
+    return items

@@ -1,0 +1,40 @@
+"""Signing on behalf and substitutes: grants a user holds for a period through someone else."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import and_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.rules.calendar import VN_TZ
+from models.tables import Delegation, User
+
+SIGN_ON_BEHALF = "sign_on_behalf"
+SUBSTITUTE = "substitute"
+# The signature block of a deputy signing for the chairperson (Decree 30/2020/NĐ-CP on official documents).
+ON_BEHALF_TITLE = "KT. CHỦ TỊCH – PHÓ CHỦ TỊCH"
+
+
+def today() -> date:
+    return datetime.now(VN_TZ).date()
+
+
+def active_on(day: date):  # type: ignore[no-untyped-def]
+    """Delegations in force on `day`: they end by themselves after their end date."""
+    return and_(col(Delegation.starts_on) <= day, col(Delegation.ends_on) >= day, col(Delegation.revoked_at).is_(None))
+
+
+async def delegated_grants(session: AsyncSession, user_id: int, day: date | None = None) -> list[tuple[str, int, str]]:
+    """(role, unit, how the user acts) for every delegation to `user_id` in force today."""
+    rows = (
+        await session.exec(
+            select(Delegation.kind, Delegation.role, Delegation.unit_id, User.full_name)
+            .join(User, col(User.id) == col(Delegation.from_user_id))
+            .where(col(Delegation.to_user_id) == user_id, active_on(day or today()))
+        )
+    ).all()
+    return [
+        (role, unit, ON_BEHALF_TITLE if kind == SIGN_ON_BEHALF else f"thay {name}") for kind, role, unit, name in rows
+    ]
