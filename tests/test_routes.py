@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models.rules.catalogue import HEAD, TOP, AwardFormDef, load_catalogue
-from models.rules.org_tree import OrgUnit
+from models.rules.org_tree import OrgTree, OrgUnit
 from models.rules.routes import PlannedStep, RouteError, build_tree, compute_route
 from models.store.org import OrgFile, load_org
 
@@ -48,7 +48,7 @@ def form(code: str) -> AwardFormDef:
     return found
 
 
-def route(code: str, unit_code: str, tree: Mapping[int, OrgUnit] = TREE) -> list[PlannedStep]:
+def route(code: str, unit_code: str, tree: OrgTree = TREE) -> list[PlannedStep]:
     return compute_route(form(code), IDS[unit_code], tree)
 
 
@@ -411,7 +411,7 @@ def test_no_route_messages_are_vietnamese_and_name_the_unit() -> None:
         route("GIAY_KHEN_THU_TRUONG", "YB-SGDDT")
     with pytest.raises(RouteError, match="Bộ Nội vụ không thuộc một tỉnh, thành phố"):
         route("BANG_KHEN_THU_TUONG", "VN-BNV")
-    without_moha = {k: v for k, v in TREE.items() if v.code != "VN-BNV-BTDKT"}
+    without_moha = build_tree([v for v in TREE.values() if v.code != "VN-BNV-BTDKT"])
     with pytest.raises(RouteError, match="Bộ Nội vụ không có đơn vị thẩm định"):
         route("BANG_KHEN_THU_TUONG", "GL-BH", without_moha)
     with pytest.raises(RouteError, match="không tồn tại"):
@@ -421,10 +421,12 @@ def test_no_route_messages_are_vietnamese_and_name_the_unit() -> None:
 def test_a_district_reorganised_away_changes_the_route_not_the_code() -> None:
     # 01/07/2025: Trạm Tấu's communes move under the province; their Bằng khen no longer passes the district.
     district = IDS["YB-TT"]
-    moved = {
-        k: (replace(v, parent_id=IDS["YB"]) if v.parent_id == district and v.level == "commune" else v)
-        for k, v in TREE.items()
-    }
+    moved = build_tree(
+        [
+            replace(v, parent_id=IDS["YB"]) if v.parent_id == district and v.level == "commune" else v
+            for v in TREE.values()
+        ]
+    )
     assert [s.key for s in route("BANG_KHEN_TINH", "YB-TT-TAXILANG-THCS", moved)] == [
         "council:YB-TT-TAXILANG-THCS-HDTDKT", "council:YB-TT-TAXILANG-HDTDKT", "appraisal:YB-SNV", "council:YB-HDTDKT", "sign:YB",
     ]  # fmt: skip
@@ -568,7 +570,7 @@ def _anchor(tree: Mapping[int, OrgUnit], step: PlannedStep) -> int:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tree=org_trees(), data=st.data())
-def test_route_properties_on_random_trees(tree: dict[int, OrgUnit], data: st.DataObject) -> None:
+def test_route_properties_on_random_trees(tree: OrgTree, data: st.DataObject) -> None:
     proposers = sorted(u.id for u in tree.values() if u.kind != "council")
     unit_id = data.draw(st.sampled_from(proposers))
     for f in CATALOGUE.award_forms:
@@ -578,7 +580,7 @@ def test_route_properties_on_random_trees(tree: dict[int, OrgUnit], data: st.Dat
             _assert_no_route_is_right(f, unit_id, tree)
             continue
         # Stable: the same input gives the same route, whatever the order of the tree's entries.
-        assert compute_route(f, unit_id, dict(reversed(list(tree.items())))) == steps
+        assert compute_route(f, unit_id, build_tree(reversed(list(tree.values())))) == steps
         # Never visits a unit twice.
         assert len({s.unit_id for s in steps}) == len(steps)
         # Ends at the deciding authority, with its decision.

@@ -14,7 +14,7 @@ enterprises and villages under a commune. Households and clans are nominees, nev
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from models.rules.catalogue import HEAD, TOP, AwardFormDef, StepDef
@@ -55,7 +55,7 @@ class RouteError(ValueError):
     """No route exists; the message is Vietnamese and shown to the user."""
 
 
-def build_tree(units: Sequence[OrgUnit]) -> OrgTree:
+def build_tree(units: Iterable[OrgUnit]) -> OrgTree:
     return OrgTree.build(units)
 
 
