@@ -11,7 +11,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from models.tables import AuditEntry, Nomination, Notification, Task
-from service.api.schemas._all import HistoryItem
+from service.api.schemas.nominations import HistoryItem
 
 _WORKFLOW_EVENTS = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: "workflow_started",

@@ -10,7 +10,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse
-from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import col, select
 
@@ -18,6 +17,7 @@ from models.tables.documents import Attachment
 from service.api.deps import ContextDep, SessionDep, UserDep
 from service.api.problems import Problem
 from service.api.routers.nominations import get_visible
+from service.api.schemas.attachments import AttachmentOut, AttachmentPage
 from service.security.attachment_store import AttachmentStore, RejectedFile, sanitise_filename
 from service.security.audit import record_admin_action
 from workflows.contracts import OPEN_STATUSES
@@ -25,23 +25,6 @@ from workflows.contracts import OPEN_STATUSES
 router = APIRouter(prefix="/api/v1/nominations", tags=["attachments"])
 
 AttachmentKind = Literal["achievement_report", "submission_letter", "minutes", "evidence", "other"]
-
-
-class AttachmentOut(BaseModel):
-    id: uuid.UUID
-    nomination_id: uuid.UUID
-    kind: str
-    file_name: str
-    content_type: str
-    size_bytes: int
-    sha256: str
-    uploaded_by: int
-    created_at: datetime
-
-
-class AttachmentPage(BaseModel):
-    items: list[AttachmentOut]
-    total: int
 
 
 def _out(a: Attachment) -> AttachmentOut:

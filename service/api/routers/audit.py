@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 from sqlalchemy import and_, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
@@ -15,29 +13,9 @@ from sqlmodel import col, select
 from models.tables import AuditEntry, Nomination
 from service.api.deps import SessionDep, UserDep
 from service.api.problems import Problem
+from service.api.schemas.audit import AuditEntryOut, AuditPage
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
-
-
-class AuditEntryOut(BaseModel):
-    id: uuid.UUID
-    at: datetime
-    actor_id: int | None
-    actor_name: str
-    action: str
-    nomination_id: uuid.UUID | None
-    subject_type: str | None
-    subject_id: str | None
-    unit_id: int | None
-    step: str | None
-    comment: str | None
-    source_address: str | None
-    details: dict[str, Any] | None
-
-
-class AuditPage(BaseModel):
-    items: list[AuditEntryOut]
-    total: int
 
 
 @router.get("/audit", response_model=AuditPage)

@@ -12,7 +12,8 @@ from models.rules.text import nfc
 from models.tables import User
 from service.api.deps import ContextDep, SessionDep, UserDep
 from service.api.problems import Problem
-from service.api.schemas._all import MeOut, TokenOut, UnitRef
+from service.api.schemas.auth import MeOut, TokenOut
+from service.api.schemas.common import UnitRef
 from service.security.tokens import issue_token, verify_password
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])

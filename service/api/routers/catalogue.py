@@ -10,7 +10,8 @@ from sqlmodel import col, select
 from models.tables import Unit
 from service.api.deps import ContextDep, SessionDep, UserDep
 from service.api.problems import Problem
-from service.api.schemas._all import StepOut, UnitOut
+from service.api.schemas.common import UnitOut
+from service.api.schemas.nominations import StepOut
 from service.queries.org import route_for
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])

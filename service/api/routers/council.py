@@ -6,10 +6,9 @@ import hashlib
 import hmac
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,7 +19,19 @@ from service.api.deps import ContextDep, CurrentUser, SessionDep, UserDep
 from service.api.problems import Problem
 from service.api.routers.nominations import get_visible
 from service.api.routers.tasks import open_task_of
-from service.api.schemas._all import NominationCreated
+from service.api.schemas.council import (
+    BallotOpen,
+    BallotOut,
+    CommentBody,
+    CommentOut,
+    DisclosedOut,
+    OpenBallotOut,
+    SupplementAnswerBody,
+    SupplementRequestBody,
+    TallyBody,
+    VoteBody,
+)
+from service.api.schemas.nominations import NominationCreated
 from service.temporal._calls_old import call_update
 from workflows.contracts import (
     CloseBallotInput,
@@ -33,89 +44,6 @@ from workflows.contracts import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["council"])
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class BallotOpen(_Body):
-    mode: Literal["electronic"] = "electronic"
-
-
-class VoteBody(_Body):
-    choice: Literal["for", "against"]
-
-
-class TallyBody(_Body):
-    # Left out: the council's membership as recorded in the organisation data.
-    members: int | None = Field(default=None, ge=1, le=500)
-    present: int = Field(ge=0, le=500)
-    votes_for: int = Field(ge=0, le=500)
-    votes_against: int = Field(ge=0, le=500)
-    written_for: int = Field(default=0, ge=0, le=500)
-    written_against: int = Field(default=0, ge=0, le=500)
-    minutes: Annotated[str, Field(min_length=1, max_length=500)]
-    comment: str | None = Field(default=None, max_length=5_000)
-
-
-class BallotOut(BaseModel):
-    step: str
-    number: int
-    mode: str
-    status: str
-    members: int
-    participants: int
-    votes_for: int | None
-    votes_against: int | None
-    minutes: str | None
-    reason: str | None
-    opened_at: datetime
-    closed_at: datetime | None
-
-
-class OpenBallotOut(BaseModel):
-    nomination_id: uuid.UUID
-    nominee_name: str
-    award_form: str
-    step: str
-    number: int
-    members: int
-    opened_at: datetime
-
-
-class CommentBody(_Body):
-    text: str = Field(min_length=1, max_length=5_000)
-
-    @field_validator("text")
-    @classmethod
-    def _nfc(cls, v: str) -> str:
-        return nfc(v)
-
-
-class CommentOut(BaseModel):
-    id: uuid.UUID
-    author_name: str
-    text: str
-    created_at: datetime
-
-
-class DisclosedOut(BaseModel):
-    id: uuid.UUID
-    nominee_name: str
-    award_form: str
-    proposing_unit_id: int
-    disclosure_until: datetime
-
-
-class SupplementRequestBody(_Body):
-    items: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(min_length=1, max_length=30)
-    comment: str | None = Field(default=None, max_length=5_000)
-
-
-class SupplementAnswerBody(_Body):
-    answers: dict[str, Annotated[str, Field(max_length=5_000)]] = Field(min_length=1, max_length=30)
-    comment: str | None = Field(default=None, max_length=5_000)
 
 
 def _created(n: Nomination, view: NominationView) -> NominationCreated:

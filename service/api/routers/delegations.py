@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from datetime import UTC, datetime
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import or_
 from sqlmodel import col, select
 
@@ -15,47 +13,11 @@ from models.rules.text import nfc
 from models.tables import Delegation, RoleAssignment, User
 from service.api.deps import SessionDep, UserDep
 from service.api.problems import Problem
+from service.api.schemas.delegations import DelegationCreate, DelegationOut
 from service.security.audit import record_admin_action
 from service.security.delegations import SIGN_ON_BEHALF, today
 
 router = APIRouter(prefix="/api/v1/delegations", tags=["delegations"])
-MAX_PERIOD = timedelta(days=366)
-
-
-class DelegationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    kind: Literal["sign_on_behalf", "substitute"]
-    to_username: str = Field(min_length=2, max_length=100)
-    role: str = Field(min_length=1, max_length=32)
-    unit_id: int
-    starts_on: date
-    ends_on: date
-    reason: str | None = Field(default=None, max_length=2_000)
-
-    @model_validator(mode="after")
-    def _period(self) -> DelegationCreate:
-        if self.ends_on < self.starts_on:
-            raise ValueError("ends_on must not be before starts_on")
-        if self.ends_on - self.starts_on > MAX_PERIOD:
-            raise ValueError("a delegation lasts at most one year")
-        return self
-
-
-class DelegationOut(BaseModel):
-    id: uuid.UUID
-    kind: str
-    from_user_id: int
-    from_name: str
-    to_user_id: int
-    to_name: str
-    role: str
-    unit_id: int
-    starts_on: date
-    ends_on: date
-    reason: str | None
-    created_at: datetime
-    revoked_at: datetime | None
-    active: bool
 
 
 async def _out(session: SessionDep, rows: list[Delegation]) -> list[DelegationOut]:

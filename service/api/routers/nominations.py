@@ -24,7 +24,8 @@ from models.rules.text import fold
 from models.tables import IdempotencyKey, Nomination, Task, Unit
 from service.api.deps import AppContext, ContextDep, CurrentUser, SessionDep, UserDep
 from service.api.problems import Problem
-from service.api.schemas._all import (
+from service.api.schemas.common import UnitRef
+from service.api.schemas.nominations import (
     HistoryOut,
     NominationCreate,
     NominationCreated,
@@ -33,7 +34,6 @@ from service.api.schemas._all import (
     Period,
     ResubmitBody,
     StepOut,
-    UnitRef,
     WithdrawBody,
 )
 from service.core.metrics import NOMINATIONS_CREATED

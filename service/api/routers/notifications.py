@@ -6,32 +6,18 @@ reminder reaches its reader.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 from sqlalchemy import String, cast, literal, select, tuple_, union_all
 from sqlmodel import col
 
 from models.tables import Notification
 from models.tables.plans import PlanNotification
 from service.api.deps import SessionDep, UserDep
+from service.api.schemas.notifications import NotificationFeed, NotificationItem
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
-
-
-class NotificationItem(BaseModel):
-    source: str  # nomination | plan
-    kind: str
-    message: str
-    created_at: datetime
-    nomination_id: str | None = None
-    plan_id: str | None = None
-
-
-class NotificationFeed(BaseModel):
-    items: list[NotificationItem]
 
 
 @router.get("/notifications", response_model=NotificationFeed)

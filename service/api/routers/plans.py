@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,6 +24,17 @@ from models.store.plan_reports import consolidated
 from models.tables.plans import Plan, PlanMilestone, PlanReport
 from service.api.deps import ContextDep, CurrentUser, SessionDep, UserDep
 from service.api.problems import Problem
+from service.api.schemas.plans import (
+    AmendIn,
+    CalendarItem,
+    CalendarOut,
+    PlanDetail,
+    PlanSummary,
+    ReportIn,
+    ReportOut,
+    ReportsOut,
+    StreamView,
+)
 from workflows.plan_contracts import PlanAmendment, PlanView, plan_workflow_id
 
 router = APIRouter(prefix="/api/v1/plans", tags=["plans"])
@@ -31,113 +42,6 @@ REPORT_ROLES = ("clerk", "secretariat")
 
 
 # ---- schemas --------------------------------------------------------------------------------------
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class PlanSummary(BaseModel):
-    id: str
-    issuer_code: str
-    scope_code: str
-    number: str | None
-    issued_on: date | None
-    title: str
-    source_file: str
-    period_start: int
-    period_end: int
-    version: int
-    workflow_id: str
-
-
-class MilestoneOut(BaseModel):
-    key: str
-    period_kind: str
-    year: int
-    name: str
-    opens_at: datetime
-    closes_at: datetime
-    award_forms: list[str]
-    open_now: bool
-
-
-class PlanDetail(PlanSummary):
-    definition: dict[str, Any]
-    milestones: list[MilestoneOut]
-
-
-class CalendarItem(BaseModel):
-    key: str
-    kind: str
-    subject: str
-    at: datetime
-    label: str
-
-
-class CalendarOut(BaseModel):
-    plan_id: str
-    timezone: str = "Asia/Ho_Chi_Minh"
-    items: list[CalendarItem]
-
-
-class ReportIn(_Strict):
-    unit_id: int
-    year: int = Field(ge=2000, le=2100)
-    stream: str | None = Field(default=None, max_length=32)
-    text: str = Field(min_length=1, max_length=50_000)
-    key_figures: dict[str, float | int | str] = Field(default_factory=dict, max_length=100)
-    attachments: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(default_factory=list, max_length=50)
-
-
-class ReportOut(BaseModel):
-    unit_id: int
-    unit_code: str | None
-    unit_name: str | None
-    stream: str
-    year: int
-    status: str
-    late: bool
-    due_at: datetime
-    opened_at: datetime
-    overdue_at: datetime | None
-    submitted_at: datetime | None
-    text: str | None
-    key_figures: dict[str, Any]
-    attachments: list[str]
-
-
-class StreamView(BaseModel):
-    stream: str
-    name: str
-    due_at: datetime
-    recipients: list[str]
-    total: int
-    submitted: int
-    submitted_late: int
-    overdue: int
-    open: int
-    key_figures: dict[str, Any]
-
-
-class ReportsOut(BaseModel):
-    plan_id: str
-    year: int
-    streams: list[StreamView]
-    items: list[ReportOut]
-
-
-class StreamChange(_Strict):
-    key: str = Field(max_length=32)
-    due_day: int | None = Field(default=None, ge=1, le=31)
-    due_month: int | None = Field(default=None, ge=1, le=12)
-    add_units: list[str] = Field(default_factory=list, max_length=1000)
-    remove_units: list[str] = Field(default_factory=list, max_length=1000)
-
-
-class AmendIn(_Strict):
-    reports: list[StreamChange] = Field(min_length=1, max_length=20)
-    reason: str | None = Field(default=None, max_length=2_000)
 
 
 # ---- helpers --------------------------------------------------------------------------------------

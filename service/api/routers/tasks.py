@@ -15,7 +15,8 @@ from models.tables import Ballot, Nomination, Notification, RoleAssignment, Task
 from service.api.deps import ContextDep, CurrentUser, SessionDep, UserDep
 from service.api.problems import Problem
 from service.api.routers.nominations import visible_to
-from service.api.schemas._all import NominationCreated, NotificationOut, TaskComplete, TaskCompleted, TaskOut, TaskPage
+from service.api.schemas.nominations import NominationCreated
+from service.api.schemas.tasks import NotificationOut, TaskComplete, TaskCompleted, TaskOut, TaskPage
 from service.core.metrics import TASKS_COMPLETED
 from service.temporal._calls_old import call_update
 from workflows.contracts import DecisionInput

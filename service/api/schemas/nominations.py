@@ -1,4 +1,4 @@
-"""Request and response bodies of API v1."""
+"""Request and response bodies of /api/v1/nominations."""
 
 from __future__ import annotations
 
@@ -9,43 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from models.rules.text import nfc, nfc_deep
-
-NomineeKind = Literal["individual", "collective", "household", "clan"]
-PeriodKind = Literal["annual", "preliminary_review", "final_review"]
-Outcome = Literal["approve", "reject", "return"]
-
-MAX_TEXT = 20_000
-MAX_NOMINEE_EXTRAS = 20
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class UnitRef(BaseModel):
-    id: int
-    code: str
-    name: str
-    level: str
-    kind: str
-
-
-class UnitOut(UnitRef):
-    parent_id: int | None
-
-
-class MeOut(BaseModel):
-    id: int
-    username: str
-    full_name: str
-    roles: list[dict[str, Any]]
-    unit: UnitRef
-
-
-class TokenOut(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-    expires_in: int
+from service.api.schemas.common import MAX_NOMINEE_EXTRAS, MAX_TEXT, NomineeKind, PeriodKind, UnitRef, _Strict
 
 
 class Nominee(BaseModel):
@@ -99,13 +63,19 @@ class NominationCreate(_Strict):
         return data
 
 
-class NominationCreated(BaseModel):
+class NominationStatus(BaseModel):
+    """Where a nomination stands after an action (withdraw, resubmit, a council's or a signer's step)."""
+
     id: uuid.UUID
     status: str
     current_step: str | None
     workflow_id: str
     # After an action: the task now open, so the next actor's client need not search the inbox.
     next_task_id: uuid.UUID | None = None
+
+
+class NominationCreated(NominationStatus):
+    """The answer to creating a nomination: the same fields, its workflow already started."""
 
 
 class StepOut(BaseModel):
@@ -154,61 +124,6 @@ class NominationPage(BaseModel):
     total: int
     limit: int
     offset: int
-
-
-class NotificationOut(BaseModel):
-    kind: str
-    message: str
-    created_at: datetime
-
-
-class TaskOut(BaseModel):
-    id: uuid.UUID
-    nomination_id: uuid.UUID
-    step: str
-    step_name: str
-    role: str
-    unit_id: int
-    status: str
-    created_at: datetime
-    due_at: datetime | None
-    remind_at: datetime | None
-    reminded_at: datetime | None
-    escalated_at: datetime | None
-    overdue: bool
-    nominee_name: str | None = None
-    award_form: str | None = None
-    outcome: str | None = None
-    completed_at: datetime | None = None
-    notifications: list[NotificationOut] = Field(default_factory=list)
-    # What the task asks for beyond its step (the items of a supplement request).
-    details: dict[str, Any] = Field(default_factory=dict)
-    # Council steps decided by a ballot: record the meeting's tally or run an electronic ballot.
-    decided_by_ballot: bool = False
-    council_members: int | None = None
-    ballot_open: bool = False
-
-
-class TaskPage(BaseModel):
-    items: list[TaskOut]
-    total: int
-
-
-class TaskComplete(_Strict):
-    outcome: Outcome
-    comment: str | None = Field(default=None, max_length=MAX_TEXT)
-
-    @field_validator("comment")
-    @classmethod
-    def _nfc(cls, v: str | None) -> str | None:
-        return nfc(v) if v else v
-
-
-class TaskCompleted(BaseModel):
-    task_id: uuid.UUID
-    outcome: str
-    nomination: NominationCreated
-    next_task_id: uuid.UUID | None
 
 
 class WithdrawBody(_Strict):
