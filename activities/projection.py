@@ -17,7 +17,7 @@ from sqlmodel import col
 from temporalio import activity
 
 from models.rules.calendar import VN_TZ, add_working_days, reminder_before, working_days_between
-from models.rules.text import fold, nfc_deep
+from models.rules.text import nfc_deep, search_text
 from models.tables import AuditEntry, Ballot, Nomination, Notification, RoleAssignment, Task, Unit
 from workflows.contracts import (
     RECORD_NOTIFICATION,
@@ -30,10 +30,6 @@ from workflows.contracts import (
 )
 
 EDITABLE_FIELDS = ("nominee", "achievements", "criteria")
-
-
-def search_text(nominee_name: str, achievements: str) -> str:
-    return fold(f"{nominee_name} {achievements}")
 
 
 def _dossier_changes(changes: dict[str, Any]) -> dict[str, Any]:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from fastapi import FastAPI
 from temporalio.client import Client
 
 from models.db.engine import make_engine, session_factory
 from models.rules.catalogue import load_catalogue
-from service.api.deps import AppContext
+from service.api.deps import AppContext, utc_now
 from service.api.middleware import BodySizeLimit, SecurityHeaders
 from service.api.problems import install_problem_handlers
 from service.api.routers import (
@@ -31,13 +32,16 @@ from service.core.metrics import metrics_middleware
 from service.core.settings import Settings, get_settings
 from service.security.oidc import OidcVerifier
 from service.security.ratelimit import LoginLimiter
-from service.temporal.gateway import connect
+from service.temporal.gateway import TemporalGateway, connect
 from service.web import STATIC_DIR, mount_ui
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, temporal: Client | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, temporal: Client | None = None, clock: Callable[[], datetime] | None = None
+) -> FastAPI:
+    """The application; tests pass their Temporal client and, where a rule depends on today, a clock."""
     settings = settings or get_settings()
     attachments_dir = settings.attachments_path.resolve()
     if attachments_dir == STATIC_DIR or STATIC_DIR in attachments_dir.parents:
@@ -53,7 +57,8 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
             settings=settings,
             engine=engine,
             sessions=session_factory(engine),
-            temporal=client,
+            gateway=TemporalGateway.from_settings(client, settings),
+            clock=clock or utc_now,
             catalogue=load_catalogue(settings.deploy_dir / "award_forms.yaml"),
             login_limiter=LoginLimiter(settings.login_limit_account, settings.login_limit_address),
             oidc=OidcVerifier(settings) if settings.oidc_issuer else None,

@@ -1,4 +1,5 @@
-"""The `thidua` command: run the dev stack, the worker, the API, migrations and seeding."""
+"""The `thidua` command: the worker, migrations and plan start-up in production; the dev stack and the plan
+simulator in development (imported only when asked for, so a production image needs no dev extras)."""
 
 from __future__ import annotations
 
@@ -33,10 +34,18 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_stack()
     settings = get_settings()
-    if args.command == "plans":
-        from service.dev.plan_simulator import main as plans_main
+    if args.command == "plans" and args.plans_command == "start":
+        from service.temporal.plan_startup import start_plans_command
 
-        return plans_main(args, settings)
+        if not settings.database_url:
+            print("DATABASE_URL is not set", file=sys.stderr)
+            return 2
+        return start_plans_command(settings)
+    if args.command == "plans":
+        # The simulator runs a plan on the time-skipping test server: a development tool.
+        from service.dev.plan_simulator import main as simulate_plan
+
+        return simulate_plan(args, settings)
     if args.command == "worker":
         from service.worker import run_worker
 

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -23,11 +24,16 @@ T = TypeVar("T")
 
 @asynccontextmanager
 async def running_api(
-    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, client: str = "203.0.113.7", **settings: Any
+    env: WorkflowEnvironment,
+    engine: AsyncEngine,
+    database_url: str,
+    client: str = "203.0.113.7",
+    clock: Callable[[], datetime] | None = None,
+    **settings: Any,
 ) -> AsyncIterator[httpx.AsyncClient]:
     task_queue = f"api-{uuid.uuid4()}"
     values = {"env": "test", "DATABASE_URL": database_url, "task_queue": task_queue, **settings}
-    app = create_app(Settings.model_validate(values), temporal=env.client)
+    app = create_app(Settings.model_validate(values), temporal=env.client, clock=clock)
     async with new_worker(env.client, engine, task_queue), app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=(client, 5000))
         async with httpx.AsyncClient(transport=transport, base_url="http://thidua.test") as http:

@@ -120,8 +120,7 @@ async def test_shipped_plans_resolve_against_the_shipped_demo_organisation(engin
     async with engine.connect() as conn:
         index = await load_org_tree(conn)
     missing = sorted({c for p in PLANS.values() for _, c in p.referenced_codes() if c not in index.by_code})
-    if missing:
-        pytest.skip(f"the demo organisation does not have these unit codes yet: {', '.join(missing)}")
+    assert not missing, f"the demo organisation lacks unit codes the plans name: {', '.join(missing)}"
     for plan_id, plan in PLANS.items():
         check_units(plan, index, FILES[plan_id].name)
         for stream in plan.reports:

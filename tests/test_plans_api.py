@@ -10,7 +10,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -25,9 +25,11 @@ from models.store.plans import write_plan
 from models.tables import RoleAssignment, Unit, User
 from service.app import create_app
 from service.core.settings import Settings
-from service.dev.plan_simulator import ensure_plan_workflows, run_timeline
+from service.dev.plan_simulator import run_timeline
 from service.security.tokens import hash_password
-from tests.helpers import assert_eq_eventually, new_worker
+from service.temporal.gateway import TemporalGateway
+from service.temporal.plan_startup import ensure_plan_workflows
+from tests.helpers import assert_eq_eventually, new_worker, running_api
 from tests.test_plans import PLANS, ROOT_DIR, setup_plan, vn
 from workflows.plan import PlanWorkflow
 from workflows.plan_contracts import PlanInput, plan_workflow_id
@@ -238,11 +240,11 @@ async def test_plan_workflows_start_from_their_business_key_once(
 ) -> None:
     _, task_queue = api_env
     own = await setup_plan(engine, "gl-65-2024")
-    first = await ensure_plan_workflows(env.client, engine, task_queue)
+    first = await ensure_plan_workflows(TemporalGateway(env.client, task_queue=task_queue), engine)
     assert first["gl-65-2024"] == "started" and first[own.id] == "started"
     for plan_id, state in first.items():
         assert state in ("started", "running") or state.startswith("not started: "), (plan_id, state)
-    second = await ensure_plan_workflows(env.client, engine, task_queue)
+    second = await ensure_plan_workflows(TemporalGateway(env.client, task_queue=task_queue), engine)
     assert second["gl-65-2024"] == "running" and second[own.id] == "running"
     view = await env.client.get_workflow_handle(plan_workflow_id("gl-65-2024")).query(PlanWorkflow.view)
     assert view.version == 1 and view.year >= 2026
@@ -251,7 +253,7 @@ async def test_plan_workflows_start_from_their_business_key_once(
     changed.reports[0].due.day = 4
     async with engine.begin() as conn:
         await conn.run_sync(lambda sync: write_plan(sync, changed, 2, "gl-65-2024.yaml"))
-    third = await ensure_plan_workflows(env.client, engine, task_queue)
+    third = await ensure_plan_workflows(TemporalGateway(env.client, task_queue=task_queue), engine)
     assert third[own.id] == "updated"
     handle = env.client.get_workflow_handle(plan_workflow_id(own.id))
 
@@ -260,40 +262,52 @@ async def test_plan_workflows_start_from_their_business_key_once(
 
     await assert_eq_eventually(2, running_version)
     assert await (await handle.describe()).memo_value("version") == 2
-    assert (await ensure_plan_workflows(env.client, engine, task_queue))[own.id] == "running"
+    assert (await ensure_plan_workflows(TemporalGateway(env.client, task_queue=task_queue), engine))[
+        own.id
+    ] == "running"
     for plan_id, state in first.items():
         if state == "started":
             await env.client.get_workflow_handle(plan_workflow_id(plan_id)).terminate("test over")
 
 
 @pytest.mark.parametrize(
-    ("period", "form", "code"),
+    ("today", "period", "accepted"),
     [
-        ({"kind": "preliminary_review", "year": 2025}, "GIAY_KHEN_XA", "outside_window"),
-        ({"kind": "final_review", "year": 2030}, "GIAY_KHEN_XA", "outside_window"),
+        # Before the Gia Lai plan's 2025 window opens, inside it, and long after the 2030 window closed.
+        (datetime(2025, 3, 2, 9, tzinfo=VN_TZ), {"kind": "preliminary_review", "year": 2025}, False),
+        ("inside", {"kind": "preliminary_review", "year": 2025}, True),
+        (datetime(2026, 12, 1, 9, tzinfo=VN_TZ), {"kind": "final_review", "year": 2030}, False),
     ],
 )
-async def test_a_nomination_outside_a_milestone_window_is_refused(
-    api_env: tuple[httpx.AsyncClient, str], period: dict[str, object], form: str, code: str
+async def test_a_nomination_is_taken_only_inside_its_milestone_window(
+    env: WorkflowEnvironment,
+    engine: AsyncEngine,
+    database_url: str,
+    today: datetime | str,
+    period: dict[str, object],
+    accepted: bool,
 ) -> None:
-    api, _ = api_env
-    clerk = await login(api, "clerk.school")
-    me = (await api.get("/api/v1/me", headers=clerk)).json()
-    now = datetime.now(VN_TZ)
-    window = next(m for m in PLANS["gl-65-2024"].milestones if m.kind == period["kind"])
-    if window.window.opens_at() <= now < window.window.closes_at():
-        pytest.skip("the Gia Lai plan's window is open today")
-    body = {
-        "award_form": form,
-        "proposing_unit_id": me["unit"]["id"],
-        "nominee": {"kind": "individual", "name": "Lê Văn Sơ Kết"},
-        "period": period,
-        "achievements": "Tiêu biểu trong xây dựng xã hội học tập",
-        "criteria": [],
-    }
-    r = await api.post("/api/v1/nominations", json=body, headers={**clerk, "Idempotency-Key": str(uuid.uuid4())})
+    window = next(m for m in PLANS["gl-65-2024"].milestones if m.kind == period["kind"]).window
+    now = window.opens_at() + timedelta(days=1) if today == "inside" else today
+    assert isinstance(now, datetime)
+    assert (window.opens_at() <= now < window.closes_at()) == accepted
+    async with running_api(env, engine, database_url, clock=lambda: now) as api:
+        clerk = await login(api, "clerk.school")
+        me = (await api.get("/api/v1/me", headers=clerk)).json()
+        body = {
+            "award_form": "GIAY_KHEN_XA",
+            "proposing_unit_id": me["unit"]["id"],
+            "nominee": {"kind": "individual", "name": "Lê Văn Sơ Kết"},
+            "period": period,
+            "achievements": "Tiêu biểu trong xây dựng xã hội học tập",
+            "criteria": [],
+        }
+        r = await api.post("/api/v1/nominations", json=body, headers={**clerk, "Idempotency-Key": str(uuid.uuid4())})
+    if accepted:
+        assert r.status_code == 201, r.text
+        return
     assert r.status_code == 422, r.text
-    assert r.headers["content-type"] == PROBLEM and r.json()["code"] == code
+    assert r.headers["content-type"] == PROBLEM and r.json()["code"] == "outside_window"
     assert "đợt" in r.json()["detail"].lower()
 
 

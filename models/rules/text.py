@@ -25,3 +25,8 @@ def fold(value: str) -> str:
     """Lower-case ASCII form for accent-insensitive search ("Đặng Thị Ánh" -> "dang thi anh")."""
     decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def search_text(nominee_name: str, achievements: str) -> str:
+    """What the `q` filter searches: the nominee's name and achievements, folded (see `fold`)."""
+    return fold(f"{nominee_name} {achievements}")

@@ -1,31 +1,32 @@
-"""Shared FastAPI dependencies: the database session, the Temporal client and the signed-in user."""
+"""Shared FastAPI dependencies: the application context (with the Temporal gateway), a database session, the caller."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client
 
 from models.rules.catalogue import Catalogue
-from models.tables import RoleAssignment, Unit, User
 from service.api.problems import Problem
 from service.core.settings import Settings
-from service.security.authz import ScopedGrant, expand_scope
-from service.security.delegations import delegated_grants
-from service.security.oidc import OidcError, OidcVerifier
+from service.security.oidc import OidcVerifier
+from service.security.principal import INVALID_SESSION, CurrentUser, load_user, oidc_user
 from service.security.ratelimit import LoginLimiter
-from service.security.tokens import oidc_user_row, read_token, token_kind
-from workflows.contracts import Actor, Grant
+from service.security.tokens import read_token, token_kind
+from service.temporal.gateway import TemporalGateway
 
 log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -33,10 +34,12 @@ class AppContext:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    temporal: Client
+    gateway: TemporalGateway
     catalogue: Catalogue
     login_limiter: LoginLimiter | None = None
     oidc: OidcVerifier | None = None
+    # Now, in UTC: every rule of the API that depends on today reads this, so tests can set the date.
+    clock: Callable[[], datetime] = utc_now
 
 
 def get_context(request: Request) -> AppContext:
@@ -57,123 +60,6 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-@dataclass
-class CurrentUser:
-    id: int
-    username: str
-    full_name: str
-    unit: Unit
-    # The (role, unit) pairs as granted; `scope` adds the units of subtree grants.
-    roles: list[tuple[str, int]] = field(default_factory=list)
-    address: str | None = None
-    grants: list[ScopedGrant] = field(default_factory=list)
-    scope: dict[str, frozenset[int]] = field(default_factory=dict)
-    via: str = "local"  # local | oidc
-    # (role, unit) held only through a delegation in force today, and how the user then acts.
-    acting: dict[tuple[str, int], str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if not self.grants:
-            self.grants = [ScopedGrant(role, unit) for role, unit in self.roles]
-        if not self.scope:
-            scope: dict[str, set[int]] = {}
-            for role, unit in self.roles:
-                scope.setdefault(role, set()).add(unit)
-            self.scope = {role: frozenset(units) for role, units in scope.items()}
-
-    @property
-    def is_admin(self) -> bool:
-        return any(role == "admin" for role, _ in self.roles)
-
-    def has_role(self, role: str, unit_id: int) -> bool:
-        """Whether a grant of `role` covers `unit_id` (the unit itself, or below a subtree grant)."""
-        return unit_id in self.scope.get(role, ())
-
-    def units_for(self, role: str) -> frozenset[int]:
-        return self.scope.get(role, frozenset())
-
-    def scoped_pairs(self) -> list[tuple[str, int]]:
-        """Every (role, unit) the user acts as, subtrees expanded; administration is not a step role."""
-        return sorted((role, unit) for role, units in self.scope.items() if role != "admin" for unit in units)
-
-    def actor(self, acting_for: tuple[str, int] | None = None) -> Actor:
-        """The caller as the workflow sees it; `acting_for` is the (role, unit) of the step acted on."""
-        # The workflow checks these again; subtree grants are sent expanded so it needs no tree.
-        pairs = self.scoped_pairs() + [(role, unit) for role, unit in self.roles if role == "admin"]
-        return Actor(
-            user_id=self.id,
-            name=self.full_name,
-            address=self.address,
-            grants=[Grant(role=role, unit_id=unit) for role, unit in pairs],
-            acting_as=self.acting.get(acting_for) if acting_for else None,
-        )
-
-
-async def load_user(session: AsyncSession, user_id: int, address: str | None) -> CurrentUser | None:
-    row = (
-        await session.exec(select(User, Unit).join(Unit, col(Unit.id) == col(User.unit_id)).where(User.id == user_id))
-    ).one_or_none()
-    if row is None or not row[0].is_active or row[0].id is None:
-        return None
-    user, unit = row
-    assert user.id is not None
-    rows = (
-        await session.exec(
-            select(RoleAssignment.role, RoleAssignment.unit_id, RoleAssignment.subtree).where(
-                RoleAssignment.user_id == user_id
-            )
-        )
-    ).all()
-    grants = [ScopedGrant(r, u, bool(sub)) for r, u, sub in rows]
-    return await _current_user(session, user, unit, grants, address, via="local")
-
-
-async def _current_user(
-    session: AsyncSession, user: User, unit: Unit, grants: list[ScopedGrant], address: str | None, *, via: str
-) -> CurrentUser:
-    assert user.id is not None
-    own = {(g.role, g.unit_id) for g in grants}
-    acting = {(r, u): how for r, u, how in await delegated_grants(session, user.id) if (r, u) not in own}
-    grants = grants + [ScopedGrant(r, u) for r, u in acting]
-    return CurrentUser(
-        acting=acting,
-        id=user.id,
-        username=user.username,
-        full_name=user.full_name,
-        unit=unit,
-        roles=[(g.role, g.unit_id) for g in grants],
-        address=address,
-        grants=grants,
-        scope=await expand_scope(session, grants) if grants else {},
-        via=via,
-    )
-
-
-_INVALID_SESSION = "Phiên đăng nhập không hợp lệ hoặc đã hết hạn; vui lòng đăng nhập lại."
-
-
-async def _oidc_user(ctx: AppContext, session: AsyncSession, token: str, address: str | None) -> CurrentUser:
-    if ctx.oidc is None:
-        raise Problem(401, _INVALID_SESSION, code="unauthorized")
-    try:
-        identity = ctx.oidc.identity(await ctx.oidc.verify(token))
-    except OidcError as exc:
-        log.info("OpenID Connect token refused: %s", exc)
-        raise Problem(401, _INVALID_SESSION, code="unauthorized") from None
-    codes = {identity.unit_code, *(g.unit_code for g in identity.grants)}
-    units = {u.code: u for u in (await session.exec(select(Unit).where(col(Unit.code).in_(codes)))).all()}
-    unit = units.get(identity.unit_code)
-    if unit is None or unit.id is None:
-        raise Problem(401, "Đơn vị của tài khoản không có trong hệ thống thi đua.", code="unknown_unit")
-    user = await oidc_user_row(session, identity, unit.id)
-    if user is None:
-        raise Problem(401, "Tài khoản không tồn tại hoặc đã bị khoá.", code="unauthorized")
-    grants = [
-        ScopedGrant(g.role, units[g.unit_code].id or 0, g.subtree) for g in identity.grants if g.unit_code in units
-    ]
-    return await _current_user(session, user, unit, grants, address, via="oidc")
-
-
 async def get_current_user(
     request: Request, ctx: ContextDep, session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> CurrentUser:
@@ -183,10 +69,10 @@ async def get_current_user(
     address = request.client.host if request.client else None
     kind = token_kind(token)
     if kind == "oidc":
-        return await _oidc_user(ctx, session, token, address)
+        return await oidc_user(ctx.oidc, session, token, address)
     user_id = read_token(token, ctx.settings.jwt_secret) if kind == "local" else None
     if user_id is None:
-        raise Problem(401, _INVALID_SESSION, code="unauthorized")
+        raise Problem(401, INVALID_SESSION, code="unauthorized")
     user = await load_user(session, user_id, address)
     if user is None:
         raise Problem(401, "Tài khoản không tồn tại hoặc đã bị khoá.", code="unauthorized")

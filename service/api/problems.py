@@ -54,7 +54,7 @@ def problem_response(
         body["code"] = code
     body.update(extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if status == 429 and "retry_after" in extra:
+    if status in (429, 503) and "retry_after" in extra:
         headers = {"Retry-After": str(max(1, int(extra["retry_after"])))}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
     temporal_namespace: str = "default"
+    # Deadline of one call into Temporal from the API (an Update waits for its step to be projected).
+    temporal_call_seconds: float = Field(default=20.0, gt=0, le=300)
     task_queue: str = "thidua-nominations"
 
     # Unprefixed names, as operators of Temporal and PostgreSQL already use them.

@@ -24,7 +24,7 @@ from models.db.engine import sqlalchemy_url
 from models.db.migrate import migrate
 from models.store.seed import seed
 from service.core.settings import Settings, get_settings
-from service.dev.plan_simulator import start_plans
+from service.temporal.plan_startup import start_plans
 
 
 def log(msg: str) -> None:
@@ -130,7 +130,7 @@ class DevStack:
         counts = seed(database, self.settings.deploy_dir, demo=self.settings.is_dev)
         log(f"database migrated; seed: {counts}")
         # Plans run as workflows from their business key; a running one is left as it is.
-        plans = start_plans(temporal, database, self.settings.temporal_namespace, self.settings.task_queue)
+        plans = start_plans(self.settings, temporal, database)
         log(f"plan workflows: {plans}")
         python = sys.executable
         self.spawn("worker", [python, "-m", "service.cli", "worker"])

@@ -26,10 +26,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
-from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from models.db.engine import make_engine, sqlalchemy_url
@@ -40,10 +37,10 @@ from models.rules.plans import PlanDef, PlanFileError, check_units, load_plan
 from models.store.org import load_org_tree
 from models.store.plans import write_plan
 from models.tables import Unit
-from models.tables.plans import Plan, PlanEvent
+from models.tables.plans import PlanEvent
 from workflows.contracts import Actor
 from workflows.plan import PlanWorkflow
-from workflows.plan_contracts import PlanAmendment, PlanInput, PlanView, plan_workflow_id
+from workflows.plan_contracts import PlanInput, PlanView
 
 log = logging.getLogger(__name__)
 DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy"
@@ -269,112 +266,21 @@ async def simulate(
     return entries
 
 
-# ---- starting the plan workflows ------------------------------------------------------------------
-
-
-async def ensure_plan_workflows(client: Client, engine: AsyncEngine, task_queue: str) -> dict[str, str]:
-    """Start each plan's workflow unless it runs; bring a running one up to the database's version."""
-    async with engine.connect() as conn:
-        plans = (await conn.execute(select(Plan).order_by(col(Plan.id)))).all()
-        index = await load_org_tree(conn)
-    outcome: dict[str, str] = {}
-    for stored in plans:  # rows of the plans table
-        plan = PlanDef.model_validate(stored.definition)
-        version = int(stored.version)
-        workflow_id = plan_workflow_id(plan.id)
-        try:
-            check_units(plan, index, plan.id)
-        except (PlanFileError, UnknownUnitError) as exc:
-            log.error("plan %s not started: %s", plan.id, exc)
-            outcome[plan.id] = f"not started: {exc}"
-            continue
-        handle = client.get_workflow_handle(workflow_id)
-        try:
-            described = await handle.describe()
-            running = described.status == WorkflowExecutionStatus.RUNNING
-        except RPCError:
-            described, running = None, False
-        if running and described is not None:
-            # The memo carries the running definition's version: no worker is needed to read it, nor
-            # to deliver the signal (the dev stack ensures the plans before it starts the worker).
-            running_version = await described.memo_value("version", 0)
-            if int(running_version) < version:
-                await handle.signal(
-                    PlanWorkflow.reload,
-                    PlanAmendment(definition=plan.model_dump(mode="json"), version=version, actor=SYSTEM),
-                )
-                outcome[plan.id] = "updated"
-            else:
-                outcome[plan.id] = "running"
-            continue
-        try:
-            await client.start_workflow(
-                PlanWorkflow.run,
-                PlanInput(plan_id=plan.id, definition=plan.model_dump(mode="json"), version=version),
-                id=workflow_id,
-                memo={"version": version},
-                task_queue=task_queue,
-                # A plan that failed or was terminated starts again; one that ran to its end does not.
-                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            )
-            outcome[plan.id] = "started"
-        except WorkflowAlreadyStartedError:
-            outcome[plan.id] = "finished"
-    return outcome
-
-
 def main(args: Any, settings: Any) -> int:
-    """`thidua plans simulate|start` (arguments parsed by service.cli)."""
+    """`thidua plans simulate` (arguments parsed by service.cli)."""
     import asyncio
 
-    if args.plans_command == "simulate":
-        try:
-            asyncio.run(
-                simulate(
-                    args.plan,
-                    parse_day(args.start),
-                    parse_day(args.end),
-                    deploy_dir=settings.deploy_dir,
-                    source_url=settings.database_url,
-                )
-            )
-        except (PlanFileError, UnknownUnitError, ValueError) as exc:
-            print(f"thidua plans simulate: {exc}", file=sys.stderr)
-            return 2
-        return 0
-    if args.plans_command == "start":
-        if not settings.database_url:
-            print("DATABASE_URL is not set", file=sys.stderr)
-            return 2
-        return asyncio.run(_start(settings))
-    return 2
-
-
-async def _start(settings: Any) -> int:
-    from service.temporal.gateway import connect
-
-    client = await connect(settings)
-    engine = make_engine(settings.database_url, pool_size=2)
     try:
-        outcome = await ensure_plan_workflows(client, engine, settings.task_queue)
-    finally:
-        await engine.dispose()
-    for plan_id, state in outcome.items():
-        print(f"{plan_id}: {state}")
-    return 0 if all(not s.startswith("not started") for s in outcome.values()) else 1
-
-
-def start_plans(temporal_address: str, database_url: str, namespace: str, task_queue: str) -> dict[str, str]:
-    """Used by the dev stack after seeding: ensure every plan's workflow runs."""
-    import asyncio
-
-    async def _run() -> dict[str, str]:
-        client = await Client.connect(temporal_address, namespace=namespace)
-        engine = make_engine(database_url, pool_size=2)
-        try:
-            return await ensure_plan_workflows(client, engine, task_queue)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(_run())
+        asyncio.run(
+            simulate(
+                args.plan,
+                parse_day(args.start),
+                parse_day(args.end),
+                deploy_dir=settings.deploy_dir,
+                source_url=settings.database_url,
+            )
+        )
+    except (PlanFileError, UnknownUnitError, ValueError) as exc:
+        print(f"thidua plans simulate: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -7,11 +7,10 @@ from datetime import UTC
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client
-from temporalio.service import RPCError
 
 from models.tables import AuditEntry, Nomination, Notification, Task
 from service.api.schemas.nominations import HistoryItem
+from service.temporal.gateway import TemporalGateway
 
 _WORKFLOW_EVENTS = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: "workflow_started",
@@ -31,36 +30,33 @@ _SYSTEM_EVENTS = {
 }
 
 
-async def _workflow_events(client: Client, workflow_id: str, include_system: bool) -> list[HistoryItem]:
+async def _workflow_events(gateway: TemporalGateway, workflow_id: str, include_system: bool) -> list[HistoryItem]:
     wanted = {**_WORKFLOW_EVENTS, **(_SYSTEM_EVENTS if include_system else {})}
     items: list[HistoryItem] = []
-    try:
-        async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
-            action = wanted.get(event.event_type)
-            if action is None:
-                continue
-            comment = None
-            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED:
-                comment = event.activity_task_failed_event_attributes.failure.message
-            elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
-                comment = event.workflow_execution_terminated_event_attributes.reason
-            items.append(
-                HistoryItem(
-                    at=event.event_time.ToDatetime(tzinfo=UTC),
-                    actor=None,
-                    action=action,
-                    step=None,
-                    comment=comment,
-                    source="workflow",
-                )
+    for event in await gateway.history_events(workflow_id):
+        action = wanted.get(event.event_type)
+        if action is None:
+            continue
+        comment = None
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED:
+            comment = event.activity_task_failed_event_attributes.failure.message
+        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
+            comment = event.workflow_execution_terminated_event_attributes.reason
+        items.append(
+            HistoryItem(
+                at=event.event_time.ToDatetime(tzinfo=UTC),
+                actor=None,
+                action=action,
+                step=None,
+                comment=comment,
+                source="workflow",
             )
-    except RPCError:
-        pass  # history past its retention: the audit rows remain
+        )
     return items
 
 
 async def build_history(
-    session: AsyncSession, client: Client, nomination: Nomination, *, include_system: bool
+    session: AsyncSession, gateway: TemporalGateway, nomination: Nomination, *, include_system: bool
 ) -> list[HistoryItem]:
     audit = (
         await session.exec(
@@ -82,6 +78,8 @@ async def build_history(
         HistoryItem(at=n.created_at, actor=None, action=n.kind, step=step, comment=n.message, source="notification")
         for n, step in notes
     ]
-    items += await _workflow_events(client, nomination.workflow_id, include_system)
+    # The audit rows are read first: the session is released before Temporal is asked for the events.
+    await session.close()
+    items += await _workflow_events(gateway, nomination.workflow_id, include_system)
     items.sort(key=lambda i: (i.at, i.source != "workflow"))
     return items

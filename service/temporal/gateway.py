@@ -1,11 +1,293 @@
-"""Connecting to Temporal the same way from the API, the worker and the tools."""
+"""The Temporal gateway: the only place in the service that talks to Temporal.
+
+Routers, the plan start-up and the tools start workflows, send Updates and Signals and read
+histories through this module, and nowhere else. Every call here:
+
+- names its workflow by a typed reference (`NominationRef`, `PlanRef`) and its Update by the
+  workflow's own method (`NominationWorkflow.decide`), so a renamed handler fails the type check,
+  not a user;
+- releases the caller's database session first (`release=`): a connection is never held while a
+  worker runs the step and projects it;
+- has a deadline (`THIDUA_TEMPORAL_CALL_SECONDS`), past which the caller gets 503 with Retry-After
+  instead of a request that hangs;
+- turns the workflow's refusals (the `ApplicationError` types its validators raise) into problems
+  through one table, and an unreachable server into 503.
+"""
 
 from __future__ import annotations
 
-from temporalio.client import Client
+import asyncio
+import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
+
+from service.api.problems import Problem
 from service.core.settings import Settings
+from workflows.contracts import (
+    CloseBallotInput,
+    DecisionInput,
+    NominationInput,
+    NominationView,
+    OpenBallotInput,
+    ResubmitInput,
+    SupplementAnswerInput,
+    SupplementRequestInput,
+    TallyInput,
+    VoteInput,
+    WithdrawInput,
+    nomination_workflow_id,
+)
+from workflows.nomination import NominationWorkflow
+from workflows.plan import PlanWorkflow
+from workflows.plan_contracts import PlanAmendment, PlanInput, PlanView, plan_workflow_id
+
+log = logging.getLogger(__name__)
+R = TypeVar("R")
+P = TypeVar("P")
+
+RETRY_AFTER_SECONDS = 5
+_UNAVAILABLE = "Máy chủ quy trình tạm thời không sẵn sàng; vui lòng thử lại."
+
+# Refusals raised by the workflows' validators (RefusedAction / RefusedAmendment codes) and their status.
+REFUSAL_STATUS = {
+    "already_decided": 409,
+    "busy": 409,
+    "not_returned": 409,
+    "wrong_step": 409,
+    "invalid_outcome": 422,
+    "not_allowed": 403,
+    "no_ballot": 409,
+    "ballot_open": 409,
+    "already_voted": 409,
+    "ballot_full": 409,
+    "ballot_required": 409,
+    "invalid_vote": 422,
+    "invalid_tally": 422,
+    "no_quorum": 422,
+    "supplement_limit": 409,
+    "invalid_items": 422,
+    "disclosure": 409,
+    "stale_version": 409,
+}
+
+
+@dataclass(frozen=True)
+class NominationRef:
+    """A nomination's workflow, by its business key (the nomination id)."""
+
+    workflow_id: str
+
+    @classmethod
+    def of(cls, nomination_id: object) -> NominationRef:
+        return cls(nomination_workflow_id(str(nomination_id)))
+
+
+@dataclass(frozen=True)
+class PlanRef:
+    """A plan's workflow, by the plan's code."""
+
+    plan_id: str
+
+    @property
+    def workflow_id(self) -> str:
+        return plan_workflow_id(self.plan_id)
+
+
+def unavailable(detail: str = _UNAVAILABLE, code: str = "temporal_unavailable") -> Problem:
+    return Problem(503, detail, code=code, retry_after=RETRY_AFTER_SECONDS)
 
 
 async def connect(settings: Settings) -> Client:
     return await Client.connect(settings.temporal_target(), namespace=settings.temporal_namespace)
+
+
+async def _released(session: AsyncSession | None) -> None:
+    if session is not None:
+        # Ends the transaction and returns the connection to the pool; the session can be used again.
+        await session.close()
+
+
+class TemporalGateway:
+    def __init__(self, client: Client, *, task_queue: str, deadline_seconds: float = 20.0) -> None:
+        self.client = client
+        self.task_queue = task_queue
+        self.deadline = timedelta(seconds=deadline_seconds)
+
+    @classmethod
+    def from_settings(cls, client: Client, settings: Settings) -> TemporalGateway:
+        return cls(client, task_queue=settings.task_queue, deadline_seconds=settings.temporal_call_seconds)
+
+    # ---- nominations --------------------------------------------------------------------------
+
+    async def start_nomination(self, ref: NominationRef, inp: NominationInput) -> bool:
+        """Start the nomination's workflow; False when it already runs (a retried create)."""
+        try:
+            async with asyncio.timeout(self.deadline.total_seconds()):
+                await self.client.start_workflow(
+                    NominationWorkflow.run,
+                    inp,
+                    id=ref.workflow_id,
+                    task_queue=self.task_queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                    rpc_timeout=self.deadline,
+                )
+        except WorkflowAlreadyStartedError:
+            return False
+        except (RPCError, TimeoutError):
+            # The dossier is stored (version 0); the same Idempotency-Key starts its workflow later.
+            raise unavailable(
+                "Đã lưu hồ sơ nhưng chưa khởi động được quy trình; gửi lại yêu cầu với cùng Idempotency-Key."
+            ) from None
+        return True
+
+    async def decide(self, ref: NominationRef, inp: DecisionInput, *, release: AsyncSession | None) -> NominationView:
+        return await self._nomination_update(ref, NominationWorkflow.decide, inp, release)
+
+    async def withdraw(self, ref: NominationRef, inp: WithdrawInput, *, release: AsyncSession | None) -> NominationView:
+        return await self._nomination_update(ref, NominationWorkflow.withdraw, inp, release)
+
+    async def resubmit(self, ref: NominationRef, inp: ResubmitInput, *, release: AsyncSession | None) -> NominationView:
+        return await self._nomination_update(ref, NominationWorkflow.resubmit, inp, release)
+
+    async def open_ballot(
+        self, ref: NominationRef, inp: OpenBallotInput, *, release: AsyncSession | None
+    ) -> NominationView:
+        return await self._nomination_update(ref, NominationWorkflow.open_ballot, inp, release)
+
+    async def close_ballot(
+        self, ref: NominationRef, inp: CloseBallotInput, *, release: AsyncSession | None
+    ) -> NominationView:
+        return await self._nomination_update(ref, NominationWorkflow.close_ballot, inp, release)
+
+    async def record_tally(
+        self, ref: NominationRef, inp: TallyInput, *, release: AsyncSession | None
+    ) -> NominationView:
+        return await self._nomination_update(ref, NominationWorkflow.record_tally, inp, release)
+
+    async def vote(self, ref: NominationRef, inp: VoteInput, *, release: AsyncSession | None) -> NominationView:
+        return await self._nomination_update(ref, NominationWorkflow.vote, inp, release)
+
+    async def request_supplement(
+        self, ref: NominationRef, inp: SupplementRequestInput, *, release: AsyncSession | None
+    ) -> NominationView:
+        return await self._nomination_update(ref, NominationWorkflow.request_supplement, inp, release)
+
+    async def answer_supplement(
+        self, ref: NominationRef, inp: SupplementAnswerInput, *, release: AsyncSession | None
+    ) -> NominationView:
+        return await self._nomination_update(ref, NominationWorkflow.answer_supplement, inp, release)
+
+    async def _nomination_update(
+        self,
+        ref: NominationRef,
+        update: UpdateMethodMultiParam[[NominationWorkflow, P], NominationView],
+        arg: P,
+        release: AsyncSession | None,
+    ) -> NominationView:
+        await _released(release)
+        handle = self.client.get_workflow_handle_for(NominationWorkflow.run, ref.workflow_id)
+        try:
+            return await self._bounded(handle.execute_update(update, arg, rpc_timeout=self.deadline))
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND or "completed" in exc.message:
+                raise Problem(409, "Hồ sơ đã kết thúc, không thể xử lý thêm.", code="already_decided") from None
+            raise
+
+    # ---- plans --------------------------------------------------------------------------------
+
+    async def amend_plan(self, ref: PlanRef, amendment: PlanAmendment, *, release: AsyncSession | None) -> PlanView:
+        await _released(release)
+        handle = self.client.get_workflow_handle_for(PlanWorkflow.run, ref.workflow_id)
+        try:
+            return await self._bounded(handle.execute_update(PlanWorkflow.amend, amendment, rpc_timeout=self.deadline))
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                raise Problem(409, "Kế hoạch chưa được khởi chạy hoặc đã kết thúc.", code="plan_not_running") from None
+            raise
+
+    async def ensure_plan(self, ref: PlanRef, inp: PlanInput, reload: PlanAmendment) -> str:
+        """Start a plan's workflow unless it runs; bring a running one up to `inp.version`.
+
+        Answers "started", "updated", "running" or "finished" (ran to its end: never started again).
+        """
+        handle: WorkflowHandle[Any, Any] = self.client.get_workflow_handle(ref.workflow_id)
+        try:
+            described = await handle.describe(rpc_timeout=self.deadline)
+            running = described.status == WorkflowExecutionStatus.RUNNING
+        except RPCError:
+            described, running = None, False
+        if running and described is not None:
+            # The memo carries the running definition's version: no worker is needed to read it, nor
+            # to deliver the signal (the dev stack ensures the plans before it starts the worker).
+            running_version = await described.memo_value("version", 0)
+            if int(running_version) < inp.version:
+                await handle.signal(PlanWorkflow.reload, reload, rpc_timeout=self.deadline)
+                return "updated"
+            return "running"
+        try:
+            await self.client.start_workflow(
+                PlanWorkflow.run,
+                inp,
+                id=ref.workflow_id,
+                memo={"version": inp.version},
+                task_queue=self.task_queue,
+                # A plan that failed or was terminated starts again; one that ran to its end does not.
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                rpc_timeout=self.deadline,
+            )
+        except WorkflowAlreadyStartedError:
+            return "finished"
+        return "started"
+
+    # ---- histories and health -----------------------------------------------------------------
+
+    async def history_events(self, workflow_id: str) -> list[HistoryEvent]:
+        """Every event of a workflow's history (all runs' chain is followed by the SDK); [] past retention."""
+        events: list[HistoryEvent] = []
+        try:
+            async with asyncio.timeout(self.deadline.total_seconds()):
+                async for event in self.client.get_workflow_handle(workflow_id).fetch_history_events(
+                    rpc_timeout=self.deadline
+                ):
+                    events.append(event)
+        except RPCError as exc:
+            if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+                raise unavailable() from None
+            return []  # history past its retention: the audit rows remain
+        except TimeoutError:
+            raise unavailable() from None
+        return events
+
+    async def check_health(self) -> None:
+        await self._bounded(self.client.service_client.check_health(timeout=self.deadline))
+
+    # ---- one place for deadlines and refusals -----------------------------------------------------
+
+    async def _bounded(self, call: Awaitable[R]) -> R:
+        try:
+            async with asyncio.timeout(self.deadline.total_seconds()):
+                return await call
+        except TimeoutError:
+            log.warning("temporal call exceeded its deadline of %ss", self.deadline.total_seconds())
+            raise unavailable() from None
+        except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            if isinstance(cause, ApplicationError) and cause.type in REFUSAL_STATUS:
+                raise Problem(REFUSAL_STATUS[cause.type], cause.message, code=cause.type) from None
+            raise
+        except RPCError as exc:
+            if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+                raise unavailable() from None
+            raise

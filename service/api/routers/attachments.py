@@ -16,8 +16,8 @@ from sqlmodel import col, select
 from models.tables.documents import Attachment
 from service.api.deps import ContextDep, SessionDep, UserDep
 from service.api.problems import Problem
-from service.api.routers.nominations import get_visible
 from service.api.schemas.attachments import AttachmentOut, AttachmentPage
+from service.queries.nominations import get_visible
 from service.security.attachment_store import AttachmentStore, RejectedFile, sanitise_filename
 from service.security.audit import record_admin_action
 from workflows.contracts import OPEN_STATUSES

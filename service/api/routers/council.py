@@ -9,16 +9,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.text import nfc, nfc_deep
-from models.tables import Ballot, DisclosureComment, Nomination, RoleAssignment
+from models.tables import Ballot, DisclosureComment, Nomination
 from service.api.deps import ContextDep, CurrentUser, SessionDep, UserDep
 from service.api.problems import Problem
-from service.api.routers.nominations import get_visible
-from service.api.routers.tasks import open_task_of
 from service.api.schemas.council import (
     BallotOpen,
     BallotOut,
@@ -31,8 +28,11 @@ from service.api.schemas.council import (
     TallyBody,
     VoteBody,
 )
-from service.api.schemas.nominations import NominationCreated
-from service.temporal._calls_old import call_update
+from service.api.schemas.nominations import NominationStatus
+from service.queries.councils import council_members
+from service.queries.nominations import get_visible
+from service.queries.tasks import open_task_of
+from service.temporal.gateway import NominationRef
 from workflows.contracts import (
     CloseBallotInput,
     NominationView,
@@ -46,8 +46,8 @@ from workflows.contracts import (
 router = APIRouter(prefix="/api/v1", tags=["council"])
 
 
-def _created(n: Nomination, view: NominationView) -> NominationCreated:
-    return NominationCreated(
+def _status(n: Nomination, view: NominationView) -> NominationStatus:
+    return NominationStatus(
         id=n.id, status=view.status, current_step=view.current_step, workflow_id=n.workflow_id,
         next_task_id=uuid.UUID(view.open_task_id) if view.open_task_id else None,
     )  # fmt: skip
@@ -60,17 +60,6 @@ def _council_step(n: Nomination) -> dict[str, Any]:
     return step
 
 
-async def _members(session: AsyncSession, council_unit_id: int) -> int:
-    count = (
-        await session.exec(
-            select(func.count()).where(
-                col(RoleAssignment.role) == "council_member", col(RoleAssignment.unit_id) == council_unit_id
-            )
-        )
-    ).one()
-    return int(count)
-
-
 async def _secretary_step(
     session: AsyncSession, user: CurrentUser, nomination_id: uuid.UUID
 ) -> tuple[Nomination, dict[str, Any]]:
@@ -81,26 +70,26 @@ async def _secretary_step(
     return n, step
 
 
-@router.post("/nominations/{nomination_id}/ballot", response_model=NominationCreated)
+@router.post("/nominations/{nomination_id}/ballot", response_model=NominationStatus)
 async def open_ballot(
     nomination_id: uuid.UUID, body: BallotOpen, ctx: ContextDep, session: SessionDep, user: UserDep
-) -> NominationCreated:
+) -> NominationStatus:
     n, step = await _secretary_step(session, user, nomination_id)
-    members = await _members(session, step["unit_id"])
+    members = await council_members(session, step["unit_id"])
     if members < 1:
         raise Problem(422, "Hội đồng chưa có thành viên nào trong hệ thống.", code="no_members")
-    await session.close()
-    view = await call_update(
-        ctx.temporal, n.workflow_id, "open_ballot",
+    view = await ctx.gateway.open_ballot(
+        NominationRef(n.workflow_id),
         OpenBallotInput(actor=user.actor(("council_secretary", step["unit_id"])), members=members),
-    )  # fmt: skip
-    return _created(n, view)
+        release=session,
+    )
+    return _status(n, view)
 
 
-@router.post("/nominations/{nomination_id}/ballot/votes", response_model=NominationCreated)
+@router.post("/nominations/{nomination_id}/ballot/votes", response_model=NominationStatus)
 async def cast_vote(
     nomination_id: uuid.UUID, body: VoteBody, ctx: ContextDep, session: SessionDep, user: UserDep
-) -> NominationCreated:
+) -> NominationStatus:
     n = await get_visible(session, user, nomination_id)
     step = _council_step(n)
     if not user.has_role("council_member", step["unit_id"]):
@@ -115,38 +104,39 @@ async def cast_vote(
     # The workflow only ever sees this token: it can refuse a second vote, but holds no name next to a choice.
     message = f"{n.id}:{step['key']}:{ballot.number}:{user.id}".encode()
     token = hmac.new(ctx.settings.jwt_secret.encode(), message, hashlib.sha256).hexdigest()
-    await session.close()
-    view = await call_update(ctx.temporal, n.workflow_id, "vote", VoteInput(voter_token=token, choice=body.choice))
-    return _created(n, view)
+    view = await ctx.gateway.vote(
+        NominationRef(n.workflow_id), VoteInput(voter_token=token, choice=body.choice), release=session
+    )
+    return _status(n, view)
 
 
-@router.post("/nominations/{nomination_id}/ballot/close", response_model=NominationCreated)
+@router.post("/nominations/{nomination_id}/ballot/close", response_model=NominationStatus)
 async def close_ballot(
     nomination_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
-) -> NominationCreated:
+) -> NominationStatus:
     n, step = await _secretary_step(session, user, nomination_id)
-    await session.close()
-    view = await call_update(
-        ctx.temporal, n.workflow_id, "close_ballot",
+    view = await ctx.gateway.close_ballot(
+        NominationRef(n.workflow_id),
         CloseBallotInput(actor=user.actor(("council_secretary", step["unit_id"]))),
-    )  # fmt: skip
-    return _created(n, view)
+        release=session,
+    )
+    return _status(n, view)
 
 
-@router.post("/nominations/{nomination_id}/tally", response_model=NominationCreated)
+@router.post("/nominations/{nomination_id}/tally", response_model=NominationStatus)
 async def record_tally(
     nomination_id: uuid.UUID, body: TallyBody, ctx: ContextDep, session: SessionDep, user: UserDep
-) -> NominationCreated:
+) -> NominationStatus:
     n, step = await _secretary_step(session, user, nomination_id)
     if body.members is None:
-        body.members = await _members(session, step["unit_id"])
-    await session.close()
+        body.members = await council_members(session, step["unit_id"])
     data = nfc_deep(body.model_dump())
-    view = await call_update(
-        ctx.temporal, n.workflow_id, "record_tally",
+    view = await ctx.gateway.record_tally(
+        NominationRef(n.workflow_id),
         TallyInput(actor=user.actor(("council_secretary", step["unit_id"])), **data),
-    )  # fmt: skip
-    return _created(n, view)
+        release=session,
+    )
+    return _status(n, view)
 
 
 @router.get("/nominations/{nomination_id}/ballots", response_model=list[BallotOut])
@@ -237,31 +227,38 @@ async def disclosure_comments(nomination_id: uuid.UUID, session: SessionDep, use
     return [CommentOut(id=c.id, author_name=c.author_name, text=c.text, created_at=c.created_at) for c in rows]
 
 
-@router.post("/tasks/{task_id}/supplement", response_model=NominationCreated)
+@router.post("/tasks/{task_id}/supplement", response_model=NominationStatus)
 async def request_supplement(
     task_id: uuid.UUID, body: SupplementRequestBody, ctx: ContextDep, session: SessionDep, user: UserDep
-) -> NominationCreated:
+) -> NominationStatus:
     task, n = await open_task_of(session, user, task_id)
-    await session.close()
-    view = await call_update(
-        ctx.temporal, n.workflow_id, "request_supplement",
-        SupplementRequestInput(task_id=str(task.id), actor=user.actor((task.role, task.unit_id)),
-                               items=[nfc(i) for i in body.items], comment=nfc(body.comment) if body.comment else None),
-    )  # fmt: skip
-    return _created(n, view)
+    view = await ctx.gateway.request_supplement(
+        NominationRef(n.workflow_id),
+        SupplementRequestInput(
+            task_id=str(task.id),
+            actor=user.actor((task.role, task.unit_id)),
+            items=[nfc(i) for i in body.items],
+            comment=nfc(body.comment) if body.comment else None,
+        ),
+        release=session,
+    )
+    return _status(n, view)
 
 
-@router.post("/nominations/{nomination_id}/supplement", response_model=NominationCreated)
+@router.post("/nominations/{nomination_id}/supplement", response_model=NominationStatus)
 async def answer_supplement(
     nomination_id: uuid.UUID, body: SupplementAnswerBody, ctx: ContextDep, session: SessionDep, user: UserDep
-) -> NominationCreated:
+) -> NominationStatus:
     n = await get_visible(session, user, nomination_id)
     if not user.has_role("clerk", n.proposing_unit_id):
         raise Problem(403, "Chỉ cán bộ thi đua của đơn vị đề nghị mới được bổ sung hồ sơ.", code="not_unit_clerk")
-    await session.close()
-    view = await call_update(
-        ctx.temporal, n.workflow_id, "answer_supplement",
-        SupplementAnswerInput(actor=user.actor(("clerk", n.proposing_unit_id)), answers=nfc_deep(body.answers),
-                              comment=nfc(body.comment) if body.comment else None),
-    )  # fmt: skip
-    return _created(n, view)
+    view = await ctx.gateway.answer_supplement(
+        NominationRef(n.workflow_id),
+        SupplementAnswerInput(
+            actor=user.actor(("clerk", n.proposing_unit_id)),
+            answers=nfc_deep(body.answers),
+            comment=nfc(body.comment) if body.comment else None,
+        ),
+        release=session,
+    )
+    return _status(n, view)

@@ -31,7 +31,7 @@ async def readyz(ctx: ContextDep) -> dict[str, str] | Response:
         checks["postgresql"] = "unavailable"
     try:
         async with asyncio.timeout(3):
-            await ctx.temporal.service_client.check_health()
+            await ctx.gateway.check_health()
         checks["temporal"] = "ok"
     except Exception:
         checks["temporal"] = "unavailable"

@@ -10,37 +10,31 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_
+from sqlalchemy import ColumnElement, and_, exists, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
 
-from activities.projection import search_text
-from models.rules.text import fold
-from models.tables import IdempotencyKey, Nomination, Task, Unit
+from models.rules.text import fold, search_text
+from models.tables import IdempotencyKey, Nomination, Task
 from service.api.deps import AppContext, ContextDep, CurrentUser, SessionDep, UserDep
 from service.api.problems import Problem
-from service.api.schemas.common import UnitRef
 from service.api.schemas.nominations import (
     HistoryOut,
     NominationCreate,
     NominationCreated,
     NominationOut,
     NominationPage,
-    Period,
+    NominationStatus,
     ResubmitBody,
-    StepOut,
     WithdrawBody,
 )
 from service.core.metrics import NOMINATIONS_CREATED
 from service.queries.history import build_history
+from service.queries.nominations import clerk_nomination, get_visible, to_out, visible_to
 from service.queries.org import route_for
 from service.queries.plan_windows import check_milestone_window
-from service.temporal._calls_old import call_update
+from service.temporal.gateway import NominationRef
 from workflows.contracts import (
     IN_PROGRESS,
     NominationInput,
@@ -49,113 +43,31 @@ from workflows.contracts import (
     WithdrawInput,
     nomination_workflow_id,
 )
-from workflows.nomination import NominationWorkflow
 
 router = APIRouter(prefix="/api/v1/nominations", tags=["nominations"])
-
-
-# Steps that are not on the route: the clerk's turns and the disclosure period.
-_PHASE_NAMES = {
-    "revision": "Đơn vị đề nghị chỉnh sửa, bổ sung hồ sơ",
-    "supplement": "Đơn vị bổ sung hồ sơ theo yêu cầu thẩm định",
-    "disclosure": "Công khai danh sách trước khi Hội đồng xét",
-}
-
-
-def visible_to(user: CurrentUser) -> ColumnElement[bool]:
-    """Nominations a user may see: those proposed by a unit in their clerk or administrator scope, and
-    those whose route passes through a (role, unit) they hold; subtree grants cover the units below."""
-    conditions: list[ColumnElement[bool]] = []
-    own_units = user.units_for("clerk") | user.units_for("admin")
-    if own_units:
-        conditions.append(col(Nomination.proposing_unit_id).in_(sorted(own_units)))
-    for role, unit in user.scoped_pairs():
-        if role == "council_member":
-            # Members vote on what comes before their council.
-            conditions.append(col(Nomination.route).contains([{"kind": "council", "unit_id": unit}]))
-        elif role != "clerk":
-            conditions.append(col(Nomination.route).contains([{"role": role, "unit_id": unit}]))
-    return or_(*conditions) if conditions else false()
-
-
-async def get_visible(session: AsyncSession, user: CurrentUser, nomination_id: uuid.UUID) -> Nomination:
-    nomination = (
-        await session.exec(select(Nomination).where(Nomination.id == nomination_id, visible_to(user)))
-    ).one_or_none()
-    if nomination is None:
-        raise Problem(404, "Không tìm thấy hồ sơ đề nghị khen thưởng.", code="nomination_not_found")
-    return nomination
-
-
-async def to_out(session: AsyncSession, ctx: AppContext, rows: list[Nomination]) -> list[NominationOut]:
-    unit_ids = {n.proposing_unit_id for n in rows}
-    units = {u.id: u for u in (await session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))).all()}
-    out = []
-    for n in rows:
-        unit = units[n.proposing_unit_id]
-        form = ctx.catalogue.get(n.award_form)
-        steps = [StepOut(index=i, **s) for i, s in enumerate(n.route)]
-        current = next((s.name for s in steps if s.key == n.current_step), None)
-        current = current or _PHASE_NAMES.get(n.current_step or "")
-        out.append(
-            NominationOut(
-                id=n.id,
-                workflow_id=n.workflow_id,
-                award_form=n.award_form,
-                award_form_name=form.name if form else None,
-                proposing_unit=UnitRef.model_validate(unit, from_attributes=True),
-                nominee=n.nominee,
-                period=Period(kind=n.period_kind, year=n.period_year),  # type: ignore[arg-type]
-                achievements=n.achievements,
-                criteria=n.criteria,
-                status=n.status,
-                current_step=n.current_step,
-                current_step_name=current,
-                route=steps,
-                created_at=n.created_at,
-                updated_at=n.updated_at,
-                decided_at=n.decided_at,
-                signed_by=n.signed_by,
-                disclosure_until=n.disclosure_until,
-                result=n.result,
-            )
-        )
-    return out
 
 
 def _request_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-async def _start_workflow(client: Client, ctx: AppContext, nomination: Nomination, user: CurrentUser) -> None:
+async def _start_workflow(ctx: AppContext, nomination: Nomination, user: CurrentUser) -> None:
     form = ctx.catalogue.get(nomination.award_form)
     assert form is not None and form.reminder_working_days is not None and form.revision_working_days is not None
     fields = {f.name for f in dataclasses.fields(RouteStep)}
     route = [RouteStep(**{k: v for k, v in step.items() if k in fields}) for step in nomination.route]
-    try:
-        await client.start_workflow(
-            NominationWorkflow.run,
-            NominationInput(
-                nomination_id=str(nomination.id),
-                proposing_unit_id=nomination.proposing_unit_id,
-                route=route,
-                reminder_working_days=form.reminder_working_days,
-                revision_working_days=form.revision_working_days,
-                submitted_by=user.actor(),
-            ),
-            id=nomination.workflow_id,
-            task_queue=ctx.settings.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-        )
-    except WorkflowAlreadyStartedError:
-        pass  # a retried request: the nomination is already running
-    except RPCError:
-        raise Problem(
-            503,
-            "Đã lưu hồ sơ nhưng chưa khởi động được quy trình; gửi lại yêu cầu với cùng Idempotency-Key.",
-            code="temporal_unavailable",
-        ) from None
+    # False when it already runs: a retried request.
+    await ctx.gateway.start_nomination(
+        NominationRef(nomination.workflow_id),
+        NominationInput(
+            nomination_id=str(nomination.id),
+            proposing_unit_id=nomination.proposing_unit_id,
+            route=route,
+            reminder_working_days=form.reminder_working_days,
+            revision_working_days=form.revision_working_days,
+            submitted_by=user.actor(),
+        ),
+    )
 
 
 @router.post("", status_code=201, response_model=NominationCreated)
@@ -187,7 +99,7 @@ async def create_nomination(
     if body.period.kind not in form.periods:
         raise Problem(422, f"{form.name} không được xét trong kỳ «{body.period.kind}».", code="period_kind")
     await check_milestone_window(
-        session, form.code, body.period.kind, body.period.year, body.proposing_unit_id, datetime.now(UTC)
+        session, form.code, body.period.kind, body.period.year, body.proposing_unit_id, ctx.clock()
     )
     steps = await route_for(session, form, body.proposing_unit_id)
 
@@ -241,7 +153,7 @@ async def create_nomination(
         return await _replay(session, ctx, user, winner, request_hash)
     await session.commit()
 
-    await _start_workflow(ctx.temporal, ctx, nomination, user)
+    await _start_workflow(ctx, nomination, user)
     NOMINATIONS_CREATED.labels(award_form=form.code).inc()
     return NominationCreated(
         id=nomination.id,
@@ -263,7 +175,7 @@ async def _replay(
     nomination = (await session.exec(select(Nomination).where(Nomination.id == key.nomination_id))).one()
     if nomination.version == 0:
         # The first attempt may have stopped before the workflow started: make sure it runs.
-        await _start_workflow(ctx.temporal, ctx, nomination, user)
+        await _start_workflow(ctx, nomination, user)
     return NominationCreated(
         id=nomination.id,
         status=nomination.status,
@@ -312,7 +224,9 @@ async def list_nominations(
             select(Nomination).where(where).order_by(col(Nomination.updated_at).desc()).limit(limit).offset(offset)
         )
     ).all()
-    return NominationPage(items=await to_out(session, ctx, list(rows)), total=total, limit=limit, offset=offset)
+    return NominationPage(
+        items=await to_out(session, ctx.catalogue, list(rows)), total=total, limit=limit, offset=offset
+    )
 
 
 @router.get("/{nomination_id}", response_model=NominationOut)
@@ -320,39 +234,29 @@ async def get_nomination(
     nomination_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
 ) -> NominationOut:
     nomination = await get_visible(session, user, nomination_id)
-    return (await to_out(session, ctx, [nomination]))[0]
+    return (await to_out(session, ctx.catalogue, [nomination]))[0]
 
 
-async def _clerk_nomination(session: AsyncSession, user: CurrentUser, nomination_id: uuid.UUID) -> Nomination:
-    nomination = await get_visible(session, user, nomination_id)
-    if not user.has_role("clerk", nomination.proposing_unit_id):
-        raise Problem(
-            403, "Chỉ cán bộ thi đua của đơn vị đề nghị mới được thực hiện thao tác này.", code="not_unit_clerk"
-        )
-    return nomination
-
-
-@router.post("/{nomination_id}/withdraw", response_model=NominationCreated)
+@router.post("/{nomination_id}/withdraw", response_model=NominationStatus)
 async def withdraw_nomination(
     nomination_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep, body: WithdrawBody | None = None
-) -> NominationCreated:
-    nomination = await _clerk_nomination(session, user, nomination_id)
-    view = await call_update(
-        ctx.temporal,
-        nomination.workflow_id,
-        "withdraw",
+) -> NominationStatus:
+    nomination = await clerk_nomination(session, user, nomination_id)
+    view = await ctx.gateway.withdraw(
+        NominationRef(nomination.workflow_id),
         WithdrawInput(actor=user.actor(), reason=body.reason if body else None),
+        release=session,
     )
-    return NominationCreated(
+    return NominationStatus(
         id=nomination.id, status=view.status, current_step=view.current_step, workflow_id=nomination.workflow_id
     )
 
 
-@router.post("/{nomination_id}/resubmit", response_model=NominationCreated)
+@router.post("/{nomination_id}/resubmit", response_model=NominationStatus)
 async def resubmit_nomination(
     nomination_id: uuid.UUID, body: ResubmitBody, ctx: ContextDep, session: SessionDep, user: UserDep
-) -> NominationCreated:
-    nomination = await _clerk_nomination(session, user, nomination_id)
+) -> NominationStatus:
+    nomination = await clerk_nomination(session, user, nomination_id)
     changes = body.model_dump(mode="json", exclude_none=True, exclude={"comment"})
     if "nominee" in changes:
         form = ctx.catalogue.get(nomination.award_form)
@@ -362,13 +266,12 @@ async def resubmit_nomination(
                 f"{form.name} không áp dụng cho đối tượng loại «{changes['nominee']['kind']}».",
                 code="nominee_kind",
             )
-    view = await call_update(
-        ctx.temporal,
-        nomination.workflow_id,
-        "resubmit",
+    view = await ctx.gateway.resubmit(
+        NominationRef(nomination.workflow_id),
         ResubmitInput(actor=user.actor(), comment=body.comment, changes=changes),
+        release=session,
     )
-    return NominationCreated(
+    return NominationStatus(
         id=nomination.id, status=view.status, current_step=view.current_step, workflow_id=nomination.workflow_id
     )
 
@@ -378,5 +281,5 @@ async def nomination_history(
     nomination_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep, response: Response
 ) -> HistoryOut:
     nomination = await get_visible(session, user, nomination_id)
-    items = await build_history(session, ctx.temporal, nomination, include_system=user.is_admin)
+    items = await build_history(session, ctx.gateway, nomination, include_system=user.is_admin)
     return HistoryOut(nomination_id=nomination.id, workflow_id=nomination.workflow_id, items=items)

@@ -10,9 +10,6 @@ from pydantic import ValidationError
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
 from models.rules.calendar import VN_TZ
 from models.rules.org_tree import OrgTree, UnknownUnitError
@@ -35,7 +32,8 @@ from service.api.schemas.plans import (
     ReportsOut,
     StreamView,
 )
-from workflows.plan_contracts import PlanAmendment, PlanView, plan_workflow_id
+from service.temporal.gateway import PlanRef
+from workflows.plan_contracts import PlanAmendment, PlanView
 
 router = APIRouter(prefix="/api/v1/plans", tags=["plans"])
 REPORT_ROLES = ("clerk", "secretariat")
@@ -102,7 +100,7 @@ def _summary(plan: Plan) -> dict[str, Any]:
         "period_start": plan.period_start,
         "period_end": plan.period_end,
         "version": plan.version,
-        "workflow_id": plan_workflow_id(plan.id),
+        "workflow_id": PlanRef(plan.id).workflow_id,
     }
 
 
@@ -284,22 +282,11 @@ async def amend_plan(plan_id: str, body: AmendIn, ctx: ContextDep, session: Sess
     except (PlanFileError, UnknownUnitError) as exc:
         raise Problem(422, f"Thay đổi làm kế hoạch không hợp lệ: {exc}.", code="invalid_plan") from None
     plan_key, next_version = plan.id, plan.version + 1
-    await session.rollback()  # release the read before the workflow writes the new version
-    handle = ctx.temporal.get_workflow_handle(plan_workflow_id(plan_key))
-    try:
-        return await handle.execute_update(
-            "amend",
-            PlanAmendment(
-                definition=new.model_dump(mode="json"), version=next_version, actor=user.actor(), reason=body.reason
-            ),
-            result_type=PlanView,
-        )
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        if isinstance(cause, ApplicationError) and cause.type in ("busy", "stale_version"):
-            raise Problem(409, cause.message, code=cause.type) from None
-        raise
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise Problem(409, "Kế hoạch chưa được khởi chạy hoặc đã kết thúc.", code="plan_not_running") from None
-        raise
+    return await ctx.gateway.amend_plan(
+        PlanRef(plan_key),
+        PlanAmendment(
+            definition=new.model_dump(mode="json"), version=next_version, actor=user.actor(), reason=body.reason
+        ),
+        # Release the read before the workflow writes the new version.
+        release=session,
+    )

@@ -1,0 +1,93 @@
+"""Nomination queries of the API: what a user may see, one dossier, and the list's rows."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import ColumnElement, false, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.rules.catalogue import Catalogue
+from models.tables import Nomination, Unit
+from service.api.problems import Problem
+from service.api.schemas.common import UnitRef
+from service.api.schemas.nominations import NominationOut, Period, StepOut
+from service.security.principal import CurrentUser
+
+# Steps that are not on the route: the clerk's turns and the disclosure period.
+_PHASE_NAMES = {
+    "revision": "Đơn vị đề nghị chỉnh sửa, bổ sung hồ sơ",
+    "supplement": "Đơn vị bổ sung hồ sơ theo yêu cầu thẩm định",
+    "disclosure": "Công khai danh sách trước khi Hội đồng xét",
+}
+
+
+def visible_to(user: CurrentUser) -> ColumnElement[bool]:
+    """Nominations a user may see: those proposed by a unit in their clerk or administrator scope, and
+    those whose route passes through a (role, unit) they hold; subtree grants cover the units below."""
+    conditions: list[ColumnElement[bool]] = []
+    own_units = user.units_for("clerk") | user.units_for("admin")
+    if own_units:
+        conditions.append(col(Nomination.proposing_unit_id).in_(sorted(own_units)))
+    for role, unit in user.scoped_pairs():
+        if role == "council_member":
+            # Members vote on what comes before their council.
+            conditions.append(col(Nomination.route).contains([{"kind": "council", "unit_id": unit}]))
+        elif role != "clerk":
+            conditions.append(col(Nomination.route).contains([{"role": role, "unit_id": unit}]))
+    return or_(*conditions) if conditions else false()
+
+
+async def get_visible(session: AsyncSession, user: CurrentUser, nomination_id: uuid.UUID) -> Nomination:
+    nomination = (
+        await session.exec(select(Nomination).where(Nomination.id == nomination_id, visible_to(user)))
+    ).one_or_none()
+    if nomination is None:
+        raise Problem(404, "Không tìm thấy hồ sơ đề nghị khen thưởng.", code="nomination_not_found")
+    return nomination
+
+
+async def to_out(session: AsyncSession, catalogue: Catalogue, rows: list[Nomination]) -> list[NominationOut]:
+    unit_ids = {n.proposing_unit_id for n in rows}
+    units = {u.id: u for u in (await session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))).all()}
+    out = []
+    for n in rows:
+        unit = units[n.proposing_unit_id]
+        form = catalogue.get(n.award_form)
+        steps = [StepOut(index=i, **s) for i, s in enumerate(n.route)]
+        current = next((s.name for s in steps if s.key == n.current_step), None)
+        current = current or _PHASE_NAMES.get(n.current_step or "")
+        out.append(
+            NominationOut(
+                id=n.id,
+                workflow_id=n.workflow_id,
+                award_form=n.award_form,
+                award_form_name=form.name if form else None,
+                proposing_unit=UnitRef.model_validate(unit, from_attributes=True),
+                nominee=n.nominee,
+                period=Period(kind=n.period_kind, year=n.period_year),  # type: ignore[arg-type]
+                achievements=n.achievements,
+                criteria=n.criteria,
+                status=n.status,
+                current_step=n.current_step,
+                current_step_name=current,
+                route=steps,
+                created_at=n.created_at,
+                updated_at=n.updated_at,
+                decided_at=n.decided_at,
+                signed_by=n.signed_by,
+                disclosure_until=n.disclosure_until,
+                result=n.result,
+            )
+        )
+    return out
+
+
+async def clerk_nomination(session: AsyncSession, user: CurrentUser, nomination_id: uuid.UUID) -> Nomination:
+    nomination = await get_visible(session, user, nomination_id)
+    if not user.has_role("clerk", nomination.proposing_unit_id):
+        raise Problem(
+            403, "Chỉ cán bộ thi đua của đơn vị đề nghị mới được thực hiện thao tác này.", code="not_unit_clerk"
+        )
+    return nomination
