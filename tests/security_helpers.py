@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from models.tables import RoleAssignment, Unit, User
-from service.security.tokens import hash_password
+from service.security.passwords import hash_password
 from tests.helpers import new_worker, running_api  # noqa: F401  (the security tests import it from here)
 
 PROBLEM = "application/problem+json"

@@ -44,6 +44,9 @@ if not CHROMIUM.exists():
 
 from playwright.async_api import Browser, Dialog, Locator, Page, async_playwright, expect  # noqa: E402
 
+# These tests change reference data (units, users, council members, plans): each gets its own database.
+pytestmark = pytest.mark.own_database
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -21,6 +21,9 @@ from tests.factories import unit_id
 from tests.helpers import running_api
 from tests.test_api import approve_step, body, create, login, school_unit, task_for
 
+# These tests change reference data (units, users, council members, plans): each gets its own database.
+pytestmark = pytest.mark.own_database
+
 PROBLEM = "application/problem+json"
 _HASH = PasswordHasher().hash("demo")
 

@@ -34,6 +34,9 @@ from workflows.contracts import Actor
 from workflows.plan import PlanWorkflow
 from workflows.plan_contracts import PlanAmendment
 
+# These tests change reference data (units, users, council members, plans): each gets its own database.
+pytestmark = pytest.mark.own_database
+
 ROOT_DIR = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT_DIR / "deploy"
 PLANS = {p.id: p for p in load_plans(DEPLOY)}

@@ -26,13 +26,16 @@ from models.tables import RoleAssignment, Unit, User
 from service.app import create_app
 from service.core.settings import Settings
 from service.dev.plan_simulator import run_timeline
-from service.security.tokens import hash_password
+from service.security.passwords import hash_password
 from service.temporal.gateway import TemporalGateway
 from service.temporal.plan_startup import ensure_plan_workflows
 from tests.helpers import assert_eq_eventually, new_worker, running_api
 from tests.test_plans import PLANS, ROOT_DIR, setup_plan, vn
 from workflows.plan import PlanWorkflow
 from workflows.plan_contracts import PlanInput, plan_workflow_id
+
+# These tests change reference data (units, users, council members, plans): each gets its own database.
+pytestmark = pytest.mark.own_database
 
 PROBLEM = "application/problem+json"
 

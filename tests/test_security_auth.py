@@ -152,9 +152,10 @@ def test_demo_users_are_seeded_only_in_dev(monkeypatch: pytest.MonkeyPatch) -> N
         return {}
 
     import models.db.migrate
+    import models.store.seed
 
     monkeypatch.setattr(models.db.migrate, "migrate", lambda url: None)
-    monkeypatch.setattr(models.db.migrate, "seed", record_seed)
+    monkeypatch.setattr(models.store.seed, "seed", record_seed)
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db.invalid/thidua")
     monkeypatch.setenv("THIDUA_JWT_SECRET", "s" * 40)
     for env, demo in (("prod", False), ("test", False), ("dev", True)):

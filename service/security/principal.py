@@ -17,7 +17,7 @@ from service.api.problems import Problem
 from service.security.authz import ScopedGrant, expand_scope
 from service.security.delegations import delegated_grants
 from service.security.oidc import OidcError, OidcVerifier
-from service.security.tokens import oidc_user_row
+from service.security.oidc_users import oidc_user_row
 from workflows.contracts import Actor, Grant
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,8 @@ from service.api.deps import ContextDep, SessionDep, UserDep
 from service.api.problems import Problem
 from service.api.schemas.auth import MeOut, TokenOut
 from service.api.schemas.common import UnitRef
-from service.security.tokens import issue_token, verify_password
+from service.security.passwords import verify_password
+from service.security.tokens import issue_token
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
