@@ -24,6 +24,7 @@ from service.api import (
     plans,
     tasks,
 )
+from service.api.routers import labels
 from service.deps import AppContext
 from service.metrics import metrics_middleware
 from service.middleware import BodySizeLimit, SecurityHeaders
@@ -74,7 +75,8 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         BodySizeLimit, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_attachment_bytes
     )
     for module in (
-        auth, catalogue, nominations, attachments, tasks, council, delegations, audit, plans, notifications, health,
+        auth, labels, catalogue, nominations, attachments, tasks, council, delegations, audit, plans, notifications,
+        health,
     ):  # fmt: skip
         app.include_router(module.router)
     mount_ui(app)

@@ -21,8 +21,9 @@ export function setUnauthorizedHandler(handler) {
 }
 
 /** Call the API; resolves to the JSON answer (null for none), rejects with an ApiError.
- * `auth: false` sends no token and leaves a 401 to the caller. */
-export async function api(path, { method = "GET", json, form, headers = {}, auth = true } = {}) {
+ * `auth: false` sends no token and leaves a 401 to the caller; `cache` is fetch's cache mode (answers
+ * are personal, so none by default). */
+export async function api(path, { method = "GET", json, form, headers = {}, auth = true, cache = "no-store" } = {}) {
   const h = { Accept: "application/json, application/problem+json", ...headers };
   if (auth && state.token) h.Authorization = `Bearer ${state.token}`;
   let body;
@@ -35,7 +36,7 @@ export async function api(path, { method = "GET", json, form, headers = {}, auth
   }
   let response;
   try {
-    response = await fetch(API + path, { method, headers: h, body, credentials: "same-origin", cache: "no-store" });
+    response = await fetch(API + path, { method, headers: h, body, credentials: "same-origin", cache });
   } catch (_e) {
     throw new ApiError({ status: 0, detail: "Không kết nối được tới máy chủ. Vui lòng kiểm tra mạng và thử lại." }, 0);
   }

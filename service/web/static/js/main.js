@@ -8,6 +8,7 @@
 import { setUnauthorizedHandler } from "./api.js";
 import { showError } from "./alerts.js";
 import { $ } from "./dom.js";
+import { loadLabels } from "./labels.js";
 import { route, setRoutes } from "./router.js";
 import { showLogin, signOut } from "./session.js";
 import { state } from "./state.js";
@@ -44,4 +45,7 @@ $("skip-link").addEventListener("click", (event) => {
   $("main").focus();
 });
 window.addEventListener("hashchange", route);
+// Start loading the names of codes while the first page asks for the session; a failure here is
+// reported by the first page that needs them (it loads them again).
+loadLabels().catch(() => {});
 route();

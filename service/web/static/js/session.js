@@ -3,7 +3,7 @@
 
 import { api } from "./api.js";
 import { $, clear } from "./dom.js";
-import { roleLabel } from "./labels.js";
+import { loadLabels, roleLabel } from "./labels.js";
 import { state, TOKEN_KEY } from "./state.js";
 
 export function setToken(token) {
@@ -35,7 +35,9 @@ export function showLogin() {
 
 /** The signed-in user and the names of units; then the header shows who they are. */
 export async function loadSession() {
-  state.me = await api("/me");
+  // The roles in the header need their names.
+  const [me] = await Promise.all([api("/me"), loadLabels()]);
+  state.me = me;
   try {
     const units = await api("/units");
     state.units = new Map(units.map((u) => [u.id, u]));

@@ -1,5 +1,5 @@
 /* The codes of the steps that are not on a route (workflows/contracts.py): the page acts on them.
- * Their names are in labels.js (table "phases"). */
+ * Their names come from the server (labels.js, table "phases"). */
 
 export const REVISION_STEP = "revision";
 export const SUPPLEMENT_STEP = "supplement";
