@@ -23,6 +23,7 @@ from service.api.routers import (
     council,
     delegations,
     health,
+    labels,
     nominations,
     notifications,
     plans,
@@ -79,7 +80,8 @@ def create_app(
         BodySizeLimit, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_attachment_bytes
     )
     for module in (
-        auth, catalogue, nominations, attachments, tasks, council, delegations, audit, plans, notifications, health,
+        auth, labels, catalogue, nominations, attachments, tasks, council, delegations, audit, plans, notifications,
+        health,
     ):  # fmt: skip
         app.include_router(module.router)
     mount_ui(app)

@@ -21,22 +21,15 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.catalogue import LEVELS
+from models.rules.labels import ROLES as ROLE_LABELS
 from models.rules.org_tree import OrgTree, OrgUnit
 from models.rules.text import nfc_deep
 from models.tables import RoleAssignment, Unit, User
 
 log = logging.getLogger(__name__)
 DEMO_PASSWORD = "demo"
-ROLES = (
-    "clerk",
-    "council_secretary",
-    "council_member",
-    "appraiser",
-    "chairperson",
-    "deputy_chairperson",
-    "secretariat",
-    "admin",
-)
+# Every role the service knows is a role the demo file may grant.
+ROLES = tuple(ROLE_LABELS)
 
 
 class OrgFileError(ValueError):

@@ -9,18 +9,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.catalogue import Catalogue
+from models.rules.labels import PHASES
 from models.tables import Nomination, Unit
 from service.api.problems import Problem
 from service.api.schemas.common import UnitRef
 from service.api.schemas.nominations import NominationOut, Period, StepOut
 from service.security.principal import CurrentUser
-
-# Steps that are not on the route: the clerk's turns and the disclosure period.
-_PHASE_NAMES = {
-    "revision": "Đơn vị đề nghị chỉnh sửa, bổ sung hồ sơ",
-    "supplement": "Đơn vị bổ sung hồ sơ theo yêu cầu thẩm định",
-    "disclosure": "Công khai danh sách trước khi Hội đồng xét",
-}
 
 
 def visible_to(user: CurrentUser) -> ColumnElement[bool]:
@@ -57,7 +51,8 @@ async def to_out(session: AsyncSession, catalogue: Catalogue, rows: list[Nominat
         form = catalogue.get(n.award_form)
         steps = [StepOut(index=i, **s) for i, s in enumerate(n.route)]
         current = next((s.name for s in steps if s.key == n.current_step), None)
-        current = current or _PHASE_NAMES.get(n.current_step or "")
+        # Steps that are not on the route: the clerk's turns and the disclosure period.
+        current = current or PHASES.get(n.current_step or "")
         out.append(
             NominationOut(
                 id=n.id,

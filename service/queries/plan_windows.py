@@ -9,11 +9,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.calendar import VN_TZ
+from models.rules.labels import PERIOD_KINDS
 from models.tables import Unit
 from models.tables.plans import Plan, PlanMilestone
 from service.api.problems import Problem
 
-MILESTONE_KINDS = {"preliminary_review": "sơ kết", "final_review": "tổng kết"}
+# The milestone periods, named in lower case inside a sentence ("đợt sơ kết").
+MILESTONE_KINDS = {kind: PERIOD_KINDS[kind].lower() for kind in ("preliminary_review", "final_review")}
 
 
 def _day(at: datetime) -> str:

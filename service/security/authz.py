@@ -95,6 +95,7 @@ def _r(access: Access, resource: str | None = None, note: str = "") -> Rule:
 RULES: dict[tuple[str, str], Rule] = {
     # sign-in and reference data
     ("POST", "/api/v1/auth/token"): _r(Access.PUBLIC, note="rate-limited per account and per address"),
+    ("GET", "/api/v1/labels"): _r(Access.PUBLIC, note="names of codes only, no personal data"),
     ("GET", "/api/v1/me"): _r(Access.SIGNED_IN),
     ("GET", "/api/v1/units"): _r(Access.SIGNED_IN, note="the organisation tree is not personal data"),
     ("GET", "/api/v1/award-forms"): _r(Access.SIGNED_IN),

@@ -1,7 +1,8 @@
 """The Vietnamese web UI: one static single page (vanilla JS, no build step) over API v1.
 
-Everything is served from this process: the page at "/" and its script and stylesheet under
-"/static". The page never runs inline script, so a strict Content-Security-Policy applies.
+Everything is served from this process: the page at "/" and, under "/static", its stylesheet and
+its scripts, native ES modules in "/static/js" (entry point js/main.js). The page never runs inline
+script, so a strict Content-Security-Policy applies.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+# Browsers refuse a module script served with any other type; the platform's MIME table (the
+# Windows registry, /etc/mime.types) is not trusted to say so.
+JAVASCRIPT = "text/javascript; charset=utf-8"
 INDEX_HTML = STATIC_DIR / "index.html"
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -50,6 +54,8 @@ class _SecureStaticFiles(StaticFiles):
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
+        if path.endswith((".js", ".mjs")) and response.status_code == 200:
+            response.headers["Content-Type"] = JAVASCRIPT
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         response.headers.setdefault("Cache-Control", "no-cache")

@@ -1,0 +1,51 @@
+/* Thi đua – Khen thưởng: a small single page over API v1, in native ES modules (no build step).
+ *
+ * The entry point: wires the page's static parts (login form, logout button, skip link), the routes
+ * and the 401 handling, then renders the page the address names. Module scripts run after the
+ * document is parsed, so the elements of index.html exist here.
+ */
+
+import { setUnauthorizedHandler } from "./api.js";
+import { showError } from "./alerts.js";
+import { $ } from "./dom.js";
+import { loadLabels } from "./labels.js";
+import { route, setRoutes } from "./router.js";
+import { showLogin, signOut } from "./session.js";
+import { state } from "./state.js";
+import { renderDelegations } from "./views/delegations.js";
+import { renderDisclosures } from "./views/disclosures.js";
+import { renderInbox } from "./views/inbox.js";
+import { onLogin, onLogout } from "./views/login.js";
+import { renderCreate } from "./views/new-nomination.js";
+import { renderDetail } from "./views/nomination-detail.js";
+import { renderNominations } from "./views/nominations.js";
+
+// First match wins; an address that matches none shows "Không tìm thấy trang".
+setRoutes([
+  { nav: "inbox", match: (p) => p[0] === "inbox" || p.length === 0, render: (p, params, stale) => renderInbox(stale) },
+  { nav: "nominations", match: (p) => p[0] === "nominations" && Boolean(p[1]), render: (p, params, stale) => renderDetail(p[1], stale) },
+  { nav: "nominations", match: (p) => p[0] === "nominations", render: (p, params, stale) => renderNominations(params, stale) },
+  { nav: "new", match: (p) => p[0] === "new", render: (p, params, stale) => renderCreate(stale) },
+  { nav: "disclosures", match: (p) => p[0] === "disclosures", render: (p, params, stale) => renderDisclosures(stale) },
+  { nav: "delegations", match: (p) => p[0] === "delegations", render: (p, params, stale) => renderDelegations(stale) },
+]);
+
+// An expired or forged token: back to the login page, with the server's explanation.
+setUnauthorizedHandler((error) => {
+  signOut();
+  state.pendingNotice = null;
+  showLogin();
+  showError(error);
+});
+
+$("login-form").addEventListener("submit", onLogin);
+$("logout-button").addEventListener("click", onLogout);
+$("skip-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  $("main").focus();
+});
+window.addEventListener("hashchange", route);
+// Start loading the names of codes while the first page asks for the session; a failure here is
+// reported by the first page that needs them (it loads them again).
+loadLabels().catch(() => {});
+route();

@@ -1,0 +1,85 @@
+/* The proposing clerk's forms on a nomination's page: resubmit it after a return, or withdraw it. */
+
+import { api } from "../api.js";
+import { clearError, reportError, setPendingNotice, showError } from "../alerts.js";
+import { findAwardForm } from "../catalogue.js";
+import { el, field, options } from "../dom.js";
+import { labelCodes, nomineeKindLabel } from "../labels.js";
+import { criteriaFromText } from "../nomination-parts.js";
+import { route } from "../router.js";
+
+export function resubmitForm(n) {
+  const award = findAwardForm(n.award_form);
+  const kinds = award ? award.nominee_kinds : labelCodes("nominee_kinds");
+  const nomineeKind = options(el("select", { name: "nominee_kind" }), kinds.map((k) => [k, nomineeKindLabel(k)]), n.nominee.kind);
+  const nomineeName = el("input", { type: "text", name: "nominee_name", maxlength: "300", value: n.nominee.name });
+  const achievements = el("textarea", { name: "achievements", rows: "6", maxlength: "20000" });
+  achievements.value = n.achievements;
+  const originalCriteria = n.criteria.map((c) => c.text).join("\n");
+  const criteria = el("textarea", { name: "criteria", rows: "4" });
+  criteria.value = originalCriteria;
+  const comment = el("textarea", { name: "comment", rows: "2", maxlength: "20000" });
+  const submit = el("button", { type: "submit", class: "button button-primary" }, "Nộp lại hồ sơ");
+  const form = el(
+    "form",
+    { class: "card form", "aria-labelledby": "resubmit-title", novalidate: true },
+    el("h2", { id: "resubmit-title" }, "Chỉnh sửa và nộp lại"),
+    el("div", { class: "grid-2" }, field("Loại đối tượng", nomineeKind), field("Tên đối tượng", nomineeName)),
+    field("Thành tích", achievements),
+    field("Tiêu chuẩn đã đạt", criteria, "Mỗi dòng một tiêu chuẩn."),
+    field("Ý kiến giải trình", comment),
+    el("div", { class: "actions" }, submit),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearError();
+    const body = { comment: comment.value.trim() || null };
+    const name = nomineeName.value.trim();
+    if (!name || !achievements.value.trim()) {
+      showError({ message: "Tên đối tượng và thành tích không được để trống." });
+      return;
+    }
+    if (name !== n.nominee.name || nomineeKind.value !== n.nominee.kind) {
+      body.nominee = { ...n.nominee, kind: nomineeKind.value, name };
+    }
+    if (achievements.value.trim() !== n.achievements) body.achievements = achievements.value.trim();
+    if (criteria.value.trim() !== originalCriteria.trim()) body.criteria = criteriaFromText(criteria.value);
+    submit.disabled = true;
+    try {
+      await api(`/nominations/${encodeURIComponent(n.id)}/resubmit`, { method: "POST", json: body });
+      setPendingNotice("Đã nộp lại hồ sơ.");
+      await route();
+    } catch (error) {
+      reportError(error);
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+export function withdrawForm(n) {
+  const reason = el("textarea", { name: "reason", rows: "2", maxlength: "20000" });
+  const submit = el("button", { type: "submit", class: "button button-danger" }, "Rút hồ sơ");
+  const form = el(
+    "form",
+    { class: "card form", "aria-labelledby": "withdraw-title", novalidate: true },
+    el("h2", { id: "withdraw-title" }, "Rút hồ sơ"),
+    field("Lý do rút hồ sơ", reason, "Hồ sơ đã rút sẽ không được xét tiếp."),
+    el("div", { class: "actions" }, submit),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearError();
+    if (!window.confirm("Rút hồ sơ này? Hồ sơ đã rút sẽ không được xét tiếp.")) return;
+    submit.disabled = true;
+    try {
+      await api(`/nominations/${encodeURIComponent(n.id)}/withdraw`, { method: "POST", json: { reason: reason.value.trim() || null } });
+      setPendingNotice("Đã rút hồ sơ.");
+      await route();
+    } catch (error) {
+      reportError(error);
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
