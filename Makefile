@@ -24,7 +24,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy workflows activities models service
 
 pytest: $(STAMP)
-	$(BIN)/python -m tests.browser_setup
+	$(BIN)/python -m tests.support.browser_setup
 	THIDUA_ENV=test $(BIN)/pytest -q -rs
 
 test: lint typecheck pytest

@@ -21,8 +21,9 @@ from temporalio.testing import WorkflowEnvironment
 from models.db.engine import make_engine, sqlalchemy_url
 from models.db.migrate import migrate
 from models.store.seed import seed
+from tests.support import paths
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = paths.ROOT
 # The embedded PostgreSQL keeps its lock file in the runtime directory; CI machines have none set.
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
 

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import paths
+
+ROOT = paths.ROOT
 PACKAGES = ("workflows", "activities", "models", "service")
 DATABASE_LIBRARIES = ("sqlalchemy", "sqlmodel", "psycopg", "alembic")
 

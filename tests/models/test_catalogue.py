@@ -10,8 +10,9 @@ import pytest
 import yaml
 
 from models.rules.catalogue import CatalogueError, load_catalogue, parse_catalogue
+from tests.support.paths import DEPLOY
 
-DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+DEPLOY = DEPLOY
 RAW: dict[str, Any] = yaml.safe_load((DEPLOY / "award_forms.yaml").read_text(encoding="utf-8"))
 ALL_FORMS = {
     "GIAY_KHEN_XA",

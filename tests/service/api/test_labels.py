@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import get_args
 
 import httpx
 import pytest
 import yaml
-from models.catalogue import NomineeKind, PeriodKind, StepKind
-from models.seed import ROLES
-from service.delegations import SIGN_ON_BEHALF, SUBSTITUTE
+from models.rules.catalogue import NomineeKind, PeriodKind, StepKind
+from models.store.org import ROLES
+from service.security.delegations import SIGN_ON_BEHALF, SUBSTITUTE
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from models.rules.labels import TABLES
 from service.web import STATIC_DIR
-from tests.helpers import running_api
+from tests.support.helpers import running_api
+from tests.support.paths import ROOT as REPO_ROOT
 from workflows.ballot_rules import FAILED, PASSED, VOID
 from workflows.contracts import (
     AWARDED,
@@ -32,7 +32,7 @@ from workflows.contracts import (
     WITHDRAWN,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 
 
 @pytest.fixture

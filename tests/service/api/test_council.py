@@ -17,9 +17,9 @@ from temporalio.testing import WorkflowEnvironment
 from models.rules.calendar import VN_TZ
 from models.tables import Delegation, Nomination, Notification, RoleAssignment, Task, User
 from models.tables.plans import Plan, PlanNotification
-from tests.factories import unit_id
-from tests.helpers import running_api
-from tests.test_api import approve_step, body, create, login, school_unit, task_for
+from tests.support.api import approve_step, body, create, login, school_unit, task_for
+from tests.support.factories import unit_id
+from tests.support.helpers import running_api
 
 # These tests change reference data (units, users, council members, plans): each gets its own database.
 pytestmark = pytest.mark.own_database

@@ -21,7 +21,9 @@ import httpx
 import psutil
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import paths
+
+ROOT = paths.ROOT
 
 
 # A council's meeting: all nine members present and in favour, with the minutes' reference.

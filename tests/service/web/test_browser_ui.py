@@ -33,12 +33,12 @@ from temporalio.testing import WorkflowEnvironment
 from models.tables import RoleAssignment, Unit, User
 from service.app import create_app
 from service.core.settings import Settings
-from tests.helpers import new_worker
+from tests.support.helpers import new_worker
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(
-        f"{CHROMIUM} not found: run `python -m tests.browser_setup` as root (apt-get install chromium)",
+        f"{CHROMIUM} not found: run `python -m tests.support.browser_setup` as root (apt-get install chromium)",
         allow_module_level=True,
     )
 

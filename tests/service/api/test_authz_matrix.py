@@ -27,7 +27,7 @@ from temporalio.testing import WorkflowEnvironment
 from service.app import create_app
 from service.core.settings import Settings
 from service.security.authz import RULES, Access, Rule, api_endpoints, missing_rules
-from tests.security_helpers import (
+from tests.support.security import (
     PDF,
     PROBLEM,
     create_nomination,

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
-from tests.security_helpers import login, running_api
+from tests.support.security import login, running_api
 
 EXAMPLES_PER_OPERATION = 10
 BASE_URL = "http://thidua.test"

@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from models.tables.documents import Attachment
 from service.security.attachment_store import DOCX, detect_type, sanitise_filename
 from service.web import STATIC_DIR
-from tests.security_helpers import (
+from tests.support.security import (
     JPEG,
     PDF,
     PNG,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,17 +18,18 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from models.rules.calendar import VN_TZ
 from models.rules.plan_schedule import year_schedule
-from models.rules.plans import PlanDef, PlanFileError, check_units, load_plan, load_plans, parse_plan, plan_files
+from models.rules.plans import PlanDef, PlanFileError, check_units, parse_plan
 from models.store.org import load_org_tree
 from models.store.plans import write_plan
 from models.tables import Unit
 from models.tables.plans import Plan, PlanEvent, PlanMilestone, PlanNotification, PlanReport
 from service.api.problems import Problem
-from service.dev.plan_simulator import prepare_plan, preview_input, read_timeline, run_timeline
+from service.dev.plan_simulator import preview_input, read_timeline, run_timeline
 from service.queries.plan_windows import check_milestone_window
-from tests.helpers import assert_eq_eventually, new_worker
+from tests.support.helpers import assert_eq_eventually, new_worker
+from tests.support.paths import ROOT
+from tests.support.plans import DEPLOY, FILES, PLANS, setup_plan, suffixed, vn
 from workflows.contracts import Actor
 from workflows.plan import PlanWorkflow
 from workflows.plan_contracts import PlanAmendment
@@ -37,14 +37,7 @@ from workflows.plan_contracts import PlanAmendment
 # These tests change reference data (units, users, council members, plans): each gets its own database.
 pytestmark = pytest.mark.own_database
 
-ROOT_DIR = Path(__file__).resolve().parent.parent
-DEPLOY = ROOT_DIR / "deploy"
-PLANS = {p.id: p for p in load_plans(DEPLOY)}
-FILES = {load_plan(p).id: p for p in plan_files(DEPLOY)}
-
-
-def vn(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:
-    return datetime(y, m, d, hh, mm, tzinfo=VN_TZ)
+ROOT_DIR = ROOT
 
 
 # ---- plan files -----------------------------------------------------------------------------------
@@ -137,67 +130,6 @@ async def test_seeded_plans_are_in_the_database(engine: AsyncEngine) -> None:
 
 
 # ---- plans in a test organisation of their own -----------------------------------------------------
-
-
-def suffixed(plan_id: str, suffix: str) -> PlanDef:
-    """A shipped plan whose unit codes and id carry a suffix, so each test owns its units."""
-    plan = PLANS[plan_id]
-    codes = {c for _, c in plan.referenced_codes()}
-
-    def walk(value: Any) -> Any:
-        if isinstance(value, str) and value in codes:
-            return f"{value}-{suffix}"
-        if isinstance(value, dict):
-            return {k: walk(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        return value
-
-    raw = walk(plan.model_dump(mode="json"))
-    raw["id"] = f"{plan.id}-{suffix.lower()}"
-    return PlanDef.model_validate(raw)
-
-
-async def create_units(engine: AsyncEngine, plan: PlanDef, extra_per_selector: int = 2) -> dict[str, int]:
-    """Units for every code the plan names, under its scope, and a few more for its selectors."""
-    ids: dict[str, int] = {}
-    async with AsyncSession(engine) as s:
-
-        async def add(code: str, kind: str, level: str, parent: str | None) -> int:
-            if code in ids:
-                return ids[code]
-            unit = Unit(code=code, name=f"Đơn vị {code}", kind=kind, level=level, parent_id=ids.get(parent or ""))
-            s.add(unit)
-            await s.flush()
-            assert unit.id is not None
-            ids[code] = unit.id
-            return unit.id
-
-        await add(plan.scope_code, "people_committee", "district", None)
-        await add(plan.issuer, "people_committee", "district", plan.scope_code)
-        selectors = [r.units for r in plan.reports] + [q.units for q in plan.quotas]
-        for sel in selectors:
-            kind = (sel.kinds or ["department"])[0]
-            level = (sel.levels or ["district"])[0]
-            if sel.under:
-                await add(sel.under, "people_committee", "district", plan.scope_code)
-                for code in sel.exclude:
-                    await add(code, kind, level, sel.under)
-                for i in range(extra_per_selector):
-                    await add(f"{sel.under}-X{i}-{kind.upper()[:4]}", kind, level, sel.under)
-            for code in sel.codes:
-                await add(code, kind, level, plan.scope_code)
-        for _, code in plan.referenced_codes():
-            await add(code, "department", "district", plan.scope_code)
-        await s.commit()
-    return ids
-
-
-async def setup_plan(engine: AsyncEngine, plan_id: str) -> PlanDef:
-    plan = suffixed(plan_id, uuid.uuid4().hex[:6].upper())
-    await create_units(engine, plan)
-    await prepare_plan(engine, plan, FILES[plan_id].name)
-    return plan
 
 
 async def run_preview(

@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from models.tables import RoleAssignment, Unit, User
 from service.security.passwords import hash_password
-from tests.helpers import new_worker, running_api  # noqa: F401  (the security tests import it from here)
+from tests.support.helpers import new_worker, running_api  # noqa: F401  (the security tests import it from here)
 
 PROBLEM = "application/problem+json"
 PASSWORD = "demo"

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from models.tables import AuditEntry
-from tests.security_helpers import (
+from tests.support.security import (
     PDF,
     PROBLEM,
     create_nomination,

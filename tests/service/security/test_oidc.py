@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from service.security.oidc import map_grants
-from tests.security_helpers import PROBLEM, create_nomination, nomination_body, running_api, unit_id
+from tests.support.security import PROBLEM, create_nomination, nomination_body, running_api, unit_id
 
 ISSUER = "https://dangnhap.gialai.test/realms/gl"
 AUDIENCE = "thidua"

@@ -1,4 +1,4 @@
-"""Make sure a browser exists for the Playwright UI test: `python -m tests.browser_setup`.
+"""Make sure a browser exists for the Playwright UI test: `python -m tests.support.browser_setup`.
 
 The browser test drives Debian's chromium (/usr/bin/chromium). When it is missing and we are
 root on a system with apt-get, install the Debian package. Nothing is downloaded from outside

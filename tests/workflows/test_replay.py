@@ -2,7 +2,7 @@
 
 A change that would break running nominations (a new activity, a reordered timer without
 `workflow.patched()`) makes this test fail. Record new histories with
-`THIDUA_RECORD_HISTORIES=1 pytest tests/test_nomination_workflow.py` after a deliberate change.
+`THIDUA_RECORD_HISTORIES=1 pytest tests/workflows` after a deliberate change.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from tests.support.paths import HISTORIES
 from workflows.nomination import NominationWorkflow
 
-HISTORY_FILES = sorted((Path(__file__).parent / "histories").glob("*/*.json"))
+HISTORY_FILES = sorted(HISTORIES.glob("*/*.json"))
 
 
 def test_histories_are_committed() -> None:

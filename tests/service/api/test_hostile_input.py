@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from models.tables import AuditEntry, Nomination
 from service.web import STATIC_DIR
-from tests.security_helpers import (
+from tests.support.security import (
     PROBLEM,
     create_nomination,
     ensure_unit,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -16,9 +15,10 @@ from models.rules.catalogue import load_catalogue
 from models.rules.routes import compute_route
 from models.store.org import load_org_tree
 from models.tables import Nomination, RoleAssignment, Unit, User
+from tests.support import paths
 from workflows.contracts import Actor, Grant, NominationInput, RouteStep, nomination_workflow_id
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = paths.ROOT
 CATALOGUE = load_catalogue(ROOT / "deploy" / "award_forms.yaml")
 
 

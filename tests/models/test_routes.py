@@ -18,8 +18,9 @@ from models.rules.catalogue import HEAD, TOP, AwardFormDef, load_catalogue
 from models.rules.org_tree import OrgTree, OrgUnit
 from models.rules.routes import PlannedStep, RouteError, build_tree, compute_route
 from models.store.org import OrgFile, load_org
+from tests.support.paths import DEPLOY
 
-DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+DEPLOY = DEPLOY
 CATALOGUE = load_catalogue(DEPLOY / "award_forms.yaml")
 ORG: OrgFile = load_org(DEPLOY / "demo_org.yaml")
 IDS = {u.code: i + 1 for i, u in enumerate(ORG.units)}

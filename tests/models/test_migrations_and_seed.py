@@ -21,8 +21,9 @@ from models.rules.text import fold, nfc
 from models.store.org import OrgFileError, load_org
 from models.store.seed import seed
 from models.tables import RoleAssignment, Unit, User
+from tests.support.paths import DEPLOY
 
-DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+DEPLOY = DEPLOY
 
 
 # ---- working days -------------------------------------------------------------------------------

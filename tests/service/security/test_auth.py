@@ -20,7 +20,7 @@ from service import cli
 from service.app import create_app
 from service.core.settings import DEV_SECRET, Settings
 from service.security.tokens import issue_token
-from tests.security_helpers import PROBLEM, ensure_user, login, running_api
+from tests.support.security import PROBLEM, ensure_user, login, running_api
 
 SECRET = DEV_SECRET
 
