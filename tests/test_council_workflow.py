@@ -14,11 +14,11 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from models.calendar import VN_TZ
+from models.rules.ballot import evaluate
 from models.tables import AuditEntry, Ballot, Nomination, Task
 from tests.factories import new_nomination, user_actor
 from tests.helpers import assert_eq_eventually, new_worker
 from tests.test_nomination_workflow import record_histories, start  # noqa: F401  (records v2 histories too)
-from workflows.ballot_rules import evaluate
 from workflows.contracts import (
     CloseBallotInput,
     DecisionInput,

@@ -19,7 +19,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.ballot_rules import FAILED, PASSED, evaluate
+    from models.rules.ballot import FAILED, PASSED, evaluate
     from workflows.contracts import (
         APPROVE,
         AWARDED,
