@@ -61,6 +61,7 @@ with workflow.unsafe.imports_passed_through():
         VoteInput,
         WithdrawInput,
     )
+    from workflows.timers import sleep_until
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30))
@@ -320,14 +321,9 @@ class NominationWorkflow:
         for at, kind in timers:
             if at is None:
                 continue
-            delay = (at - workflow.now()).total_seconds()
-            if delay > 0:
-                try:
-                    await workflow.wait_condition(lambda: self._pending is not None, timeout=delay)
-                    return
-                except TimeoutError:
-                    pass
-            elif self._pending is not None:
+            # A time already past sends nothing for a task being acted on; a timer that fires with
+            # an action in the same workflow task still sends its notification.
+            if not await sleep_until(at, self._has_pending):
                 return
             await workflow.execute_activity(
                 RECORD_NOTIFICATION,
@@ -337,18 +333,14 @@ class NominationWorkflow:
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=ACTIVITY_RETRY,
             )
-        await workflow.wait_condition(lambda: self._pending is not None)
+        await workflow.wait_condition(self._has_pending)
 
     async def _hold_for_disclosure(self) -> OpenedTask | None:
         """A durable timer holds the council until the disclosure period ends; only a withdrawal interrupts it."""
         assert self._disclosure_until is not None
-        delay = (self._disclosure_until - workflow.now()).total_seconds()
-        if delay > 0:
-            try:
-                await workflow.wait_condition(lambda: self._pending is not None, timeout=delay)
-                return None
-            except TimeoutError:
-                pass
+        # A period already over ends first, even with a withdrawal waiting: it is applied next.
+        if not await sleep_until(self._disclosure_until, self._has_pending, check_if_past=False):
+            return None
         step = self._route[self._step_index]
         self._disclosed.append(step.key)
         self._phase = "step"
@@ -637,6 +629,9 @@ class NominationWorkflow:
 
     def _audit(self, action: str, actor: Actor | None, step: str | None, comment: str | None = None) -> AuditSpec:
         return AuditSpec(audit_id=str(workflow.uuid4()), action=action, actor=actor, step=step, comment=comment)
+
+    def _has_pending(self) -> bool:
+        return self._pending is not None
 
     def _history_is_long(self) -> bool:
         assert self._input is not None

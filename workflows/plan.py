@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         PlanView,
         ScheduleInput,
     )
+    from workflows.timers import sleep_until
 
 # Vietnam has had no daylight saving time since 1975: a fixed offset is exact.
 VN = timezone(timedelta(hours=7))
@@ -208,15 +209,8 @@ class PlanWorkflow:
         return event.catch_up_until is None or event.catch_up_until <= self._skip_before
 
     async def _sleep_until(self, at: datetime) -> bool:
-        """Wait for the instant; False if an amendment arrived first."""
-        delay = (at - self._now()).total_seconds()
-        if delay > 0:
-            try:
-                await workflow.wait_condition(lambda: self._amended, timeout=delay)
-                return False
-            except TimeoutError:
-                pass
-        return not self._amended
+        """Wait for the instant; False if an amendment arrived first, or in the same workflow task as the timer."""
+        return await sleep_until(at, lambda: self._amended, now=self._now) and not self._amended
 
     # ---- helpers --------------------------------------------------------------------------------
 
