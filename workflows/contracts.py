@@ -105,22 +105,30 @@ class BallotState:
 
 @dataclass
 class NominationState:
-    """What continue-as-new carries over."""
+    """A nomination's state in its workflow, carried over whole by continue-as-new.
+
+    Runs started from a history hold this shape in their input: add fields with defaults only,
+    never rename or remove one (v1 carried over only the fields up to `open_task`).
+    """
 
     status: str
     step_index: int
     returned_from: int | None
-    version: int
-    open_task: OpenedTask
-    phase: str = "step"
+    version: int  # of the read model's projection
+    # The task waited on, with its deadlines; None until the first transition opens one.
+    # Always set in a carried-over state.
+    open_task: OpenedTask | None = None
+    phase: str = "step"  # step | revision | supplement | disclosure
     v2: bool = False
-    ballot: BallotState | None = None
-    ballots_held: dict[str, int] = field(default_factory=dict)
-    supplements: dict[str, int] = field(default_factory=dict)
+    ballot: BallotState | None = None  # the electronic ballot open on the current step
+    ballots_held: dict[str, int] = field(default_factory=dict)  # per council step
+    supplements: dict[str, int] = field(default_factory=dict)  # requests made per appraisal step
+    # A step paused by a supplement request resumes with the working days it had left, or with
+    # its original limit when its clock does not pause.
     resume_working_days: int | None = None
     resume_due_at: datetime | None = None
     disclosure_until: datetime | None = None
-    disclosed: list[str] = field(default_factory=list)
+    disclosed: list[str] = field(default_factory=list)  # steps whose disclosure period has ended
 
 
 @dataclass

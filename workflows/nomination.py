@@ -11,6 +11,7 @@ requests; nominations started before it keep their v1 behaviour and replay uncha
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.ballot_rules import FAILED, PASSED, evaluate
+    from models.rules.ballot import FAILED, PASSED, evaluate
     from workflows.contracts import (
         APPROVE,
         AWARDED,
@@ -61,6 +62,7 @@ with workflow.unsafe.imports_passed_through():
         VoteInput,
         WithdrawInput,
     )
+    from workflows.timers import sleep_until
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30))
@@ -86,27 +88,25 @@ class RefusedAction(ApplicationError):
 
 @workflow.defn
 class NominationWorkflow:
-    def __init__(self) -> None:
-        self._input: NominationInput | None = None
-        self._status = IN_PROGRESS
-        self._phase = "step"  # step | revision | supplement | disclosure
-        self._step_index = 0
-        self._returned_from: int | None = None
-        self._version = 0
-        self._open_task_id: str | None = None
+    @workflow.init
+    def __init__(self, inp: NominationInput) -> None:
+        self._input = inp
+        # All that continue-as-new carries over; the next run's input holds it whole.
+        state = inp.state or NominationState(status=IN_PROGRESS, step_index=0, returned_from=None, version=0)
+        if state.status == RETURNED and state.phase == "step":
+            state.phase = "revision"  # carried over by v1, which had no phase
+        if state.open_task is not None and not state.open_task.task_id:
+            state.open_task = None
+        self._state = state
+        # The task actions are accepted on. A transition moves it to the task it opens before its
+        # projection runs, so that the task can be acted on as soon as it appears in an inbox.
+        self._open_task_id = state.open_task.task_id if state.open_task else None
+        # Run-local bookkeeping, never carried over: the action being applied, Update tickets, and
+        # why the nomination ended (set only when it ends, so no run after it needs it).
         self._pending: Action | None = None
         self._applied = 0
         self._accepted = 0
-        self._v2 = False
-        self._ballot: BallotState | None = None
-        self._ballots_held: dict[str, int] = {}  # ballots held per council step
-        self._supplements: dict[str, int] = {}
-        self._resume_working_days: int | None = None
-        self._resume_due_at: datetime | None = None
-        self._disclosure_until: datetime | None = None
-        self._disclosed: list[str] = []
         self._result: str | None = None
-        self._open_task: OpenedTask | None = None
 
     # ---- queries and updates ----------------------------------------------------------------
 
@@ -181,12 +181,12 @@ class NominationWorkflow:
     @workflow.update
     def vote(self, vote: VoteInput) -> NominationView:
         self._check_vote(vote)  # again: validators of Updates delivered together run first
-        assert self._ballot is not None
-        self._ballot.voters.append(vote.voter_token)
+        assert self._state.ballot is not None
+        self._state.ballot.voters.append(vote.voter_token)
         if vote.choice == "for":
-            self._ballot.votes_for += 1
+            self._state.ballot.votes_for += 1
         else:
-            self._ballot.votes_against += 1
+            self._state.ballot.votes_against += 1
         return self._view()
 
     @vote.validator
@@ -194,45 +194,45 @@ class NominationWorkflow:
         self._check_vote(vote)
 
     def _check_vote(self, vote: VoteInput) -> None:
-        if self._status not in OPEN_STATUSES:
+        if self._state.status not in OPEN_STATUSES:
             raise RefusedAction("Hồ sơ đã kết thúc, không thể bỏ phiếu.", "already_decided")
-        if self._ballot is None or self._ballot.mode != "electronic" or self._pending is not None:
+        if self._state.ballot is None or self._state.ballot.mode != "electronic" or self._pending is not None:
             raise RefusedAction("Hội đồng không có cuộc bỏ phiếu đang mở cho hồ sơ này.", "no_ballot")
         if vote.choice not in ("for", "against"):
             raise RefusedAction("Phiếu phải là «đồng ý» hoặc «không đồng ý».", "invalid_vote")
-        if vote.voter_token in self._ballot.voters:
+        if vote.voter_token in self._state.ballot.voters:
             raise RefusedAction("Bạn đã bỏ phiếu cho hồ sơ này.", "already_voted")
-        if len(self._ballot.voters) >= self._ballot.members:
+        if len(self._state.ballot.voters) >= self._state.ballot.members:
             raise RefusedAction("Đã đủ số phiếu của toàn bộ thành viên Hội đồng.", "ballot_full")
 
     def _check(self, action: Action) -> None:
-        if self._status not in OPEN_STATUSES:
+        if self._state.status not in OPEN_STATUSES:
             raise RefusedAction("Hồ sơ đã kết thúc, không thể xử lý thêm.", "already_decided")
         if self._pending is not None:
             raise RefusedAction("Hồ sơ đang được xử lý, vui lòng thử lại sau giây lát.", "busy")
-        assert self._input is not None
         if isinstance(action, WithdrawInput | ResubmitInput | SupplementAnswerInput):
             if not action.actor.holds("clerk", self._input.proposing_unit_id):
                 raise RefusedAction(
                     "Chỉ cán bộ thi đua của đơn vị đề nghị mới được thực hiện thao tác này.", "not_allowed"
                 )
-            if isinstance(action, ResubmitInput) and self._phase != "revision":
+            if isinstance(action, ResubmitInput) and self._state.phase != "revision":
                 raise RefusedAction("Chỉ nộp lại được hồ sơ đang bị trả lại để chỉnh sửa.", "not_returned")
-            if isinstance(action, SupplementAnswerInput) and self._phase != "supplement":
+            if isinstance(action, SupplementAnswerInput) and self._state.phase != "supplement":
                 raise RefusedAction("Hồ sơ không có yêu cầu bổ sung đang chờ trả lời.", "wrong_step")
             return
-        if self._phase == "disclosure":
+        if self._state.phase == "disclosure":
             raise RefusedAction(
-                f"Danh sách đang được công khai đến {_vn(self._disclosure_until)}; Hội đồng chưa thể xét.", "disclosure"
+                f"Danh sách đang được công khai đến {_vn(self._state.disclosure_until)}; Hội đồng chưa thể xét.",
+                "disclosure",
             )
-        if self._phase != "step":
+        if self._state.phase != "step":
             raise RefusedAction("Hồ sơ đang được đơn vị chỉnh sửa, bổ sung; hãy chờ đơn vị nộp lại.", "wrong_step")
-        step = self._route[self._step_index]
+        step = self._route[self._state.step_index]
         if isinstance(action, DecisionInput | SupplementRequestInput) and action.task_id != self._open_task_id:
             raise RefusedAction("Nhiệm vụ này đã được xử lý hoặc không còn hiệu lực.", "already_decided")
         if not action.actor.holds(step.role, step.unit_id):
             raise RefusedAction("Nhiệm vụ này không thuộc thẩm quyền của bạn.", "not_allowed")
-        ballot_step = self._v2 and step.decided_by_ballot
+        ballot_step = self._state.v2 and step.decided_by_ballot
         if isinstance(action, DecisionInput):
             if action.outcome not in OUTCOMES:
                 raise RefusedAction(f"Kết quả xử lý không hợp lệ: {action.outcome}.", "invalid_outcome")
@@ -241,27 +241,27 @@ class NominationWorkflow:
                     "Bước này do Hội đồng quyết định bằng bỏ phiếu: hãy mở phiếu hoặc ghi kết quả họp.",
                     "ballot_required",
                 )
-            if ballot_step and self._ballot is not None:
+            if ballot_step and self._state.ballot is not None:
                 raise RefusedAction("Đang có cuộc bỏ phiếu mở: hãy kết thúc bỏ phiếu trước.", "ballot_open")
         elif isinstance(action, OpenBallotInput | CloseBallotInput | TallyInput):
             if not ballot_step:
                 raise RefusedAction("Bước này không quyết định bằng bỏ phiếu.", "wrong_step")
             if isinstance(action, OpenBallotInput):
-                if self._ballot is not None:
+                if self._state.ballot is not None:
                     raise RefusedAction("Cuộc bỏ phiếu đã được mở.", "ballot_open")
                 if action.members < 1:
                     raise RefusedAction("Hội đồng chưa có thành viên.", "invalid_tally")
             elif isinstance(action, CloseBallotInput):
-                if self._ballot is None:
+                if self._state.ballot is None:
                     raise RefusedAction("Không có cuộc bỏ phiếu đang mở.", "no_ballot")
             else:
-                if self._ballot is not None:
+                if self._state.ballot is not None:
                     raise RefusedAction("Đang có cuộc bỏ phiếu điện tử mở: hãy kết thúc nó trước.", "ballot_open")
                 _check_tally(action, step)
         elif isinstance(action, SupplementRequestInput):
-            if step.kind != "appraisal" or not self._v2:
+            if step.kind != "appraisal" or not self._state.v2:
                 raise RefusedAction("Chỉ bước thẩm định mới được yêu cầu bổ sung hồ sơ.", "wrong_step")
-            used = self._supplements.get(step.key, 0)
+            used = self._state.supplements.get(step.key, 0)
             if used >= step.max_supplement_requests:
                 raise RefusedAction(
                     f"Đã hết số lần yêu cầu bổ sung cho bước này (tối đa {step.max_supplement_requests}); "
@@ -284,18 +284,16 @@ class NominationWorkflow:
 
     @workflow.run
     async def run(self, inp: NominationInput) -> NominationView:
-        self._input = inp
+        # The task the last transition opened or kept open, None when it opened none.
         opened: OpenedTask | None
         if inp.state is None:
-            self._v2 = workflow.patched(ROUTE_RULES_PATCH)
+            self._state.v2 = workflow.patched(ROUTE_RULES_PATCH)
             opened = await self._enter_step(0, audit=[self._audit("submit", inp.submitted_by, None)])
         else:
-            self._restore(inp.state)
-            opened = inp.state.open_task if inp.state.open_task.task_id else None
-            self._open_task_id = opened.task_id if opened else None
+            opened = self._state.open_task
 
-        while self._status in OPEN_STATUSES:
-            if self._phase == "disclosure":
+        while self._state.status in OPEN_STATUSES:
+            if self._state.phase == "disclosure":
                 opened = await self._hold_for_disclosure()
                 if opened is not None or self._pending is None:
                     continue
@@ -309,7 +307,8 @@ class NominationWorkflow:
                 # meanwhile is handled in this run, and the next transition tries again.
                 await workflow.wait_condition(lambda: workflow.all_handlers_finished() or self._pending is not None)
                 if self._pending is None and workflow.all_handlers_finished():
-                    workflow.continue_as_new(self._carry_over(opened))
+                    # `opened` is in the state: a transition keeps every task it opens as `open_task`.
+                    workflow.continue_as_new(replace(self._input, state=self._state))
 
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._view()
@@ -320,14 +319,9 @@ class NominationWorkflow:
         for at, kind in timers:
             if at is None:
                 continue
-            delay = (at - workflow.now()).total_seconds()
-            if delay > 0:
-                try:
-                    await workflow.wait_condition(lambda: self._pending is not None, timeout=delay)
-                    return
-                except TimeoutError:
-                    pass
-            elif self._pending is not None:
+            # A time already past sends nothing for a task being acted on; a timer that fires with
+            # an action in the same workflow task still sends its notification.
+            if not await sleep_until(at, self._has_pending):
                 return
             await workflow.execute_activity(
                 RECORD_NOTIFICATION,
@@ -337,23 +331,19 @@ class NominationWorkflow:
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=ACTIVITY_RETRY,
             )
-        await workflow.wait_condition(lambda: self._pending is not None)
+        await workflow.wait_condition(self._has_pending)
 
     async def _hold_for_disclosure(self) -> OpenedTask | None:
         """A durable timer holds the council until the disclosure period ends; only a withdrawal interrupts it."""
-        assert self._disclosure_until is not None
-        delay = (self._disclosure_until - workflow.now()).total_seconds()
-        if delay > 0:
-            try:
-                await workflow.wait_condition(lambda: self._pending is not None, timeout=delay)
-                return None
-            except TimeoutError:
-                pass
-        step = self._route[self._step_index]
-        self._disclosed.append(step.key)
-        self._phase = "step"
+        assert self._state.disclosure_until is not None
+        # A period already over ends first, even with a withdrawal waiting: it is applied next.
+        if not await sleep_until(self._state.disclosure_until, self._has_pending, check_if_past=False):
+            return None
+        step = self._route[self._state.step_index]
+        self._state.disclosed.append(step.key)
+        self._state.phase = "step"
         result = await self._transition(
-            audit=[self._audit("disclosure_ended", None, step.key)], open_task=self._route_task(self._step_index)
+            audit=[self._audit("disclosure_ended", None, step.key)], open_task=self._route_task(self._state.step_index)
         )
         return result.opened
 
@@ -366,18 +356,18 @@ class NominationWorkflow:
         ballot: BallotRecord | None = None,
     ) -> OpenedTask | None:
         """Open route step `index`, first holding it for public disclosure when its rule says so."""
-        self._step_index = index
-        self._phase = "step"
-        self._ballot = None
+        self._state.step_index = index
+        self._state.phase = "step"
+        self._state.ballot = None
         step = self._route[index]
         close = close or {}
-        if self._v2 and step.disclosure_working_days > 0 and step.key not in self._disclosed:
-            self._phase = "disclosure"
+        if self._state.v2 and step.disclosure_working_days > 0 and step.key not in self._state.disclosed:
+            self._state.phase = "disclosure"
             audit.append(self._audit("disclosure_started", None, step.key))
             result = await self._transition(
                 audit=audit, disclosure_working_days=step.disclosure_working_days, ballot=ballot, **close
             )
-            self._disclosure_until = result.disclosure_until
+            self._state.disclosure_until = result.disclosure_until
             return None
         result = await self._transition(audit=audit, open_task=self._route_task(index), ballot=ballot, **close)
         return result.opened
@@ -389,16 +379,16 @@ class NominationWorkflow:
         self._pending = None
         step_key = self._current_step_key()
         if isinstance(action, WithdrawInput):
-            self._status = WITHDRAWN
+            self._state.status = WITHDRAWN
             result = await self._transition(
                 close_status="cancelled", actor=action.actor, comment=action.reason,
                 audit=[self._audit("withdraw", action.actor, step_key, action.reason)], decided=True,
             )  # fmt: skip
             return result.opened
         if isinstance(action, ResubmitInput):
-            self._status = IN_PROGRESS
-            index = self._returned_from if self._returned_from is not None else 0
-            self._returned_from = None
+            self._state.status = IN_PROGRESS
+            index = self._state.returned_from if self._state.returned_from is not None else 0
+            self._state.returned_from = None
             return await self._enter_step(
                 index,
                 audit=[self._audit("resubmit", action.actor, step_key, action.comment)],
@@ -411,11 +401,11 @@ class NominationWorkflow:
             return await self._answer_supplement(action)
         if isinstance(action, OpenBallotInput):
             number = self._next_ballot_number()
-            self._ballot = BallotState(number=number, mode="electronic", members=action.members)
+            self._state.ballot = BallotState(number=number, mode="electronic", members=action.members)
             await self._transition(
                 keep_task=True,
                 audit=[self._audit("ballot_opened", action.actor, step_key, f"{action.members} thành viên")],
-                ballot=BallotRecord(step=step_key, number=self._ballot.number, mode="electronic", status="open",
+                ballot=BallotRecord(step=step_key, number=self._state.ballot.number, mode="electronic", status="open",
                                     members=action.members),
             )  # fmt: skip
             return self._still_open()
@@ -428,28 +418,28 @@ class NominationWorkflow:
         audit = [self._audit(action.outcome, action.actor, step_key, action.comment)]
         close: dict[str, Any] = {"outcome": action.outcome, "actor": action.actor, "comment": action.comment}
         if action.outcome == REJECT:
-            self._status = REJECTED
+            self._state.status = REJECTED
             self._result = action.comment
             result = await self._transition(audit=audit, decided=True, ballot=ballot, **close)
             return result.opened
         if action.outcome == RETURN:
-            self._status = RETURNED
-            self._phase = "revision"
-            self._returned_from = self._step_index
+            self._state.status = RETURNED
+            self._state.phase = "revision"
+            self._state.returned_from = self._state.step_index
             result = await self._transition(audit=audit, open_task=self._revision_task(), ballot=ballot, **close)
             return result.opened
         assert action.outcome == APPROVE
-        if self._step_index + 1 >= len(self._route):
-            self._status = AWARDED
+        if self._state.step_index + 1 >= len(self._route):
+            self._state.status = AWARDED
             audit.append(self._audit("award", action.actor, step_key, action.actor.acting_as))
             signature = f"{action.actor.acting_as} {action.actor.name}" if action.actor.acting_as else action.actor.name
-            changes = {"signed_by": signature} if self._v2 else {}
+            changes = {"signed_by": signature} if self._state.v2 else {}
             result = await self._transition(audit=audit, decided=True, changes=changes, ballot=ballot, **close)
             return result.opened
-        return await self._enter_step(self._step_index + 1, audit=audit, close=close, ballot=ballot)
+        return await self._enter_step(self._state.step_index + 1, audit=audit, close=close, ballot=ballot)
 
     async def _decide_by_ballot(self, action: CloseBallotInput | TallyInput) -> OpenedTask | None:
-        step = self._route[self._step_index]
+        step = self._route[self._state.step_index]
         assert step.threshold is not None
         if isinstance(action, TallyInput):
             number, mode, members = self._next_ballot_number(), "meeting", action.members
@@ -460,10 +450,10 @@ class NominationWorkflow:
             )
             minutes, comment = action.minutes, action.comment
         else:
-            assert self._ballot is not None
-            number, mode, members = self._ballot.number, "electronic", self._ballot.members
-            participants = len(self._ballot.voters)
-            votes_for, votes_against = self._ballot.votes_for, self._ballot.votes_against
+            assert self._state.ballot is not None
+            number, mode, members = self._state.ballot.number, "electronic", self._state.ballot.members
+            participants = len(self._state.ballot.voters)
+            votes_for, votes_against = self._state.ballot.votes_for, self._state.ballot.votes_against
             minutes, comment = "", None
         outcome = evaluate(
             members=members, participants=participants, votes_for=votes_for,
@@ -474,7 +464,7 @@ class NominationWorkflow:
             participants=participants, votes_for=votes_for, votes_against=votes_against,
             minutes=minutes or None, reason=outcome.reason,
         )  # fmt: skip
-        self._ballot = None
+        self._state.ballot = None
         if outcome.outcome == PASSED:
             decision = DecisionInput(task_id=self._open_task_id or "", outcome=APPROVE, actor=action.actor,
                                      comment=comment or outcome.reason)  # fmt: skip
@@ -489,9 +479,9 @@ class NominationWorkflow:
         return self._still_open()
 
     async def _request_supplement(self, action: SupplementRequestInput) -> OpenedTask | None:
-        step = self._route[self._step_index]
-        self._supplements[step.key] = self._supplements.get(step.key, 0) + 1
-        self._phase = "supplement"
+        step = self._route[self._state.step_index]
+        self._state.supplements[step.key] = self._state.supplements.get(step.key, 0) + 1
+        self._state.phase = "supplement"
         items = "; ".join(action.items)
         result = await self._transition(
             outcome="supplement", actor=action.actor, comment=action.comment,
@@ -499,19 +489,19 @@ class NominationWorkflow:
             open_task=self._clerk_task(SUPPLEMENT_STEP, "Đơn vị bổ sung hồ sơ theo yêu cầu thẩm định"),
             measure_remaining=True, supplement_items=action.items,
         )  # fmt: skip
-        self._resume_working_days = result.remaining_working_days
-        self._resume_due_at = None if step.pause_clock_on_supplement else result.closed_due_at
+        self._state.resume_working_days = result.remaining_working_days
+        self._state.resume_due_at = None if step.pause_clock_on_supplement else result.closed_due_at
         return result.opened
 
     async def _answer_supplement(self, action: SupplementAnswerInput) -> OpenedTask | None:
-        step = self._route[self._step_index]
-        self._phase = "step"
+        step = self._route[self._state.step_index]
+        self._state.phase = "step"
         answers = "; ".join(f"{k}: {v}" for k, v in action.answers.items())
-        task = self._route_task(self._step_index)
-        if self._resume_due_at is not None:
-            task.due_at = self._resume_due_at
-        elif self._resume_working_days is not None:
-            task.working_days = max(1, self._resume_working_days)
+        task = self._route_task(self._state.step_index)
+        if self._state.resume_due_at is not None:
+            task.due_at = self._state.resume_due_at
+        elif self._state.resume_working_days is not None:
+            task.working_days = max(1, self._state.resume_working_days)
         result = await self._transition(
             outcome="answered", actor=action.actor, comment=action.comment,
             audit=[self._audit("supplement_answered", action.actor, step.key, answers)], open_task=task,
@@ -519,14 +509,14 @@ class NominationWorkflow:
         return result.opened
 
     def _next_ballot_number(self) -> int:
-        key = self._route[self._step_index].key
-        self._ballots_held[key] = self._ballots_held.get(key, 0) + 1
-        return self._ballots_held[key]
+        key = self._route[self._state.step_index].key
+        self._state.ballots_held[key] = self._state.ballots_held.get(key, 0) + 1
+        return self._state.ballots_held[key]
 
     def _still_open(self) -> OpenedTask:
         # A change that kept the task open: keep waiting on the same task and its deadlines.
-        assert self._open_task is not None
-        return self._open_task
+        assert self._state.open_task is not None
+        return self._state.open_task
 
     async def _transition(
         self,
@@ -545,19 +535,19 @@ class NominationWorkflow:
         measure_remaining: bool = False,
         supplement_items: list[str] | None = None,
     ) -> TransitionResult:
-        self._version += 1
+        self._state.version += 1
         closing = None if keep_task else self._open_task_id
         if not keep_task:
             # Actions on the new task are accepted as soon as it can appear in an inbox.
             self._open_task_id = open_task.task_id if open_task is not None else None
-        finished = decided or self._status not in OPEN_STATUSES
+        finished = decided or self._state.status not in OPEN_STATUSES
         inp = TransitionInput(
             nomination_id=self._nomination_id,
-            version=self._version,
+            version=self._state.version,
             at=workflow.now(),
-            status=self._status,
+            status=self._state.status,
             current_step=None if finished else self._current_step_key(),
-            current_step_index=None if finished else self._step_index,
+            current_step_index=None if finished else self._state.step_index,
             close_task_id=closing,
             close_task_status=close_status,
             close_outcome=outcome,
@@ -568,13 +558,13 @@ class NominationWorkflow:
             changes=changes or {},
             decided=decided,
         )
-        if not self._v2:
+        if not self._state.v2:
             opened = await workflow.execute_activity(
                 RECORD_TRANSITION, inp, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
                 result_type=OpenedTask,
             )  # fmt: skip
             if opened is not None:
-                self._open_task = opened
+                self._state.open_task = opened
             return TransitionResult(opened=opened)
         inp.keep_task = keep_task
         inp.ballot = ballot
@@ -587,32 +577,29 @@ class NominationWorkflow:
             result_type=TransitionResult,
         )  # fmt: skip
         if result.opened is not None:
-            self._open_task = result.opened
+            self._state.open_task = result.opened
         return result
 
     # ---- helpers --------------------------------------------------------------------------------
 
     @property
     def _route(self) -> list[RouteStep]:
-        assert self._input is not None
         return self._input.route
 
     @property
     def _nomination_id(self) -> str:
-        assert self._input is not None
         return self._input.nomination_id
 
     def _current_step_key(self) -> str:
-        if self._phase == "revision" or self._status == RETURNED:
+        if self._state.phase == "revision" or self._state.status == RETURNED:
             return REVISION_STEP
-        if self._phase == "supplement":
+        if self._state.phase == "supplement":
             return SUPPLEMENT_STEP
-        if self._phase == "disclosure":
+        if self._state.phase == "disclosure":
             return DISCLOSURE_STEP
-        return self._route[self._step_index].key
+        return self._route[self._state.step_index].key
 
     def _reminder_days(self, step: RouteStep | None = None) -> int:
-        assert self._input is not None
         if step is not None and step.reminder_working_days is not None:
             return step.reminder_working_days
         return self._input.reminder_working_days
@@ -628,9 +615,8 @@ class NominationWorkflow:
         return self._clerk_task(REVISION_STEP, "Đơn vị đề nghị chỉnh sửa, bổ sung hồ sơ")
 
     def _clerk_task(self, step: str, name: str) -> TaskSpec:
-        assert self._input is not None
         return TaskSpec(
-            task_id=str(workflow.uuid4()), step=step, step_index=self._step_index, name=name, role="clerk",
+            task_id=str(workflow.uuid4()), step=step, step_index=self._state.step_index, name=name, role="clerk",
             unit_id=self._input.proposing_unit_id, working_days=self._input.revision_working_days,
             reminder_working_days=self._reminder_days(),
         )  # fmt: skip
@@ -638,58 +624,25 @@ class NominationWorkflow:
     def _audit(self, action: str, actor: Actor | None, step: str | None, comment: str | None = None) -> AuditSpec:
         return AuditSpec(audit_id=str(workflow.uuid4()), action=action, actor=actor, step=step, comment=comment)
 
+    def _has_pending(self) -> bool:
+        return self._pending is not None
+
     def _history_is_long(self) -> bool:
-        assert self._input is not None
         info = workflow.info()
         return info.is_continue_as_new_suggested() or info.get_current_history_length() > self._input.history_limit
 
-    def _restore(self, state: NominationState) -> None:
-        self._status = state.status
-        self._step_index = state.step_index
-        self._returned_from = state.returned_from
-        self._version = state.version
-        self._phase = state.phase if state.phase != "step" or state.status != RETURNED else "revision"
-        self._v2 = state.v2
-        self._ballot = state.ballot
-        self._ballots_held = dict(state.ballots_held)
-        self._supplements = dict(state.supplements)
-        self._resume_working_days = state.resume_working_days
-        self._resume_due_at = state.resume_due_at
-        self._disclosure_until = state.disclosure_until
-        self._disclosed = list(state.disclosed)
-        self._open_task = state.open_task if state.open_task.task_id else None
-
-    def _carry_over(self, opened: OpenedTask) -> NominationInput:
-        assert self._input is not None
-        return NominationInput(
-            nomination_id=self._input.nomination_id,
-            proposing_unit_id=self._input.proposing_unit_id,
-            route=self._input.route,
-            reminder_working_days=self._input.reminder_working_days,
-            revision_working_days=self._input.revision_working_days,
-            submitted_by=self._input.submitted_by,
-            history_limit=self._input.history_limit,
-            state=NominationState(
-                status=self._status, step_index=self._step_index, returned_from=self._returned_from,
-                version=self._version, open_task=opened, phase=self._phase, v2=self._v2, ballot=self._ballot,
-                ballots_held=self._ballots_held, supplements=self._supplements,
-                resume_working_days=self._resume_working_days, resume_due_at=self._resume_due_at,
-                disclosure_until=self._disclosure_until, disclosed=self._disclosed,
-            ),
-        )  # fmt: skip
-
     def _view(self) -> NominationView:
-        finished = self._status not in OPEN_STATUSES
+        finished = self._state.status not in OPEN_STATUSES
         return NominationView(
-            nomination_id=self._input.nomination_id if self._input else "",
-            status=self._status,
-            current_step=None if finished or self._input is None else self._current_step_key(),
-            step_index=self._step_index,
+            nomination_id=self._input.nomination_id,
+            status=self._state.status,
+            current_step=None if finished else self._current_step_key(),
+            step_index=self._state.step_index,
             open_task_id=self._open_task_id,
-            version=self._version,
-            phase=self._phase,
-            ballot_open=self._ballot is not None,
-            votes_cast=len(self._ballot.voters) if self._ballot else 0,
+            version=self._state.version,
+            phase=self._state.phase,
+            ballot_open=self._state.ballot is not None,
+            votes_cast=len(self._state.ballot.voters) if self._state.ballot else 0,
             result=self._result,
         )
 

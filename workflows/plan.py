@@ -9,6 +9,7 @@ the definition and applies from the next event on.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from temporalio import workflow
@@ -30,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         PlanView,
         ScheduleInput,
     )
+    from workflows.timers import sleep_until
 
 # Vietnam has had no daylight saving time since 1975: a fixed offset is exact.
 VN = timezone(timedelta(hours=7))
@@ -46,13 +48,9 @@ class RefusedAmendment(ApplicationError):
 
 @workflow.defn
 class PlanWorkflow:
-    def __init__(self) -> None:
-        self._input: PlanInput | None = None
-        self._definition: dict = {}
-        self._version = 0
-        self._year = 0
-        self._done: list[str] = []
-        self._skip_before: datetime | None = None
+    @workflow.init
+    def __init__(self, inp: PlanInput) -> None:
+        self._start_from(inp)
         self._amended = False
         self._amending = False
         self._next: PlannedEvent | None = None
@@ -62,12 +60,12 @@ class PlanWorkflow:
     @workflow.query
     def view(self) -> PlanView:
         return PlanView(
-            plan_id=self._input.plan_id if self._input else "",
-            version=self._version,
+            plan_id=self._plan.plan_id,
+            version=self._plan.version,
             year=self._year,
             next_event=self._next.key if self._next else None,
             next_at=self._next.at if self._next else None,
-            done=len(self._done),
+            done=len(self._plan.done),
         )
 
     @workflow.update
@@ -75,11 +73,10 @@ class PlanWorkflow:
         self._check_amendment(amendment)
         self._amending = True
         try:
-            assert self._input is not None
             await workflow.execute_activity(
                 RECORD_PLAN_VERSION,
                 PlanVersionInput(
-                    plan_id=self._input.plan_id,
+                    plan_id=self._plan.plan_id,
                     definition=amendment.definition,
                     version=amendment.version,
                     actor=amendment.actor,
@@ -97,18 +94,18 @@ class PlanWorkflow:
     @workflow.signal
     def reload(self, amendment: PlanAmendment) -> None:
         """The plan file changed and the seed already wrote the new version: apply it (needs no worker to send)."""
-        if amendment.version > self._version and not self._amending:
+        if amendment.version > self._plan.version and not self._amending:
             self._apply(amendment.definition, amendment.version)
 
     def _apply(self, definition: dict, version: int) -> None:
-        self._definition = definition
-        self._version = version
+        self._plan.definition = definition
+        self._plan.version = version
         workflow.upsert_memo({"version": version})
         # The change applies from the next event on: nothing already past is run again or late,
         # except that report tasks whose due instant is still ahead are opened again (an upsert):
         # a unit added to the plan gets its task, and open tasks take the new due instant.
-        self._skip_before = self._now()
-        self._done = [key for key in self._done if not key.endswith(":open_tasks")]
+        self._plan.skip_before = self._now()
+        self._plan.done = [key for key in self._plan.done if not key.endswith(":open_tasks")]
         self._amended = True
 
     @amend.validator
@@ -118,9 +115,9 @@ class PlanWorkflow:
     def _check_amendment(self, amendment: PlanAmendment) -> None:
         if self._amending:
             raise RefusedAmendment("Kế hoạch đang được cập nhật; vui lòng thử lại sau giây lát.", "busy")
-        if amendment.version != self._version + 1:
+        if amendment.version != self._plan.version + 1:
             raise RefusedAmendment(
-                f"Phiên bản {amendment.version} không phải phiên bản kế tiếp của kế hoạch (hiện tại {self._version}).",
+                f"Phiên bản {amendment.version} không phải phiên bản kế tiếp của kế hoạch (hiện tại {self._plan.version}).",
                 "stale_version",
             )
 
@@ -128,25 +125,23 @@ class PlanWorkflow:
 
     @workflow.run
     async def run(self, inp: PlanInput) -> PlanView:
-        self._input = inp
-        self._definition = inp.definition
-        self._version = inp.version
+        # As before `@workflow.init`, the run starts from its input: a `reload` signal delivered
+        # with the start has already run (its memo upsert is in the history) and is dropped here.
+        # The memo goes back to the input's version below, so the seed sends the signal again.
+        # Keeping the signal's definition would change what such a run does and replays.
+        self._start_from(inp)
         if workflow.memo_value("version", None) != inp.version:
             workflow.upsert_memo({"version": inp.version})
-        self._done = list(inp.done)
-        self._skip_before = inp.skip_before if inp.skip_before is not None else self._now()
-        period = self._definition["period"]
-        self._year = inp.year if inp.year is not None else max(self._now().astimezone(VN).year, period["start"])
 
-        while self._year <= int(self._definition["period"]["end"]):
+        while self._year <= int(self._plan.definition["period"]["end"]):
             finished = await self._run_year()
             if not finished:  # a preview reached its end
                 break
             await workflow.wait_condition(workflow.all_handlers_finished)
-            if self._year + 1 > int(self._definition["period"]["end"]):
-                self._year += 1
+            if self._year + 1 > int(self._plan.definition["period"]["end"]):
+                self._plan.year = self._year + 1
                 break
-            workflow.continue_as_new(self._carry_over(self._year + 1, []))
+            workflow.continue_as_new(replace(self._plan, year=self._year + 1, done=[]))
 
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._next = None
@@ -158,11 +153,10 @@ class PlanWorkflow:
         index = 0
         while index < len(events):
             event = events[index]
-            if event.key in self._done or self._skipped(event):
+            if event.key in self._plan.done or self._skipped(event):
                 index += 1
                 continue
-            assert self._input is not None
-            if self._input.until is not None and event.at >= self._input.until:
+            if self._plan.until is not None and event.at >= self._plan.until:
                 return False
             self._next = event
             if not await self._sleep_until(event.at):
@@ -172,9 +166,9 @@ class PlanWorkflow:
             await workflow.execute_activity(
                 PLAN_EVENT,
                 PlanEventInput(
-                    plan_id=self._input.plan_id,
-                    definition=self._definition,
-                    version=self._version,
+                    plan_id=self._plan.plan_id,
+                    definition=self._plan.definition,
+                    version=self._plan.version,
                     event=event,
                     fired_at=self._now(),
                 ),
@@ -182,13 +176,13 @@ class PlanWorkflow:
                 retry_policy=ACTIVITY_RETRY,
                 result_type=PlanEventResult,
             )
-            self._done.append(event.key)
+            self._plan.done.append(event.key)
             index += 1
             if self._amended:
                 events, index = await self._schedule(), 0
             elif self._history_is_long():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(self._carry_over(self._year, self._done))
+                workflow.continue_as_new(self._plan)
         self._next = None
         return True
 
@@ -196,49 +190,42 @@ class PlanWorkflow:
         self._amended = False
         return await workflow.execute_activity(
             PLAN_SCHEDULE,
-            ScheduleInput(definition=self._definition, year=self._year),
+            ScheduleInput(definition=self._plan.definition, year=self._year),
             start_to_close_timeout=SCHEDULE_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
             result_type=list[PlannedEvent],
         )
 
     def _skipped(self, event: PlannedEvent) -> bool:
-        if self._skip_before is None or event.at >= self._skip_before:
+        skip_before = self._plan.skip_before
+        if skip_before is None or event.at >= skip_before:
             return False
-        return event.catch_up_until is None or event.catch_up_until <= self._skip_before
+        return event.catch_up_until is None or event.catch_up_until <= skip_before
 
     async def _sleep_until(self, at: datetime) -> bool:
-        """Wait for the instant; False if an amendment arrived first."""
-        delay = (at - self._now()).total_seconds()
-        if delay > 0:
-            try:
-                await workflow.wait_condition(lambda: self._amended, timeout=delay)
-                return False
-            except TimeoutError:
-                pass
-        return not self._amended
+        """Wait for the instant; False if an amendment arrived first, or in the same workflow task as the timer."""
+        return await sleep_until(at, lambda: self._amended, now=self._now) and not self._amended
 
     # ---- helpers --------------------------------------------------------------------------------
 
+    def _start_from(self, inp: PlanInput) -> None:
+        # The input is also the plan's state, carried over whole by continue-as-new: the definition
+        # in force and its version, the year being run and its events handled, the catch-up instant.
+        # A copy, so that the input stays as it came (see `run`).
+        self._plan = replace(inp, done=list(inp.done))
+        if self._plan.skip_before is None:
+            self._plan.skip_before = self._now()
+        if self._plan.year is None:  # a first run: the year of the start instant
+            self._plan.year = max(self._now().astimezone(VN).year, inp.definition["period"]["start"])
+
+    @property
+    def _year(self) -> int:
+        assert self._plan.year is not None  # set by _start_from
+        return self._plan.year
+
     def _now(self) -> datetime:
-        shift = self._input.clock_shift_seconds if self._input else 0.0
-        return workflow.now() + timedelta(seconds=shift)
+        return workflow.now() + timedelta(seconds=self._plan.clock_shift_seconds)
 
     def _history_is_long(self) -> bool:
-        assert self._input is not None
         info = workflow.info()
-        return info.is_continue_as_new_suggested() or info.get_current_history_length() > self._input.history_limit
-
-    def _carry_over(self, year: int, done: list[str]) -> PlanInput:
-        assert self._input is not None
-        return PlanInput(
-            plan_id=self._input.plan_id,
-            definition=self._definition,
-            version=self._version,
-            year=year,
-            done=list(done),
-            skip_before=self._skip_before,
-            clock_shift_seconds=self._input.clock_shift_seconds,
-            until=self._input.until,
-            history_limit=self._input.history_limit,
-        )
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() > self._plan.history_limit

@@ -35,6 +35,11 @@ class PlannedEvent:
 
 @dataclass
 class PlanInput:
+    """A plan's input and also its state: continue-as-new passes it on whole to the next run.
+
+    Runs started from a history hold this shape: add fields with defaults only.
+    """
+
     plan_id: str
     # The plan's validated definition (models.plans.PlanDef as JSON) and its version.
     definition: dict[str, Any]

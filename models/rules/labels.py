@@ -99,7 +99,7 @@ PHASES: Final = {
     "disclosure": "Công khai danh sách trước khi Hội đồng xét",
 }
 
-# A council ballot: its status (open, then workflows/ballot_rules.py), how it is held, the choices.
+# A council ballot: its status (open, then models/rules/ballot.py), how it is held, the choices.
 BALLOT_STATUSES: Final = {
     "open": "Đang bỏ phiếu",
     "passed": "Đạt",

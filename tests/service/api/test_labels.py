@@ -9,17 +9,17 @@ from typing import get_args
 import httpx
 import pytest
 import yaml
-from models.rules.catalogue import NomineeKind, PeriodKind, StepKind
-from models.store.org import ROLES
-from service.security.delegations import SIGN_ON_BEHALF, SUBSTITUTE
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
+from models.rules.ballot import FAILED, PASSED, VOID
+from models.rules.catalogue import NomineeKind, PeriodKind, StepKind
 from models.rules.labels import TABLES
+from models.store.org import ROLES
+from service.security.delegations import SIGN_ON_BEHALF, SUBSTITUTE
 from service.web import STATIC_DIR
 from tests.support.helpers import running_api
 from tests.support.paths import ROOT as REPO_ROOT
-from workflows.ballot_rules import FAILED, PASSED, VOID
 from workflows.contracts import (
     AWARDED,
     DISCLOSURE_STEP,

@@ -13,12 +13,12 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from models.rules.ballot import evaluate
 from models.rules.calendar import VN_TZ
 from models.tables import AuditEntry, Ballot, Nomination, Task
-from tests.factories import new_nomination, user_actor
-from tests.helpers import assert_eq_eventually, new_worker
-from tests.test_nomination_workflow import record_histories, start  # noqa: F401  (records v2 histories too)
-from workflows.ballot_rules import evaluate
+from tests.support.factories import new_nomination, user_actor
+from tests.support.helpers import assert_eq_eventually, new_worker
+from tests.workflows.recording import start
 from workflows.contracts import (
     CloseBallotInput,
     DecisionInput,
@@ -310,10 +310,14 @@ async def test_disclosure_holds_the_council_for_exactly_ten_working_days(
         assert (await handle.query(NominationWorkflow.view)).open_task_id is None
 
         await env.sleep(datetime(2027, 3, 15, 17, 1, tzinfo=VN_TZ) - await env.get_current_time())
-        task = await task_row(engine, await open_task(handle))
+        # The workflow reports the council's task as soon as it may be acted on, before the
+        # transition that ends the disclosure has committed: wait for the projection (the step
+        # and the task are written in one transaction).
+        task_id = await open_task(handle)
+        await assert_eq_eventually(inp.route[0].key, projected_step)
+        task = await task_row(engine, task_id)
         # The durable timer fires at the end of the period (to the millisecond), not a working day earlier.
         assert until <= task.created_at < until + timedelta(seconds=1) and task.step == inp.route[0].key
-        assert (await nomination_row(engine, inp.nomination_id)).current_step == inp.route[0].key
         view = await handle.execute_update(NominationWorkflow.open_ballot, OpenBallotInput(actor=secretary, members=5))
         assert view.ballot_open
         await handle.terminate("test done")

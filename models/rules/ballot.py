@@ -1,6 +1,7 @@
 """A council's decision rule: quorum and threshold, as a share of all members or of those taking part.
 
-Pure and deterministic: the workflow evaluates ballots with it, the API previews with it.
+Pure and deterministic, with no database import: the nomination workflow evaluates ballots and
+checks a meeting's quorum with it inside its sandbox.
 """
 
 from __future__ import annotations

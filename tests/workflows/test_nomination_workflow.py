@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import re
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -19,47 +15,20 @@ from temporalio.testing import WorkflowEnvironment
 
 from models.rules.calendar import VN_TZ
 from models.tables import AuditEntry, Nomination, Notification, Task
-from tests.factories import new_nomination, user_actor
-from tests.helpers import assert_eq_eventually, new_worker
+from tests.support.factories import new_nomination, user_actor
+from tests.support.helpers import assert_eq_eventually, new_worker
+from tests.workflows.recording import start
 from workflows.contracts import (
     DecisionInput,
-    NominationInput,
     NominationView,
     ResubmitInput,
     WithdrawInput,
-    nomination_workflow_id,
 )
 from workflows.nomination import NominationWorkflow
 
 # Bump when recording histories of a changed workflow; earlier versions' histories stay and must replay.
-HISTORY_VERSION = "v2"
 PROVINCE_ROUTE = ["council.school", "council.commune", "appraiser.home", "council.province", "chair.province"]
 COMMUNE_ROUTE = ["council.school", "council.commune", "chair.commune"]
-
-
-HISTORIES = Path(__file__).parent / "histories" / HISTORY_VERSION
-_started: list[WorkflowHandle] = []
-
-
-@pytest.fixture(autouse=True)
-async def record_histories(request: pytest.FixtureRequest, env: WorkflowEnvironment) -> AsyncIterator[None]:
-    """With THIDUA_RECORD_HISTORIES=1, keep each test's workflow histories for the replay test."""
-    _started.clear()
-    yield
-    if os.environ.get("THIDUA_RECORD_HISTORIES") == "1":
-        HISTORIES.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9_-]+", "_", request.node.name).strip("_")
-        for i, handle in enumerate(_started):
-            history = await handle.fetch_history()
-            (HISTORIES / f"{name}-{i}.json").write_text(history.to_json())
-
-
-async def start(env: WorkflowEnvironment, task_queue: str, inp: NominationInput) -> WorkflowHandle:
-    handle = await env.client.start_workflow(
-        NominationWorkflow.run, inp, id=nomination_workflow_id(inp.nomination_id), task_queue=task_queue
-    )
-    _started.append(handle)
-    return handle
 
 
 async def open_task(handle: WorkflowHandle) -> str:
@@ -100,6 +69,12 @@ async def row(engine: AsyncEngine, nomination_id: str) -> Nomination:
     async with engine.connect() as conn:
         r = (await conn.execute(select(Nomination).where(Nomination.id == uuid.UUID(nomination_id)))).one()
         return Nomination.model_validate(r._mapping)
+
+
+async def task_or_none(engine: AsyncEngine, task_id: str) -> Task | None:
+    async with engine.connect() as conn:
+        r = (await conn.execute(select(Task).where(Task.id == uuid.UUID(task_id)))).one_or_none()
+        return Task.model_validate(r._mapping) if r else None
 
 
 async def tasks_of(engine: AsyncEngine, nomination_id: str) -> list[tuple[str, str, str | None]]:
@@ -296,17 +271,21 @@ async def test_idle_step_is_escalated_after_its_working_days_across_tet(
     inp = await new_nomination(engine, "BANG_KHEN_TINH")
     async with new_worker(env.client, engine) as worker:
         handle = await start(env, worker.task_queue, inp)
+        # The workflow accepts actions on a task before its projection commits: wait for the row.
         task_id = await open_task(handle)
 
         async def task() -> Task:
-            async with engine.connect() as conn:
-                r = (await conn.execute(select(Task).where(Task.id == uuid.UUID(task_id)))).one()
-                return Task.model_validate(r._mapping)
+            found = await task_or_none(engine, task_id)
+            assert found is not None
+            return found
+
+        async def deadlines() -> tuple[datetime | None, datetime | None] | None:
+            found = await task_or_none(engine, task_id)
+            return (found.due_at, found.remind_at) if found else None
 
         # 10 working days: 29/01, 01–03/02, then Tết, then 11–12/02 and 15–18/02.
-        first = await task()
-        assert first.due_at == datetime(2027, 2, 18, 17, 0, tzinfo=VN_TZ)
-        assert first.remind_at == datetime(2027, 2, 16, 8, 0, tzinfo=VN_TZ)
+        due, remind = datetime(2027, 2, 18, 17, 0, tzinfo=VN_TZ), datetime(2027, 2, 16, 8, 0, tzinfo=VN_TZ)
+        await assert_eq_eventually((due, remind), deadlines)
 
         # Without the holidays the limit would have been 11/02: nothing is escalated then.
         await env.sleep(datetime(2027, 2, 12, 9, 0, tzinfo=VN_TZ) - await env.get_current_time())
