@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
@@ -13,12 +14,15 @@ from temporalio.worker import Worker
 from activities.plans import PlanActivities
 from activities.projection import Projector
 from models.db.engine import make_engine
+from models.rules.catalogue import load_catalogue
 from service.core.settings import Settings, get_settings
-from service.temporal.gateway import connect
+from service.temporal.gateway import TemporalGateway, connect
+from service.temporal.nomination_start import start_unstarted
 from workflows.nomination import NominationWorkflow
 from workflows.plan import PlanWorkflow
 
 log = logging.getLogger(__name__)
+RECONCILE_SECONDS = 10
 
 
 def build_worker(client: Client, engine: AsyncEngine, task_queue: str) -> Worker:
@@ -53,6 +57,15 @@ async def run_worker(settings: Settings | None = None) -> None:
         loop.add_signal_handler(sig, stop.set)
     worker = build_worker(client, engine, settings.task_queue)
     log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_target())
+    gateway = TemporalGateway.from_settings(client, settings)
+    catalogue = load_catalogue(settings.deploy_dir / "award_forms.yaml")
     async with worker:
-        await stop.wait()
+        while not stop.is_set():
+            # No dossier stays without its workflow: start those whose creation could not.
+            try:
+                await start_unstarted(gateway, engine, catalogue)
+            except Exception:
+                log.exception("starting unstarted nominations failed; trying again shortly")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=RECONCILE_SECONDS)
     await engine.dispose()

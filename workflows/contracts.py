@@ -312,3 +312,17 @@ class NotificationInput:
     nomination_id: str
     kind: str  # reminder | escalation
     at: datetime
+
+
+# Errors of the code itself, not of the world: retrying cannot help, so an activity that raises one
+# fails at once and the workflow task shows it, instead of retrying for ever with a stack trace.
+PROGRAMMING_ERRORS = [
+    "AssertionError",
+    "AttributeError",
+    "KeyError",
+    "IndexError",
+    "NameError",
+    "NotImplementedError",
+    "TypeError",
+    "ValidationError",
+]

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         IN_PROGRESS,
         OPEN_STATUSES,
         OUTCOMES,
+        PROGRAMMING_ERRORS,
         RECORD_NOTIFICATION,
         RECORD_TRANSITION,
         RECORD_TRANSITION_V2,
@@ -65,7 +66,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.timers import sleep_until
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
-ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=30))
+ACTIVITY_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200),
+    maximum_interval=timedelta(seconds=30),
+    non_retryable_error_types=PROGRAMMING_ERRORS,
+)
 
 Action = (
     DecisionInput

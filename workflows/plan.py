@@ -17,7 +17,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import Actor, Grant  # noqa: F401  (types inside PlanAmendment)
+    from workflows.contracts import PROGRAMMING_ERRORS, Actor, Grant  # noqa: F401  (Actor, Grant: types inside PlanAmendment)
     from workflows.plan_contracts import (
         PLAN_EVENT,
         PLAN_SCHEDULE,
@@ -38,7 +38,11 @@ VN = timezone(timedelta(hours=7))
 SCHEDULE_TIMEOUT = timedelta(seconds=30)
 # A deadline over thousands of units is a few bulk statements; allow for a slow database.
 EVENT_TIMEOUT = timedelta(minutes=5)
-ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+ACTIVITY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(minutes=1),
+    non_retryable_error_types=PROGRAMMING_ERRORS,
+)
 
 
 class RefusedAmendment(ApplicationError):

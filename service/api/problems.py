@@ -39,6 +39,17 @@ class Problem(Exception):
         self.extra = extra
 
 
+class StillRunning(Exception):
+    """An action the workflow accepted but had not finished recording when the deadline passed.
+
+    The API answers 202 with `location`, the resource whose state will show the action's effect.
+    """
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
 def problem_response(
     status: int, detail: str, *, instance: str | None = None, code: str | None = None, **extra: Any
 ) -> JSONResponse:
@@ -94,6 +105,19 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StillRunning)
+    async def _still_running(request: Request, exc: StillRunning) -> JSONResponse:
+        # Not an error: the action was accepted and will take effect; the client looks at `location`.
+        return JSONResponse(
+            {
+                "status": "accepted",
+                "detail": "Thao tác đã được tiếp nhận và đang được ghi nhận; hãy xem lại hồ sơ sau ít phút.",
+                "location": exc.location,
+            },
+            status_code=202,
+            headers={"Location": exc.location, "Retry-After": "5"},
+        )
+
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(exc.status, exc.detail, instance=request.url.path, code=exc.code, **exc.extra)

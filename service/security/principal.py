@@ -63,14 +63,22 @@ class CurrentUser:
         return sorted((role, unit) for role, units in self.scope.items() if role != "admin" for unit in units)
 
     def actor(self, acting_for: tuple[str, int] | None = None) -> Actor:
-        """The caller as the workflow sees it; `acting_for` is the (role, unit) of the step acted on."""
-        # The workflow checks these again; subtree grants are sent expanded so it needs no tree.
-        pairs = self.scoped_pairs() + [(role, unit) for role, unit in self.roles if role == "admin"]
+        """The caller as the workflow sees it, acting as `acting_for` = (role, unit) of the step acted on.
+
+        Only that one grant is sent (the workflow checks it again): a province-wide grant expanded to
+        thousands of (role, unit) pairs must not travel in every history event. Without `acting_for`
+        (an administrator's action on a plan) the caller's administrator grants are sent.
+        """
+        if acting_for is not None:
+            role, unit = acting_for
+            grants = [Grant(role=role, unit_id=unit)] if self.has_role(role, unit) else []
+        else:
+            grants = [Grant(role=role, unit_id=unit) for role, unit in self.roles if role == "admin"]
         return Actor(
             user_id=self.id,
             name=self.full_name,
             address=self.address,
-            grants=[Grant(role=role, unit_id=unit) for role, unit in pairs],
+            grants=grants,
             acting_as=self.acting.get(acting_for) if acting_for else None,
         )
 

@@ -18,20 +18,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.api.history.v1 import HistoryEvent
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateHandle,
+    WorkflowUpdateStage,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
-from service.api.problems import Problem
+from service.api.problems import Problem, StillRunning
 from service.core.settings import Settings
 from workflows.contracts import (
     CloseBallotInput,
@@ -91,6 +98,10 @@ class NominationRef:
     def of(cls, nomination_id: object) -> NominationRef:
         return cls(nomination_workflow_id(str(nomination_id)))
 
+    @property
+    def location(self) -> str:
+        return f"/api/v1/nominations/{self.workflow_id.removeprefix(nomination_workflow_id(''))}"
+
 
 @dataclass(frozen=True)
 class PlanRef:
@@ -101,6 +112,10 @@ class PlanRef:
     @property
     def workflow_id(self) -> str:
         return plan_workflow_id(self.plan_id)
+
+    @property
+    def location(self) -> str:
+        return f"/api/v1/plans/{self.plan_id}"
 
 
 def unavailable(detail: str = _UNAVAILABLE, code: str = "temporal_unavailable") -> Problem:
@@ -147,7 +162,9 @@ class TemporalGateway:
         except (RPCError, TimeoutError):
             # The dossier is stored (version 0); the same Idempotency-Key starts its workflow later.
             raise unavailable(
-                "Đã lưu hồ sơ nhưng chưa khởi động được quy trình; gửi lại yêu cầu với cùng Idempotency-Key."
+                "Đã lưu hồ sơ nhưng chưa khởi động được quy trình xét duyệt; hệ thống sẽ tự khởi động khi máy chủ "
+                "quy trình hoạt động trở lại. Có thể gửi lại yêu cầu với cùng Idempotency-Key.",
+                code="workflow_not_started",
             ) from None
         return True
 
@@ -198,10 +215,56 @@ class TemporalGateway:
         await _released(release)
         handle = self.client.get_workflow_handle_for(NominationWorkflow.run, ref.workflow_id)
         try:
-            return await self._bounded(handle.execute_update(update, arg, rpc_timeout=self.deadline))
+            return await self._accepted_then_result(ref.location, handle.start_update, update, arg)
         except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND or "completed" in exc.message:
+            if "completed" in exc.message:
                 raise Problem(409, "Hồ sơ đã kết thúc, không thể xử lý thêm.", code="already_decided") from None
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                raise await self._why_not_found(ref) from None
+            raise
+
+    async def _why_not_found(self, ref: NominationRef) -> Problem:
+        """An Update found no running workflow: it ended (409), or it has not started yet (503; it will,
+        see nomination_start.py)."""
+        try:
+            await self.client.get_workflow_handle(ref.workflow_id).describe(rpc_timeout=self.deadline)
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return unavailable(
+                    "Quy trình xét duyệt của hồ sơ đang được khởi động; vui lòng thử lại sau giây lát.",
+                    code="workflow_not_started",
+                )
+            return unavailable()
+        return Problem(409, "Hồ sơ đã kết thúc, không thể xử lý thêm.", code="already_decided")
+
+    async def _accepted_then_result(
+        self, location: str, start_update: Callable[..., Awaitable[WorkflowUpdateHandle[R]]], update: Any, arg: Any
+    ) -> R:
+        """Send the Update and wait for its result, within one deadline.
+
+        Refused by the validator: the refusal's problem. Not accepted in time (Temporal or the worker
+        down): 503, nothing was recorded. Accepted but not finished in time (its step is still being
+        recorded, e.g. PostgreSQL is down): `StillRunning`, which the API answers with 202 and the
+        nomination to look at, since the action will take effect.
+        """
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + self.deadline.total_seconds()
+        update_handle = await self._bounded(
+            start_update(update, arg, wait_for_stage=WorkflowUpdateStage.ACCEPTED, rpc_timeout=self.deadline)
+        )
+        try:
+            async with asyncio.timeout(max(0.1, ends - loop.time())):
+                return await update_handle.result(rpc_timeout=self.deadline)
+        except TimeoutError:
+            raise StillRunning(location) from None
+        except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            if isinstance(cause, ApplicationError) and cause.type in REFUSAL_STATUS:
+                raise Problem(REFUSAL_STATUS[cause.type], cause.message, code=cause.type) from None
+            raise
+        except RPCError as exc:
+            if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+                raise StillRunning(location) from None
             raise
 
     # ---- plans --------------------------------------------------------------------------------
@@ -210,7 +273,7 @@ class TemporalGateway:
         await _released(release)
         handle = self.client.get_workflow_handle_for(PlanWorkflow.run, ref.workflow_id)
         try:
-            return await self._bounded(handle.execute_update(PlanWorkflow.amend, amendment, rpc_timeout=self.deadline))
+            return await self._accepted_then_result(ref.location, handle.start_update, PlanWorkflow.amend, amendment)
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 raise Problem(409, "Kế hoạch chưa được khởi chạy hoặc đã kết thúc.", code="plan_not_running") from None

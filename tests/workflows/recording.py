@@ -1,7 +1,7 @@
 """Recording workflow histories for the replay test.
 
-Workflow tests start nominations with `start`; with THIDUA_RECORD_HISTORIES=1 the autouse fixture
-of tests/workflows/conftest.py saves each test's histories under tests/histories/<HISTORY_VERSION>/.
+Workflow tests start nominations with `start` and import the autouse fixture `record_histories`;
+with THIDUA_RECORD_HISTORIES=1 it saves each test's histories under tests/histories/<HISTORY_VERSION>/.
 After a deliberate workflow change (behind `workflow.patched`), bump HISTORY_VERSION and record.
 """
 
@@ -25,6 +25,7 @@ HISTORIES = ALL_HISTORIES / HISTORY_VERSION
 _started: list[WorkflowHandle] = []
 
 
+@pytest.fixture(autouse=True)
 async def record_histories(request: pytest.FixtureRequest, env: WorkflowEnvironment) -> AsyncIterator[None]:
     """With THIDUA_RECORD_HISTORIES=1, keep each test's workflow histories for the replay test."""
     _started.clear()

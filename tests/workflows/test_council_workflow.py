@@ -18,7 +18,7 @@ from models.rules.calendar import VN_TZ
 from models.tables import AuditEntry, Ballot, Nomination, Task
 from tests.support.factories import new_nomination, user_actor
 from tests.support.helpers import assert_eq_eventually, new_worker
-from tests.workflows.recording import start
+from tests.workflows.recording import record_histories, start  # noqa: F401  (records histories when asked)
 from workflows.contracts import (
     CloseBallotInput,
     DecisionInput,

@@ -28,7 +28,6 @@ from service.api.problems import Problem
 from service.dev.plan_simulator import preview_input, read_timeline, run_timeline
 from service.queries.plan_windows import check_milestone_window
 from tests.support.helpers import assert_eq_eventually, new_worker
-from tests.support.paths import ROOT
 from tests.support.plans import DEPLOY, FILES, PLANS, setup_plan, suffixed, vn
 from workflows.contracts import Actor
 from workflows.plan import PlanWorkflow
@@ -36,8 +35,6 @@ from workflows.plan_contracts import PlanAmendment
 
 # These tests change reference data (units, users, council members, plans): each gets its own database.
 pytestmark = pytest.mark.own_database
-
-ROOT_DIR = ROOT
 
 
 # ---- plan files -----------------------------------------------------------------------------------

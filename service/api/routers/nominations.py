@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import uuid
@@ -35,11 +34,10 @@ from service.queries.nominations import clerk_nomination, get_visible, to_out, v
 from service.queries.org import route_for
 from service.queries.plan_windows import check_milestone_window
 from service.temporal.gateway import NominationRef
+from service.temporal.nomination_start import start_nomination
 from workflows.contracts import (
     IN_PROGRESS,
-    NominationInput,
     ResubmitInput,
-    RouteStep,
     WithdrawInput,
     nomination_workflow_id,
 )
@@ -52,22 +50,8 @@ def _request_hash(body: dict[str, Any]) -> str:
 
 
 async def _start_workflow(ctx: AppContext, nomination: Nomination, user: CurrentUser) -> None:
-    form = ctx.catalogue.get(nomination.award_form)
-    assert form is not None and form.reminder_working_days is not None and form.revision_working_days is not None
-    fields = {f.name for f in dataclasses.fields(RouteStep)}
-    route = [RouteStep(**{k: v for k, v in step.items() if k in fields}) for step in nomination.route]
     # False when it already runs: a retried request.
-    await ctx.gateway.start_nomination(
-        NominationRef(nomination.workflow_id),
-        NominationInput(
-            nomination_id=str(nomination.id),
-            proposing_unit_id=nomination.proposing_unit_id,
-            route=route,
-            reminder_working_days=form.reminder_working_days,
-            revision_working_days=form.revision_working_days,
-            submitted_by=user.actor(),
-        ),
-    )
+    await start_nomination(ctx.gateway, nomination, ctx.catalogue, user.actor(("clerk", nomination.proposing_unit_id)))
 
 
 @router.post("", status_code=201, response_model=NominationCreated)
@@ -153,6 +137,8 @@ async def create_nomination(
         return await _replay(session, ctx, user, winner, request_hash)
     await session.commit()
 
+    # Stored first, then started: if Temporal cannot be reached the client gets 503 and the dossier
+    # waits at version 0 until a worker starts its workflow (service/temporal/nomination_start.py).
     await _start_workflow(ctx, nomination, user)
     NOMINATIONS_CREATED.labels(award_form=form.code).inc()
     return NominationCreated(
@@ -244,7 +230,7 @@ async def withdraw_nomination(
     nomination = await clerk_nomination(session, user, nomination_id)
     view = await ctx.gateway.withdraw(
         NominationRef(nomination.workflow_id),
-        WithdrawInput(actor=user.actor(), reason=body.reason if body else None),
+        WithdrawInput(actor=user.actor(("clerk", nomination.proposing_unit_id)), reason=body.reason if body else None),
         release=session,
     )
     return NominationStatus(
@@ -268,7 +254,7 @@ async def resubmit_nomination(
             )
     view = await ctx.gateway.resubmit(
         NominationRef(nomination.workflow_id),
-        ResubmitInput(actor=user.actor(), comment=body.comment, changes=changes),
+        ResubmitInput(actor=user.actor(("clerk", nomination.proposing_unit_id)), comment=body.comment, changes=changes),
         release=session,
     )
     return NominationStatus(
