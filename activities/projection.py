@@ -20,9 +20,12 @@ from models.rules.calendar import VN_TZ, add_working_days, reminder_before, work
 from models.rules.text import nfc_deep, search_text
 from models.tables import AuditEntry, Ballot, Nomination, Notification, RoleAssignment, Task, Unit
 from workflows.contracts import (
+    COUNT_BALLOT,
     RECORD_NOTIFICATION,
     RECORD_TRANSITION,
     RECORD_TRANSITION_V2,
+    BallotCount,
+    BallotCountInput,
     NotificationInput,
     OpenedTask,
     TransitionInput,
@@ -60,6 +63,40 @@ class Projector:
     @activity.defn(name=RECORD_TRANSITION_V2)
     async def record_transition_v2(self, inp: TransitionInput) -> TransitionResult:
         return await self._apply(inp)
+
+    @activity.defn(name=COUNT_BALLOT)
+    async def count_ballot(self, inp: BallotCountInput) -> BallotCount:
+        """Close a secret ballot box and count it, in one transaction.
+
+        Once `counting`, the API takes no more votes for it (it votes only into an `open` box); a
+        retried activity finds it counting and returns the same totals.
+        """
+        async with self._engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    update(Ballot)
+                    .where(
+                        col(Ballot.nomination_id) == uuid.UUID(inp.nomination_id),
+                        col(Ballot.step) == inp.step,
+                        col(Ballot.number) == inp.number,
+                        col(Ballot.status).in_(("open", "counting")),
+                    )
+                    .values(status="counting")
+                    .returning(col(Ballot.participants), col(Ballot.votes_for), col(Ballot.votes_against))
+                )
+            ).one_or_none()
+            if row is None:
+                # Counted and recorded already (the transition that followed ran): read the result.
+                row = (
+                    await conn.execute(
+                        select(col(Ballot.participants), col(Ballot.votes_for), col(Ballot.votes_against)).where(
+                            col(Ballot.nomination_id) == uuid.UUID(inp.nomination_id),
+                            col(Ballot.step) == inp.step,
+                            col(Ballot.number) == inp.number,
+                        )
+                    )
+                ).one()
+        return BallotCount(participants=row[0], votes_for=row[1], votes_against=row[2])
 
     async def _apply(self, inp: TransitionInput) -> TransitionResult:
         result = TransitionResult()
@@ -113,6 +150,7 @@ class Projector:
                         step=a.step,
                         comment=a.comment,
                         source_address=a.actor.address if a.actor else None,
+                        details=a.details,
                     )
                     .on_conflict_do_nothing(index_elements=["id"])
                 )
@@ -144,7 +182,7 @@ class Projector:
                 ballot_values = {
                     "mode": b.mode, "status": b.status, "members": b.members, "participants": b.participants,
                     "votes_for": b.votes_for, "votes_against": b.votes_against, "minutes": b.minutes,
-                    "reason": b.reason, "closed_at": None if b.status == "open" else inp.at,
+                    "reason": b.reason, "closed_at": None if b.status == "open" else inp.at, "box": b.box,
                 }  # fmt: skip
                 await conn.execute(
                     insert(Ballot)

@@ -36,6 +36,7 @@ def build_worker(client: Client, engine: AsyncEngine, task_queue: str) -> Worker
             projector.record_transition,
             projector.record_transition_v2,
             projector.record_notification,
+            projector.count_ballot,
             plans.plan_schedule,
             plans.plan_event,
             plans.record_plan_version,

@@ -24,11 +24,15 @@ SUPPLEMENT_STEP = "supplement"
 DISCLOSURE_STEP = "disclosure"
 # The patch that introduced ballots, disclosure and supplement requests (version 2 of the workflow).
 ROUTE_RULES_PATCH = "route-rules-v2"
+# Version 3: the electronic ballot box lives in PostgreSQL (the workflow sees only the closing count),
+# a council step ends by its vote or a reasoned return, and decisions record the dossier's files.
+SECRET_BALLOT_PATCH = "secret-ballot-v3"
 
 # Activity names: the workflow calls them by name so that it imports no database code.
 RECORD_TRANSITION = "record_transition"
 RECORD_TRANSITION_V2 = "record_transition_v2"
 RECORD_NOTIFICATION = "record_notification"
+COUNT_BALLOT = "count_ballot"
 
 
 def nomination_workflow_id(nomination_id: str) -> str:
@@ -129,6 +133,7 @@ class NominationState:
     resume_due_at: datetime | None = None
     disclosure_until: datetime | None = None
     disclosed: list[str] = field(default_factory=list)  # steps whose disclosure period has ended
+    v3: bool = False
 
 
 @dataclass
@@ -150,6 +155,8 @@ class DecisionInput:
     outcome: str
     actor: Actor
     comment: str | None = None
+    # The dossier's files as they stood when the decision was taken ("<name> sha256:<hex>").
+    attachments: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -184,6 +191,7 @@ class NominationView:
 class OpenBallotInput:
     actor: Actor
     members: int  # the council's membership, from the organisation data
+    step: str | None = None  # the step the secretary acts on; a step that moved on refuses (409)
 
 
 @dataclass
@@ -197,6 +205,8 @@ class VoteInput:
 @dataclass
 class CloseBallotInput:
     actor: Actor
+    step: str | None = None
+    attachments: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -212,6 +222,8 @@ class TallyInput:
     written_against: int = 0
     minutes: str = ""
     comment: str | None = None
+    step: str | None = None
+    attachments: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -258,6 +270,25 @@ class BallotRecord:
     votes_against: int = 0
     minutes: str | None = None
     reason: str | None = None
+    # Where the electronic votes are counted: "workflow" (v2: votes were Updates) or "database" (v3:
+    # a secret ballot box in PostgreSQL, see activities/projection.py count_ballot).
+    box: str = "workflow"
+
+
+@dataclass
+class BallotCountInput:
+    nomination_id: str
+    step: str
+    number: int
+
+
+@dataclass
+class BallotCount:
+    """The closing count of a secret ballot box: how many voted and the totals, never who chose what."""
+
+    participants: int
+    votes_for: int
+    votes_against: int
 
 
 @dataclass
@@ -267,6 +298,7 @@ class AuditSpec:
     actor: Actor | None
     step: str | None
     comment: str | None = None
+    details: dict[str, Any] | None = None
 
 
 @dataclass

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.contracts import (
         APPROVE,
         AWARDED,
+        COUNT_BALLOT,
         DISCLOSURE_STEP,
         IN_PROGRESS,
         OPEN_STATUSES,
@@ -38,10 +39,13 @@ with workflow.unsafe.imports_passed_through():
         RETURNED,
         REVISION_STEP,
         ROUTE_RULES_PATCH,
+        SECRET_BALLOT_PATCH,
         SUPPLEMENT_STEP,
         WITHDRAWN,
         Actor,
         AuditSpec,
+        BallotCount,
+        BallotCountInput,
         BallotRecord,
         BallotState,
         CloseBallotInput,
@@ -203,6 +207,9 @@ class NominationWorkflow:
             raise RefusedAction("Hồ sơ đã kết thúc, không thể bỏ phiếu.", "already_decided")
         if self._state.ballot is None or self._state.ballot.mode != "electronic" or self._pending is not None:
             raise RefusedAction("Hội đồng không có cuộc bỏ phiếu đang mở cho hồ sơ này.", "no_ballot")
+        if self._state.v3:
+            # Version 3 keeps the ballot box out of the history: votes go to the secret box only.
+            raise RefusedAction("Phiếu bầu được bỏ vào hòm phiếu kín, không qua quy trình.", "no_ballot")
         if vote.choice not in ("for", "against"):
             raise RefusedAction("Phiếu phải là «đồng ý» hoặc «không đồng ý».", "invalid_vote")
         if vote.voter_token in self._state.ballot.voters:
@@ -235,6 +242,9 @@ class NominationWorkflow:
         step = self._route[self._state.step_index]
         if isinstance(action, DecisionInput | SupplementRequestInput) and action.task_id != self._open_task_id:
             raise RefusedAction("Nhiệm vụ này đã được xử lý hoặc không còn hiệu lực.", "already_decided")
+        if isinstance(action, OpenBallotInput | CloseBallotInput | TallyInput) and action.step not in (None, step.key):
+            # Two secretaries acting at once: the step the loser saw has moved on.
+            raise RefusedAction("Bước xét này đã được xử lý; hãy tải lại hồ sơ.", "already_decided")
         if not action.actor.holds(step.role, step.unit_id):
             raise RefusedAction("Nhiệm vụ này không thuộc thẩm quyền của bạn.", "not_allowed")
         ballot_step = self._state.v2 and step.decided_by_ballot
@@ -248,6 +258,16 @@ class NominationWorkflow:
                 )
             if ballot_step and self._state.ballot is not None:
                 raise RefusedAction("Đang có cuộc bỏ phiếu mở: hãy kết thúc bỏ phiếu trước.", "ballot_open")
+            # Version 3: the council decides by its members' vote, never its secretary; the secretary
+            # may only return the dossier, with the reason, for the unit to complete it.
+            if ballot_step and self._state.v3 and action.outcome == REJECT:
+                raise RefusedAction(
+                    "Hội đồng chỉ quyết định bằng biểu quyết: hãy mở phiếu hoặc ghi kết quả họp; "
+                    "thư ký chỉ được trả lại hồ sơ kèm lý do.",
+                    "ballot_required",
+                )
+            if ballot_step and self._state.v3 and action.outcome == RETURN and not (action.comment or "").strip():
+                raise RefusedAction("Hãy ghi lý do trả lại hồ sơ.", "reason_required")
         elif isinstance(action, OpenBallotInput | CloseBallotInput | TallyInput):
             if not ballot_step:
                 raise RefusedAction("Bước này không quyết định bằng bỏ phiếu.", "wrong_step")
@@ -293,6 +313,7 @@ class NominationWorkflow:
         opened: OpenedTask | None
         if inp.state is None:
             self._state.v2 = workflow.patched(ROUTE_RULES_PATCH)
+            self._state.v3 = self._state.v2 and workflow.patched(SECRET_BALLOT_PATCH)
             opened = await self._enter_step(0, audit=[self._audit("submit", inp.submitted_by, None)])
         else:
             opened = self._state.open_task
@@ -411,7 +432,7 @@ class NominationWorkflow:
                 keep_task=True,
                 audit=[self._audit("ballot_opened", action.actor, step_key, f"{action.members} thành viên")],
                 ballot=BallotRecord(step=step_key, number=self._state.ballot.number, mode="electronic", status="open",
-                                    members=action.members),
+                                    members=action.members, box="database" if self._state.v3 else "workflow"),
             )  # fmt: skip
             return self._still_open()
         if isinstance(action, CloseBallotInput | TallyInput):
@@ -421,6 +442,9 @@ class NominationWorkflow:
     async def _decide(self, action: DecisionInput, ballot: BallotRecord | None = None) -> OpenedTask | None:
         step_key = self._current_step_key()
         audit = [self._audit(action.outcome, action.actor, step_key, action.comment)]
+        if action.attachments:
+            # The files the decision was taken on, each with its SHA-256 as it stood then.
+            audit[0].details = {"attachments": list(action.attachments)}
         close: dict[str, Any] = {"outcome": action.outcome, "actor": action.actor, "comment": action.comment}
         if action.outcome == REJECT:
             self._state.status = REJECTED
@@ -457,8 +481,16 @@ class NominationWorkflow:
         else:
             assert self._state.ballot is not None
             number, mode, members = self._state.ballot.number, "electronic", self._state.ballot.members
-            participants = len(self._state.ballot.voters)
-            votes_for, votes_against = self._state.ballot.votes_for, self._state.ballot.votes_against
+            if self._state.v3:
+                # The box closes and is counted in one transaction; only the totals enter the history.
+                count = await workflow.execute_activity(
+                    COUNT_BALLOT, BallotCountInput(nomination_id=self._nomination_id, step=step.key, number=number),
+                    start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY, result_type=BallotCount,
+                )  # fmt: skip
+                participants, votes_for, votes_against = count.participants, count.votes_for, count.votes_against
+            else:
+                participants = len(self._state.ballot.voters)
+                votes_for, votes_against = self._state.ballot.votes_for, self._state.ballot.votes_against
             minutes, comment = "", None
         outcome = evaluate(
             members=members, participants=participants, votes_for=votes_for,
@@ -467,16 +499,16 @@ class NominationWorkflow:
         record = BallotRecord(
             step=step.key, number=number, mode=mode, status=outcome.outcome, members=members,
             participants=participants, votes_for=votes_for, votes_against=votes_against,
-            minutes=minutes or None, reason=outcome.reason,
+            minutes=minutes or None, reason=outcome.reason, box="database" if self._state.v3 and mode == "electronic" else "workflow",
         )  # fmt: skip
         self._state.ballot = None
         if outcome.outcome == PASSED:
             decision = DecisionInput(task_id=self._open_task_id or "", outcome=APPROVE, actor=action.actor,
-                                     comment=comment or outcome.reason)  # fmt: skip
+                                     comment=comment or outcome.reason, attachments=action.attachments)  # fmt: skip
             return await self._decide(decision, ballot=record)
         if outcome.outcome == FAILED:
             decision = DecisionInput(task_id=self._open_task_id or "", outcome=REJECT, actor=action.actor,
-                                     comment=outcome.reason)  # fmt: skip
+                                     comment=outcome.reason, attachments=action.attachments)  # fmt: skip
             return await self._decide(decision, ballot=record)
         await self._transition(
             keep_task=True, ballot=record, audit=[self._audit("ballot_void", action.actor, step.key, outcome.reason)]

@@ -4,7 +4,7 @@ Import a table from its module (`from models.tables.nominations import Nominatio
 """
 
 from models.tables.catalogue import AwardForm
-from models.tables.councils import Ballot, DisclosureComment
+from models.tables.councils import Ballot, BallotVoter, DisclosureComment
 from models.tables.documents import Attachment
 from models.tables.nominations import IdempotencyKey, Nomination, Notification, Task
 from models.tables.organisation import RoleAssignment, Unit, UnitBase, UnitPublic, User
@@ -16,6 +16,7 @@ __all__ = [
     "AuditEntry",
     "AwardForm",
     "Ballot",
+    "BallotVoter",
     "Delegation",
     "DisclosureComment",
     "IdempotencyKey",

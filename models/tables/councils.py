@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Index
+from sqlalchemy import Column, DateTime, ForeignKeyConstraint, Index
 from sqlmodel import Field, SQLModel
 
 from models.tables._columns import timestamp
@@ -21,7 +21,7 @@ class Ballot(SQLModel, table=True):
     step: str = Field(max_length=64, primary_key=True)
     number: int = Field(primary_key=True)
     mode: str = Field(max_length=16)  # electronic | meeting
-    status: str = Field(max_length=16)  # open | passed | failed | void
+    status: str = Field(max_length=16)  # open | counting | passed | failed | void
     members: int
     participants: int = 0
     votes_for: int = 0
@@ -30,6 +30,29 @@ class Ballot(SQLModel, table=True):
     reason: str | None = None
     opened_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     closed_at: datetime | None = timestamp()
+    # Where electronic votes are counted: "workflow" (version 2, votes were workflow Updates) or
+    # "database" (version 3: this row's counters and `ballot_voters`, the secret ballot box).
+    box: str = Field(default="workflow", max_length=16, sa_column_kwargs={"server_default": "workflow"})
+
+
+class BallotVoter(SQLModel, table=True):
+    """The register of who took part in a secret ballot: one row per seat that voted, never its choice.
+
+    No time, no order: a row cannot be matched to a change of the counters it was written with.
+    """
+
+    __tablename__ = "ballot_voters"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["nomination_id", "step", "number"], ["ballots.nomination_id", "ballots.step", "ballots.number"]
+        ),
+    )
+
+    nomination_id: uuid.UUID = Field(primary_key=True)
+    step: str = Field(max_length=64, primary_key=True)
+    number: int = Field(primary_key=True)
+    # The council seat: the member's user id (a council member's vote is never delegated).
+    seat_user_id: int = Field(foreign_key="users.id", primary_key=True)
 
 
 class DisclosureComment(SQLModel, table=True):

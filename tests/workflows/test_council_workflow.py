@@ -15,7 +15,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from models.rules.ballot import evaluate
 from models.rules.calendar import VN_TZ
-from models.tables import AuditEntry, Ballot, Nomination, Task
+from models.store import ballot_box
+from models.tables import AuditEntry, Ballot, Nomination, Task, User
 from tests.support.factories import new_nomination, user_actor
 from tests.support.helpers import assert_eq_eventually, new_worker
 from tests.workflows.recording import record_histories, start  # noqa: F401  (records histories when asked)
@@ -55,6 +56,25 @@ async def nomination_row(engine: AsyncEngine, nomination_id: str) -> Nomination:
     async with engine.connect() as conn:
         r = (await conn.execute(select(Nomination).where(Nomination.id == uuid.UUID(nomination_id)))).one()
         return Nomination.model_validate(r._mapping)
+
+
+async def member_ids(engine: AsyncEngine, n: int) -> list[int]:
+    """Seats for a test's ballot: any n users (the box checks no role; the API does)."""
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(User.id).order_by(User.id).limit(n))).all()
+    return [r[0] for r in rows]
+
+
+async def vote(engine: AsyncEngine, nomination_id: str, step: str, number: int, seat: int, choice: str) -> None:
+    """What the API does for a member's vote: the secret box, in one transaction."""
+    async with engine.begin() as conn:
+        await ballot_box.cast(conn, uuid.UUID(nomination_id), step, number, seat, choice)
+
+
+async def refused_vote(engine: AsyncEngine, nomination_id: str, step: str, number: int, seat: int) -> str:
+    with pytest.raises(ballot_box.BallotBoxError) as err:
+        await vote(engine, nomination_id, step, number, seat, "for")
+    return err.value.code
 
 
 async def ballots(engine: AsyncEngine, nomination_id: str) -> list[Ballot]:
@@ -119,20 +139,18 @@ async def test_electronic_ballot_at_and_below_80_percent_of_all_members(
         assert await refused(handle, NominationWorkflow.vote, VoteInput(voter_token="t0", choice="for")) == "no_ballot"
 
         await handle.execute_update(NominationWorkflow.open_ballot, OpenBallotInput(actor=secretary, members=5))
-        for i in range(5):
-            choice = "for" if i < votes_for else "against"
-            view = await handle.execute_update(NominationWorkflow.vote, VoteInput(voter_token=f"t{i}", choice=choice))
-        assert view.votes_cast == 5 and view.ballot_open
-        # One vote per member, and never more votes than members.
-        assert (
-            await refused(handle, NominationWorkflow.vote, VoteInput(voter_token="t0", choice="for")) == "already_voted"
-        )
-        assert (
-            await refused(handle, NominationWorkflow.vote, VoteInput(voter_token="t9", choice="for")) == "ballot_full"
-        )
-        # While the ballot is open only its existence is projected, never a split.
+        step = inp.route[0].key
+        seats = await member_ids(engine, 6)
+        for i, seat in enumerate(seats[:5]):
+            await vote(engine, inp.nomination_id, step, 1, seat, "for" if i < votes_for else "against")
+        # Version 3: a vote never enters the workflow, only the secret box.
+        assert await refused(handle, NominationWorkflow.vote, VoteInput(voter_token="t0", choice="for")) == "no_ballot"
+        # One vote per seat, and never more votes than members.
+        assert await refused_vote(engine, inp.nomination_id, step, 1, seats[0]) == "already_voted"
+        assert await refused_vote(engine, inp.nomination_id, step, 1, seats[5]) == "ballot_full"
+        assert await refused_vote(engine, inp.nomination_id, step, 2, seats[5]) == "stale_ballot"
         [open_ballot] = await ballots(engine, inp.nomination_id)
-        assert open_ballot.status == "open" and open_ballot.votes_for == 0
+        assert open_ballot.status == "open" and open_ballot.box == "database"
 
         view = await handle.execute_update(NominationWorkflow.close_ballot, CloseBallotInput(actor=secretary))
         assert view.status == status
@@ -184,16 +202,24 @@ async def test_void_ballot_can_be_held_again(env: WorkflowEnvironment, engine: A
     async with new_worker(env.client, engine) as worker:
         handle = await start(env, worker.task_queue, inp)
         await open_task(handle)
+        step = inp.route[0].key
+        seats = await member_ids(engine, 5)
         await handle.execute_update(NominationWorkflow.open_ballot, OpenBallotInput(actor=secretary, members=5))
-        await handle.execute_update(NominationWorkflow.vote, VoteInput(voter_token="a", choice="for"))
+        await vote(engine, inp.nomination_id, step, 1, seats[0], "for")
         view = await handle.execute_update(NominationWorkflow.close_ballot, CloseBallotInput(actor=secretary))
         assert view.status == "in_progress" and not view.ballot_open  # one of five: no quorum, the ballot is void
+        # A vote cast for the voided ballot never counts in the next one.
+        assert await refused_vote(engine, inp.nomination_id, step, 1, seats[1]) == "no_ballot"
         await handle.execute_update(NominationWorkflow.open_ballot, OpenBallotInput(actor=secretary, members=5))
-        for token in "bcde":
-            await handle.execute_update(NominationWorkflow.vote, VoteInput(voter_token=token, choice="for"))
+        assert await refused_vote(engine, inp.nomination_id, step, 1, seats[1]) == "stale_ballot"
+        for seat in seats[1:]:
+            await vote(engine, inp.nomination_id, step, 2, seat, "for")
         view = await handle.execute_update(NominationWorkflow.close_ballot, CloseBallotInput(actor=secretary))
         assert view.current_step == inp.route[1].key
-        assert [(b.number, b.status) for b in await ballots(engine, inp.nomination_id)] == [(1, "void"), (2, "passed")]
+        assert [(b.number, b.status, b.participants) for b in await ballots(engine, inp.nomination_id)] == [
+            (1, "void", 1),
+            (2, "passed", 4),
+        ]
         await handle.terminate("test done")
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +11,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.text import nfc, nfc_deep
-from models.tables import Ballot, DisclosureComment, Nomination
+from models.store import ballot_box
+from models.tables import Ballot, BallotVoter, DisclosureComment, Nomination
 from service.api.deps import ContextDep, CurrentUser, SessionDep, UserDep
 from service.api.problems import Problem
 from service.api.schemas.council import (
@@ -27,11 +26,14 @@ from service.api.schemas.council import (
     SupplementRequestBody,
     TallyBody,
     VoteBody,
+    VoteReceipt,
 )
 from service.api.schemas.nominations import NominationStatus
-from service.queries.councils import council_members
+from service.queries.attachments import attachment_digests
+from service.queries.councils import council_members, holds_seat
 from service.queries.nominations import get_visible
 from service.queries.tasks import open_task_of
+from service.security.audit import record_admin_action
 from service.temporal.gateway import NominationRef
 from workflows.contracts import (
     CloseBallotInput,
@@ -80,34 +82,50 @@ async def open_ballot(
         raise Problem(422, "Hội đồng chưa có thành viên nào trong hệ thống.", code="no_members")
     view = await ctx.gateway.open_ballot(
         NominationRef(n.workflow_id),
-        OpenBallotInput(actor=user.actor(("council_secretary", step["unit_id"])), members=members),
+        OpenBallotInput(actor=user.actor(("council_secretary", step["unit_id"])), members=members, step=step["key"]),
         release=session,
     )
     return _status(n, view)
 
 
-@router.post("/nominations/{nomination_id}/ballot/votes", response_model=NominationStatus)
+@router.post("/nominations/{nomination_id}/ballot/votes", response_model=VoteReceipt)
 async def cast_vote(
     nomination_id: uuid.UUID, body: VoteBody, ctx: ContextDep, session: SessionDep, user: UserDep
-) -> NominationStatus:
+) -> VoteReceipt:
+    """Put the member's vote into the secret ballot box.
+
+    One transaction records that the seat voted (no choice) and adds one to a counter (no name); the
+    workflow sees only the totals when the secretary closes the ballot.
+    """
     n = await get_visible(session, user, nomination_id)
     step = _council_step(n)
-    if not user.has_role("council_member", step["unit_id"]):
+    # Only a member of this council votes, for their own seat: the role is never delegated.
+    if not user.has_role("council_member", step["unit_id"]) or not await holds_seat(session, user.id, step["unit_id"]):
         raise Problem(403, "Chỉ thành viên Hội đồng của bước này mới được bỏ phiếu.", code="not_council_member")
-    ballot = (
-        await session.exec(
-            select(Ballot).where(Ballot.nomination_id == n.id, Ballot.step == step["key"], Ballot.status == "open")
+    conn = await session.connection()
+    try:
+        receipt = await ballot_box.cast(conn, n.id, step["key"], body.ballot, user.id, body.choice)
+    except ballot_box.BallotBoxError as exc:
+        await session.rollback()
+        raise Problem(409 if exc.code != "invalid_vote" else 422, str(exc), code=exc.code) from None
+    await session.commit()
+    out = VoteReceipt(
+        nomination_id=n.id, step=receipt.step, ballot=receipt.ballot, participants=receipt.participants,
+        members=receipt.members,
+    )  # fmt: skip
+    if receipt.box == "database":
+        return out
+    # A ballot opened before version 3 counts in its workflow: the seat register above refuses a
+    # second vote, and the workflow gets a random token, so its history never links a member to a choice.
+    try:
+        await ctx.gateway.vote(
+            NominationRef(n.workflow_id), VoteInput(voter_token=uuid.uuid4().hex, choice=body.choice), release=session
         )
-    ).one_or_none()
-    if ballot is None:
-        raise Problem(409, "Hội đồng không có cuộc bỏ phiếu đang mở cho hồ sơ này.", code="no_ballot")
-    # The workflow only ever sees this token: it can refuse a second vote, but holds no name next to a choice.
-    message = f"{n.id}:{step['key']}:{ballot.number}:{user.id}".encode()
-    token = hmac.new(ctx.settings.jwt_secret.encode(), message, hashlib.sha256).hexdigest()
-    view = await ctx.gateway.vote(
-        NominationRef(n.workflow_id), VoteInput(voter_token=token, choice=body.choice), release=session
-    )
-    return _status(n, view)
+    except Problem:
+        async with ctx.engine.begin() as undo:
+            await ballot_box.withdraw_seat(undo, n.id, receipt.step, receipt.ballot, user.id)
+        raise
+    return out
 
 
 @router.post("/nominations/{nomination_id}/ballot/close", response_model=NominationStatus)
@@ -115,9 +133,10 @@ async def close_ballot(
     nomination_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
 ) -> NominationStatus:
     n, step = await _secretary_step(session, user, nomination_id)
+    files = await attachment_digests(session, n.id)
     view = await ctx.gateway.close_ballot(
         NominationRef(n.workflow_id),
-        CloseBallotInput(actor=user.actor(("council_secretary", step["unit_id"]))),
+        CloseBallotInput(actor=user.actor(("council_secretary", step["unit_id"])), step=step["key"], attachments=files),
         release=session,
     )
     return _status(n, view)
@@ -128,15 +147,54 @@ async def record_tally(
     nomination_id: uuid.UUID, body: TallyBody, ctx: ContextDep, session: SessionDep, user: UserDep
 ) -> NominationStatus:
     n, step = await _secretary_step(session, user, nomination_id)
-    if body.members is None:
-        body.members = await council_members(session, step["unit_id"])
-    data = nfc_deep(body.model_dump())
+    recorded = await council_members(session, step["unit_id"])
+    members = await _meeting_membership(session, user, n, step, body, recorded)
+    data = nfc_deep(body.model_dump(exclude={"members", "members_reason"}))
+    files = await attachment_digests(session, n.id)
     view = await ctx.gateway.record_tally(
         NominationRef(n.workflow_id),
-        TallyInput(actor=user.actor(("council_secretary", step["unit_id"])), **data),
+        TallyInput(
+            actor=user.actor(("council_secretary", step["unit_id"])), members=members, step=step["key"],
+            attachments=files, **data,
+        ),
         release=session,
-    )
+    )  # fmt: skip
     return _status(n, view)
+
+
+async def _meeting_membership(
+    session: AsyncSession, user: CurrentUser, n: Nomination, step: dict[str, Any], body: TallyBody, recorded: int
+) -> int:
+    """The council's size a meeting is judged on: the organisation's roster, or an audited override.
+
+    A smaller number would let a thin meeting pass (4 present of 9 members is no quorum), so the
+    override can only add members the system does not know yet, with the reason, in the audit trail.
+    """
+    if body.members is None or body.members == recorded:
+        if recorded < 1:
+            raise Problem(
+                422,
+                "Hội đồng chưa có danh sách thành viên trong hệ thống: hãy ghi tổng số thành viên theo quyết định "
+                "thành lập Hội đồng và lý do.",
+                code="members_required",
+            )
+        return recorded
+    if body.members < recorded:
+        raise Problem(
+            422,
+            f"Hội đồng có {recorded} thành viên theo dữ liệu tổ chức; không thể tính trên số nhỏ hơn.",
+            code="members_below_roster",
+        )
+    reason = (body.members_reason or "").strip()
+    if not reason:
+        raise Problem(422, "Hãy ghi lý do dùng số thành viên khác với danh sách của Hội đồng.", code="reason_required")
+    record_admin_action(
+        session, user, "council_size_override", subject_type="council", subject_id=step["unit_id"],
+        unit_id=step["unit_id"], nomination_id=n.id, comment=reason,
+        details={"recorded": recorded, "declared": body.members, "step": step["key"]},
+    )  # fmt: skip
+    await session.commit()
+    return body.members
 
 
 @router.get("/nominations/{nomination_id}/ballots", response_model=list[BallotOut])
@@ -170,12 +228,17 @@ async def my_open_ballots(session: SessionDep, user: UserDep) -> list[OpenBallot
             .order_by(col(Ballot.opened_at))
         )
     ).all()
+    voted = {
+        (v.nomination_id, v.step, v.number)
+        for v in (await session.exec(select(BallotVoter).where(col(BallotVoter.seat_user_id) == user.id))).all()
+    }
     out = []
     for b, n in rows:
         step = next((s for s in n.route if s["key"] == b.step), None)
         if step is not None and step["unit_id"] in councils:
             out.append(OpenBallotOut(nomination_id=n.id, nominee_name=n.nominee_name, award_form=n.award_form,
-                                     step=b.step, number=b.number, members=b.members, opened_at=b.opened_at))  # fmt: skip
+                                     step=b.step, number=b.number, members=b.members, opened_at=b.opened_at,
+                                     voted=(n.id, b.step, b.number) in voted))  # fmt: skip
     return out
 
 

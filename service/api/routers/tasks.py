@@ -16,6 +16,7 @@ from service.api.problems import Problem
 from service.api.schemas.nominations import NominationStatus
 from service.api.schemas.tasks import TaskComplete, TaskCompleted, TaskOut, TaskPage
 from service.core.metrics import TASKS_COMPLETED
+from service.queries.attachments import attachment_digests
 from service.queries.tasks import assigned_to, open_task_of, task_out
 from service.temporal.gateway import NominationRef
 from workflows.contracts import DecisionInput
@@ -73,6 +74,7 @@ async def complete_task(
     workflow_id = nomination.workflow_id
     if task.step in ("revision", "supplement"):
         raise Problem(409, "Đây là việc của đơn vị đề nghị: hãy nộp lại hoặc bổ sung hồ sơ.", code="wrong_step")
+    files = await attachment_digests(session, nomination.id)
     view = await ctx.gateway.decide(
         NominationRef(workflow_id),
         DecisionInput(
@@ -80,6 +82,7 @@ async def complete_task(
             outcome=body.outcome,
             actor=user.actor((task.role, task.unit_id)),
             comment=body.comment,
+            attachments=files,
         ),
         release=session,
     )

@@ -21,11 +21,15 @@ class BallotOpen(_Body):
 
 class VoteBody(_Body):
     choice: Literal["for", "against"]
+    # The ballot the member saw and votes in: a vote meant for a voided ballot never counts in the next.
+    ballot: int = Field(ge=1, le=1_000)
 
 
 class TallyBody(_Body):
-    # Left out: the council's membership as recorded in the organisation data.
+    # Left out: the council's membership as recorded in the organisation data. Given: an override
+    # that is never below the recorded number and needs `members_reason`; it is audited.
     members: int | None = Field(default=None, ge=1, le=500)
+    members_reason: str | None = Field(default=None, max_length=1_000)
     present: int = Field(ge=0, le=500)
     votes_for: int = Field(ge=0, le=500)
     votes_against: int = Field(ge=0, le=500)
@@ -58,6 +62,17 @@ class OpenBallotOut(BaseModel):
     number: int
     members: int
     opened_at: datetime
+    voted: bool = False  # the caller's seat has voted in it (never how)
+
+
+class VoteReceipt(BaseModel):
+    """A vote went into the secret ballot box: which ballot, and how many have voted so far."""
+
+    nomination_id: uuid.UUID
+    step: str
+    ballot: int
+    participants: int
+    members: int
 
 
 class CommentBody(_Body):

@@ -204,7 +204,7 @@ def sample_request(world: World, method: str, path: str) -> dict[str, Any]:
         ("POST", "/api/v1/nominations/{nomination_id}/supplement"): {"json": {"answers": {"0": "Đã bổ sung"}}},
         ("POST", "/api/v1/nominations/{nomination_id}/ballot"): {"json": {}},
         ("POST", "/api/v1/nominations/{nomination_id}/ballot/close"): {},
-        ("POST", "/api/v1/nominations/{nomination_id}/ballot/votes"): {"json": {"choice": "for"}},
+        ("POST", "/api/v1/nominations/{nomination_id}/ballot/votes"): {"json": {"choice": "for", "ballot": 1}},
         ("POST", "/api/v1/nominations/{nomination_id}/tally"): {
             "json": {"members": 5, "present": 5, "votes_for": 5, "votes_against": 0, "minutes": "Biên bản số 1"}
         },

@@ -92,13 +92,17 @@ async def test_electronic_ballot_is_secret_and_decides_the_council_step(
     assert [b["nomination_id"] for b in mine] == [nid]
     for username in voters:
         r = await api.post(f"/api/v1/nominations/{nid}/ballot/votes", headers=await login(api, username),
-                           json={"choice": "for"})  # fmt: skip
+                           json={"choice": "for", "ballot": 1})  # fmt: skip
         assert r.status_code == 200, r.text
-    again = await api.post(f"/api/v1/nominations/{nid}/ballot/votes", headers=voter, json={"choice": "against"})
+    again = await api.post(
+        f"/api/v1/nominations/{nid}/ballot/votes", headers=voter, json={"choice": "against", "ballot": 1}
+    )
     assert again.status_code == 409 and again.json()["code"] == "already_voted"
     # The clerk and the secretary are not members: they cannot vote.
     assert (
-        await api.post(f"/api/v1/nominations/{nid}/ballot/votes", headers=secretary, json={"choice": "for"})
+        await api.post(
+            f"/api/v1/nominations/{nid}/ballot/votes", headers=secretary, json={"choice": "for", "ballot": 1}
+        )
     ).status_code == 403
     open_ballots = (await api.get(f"/api/v1/nominations/{nid}/ballots", headers=clerk)).json()
     assert open_ballots[0]["status"] == "open" and open_ballots[0]["votes_for"] is None
@@ -124,6 +128,7 @@ async def test_meeting_tally_below_threshold_rejects_and_the_clerk_sees_why(api:
     await task_for(api, secretary, nid)
     r = await api.post(f"/api/v1/nominations/{nid}/tally", headers=secretary,
                        json={"members": 9, "present": 8, "votes_for": 3, "votes_against": 5,
+                             "members_reason": "Quyết định kiện toàn Hội đồng số 12/QĐ-UBND: 9 thành viên",
                              "minutes": "Biên bản số 07/BB-HĐTĐKT"})  # fmt: skip
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "rejected"

@@ -21,7 +21,7 @@ export function ballotSection(ballots) {
   );
 }
 
-// The page remembers the ballots voted in from it (until reloaded); the workflow refuses a second vote.
+// The server says which ballots this seat voted in (never how); the page also remembers its own votes.
 function votedKey(b) {
   return `${state.me ? state.me.id : ""}:${b.nomination_id}:${b.step}:${b.number}`;
 }
@@ -42,7 +42,7 @@ function ballotCard(b) {
     el("div", null, el("dt", null, "Mở lúc"), el("dd", null, timeElement(b.opened_at))),
   );
   const box = el("div", { class: "task-actions" });
-  if (state.voted.has(votedKey(b))) {
+  if (b.voted || state.voted.has(votedKey(b))) {
     box.append(votedNote());
   } else {
     const buttons = [
@@ -67,7 +67,7 @@ async function castVote(b, choice, buttons, box) {
   clearError();
   for (const button of buttons) button.disabled = true;
   try {
-    await api(`/nominations/${encodeURIComponent(b.nomination_id)}/ballot/votes`, { method: "POST", json: { choice } });
+    await api(`/nominations/${encodeURIComponent(b.nomination_id)}/ballot/votes`, { method: "POST", json: { choice, ballot: b.number } });
     state.voted.add(votedKey(b));
     // The notice does not repeat the choice: the screen may be seen by others.
     setPendingNotice(`Đã ghi nhận phiếu bầu của bạn cho hồ sơ ${b.nominee_name || ""}.`.replace(" .", "."));
