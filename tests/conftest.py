@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -22,18 +21,11 @@ from models.db.engine import make_engine, sqlalchemy_url
 from models.db.migrate import migrate
 from models.store.seed import seed
 from tests.support import paths
+from tests.support.helpers import test_server_path
 
 ROOT = paths.ROOT
 # The embedded PostgreSQL keeps its lock file in the runtime directory; CI machines have none set.
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
-
-
-def _test_server_path() -> str:
-    local = Path(sys.executable).parent / "temporal-test-server"
-    found = str(local) if local.exists() else shutil.which("temporal-test-server")
-    if not found:
-        pytest.exit("temporal-test-server not found: install the dev extras (make test does)", returncode=2)
-    return found
 
 
 @dataclass
@@ -130,6 +122,6 @@ async def engine(
 @pytest.fixture
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping server per test (0.2 s to start), so each test owns its clock."""
-    environment = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=_test_server_path())
+    environment = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=test_server_path())
     yield environment
     await environment.shutdown()

@@ -7,7 +7,8 @@ import uuid
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.tables import Attachment
+from models.tables import Attachment, Nomination, Task
+from workflows.contracts import REVISION_STEP, SUPPLEMENT_STEP
 
 
 async def attachment_digests(session: AsyncSession, nomination_id: uuid.UUID) -> list[str]:
@@ -20,3 +21,21 @@ async def attachment_digests(session: AsyncSession, nomination_id: uuid.UUID) ->
         )
     ).all()
     return [f"{name} sha256:{digest}" for name, digest in rows]
+
+
+async def files_may_change(session: AsyncSession, nomination: Nomination) -> bool:
+    """The dossier's files change while the unit still holds it: before the first reviewer has acted
+    (the clerk attaches them right after proposing), and when it is returned for revision or a
+    supplement is asked for. Once a step has been decided on them, they stand as that decision saw them."""
+    if nomination.current_step in (REVISION_STEP, SUPPLEMENT_STEP):
+        return True
+    decided = (
+        await session.exec(
+            select(Task.id).where(
+                col(Task.nomination_id) == nomination.id,
+                col(Task.status) == "done",
+                col(Task.step).not_in((REVISION_STEP, SUPPLEMENT_STEP)),
+            )
+        )
+    ).first()
+    return decided is None

@@ -15,6 +15,14 @@ SIGN_ON_BEHALF = "sign_on_behalf"
 SUBSTITUTE = "substitute"
 # The signature block of a deputy signing for the chairperson (Decree 30/2020/NĐ-CP on official documents).
 ON_BEHALF_TITLE = "KT. CHỦ TỊCH – PHÓ CHỦ TỊCH"
+# Never delegated: a council seat is personal (one seat, one vote), and administration is no step.
+NOT_DELEGABLE = frozenset({"council_member", "admin"})
+# Who may stand in for a role at a unit: the holder of this role at the same unit. Roles not listed
+# go to a person of the same unit (their home unit is the unit or below it).
+SUBSTITUTE_MUST_HOLD = {
+    "chairperson": "deputy_chairperson",  # the chairperson's substitute is a deputy chairperson
+    "council_secretary": "council_member",  # the council's secretary is replaced by one of its members
+}
 
 
 def today() -> date:
@@ -38,3 +46,17 @@ async def delegated_grants(session: AsyncSession, user_id: int, day: date | None
     return [
         (role, unit, ON_BEHALF_TITLE if kind == SIGN_ON_BEHALF else f"thay {name}") for kind, role, unit, name in rows
     ]
+
+
+async def suspended_grants(session: AsyncSession, user_id: int, day: date | None = None) -> set[tuple[str, int]]:
+    """(role, unit) a user handed to a substitute in force today: their own right is suspended meanwhile."""
+    rows = (
+        await session.exec(
+            select(Delegation.role, Delegation.unit_id).where(
+                col(Delegation.from_user_id) == user_id,
+                col(Delegation.kind) == SUBSTITUTE,
+                active_on(day or today()),
+            )
+        )
+    ).all()
+    return {(role, unit) for role, unit in rows}

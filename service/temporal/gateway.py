@@ -31,6 +31,7 @@ from temporalio.client import (
     WorkflowHandle,
     WorkflowUpdateFailedError,
     WorkflowUpdateHandle,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
     WorkflowUpdateStage,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -85,6 +86,7 @@ REFUSAL_STATUS = {
     "invalid_items": 422,
     "disclosure": 409,
     "stale_version": 409,
+    "reason_required": 422,
 }
 
 
@@ -255,7 +257,7 @@ class TemporalGateway:
         try:
             async with asyncio.timeout(max(0.1, ends - loop.time())):
                 return await update_handle.result(rpc_timeout=self.deadline)
-        except TimeoutError:
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
             raise StillRunning(location) from None
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
@@ -342,7 +344,7 @@ class TemporalGateway:
         try:
             async with asyncio.timeout(self.deadline.total_seconds()):
                 return await call
-        except TimeoutError:
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
             log.warning("temporal call exceeded its deadline of %ss", self.deadline.total_seconds())
             raise unavailable() from None
         except WorkflowUpdateFailedError as exc:

@@ -26,8 +26,16 @@ from tests.support import paths
 ROOT = paths.ROOT
 
 
-# A council's meeting: all nine members present and in favour, with the minutes' reference.
-UNANIMOUS = {"members": 9, "present": 9, "votes_for": 9, "votes_against": 0, "minutes": "Biên bản số 01/BB-HĐTĐKT"}
+# A council's meeting: all nine members present and in favour, with the minutes' reference; the demo
+# roster has five members, so the nine of the council's founding decision are declared with a reason.
+UNANIMOUS = {
+    "members": 9,
+    "members_reason": "Quyết định thành lập Hội đồng: 9 thành viên",
+    "present": 9,
+    "votes_for": 9,
+    "votes_against": 0,
+    "minutes": "Biên bản số 01/BB-HĐTĐKT",
+}
 
 
 def free_port() -> int:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -57,3 +61,12 @@ async def assert_eq_eventually(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"expected {expected!r}, last value {last!r}")
         await asyncio.sleep(interval)
+
+
+def test_server_path() -> str:
+    """The time-skipping test server installed with the dev extras (nothing is downloaded)."""
+    local = Path(sys.executable).parent / "temporal-test-server"
+    found = str(local) if local.exists() else shutil.which("temporal-test-server")
+    if not found:
+        pytest.exit("temporal-test-server not found: install the dev extras (make test does)", returncode=2)
+    return found

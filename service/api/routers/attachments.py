@@ -17,6 +17,7 @@ from models.tables.documents import Attachment
 from service.api.deps import ContextDep, SessionDep, UserDep
 from service.api.problems import Problem
 from service.api.schemas.attachments import AttachmentOut, AttachmentPage
+from service.queries.attachments import files_may_change
 from service.queries.nominations import get_visible
 from service.security.attachment_store import AttachmentStore, RejectedFile, sanitise_filename
 from service.security.audit import record_admin_action
@@ -47,6 +48,12 @@ async def upload_attachment(
         )
     if nomination.status not in OPEN_STATUSES:
         raise Problem(409, "Hồ sơ đã kết thúc, không thể đính kèm thêm tệp.", code="nomination_closed")
+    if not await files_may_change(session, nomination):
+        raise Problem(
+            409,
+            "Hồ sơ đang được xét: chỉ bổ sung tệp khi hồ sơ được trả lại để chỉnh sửa hoặc có yêu cầu bổ sung.",
+            code="dossier_locked",
+        )
     count = (
         await session.exec(
             select(func.count()).select_from(Attachment).where(Attachment.nomination_id == nomination.id)

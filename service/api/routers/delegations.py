@@ -10,12 +10,13 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 
 from models.rules.text import nfc
+from models.store.org import load_org_tree
 from models.tables import Delegation, RoleAssignment, User
 from service.api.deps import SessionDep, UserDep
 from service.api.problems import Problem
 from service.api.schemas.delegations import DelegationCreate, DelegationOut
 from service.security.audit import record_admin_action
-from service.security.delegations import SIGN_ON_BEHALF, today
+from service.security.delegations import NOT_DELEGABLE, SIGN_ON_BEHALF, SUBSTITUTE_MUST_HOLD, today
 
 router = APIRouter(prefix="/api/v1/delegations", tags=["delegations"])
 
@@ -35,10 +36,44 @@ async def _out(session: SessionDep, rows: list[Delegation]) -> list[DelegationOu
     ]
 
 
+async def _holds(session: SessionDep, user_id: int, role: str, unit_id: int) -> bool:
+    found = (
+        await session.exec(
+            select(RoleAssignment.id).where(
+                RoleAssignment.user_id == user_id, RoleAssignment.role == role, RoleAssignment.unit_id == unit_id
+            )
+        )
+    ).first()
+    return found is not None
+
+
+async def _check_substitute(session: SessionDep, delegate: User, role: str, unit_id: int) -> None:
+    """A substitute must be eligible by the unit's rules (see SUBSTITUTE_MUST_HOLD)."""
+    assert delegate.id is not None
+    needed = SUBSTITUTE_MUST_HOLD.get(role)
+    if needed is not None:
+        if not await _holds(session, delegate.id, needed, unit_id):
+            names = {"deputy_chairperson": "Phó Chủ tịch", "council_member": "thành viên Hội đồng"}
+            raise Problem(
+                422, f"Người thay thế phải là {names[needed]} của cùng đơn vị.", code="substitute_not_eligible"
+            )
+        return
+    tree = await load_org_tree(session)
+    if delegate.unit_id != unit_id and delegate.unit_id not in tree.descendants(unit_id):
+        raise Problem(422, "Người thay thế phải thuộc đơn vị được giao.", code="substitute_not_eligible")
+
+
 @router.post("", status_code=201, response_model=DelegationOut)
 async def create_delegation(body: DelegationCreate, session: SessionDep, user: UserDep) -> DelegationOut:
     if (body.role, body.unit_id) not in user.roles or (body.role, body.unit_id) in user.acting:
         raise Problem(403, "Bạn chỉ giao được vai trò mà chính bạn đang giữ tại đơn vị đó.", code="not_your_role")
+    if body.role in NOT_DELEGABLE:
+        raise Problem(
+            422,
+            "Không thể giao vai trò này: mỗi thành viên Hội đồng tự bỏ phiếu cho ghế của mình, "
+            "và quyền quản trị không được giao.",
+            code="role_not_delegable",
+        )
     if body.kind == SIGN_ON_BEHALF and body.role != "chairperson":
         raise Problem(422, "Chỉ Chủ tịch mới giao ký thay (KT. CHỦ TỊCH).", code="not_chairperson")
     if body.ends_on < today():
@@ -49,17 +84,10 @@ async def create_delegation(body: DelegationCreate, session: SessionDep, user: U
     if delegate.id == user.id:
         raise Problem(422, "Không thể tự giao cho chính mình.", code="self_delegation")
     if body.kind == SIGN_ON_BEHALF:
-        deputy = (
-            await session.exec(
-                select(RoleAssignment).where(
-                    RoleAssignment.user_id == delegate.id,
-                    RoleAssignment.role == "deputy_chairperson",
-                    RoleAssignment.unit_id == body.unit_id,
-                )
-            )
-        ).first()
-        if deputy is None:
+        if not await _holds(session, delegate.id, "deputy_chairperson", body.unit_id):
             raise Problem(422, "Người được giao ký thay phải là Phó Chủ tịch của cùng cơ quan.", code="not_deputy")
+    else:
+        await _check_substitute(session, delegate, body.role, body.unit_id)
     delegation = Delegation(
         id=uuid.uuid4(), kind=body.kind, from_user_id=user.id, to_user_id=delegate.id, role=body.role,
         unit_id=body.unit_id, starts_on=body.starts_on, ends_on=body.ends_on,

@@ -39,6 +39,9 @@ from tests.support.security import (
     unit_id,
 )
 
+# The matrix adds a council member and delegations: it gets its own database.
+pytestmark = pytest.mark.own_database
+
 ALLOWED = 0  # authorised: 200 for a read; for a write anything but 401/403/404 (the business may say 409/422)
 
 
@@ -185,8 +188,10 @@ class World:
             "to_username": "mx.delegate",  # a user of this test only: no other test's roles change
             "role": "council_secretary",
             "unit_id": self.school_council,
-            "starts_on": str(today),
-            "ends_on": str(today + timedelta(days=7)),
+            # Not yet in force: while a substitute acts the secretary's own right is suspended, and the
+            # matrix expects the secretary to act.
+            "starts_on": str(today + timedelta(days=30)),
+            "ends_on": str(today + timedelta(days=37)),
         }
 
 
@@ -241,7 +246,8 @@ async def api(
     await ensure_user(engine, "mx.stranger.clerk", "TEST-MX", [("clerk", "TEST-MX", True)])
     await ensure_user(engine, "mx.stranger.secretary", "TEST-MX", [("council_secretary", "TEST-MX-HD", False)])
     await ensure_user(engine, "mx.stranger.admin", "TEST-MX", [("admin", "TEST-MX", True)])
-    await ensure_user(engine, "mx.delegate", "TEST-MX", [])
+    # Eligible as the school council secretary's substitute: a member of that council.
+    await ensure_user(engine, "mx.delegate", "GL-BH", [("council_member", "GL-BH-THCS-HDTDKT", False)])
     async with running_api(
         env, engine, database_url, attachment_dir=str(tmp_path), login_limit_address="10000/minute"
     ) as client:
