@@ -44,6 +44,7 @@ async def main() -> None:
         unit_id = me["unit"]["id"]
         durations: list[float] = []
         requests = 0
+        council_size: dict[str, int] = {}
 
         async def one(sem: asyncio.Semaphore, n: int) -> None:
             nonlocal requests
@@ -75,10 +76,14 @@ async def main() -> None:
                         if task_id is None:
                             await asyncio.sleep(0.05)
                     if user.startswith("council."):
-                        # Councils decide by the tally of their meeting (unanimous here).
+                        # Councils decide by the tally of their meeting (unanimous here), on their roster.
+                        if user not in council_size:
+                            task = await client.get(f"/api/v1/tasks/{task_id}", headers=headers[user])
+                            council_size[user] = int(task.json()["council_members"])
+                        members = council_size[user]
                         r = await client.post(
                             f"/api/v1/nominations/{nomination_id}/tally", headers=headers[user],
-                            json={"members": 9, "present": 9, "votes_for": 9, "votes_against": 0,
+                            json={"present": members, "votes_for": members, "votes_against": 0,
                                   "minutes": f"Biên bản số {n}/BB-HĐTĐKT"},
                         )  # fmt: skip
                         status = r.json().get("status")
