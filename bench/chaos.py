@@ -75,7 +75,7 @@ class Stack:
         return f"http://127.0.0.1:{self.api_port}"
 
     def start(self, timeout: float = 180) -> None:
-        log = open(self.log, "ab")  # noqa: SIM115  (closed with the process)
+        log = open(self.log, "ab")  # the child keeps it open; closed when the stack stops
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "service.cli", "run"], cwd=ROOT, env=self.env, stdout=log, stderr=log,
             start_new_session=True,
