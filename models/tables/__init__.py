@@ -6,8 +6,8 @@ Import a table from its module (`from models.tables.nominations import Nominatio
 from models.tables.catalogue import AwardForm
 from models.tables.councils import Ballot, BallotVoter, DisclosureComment
 from models.tables.documents import Attachment
-from models.tables.nominations import IdempotencyKey, Nomination, Notification, Task
-from models.tables.organisation import RoleAssignment, Unit, UnitBase, UnitPublic, User
+from models.tables.nominations import IdempotencyKey, Nomination, NominationAccess, Notification, Task
+from models.tables.organisation import RoleAssignment, Unit, UnitAncestor, UnitBase, UnitPublic, User
 from models.tables.plans import Plan, PlanEvent, PlanMilestone, PlanNotification, PlanReport
 from models.tables.security import AuditEntry, Delegation, OidcIdentity
 
@@ -21,6 +21,7 @@ __all__ = [
     "DisclosureComment",
     "IdempotencyKey",
     "Nomination",
+    "NominationAccess",
     "Notification",
     "OidcIdentity",
     "Plan",
@@ -31,6 +32,7 @@ __all__ = [
     "RoleAssignment",
     "Task",
     "Unit",
+    "UnitAncestor",
     "UnitBase",
     "UnitPublic",
     "User",

@@ -27,6 +27,8 @@ class Nomination(SQLModel, table=True):
         Index("ix_nominations_search", text("to_tsvector('simple', search_text)"), postgresql_using="gin"),
         # Visibility: "nominations whose route passes through one of my (role, unit)".
         Index("ix_nominations_route", "route", postgresql_using="gin", postgresql_ops={"route": "jsonb_path_ops"}),
+        # Lists: newest change first, the id as a stable tiebreak for keyset paging.
+        Index("ix_nominations_updated_id", text("updated_at DESC"), text("id DESC")),
     )
 
     id: uuid.UUID = Field(primary_key=True)
@@ -66,6 +68,8 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         Index("ix_tasks_inbox", "status", "role", "unit_id", "due_at"),
         Index("ix_tasks_nomination", "nomination_id", "created_at"),
+        # Inboxes: the open tasks of a (role, unit), soonest due first.
+        Index("ix_tasks_role_unit_open", "role", "unit_id", "due_at", postgresql_where=text("status = 'open'")),
     )
 
     id: uuid.UUID = Field(primary_key=True)
@@ -114,3 +118,14 @@ class IdempotencyKey(SQLModel, table=True):
     request_hash: str = Field(max_length=64)
     nomination_id: uuid.UUID = Field(foreign_key="nominations.id")
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class NominationAccess(SQLModel, table=True):
+    """The (role, unit) pairs that may see a nomination, written with it (models/rules/access.py)."""
+
+    __tablename__ = "nomination_access"
+    __table_args__ = (Index("ix_nomination_access_role_unit", "role", "unit_id", "nomination_id"),)
+
+    nomination_id: uuid.UUID = Field(foreign_key="nominations.id", primary_key=True)
+    role: str = Field(max_length=32, primary_key=True)
+    unit_id: int = Field(primary_key=True)

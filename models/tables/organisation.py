@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -55,3 +55,17 @@ class RoleAssignment(SQLModel, table=True):
     unit_id: int = Field(foreign_key="units.id")
     # The role also covers every unit below unit_id in the organisation tree.
     subtree: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+
+
+class UnitAncestor(SQLModel, table=True):
+    """(unit, ancestor) for every unit and each unit above it, itself included (depth 0).
+
+    Kept by a trigger on `units` (migration 0009), so "every unit below X" is one indexed lookup.
+    """
+
+    __tablename__ = "unit_ancestors"
+    __table_args__ = (Index("ix_unit_ancestors_ancestor", "ancestor_id", "unit_id"),)
+
+    unit_id: int = Field(sa_column=Column(Integer, ForeignKey("units.id", ondelete="CASCADE"), primary_key=True))
+    ancestor_id: int = Field(sa_column=Column(Integer, ForeignKey("units.id", ondelete="CASCADE"), primary_key=True))
+    depth: int

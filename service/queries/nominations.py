@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ColumnElement, false, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,23 +13,8 @@ from models.tables import Nomination, Unit
 from service.api.problems import Problem
 from service.api.schemas.common import UnitRef
 from service.api.schemas.nominations import NominationOut, Period, StepOut
+from service.queries.visibility import visible_to
 from service.security.principal import CurrentUser
-
-
-def visible_to(user: CurrentUser) -> ColumnElement[bool]:
-    """Nominations a user may see: those proposed by a unit in their clerk or administrator scope, and
-    those whose route passes through a (role, unit) they hold; subtree grants cover the units below."""
-    conditions: list[ColumnElement[bool]] = []
-    own_units = user.units_for("clerk") | user.units_for("admin")
-    if own_units:
-        conditions.append(col(Nomination.proposing_unit_id).in_(sorted(own_units)))
-    for role, unit in user.scoped_pairs():
-        if role == "council_member":
-            # Members vote on what comes before their council.
-            conditions.append(col(Nomination.route).contains([{"kind": "council", "unit_id": unit}]))
-        elif role != "clerk":
-            conditions.append(col(Nomination.route).contains([{"role": role, "unit_id": unit}]))
-    return or_(*conditions) if conditions else false()
 
 
 async def get_visible(session: AsyncSession, user: CurrentUser, nomination_id: uuid.UUID) -> Nomination:

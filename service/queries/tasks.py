@@ -6,23 +6,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, tuple_
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.tables import Ballot, Nomination, Notification, RoleAssignment, Task
 from service.api.problems import Problem
 from service.api.schemas.tasks import NotificationOut, TaskOut
-from service.queries.nominations import visible_to
+from service.queries.visibility import visible_to
 from service.security.principal import CurrentUser
-
-
-def assigned_to(user: CurrentUser) -> ColumnElement[bool]:
-    """Tasks of a (role, unit) the user holds, subtree grants expanded."""
-    pairs = user.scoped_pairs()
-    if not pairs:
-        return false()
-    return tuple_(col(Task.role), col(Task.unit_id)).in_(pairs)
 
 
 async def task_out(session: AsyncSession, rows: list[tuple[Task, str, str, list[Any]]]) -> list[TaskOut]:

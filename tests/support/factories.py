@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from activities.projection import search_text
 from models.rules.catalogue import load_catalogue
 from models.rules.routes import compute_route
+from models.store.access import record_access
 from models.store.org import load_org_tree
 from models.tables import Nomination, RoleAssignment, Unit, User
 from tests.support import paths
@@ -76,6 +77,8 @@ async def new_nomination(
                 updated_at=now,
             )
         )
+        await s.flush()
+        await record_access(s, nomination_id, proposer, [vars(x) for x in steps])
         await s.commit()
     return NominationInput(
         nomination_id=str(nomination_id),

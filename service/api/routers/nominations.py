@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
-from sqlalchemy import ColumnElement, and_, exists, func
+from sqlalchemy import ColumnElement, and_, exists, func, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.text import fold, search_text
+from models.store.access import record_access
 from models.tables import IdempotencyKey, Nomination, Task
 from service.api.deps import AppContext, ContextDep, CurrentUser, SessionDep, UserDep
 from service.api.problems import Problem
@@ -30,9 +31,11 @@ from service.api.schemas.nominations import (
 )
 from service.core.metrics import NOMINATIONS_CREATED
 from service.queries.history import build_history
-from service.queries.nominations import clerk_nomination, get_visible, to_out, visible_to
+from service.queries.nominations import clerk_nomination, get_visible, to_out
 from service.queries.org import route_for
+from service.queries.paging import capped_count, decode_cursor, encode_cursor
 from service.queries.plan_windows import check_milestone_window
+from service.queries.visibility import visible_to
 from service.temporal.gateway import NominationRef
 from service.temporal.nomination_start import start_nomination
 from workflows.contracts import (
@@ -113,6 +116,8 @@ async def create_nomination(
     )
     session.add(nomination)
     await session.flush()
+    # Who may see it, written with it: lists filter on these rows (models/rules/access.py).
+    await record_access(session, nomination_id, nomination.proposing_unit_id, nomination.route)
     claimed = (
         await session.exec(
             insert(IdempotencyKey)
@@ -183,6 +188,7 @@ async def list_nominations(
     overdue: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> NominationPage:
     filters: list[ColumnElement[bool]] = [visible_to(user)]
     if overdue is not None:
@@ -204,15 +210,24 @@ async def list_nominations(
             func.to_tsvector("simple", Nomination.search_text).op("@@")(func.plainto_tsquery("simple", fold(q)))
         )
     where = and_(*filters)
-    total = (await session.exec(select(func.count()).select_from(Nomination).where(where))).one()
-    rows = (
-        await session.exec(
-            select(Nomination).where(where).order_by(col(Nomination.updated_at).desc()).limit(limit).offset(offset)
-        )
-    ).all()
-    return NominationPage(
-        items=await to_out(session, ctx.catalogue, list(rows)), total=total, limit=limit, offset=offset
+    total, capped = await capped_count(session, select(col(Nomination.id)).where(where))
+    page = select(Nomination).where(where)
+    if cursor is not None:
+        after = decode_cursor(cursor)
+        page = page.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < after)
+        offset = 0
+    rows = list(
+        (
+            await session.exec(
+                page.order_by(col(Nomination.updated_at).desc(), col(Nomination.id).desc()).limit(limit).offset(offset)
+            )
+        ).all()
     )
+    next_cursor = encode_cursor(rows[-1].updated_at, rows[-1].id) if len(rows) == limit else None
+    return NominationPage(
+        items=await to_out(session, ctx.catalogue, rows), total=total, total_capped=capped, limit=limit,
+        offset=offset, next_cursor=next_cursor,
+    )  # fmt: skip
 
 
 @router.get("/{nomination_id}", response_model=NominationOut)

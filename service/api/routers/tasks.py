@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
 from models.tables import Nomination, Task
@@ -17,7 +17,9 @@ from service.api.schemas.nominations import NominationStatus
 from service.api.schemas.tasks import TaskComplete, TaskCompleted, TaskOut, TaskPage
 from service.core.metrics import TASKS_COMPLETED
 from service.queries.attachments import attachment_digests
-from service.queries.tasks import assigned_to, open_task_of, task_out
+from service.queries.paging import capped_count
+from service.queries.tasks import open_task_of, task_out
+from service.queries.visibility import assigned_to
 from service.temporal.gateway import NominationRef
 from workflows.contracts import DecisionInput
 
@@ -38,18 +40,19 @@ async def inbox(
         now = datetime.now(UTC)
         filters.append(col(Task.due_at) < now if overdue else or_(col(Task.due_at).is_(None), col(Task.due_at) >= now))
     where = and_(*filters)
-    total = (await session.exec(select(func.count()).select_from(Task).where(where))).one()
+    total, capped = await capped_count(session, select(col(Task.id)).where(where))
     rows = (
         await session.exec(
             select(Task, Nomination.nominee_name, Nomination.award_form, Nomination.route)
             .join(Nomination, col(Nomination.id) == col(Task.nomination_id))
             .where(where)
-            .order_by(col(Task.due_at).asc().nulls_last(), col(Task.created_at))
+            .order_by(col(Task.due_at).asc().nulls_last(), col(Task.created_at), col(Task.id))
             .limit(limit)
             .offset(offset)
         )
     ).all()
-    return TaskPage(items=await task_out(session, [tuple(r) for r in rows]), total=total)  # type: ignore[misc]
+    items = await task_out(session, [tuple(r) for r in rows])  # type: ignore[misc]
+    return TaskPage(items=items, total=total, total_capped=capped)
 
 
 @router.get("/{task_id}", response_model=TaskOut)

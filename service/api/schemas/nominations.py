@@ -121,9 +121,13 @@ class NominationOut(BaseModel):
 
 class NominationPage(BaseModel):
     items: list[NominationOut]
+    # Counted up to COUNT_CAP; past it `total_capped` is true and the UI says "more than".
     total: int
+    total_capped: bool = False
     limit: int
     offset: int
+    # Keyset paging: pass it as `cursor` for the next page (stable under new arrivals, fast at any depth).
+    next_cursor: str | None = None
 
 
 class WithdrawBody(_Strict):

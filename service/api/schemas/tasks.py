@@ -49,6 +49,7 @@ class TaskOut(BaseModel):
 class TaskPage(BaseModel):
     items: list[TaskOut]
     total: int
+    total_capped: bool = False
 
 
 class TaskComplete(_Strict):

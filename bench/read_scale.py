@@ -1,0 +1,282 @@
+"""Lists, searches and inboxes at a province's scale: p50/p95/p99 at 10,000 and 1,000,000 nominations.
+
+    .venv/bin/python bench/read_scale.py --sizes 10000,1000000 --repeat 30
+
+It starts a temporary PostgreSQL (or uses DATABASE_URL's server with a fresh database), migrates,
+builds a province of about 2,000 units (districts, communes, schools and their councils), loads the
+read model with COPY (nominations on the Bằng khen of the province route with their access rows,
+an open task for those in progress, three audit rows each) and times the API's own requests,
+in process, as five people: the province's administrator (a subtree grant over everything), the
+provincial council's secretary, the Home Affairs appraiser, a commune council's secretary and a
+school's clerk. Prints one JSON line per size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from models.db.engine import sqlalchemy_url
+from models.db.migrate import migrate
+from models.rules.text import fold
+from models.store.seed import seed
+from service.security.passwords import hash_password
+
+ROOT = Path(__file__).resolve().parent.parent
+DISTRICTS, COMMUNES, SCHOOLS = 25, 20, 3  # 25 + 500 + 1,500 units, and a council for each commune and district
+NAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
+MIDDLE = ["Văn", "Thị", "Hữu", "Minh", "Thanh", "Quốc", "Ngọc", "Đức"]
+GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hùng", "Lan", "Linh", "Mai", "Nam", "Phương"]
+PASSWORD = "bench-password"
+
+
+def database(url: str | None) -> tuple[str, Any]:
+    if url:
+        return url, None
+    import pgserver
+
+    tmp = tempfile.mkdtemp(prefix="thidua-readscale-")
+    server = pgserver.get_server(Path(tmp) / "pg", cleanup_mode="delete")
+    return server.get_uri(), (server, tmp)
+
+
+def build_org(conn: Any) -> dict[str, Any]:
+    """A province like Gia Lai's shape: province, Home Affairs, council; districts, communes, schools."""
+
+    def unit(code: str, name: str, kind: str, level: str, parent: int | None) -> int:
+        return int(
+            conn.execute(
+                text("INSERT INTO units (code, name, kind, level, parent_id) VALUES (:c, :n, :k, :l, :p) RETURNING id"),
+                {"c": code, "n": name, "k": kind, "l": level, "p": parent},
+            ).scalar_one()
+        )
+
+    org: dict[str, Any] = {"schools": [], "communes": []}
+    province = unit("RS", "UBND tỉnh Thử Tải", "people_committee", "province", None)
+    org["province"] = province
+    org["home"] = unit("RS-SNV", "Sở Nội vụ", "department", "province", province)
+    org["council"] = unit("RS-HD", "Hội đồng TĐKT tỉnh", "council", "province", province)
+    for d in range(DISTRICTS):
+        district = unit(f"RS-D{d}", f"UBND huyện {d}", "people_committee", "district", province)
+        unit(f"RS-D{d}-HD", f"Hội đồng TĐKT huyện {d}", "council", "district", district)
+        for c in range(COMMUNES):
+            commune = unit(f"RS-D{d}-C{c}", f"UBND xã {d}.{c}", "people_committee", "commune", district)
+            council = unit(f"RS-D{d}-C{c}-HD", f"Hội đồng TĐKT xã {d}.{c}", "council", "commune", commune)
+            org["communes"].append((commune, council))
+            for s in range(SCHOOLS):
+                school = unit(f"RS-D{d}-C{c}-S{s}", f"Trường {d}.{c}.{s}", "school", "grassroots", commune)
+                school_council = unit(
+                    f"RS-D{d}-C{c}-S{s}-HD", f"Hội đồng TĐKT trường {d}.{c}.{s}", "council", "grassroots", school
+                )
+                org["schools"].append((school, school_council, commune, council))
+    return org
+
+
+def add_people(conn: Any, org: dict[str, Any]) -> dict[str, str]:
+    """Five people, their roles as the demo organisation grants them; returns username -> who."""
+    password = hash_password(PASSWORD)
+    school, _, _, commune_council = org["schools"][0]
+    people = {
+        "rs.admin": ("admin", org["province"], True, "quản trị cả tỉnh"),
+        "rs.council": ("council_secretary", org["council"], False, "thư ký Hội đồng tỉnh"),
+        "rs.appraiser": ("appraiser", org["home"], False, "chuyên viên Sở Nội vụ"),
+        "rs.commune": ("council_secretary", commune_council, False, "thư ký Hội đồng xã"),
+        "rs.clerk": ("clerk", school, False, "cán bộ thi đua của một trường"),
+    }
+    for username, (role, unit_id, subtree, _) in people.items():
+        user_id = conn.execute(
+            text(
+                "INSERT INTO users (username, full_name, password_hash, unit_id, is_active) "
+                "VALUES (:u, :n, :p, :unit, true) RETURNING id"
+            ),
+            {"u": username, "n": username, "p": password, "unit": unit_id},
+        ).scalar_one()
+        conn.execute(
+            text("INSERT INTO role_assignments (user_id, role, unit_id, subtree) VALUES (:u, :r, :unit, :s)"),
+            {"u": user_id, "r": role, "unit": unit_id, "s": subtree},
+        )
+    return {u: who for u, (_, _, _, who) in people.items()}
+
+
+def load(raw_url: str, org: dict[str, Any], count: int, creator: int) -> None:
+    """COPY `count` nominations, their access rows, open tasks and audit rows."""
+    import psycopg
+
+    rnd = random.Random(count)
+    now = datetime.now(UTC)
+    statuses = ["in_progress"] * 6 + ["awarded"] * 3 + ["rejected"]
+    buffers = {name: io.StringIO() for name in ("nominations", "nomination_access", "tasks", "audit_entries")}
+
+    def row(name: str, *values: Any) -> None:
+        buffers[name].write("\t".join(r"\N" if v is None else str(v) for v in values) + "\n")
+
+    for _ in range(count):
+        school, school_council, _, commune_council = org["schools"][rnd.randrange(len(org["schools"]))]
+        route = [
+            {"key": f"council:{school_council}", "kind": "council", "role": "council_secretary", "unit_id": school_council,
+             "name": "Hội đồng trường", "working_days": 5},
+            {"key": f"council:{commune_council}", "kind": "council", "role": "council_secretary",
+             "unit_id": commune_council, "name": "Hội đồng xã", "working_days": 5},
+            {"key": f"appraisal:{org['home']}", "kind": "appraisal", "role": "appraiser", "unit_id": org["home"],
+             "name": "Thẩm định", "working_days": 10},
+            {"key": f"council:{org['council']}", "kind": "council", "role": "council_secretary", "unit_id": org["council"],
+             "name": "Hội đồng tỉnh", "working_days": 10},
+            {"key": f"sign:{org['province']}", "kind": "sign", "role": "chairperson", "unit_id": org["province"],
+             "name": "Ký quyết định", "working_days": 5},
+        ]  # fmt: skip
+        nid = uuid.UUID(int=rnd.getrandbits(128))
+        name = f"{rnd.choice(NAMES)} {rnd.choice(MIDDLE)} {rnd.choice(GIVEN)}"
+        status = rnd.choice(statuses)
+        step = rnd.randrange(len(route)) if status == "in_progress" else None
+        updated = now - timedelta(minutes=rnd.randrange(7 * 365 * 24 * 60))
+        year = 2024 + rnd.randrange(7)
+        folded = fold(f"{name} Hoàn thành xuất sắc nhiệm vụ năm học {year}")
+        row(
+            "nominations", nid, f"nomination-{nid}", "BANG_KHEN_TINH", school, "individual", name,
+            json.dumps({"kind": "individual", "name": name}, ensure_ascii=False), "annual", year,
+            f"Hoàn thành xuất sắc nhiệm vụ năm học {year}", "[]", json.dumps(route, ensure_ascii=False), status,
+            route[step]["key"] if step is not None else None, step, folded, creator, updated.isoformat(),
+            updated.isoformat(), 3,
+        )  # fmt: skip
+        pairs = {("clerk", school), ("admin", school)}
+        for s in route:
+            pairs.add((s["role"], s["unit_id"]))
+            if s["kind"] == "council":
+                pairs.add(("council_member", s["unit_id"]))
+        for role, unit in pairs:
+            row("nomination_access", nid, role, unit)
+        if step is not None:
+            s = route[step]
+            due = updated + timedelta(days=14)
+            row(
+                "tasks", uuid.UUID(int=rnd.getrandbits(128)), nid, s["key"], step, s["name"], s["role"], s["unit_id"],
+                "open", updated.isoformat(), due.isoformat(), "{}",
+            )  # fmt: skip
+        for k in range(3):
+            row(
+                "audit_entries", uuid.UUID(int=rnd.getrandbits(128)), nid,
+                (updated - timedelta(days=3 - k)).isoformat(), creator, "Cán bộ", ["submit", "approve", "approve"][k],
+            )  # fmt: skip
+    columns = {
+        "nominations": "id, workflow_id, award_form, proposing_unit_id, nominee_kind, nominee_name, nominee, "
+        "period_kind, period_year, achievements, criteria, route, status, current_step, current_step_index, "
+        "search_text, created_by, created_at, updated_at, version",
+        "nomination_access": "nomination_id, role, unit_id",
+        "tasks": "id, nomination_id, step, step_index, step_name, role, unit_id, status, created_at, due_at, details",
+        "audit_entries": "id, nomination_id, at, actor_id, actor_name, action",
+    }
+    with psycopg.connect(raw_url) as pg:
+        for name in ("nominations", "nomination_access", "tasks", "audit_entries"):
+            with pg.cursor().copy(f"COPY {name} ({columns[name]}) FROM STDIN") as copy:
+                buffers[name].seek(0)
+                while chunk := buffers[name].read(1 << 20):
+                    copy.write(chunk)
+        pg.execute("ANALYZE")
+        pg.commit()
+
+
+async def measure(url: str, people: dict[str, str], repeat: int, school: int) -> dict[str, dict[str, float]]:
+    from temporalio.testing import WorkflowEnvironment
+
+    from service.app import create_app
+    from service.core.settings import Settings
+
+    server = shutil.which("temporal-test-server") or str(Path(sys.executable).parent / "temporal-test-server")
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=server)
+    settings = Settings.model_validate({"env": "test", "DATABASE_URL": url, "login_limit_address": "10000/minute"})
+    app = create_app(settings, temporal=env.client)
+    cases = {
+        "list": ("/api/v1/nominations", {"limit": 50}),
+        "list_status_year": ("/api/v1/nominations", {"status": "in_progress", "year": 2026, "limit": 50}),
+        "search_q": ("/api/v1/nominations", {"q": "nguyen van", "limit": 50}),
+        "list_unit": ("/api/v1/nominations", {"unit_id": school, "limit": 50}),
+        "inbox": ("/api/v1/tasks", {"limit": 100}),
+    }
+    out: dict[str, dict[str, float]] = {}
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, client=("203.0.113.99", 5000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as http:
+                for username, who in people.items():
+                    r = await http.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+                    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+                    for case, (path, params) in cases.items():
+                        times = []
+                        for _ in range(repeat):
+                            t = time.perf_counter()
+                            r = await http.get(path, params=params, headers=headers)
+                            times.append((time.perf_counter() - t) * 1000)
+                            assert r.status_code == 200, r.text
+                        times.sort()
+                        out[f"{case} ({who})"] = {
+                            "p50_ms": round(statistics.median(times), 1),
+                            "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+                            "p99_ms": round(times[int(0.99 * (len(times) - 1))], 1),
+                            "total": r.json()["total"],
+                        }
+    finally:
+        await env.shutdown()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="10000,1000000", help="comma-separated numbers of nominations")
+    ap.add_argument("--repeat", type=int, default=30, help="requests per list and person")
+    a = ap.parse_args()
+    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+    base, server = database(os.environ.get("DATABASE_URL"))
+    admin = create_engine(sqlalchemy_url(base), isolation_level="AUTOCOMMIT")
+    try:
+        for size in (int(s) for s in a.sizes.split(",")):
+            name = f"thidua_readscale_{uuid.uuid4().hex[:8]}"
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            url = make_url(sqlalchemy_url(base)).set(database=name).render_as_string(hide_password=False)
+            migrate(url)
+            seed(url, ROOT / "deploy", demo=False)
+            engine = create_engine(url)
+            with engine.begin() as conn:
+                org = build_org(conn)
+                people = add_people(conn, org)
+                creator = conn.execute(text("SELECT id FROM users WHERE username = 'rs.clerk'")).scalar_one()
+            engine.dispose()
+            raw = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+            t = time.perf_counter()
+            load(raw, org, size, creator)
+            loaded = time.perf_counter() - t
+            results = asyncio.run(measure(url, people, a.repeat, org["schools"][0][0]))
+            worst = max(v["p95_ms"] for v in results.values())
+            print(json.dumps({"nominations": size, "units": 3 + DISTRICTS * (2 + COMMUNES * (2 + SCHOOLS * 2)),
+                              "load_seconds": round(loaded, 1), "worst_p95_ms": worst, "requests": results},
+                             ensure_ascii=False))  # fmt: skip
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+        if server is not None:
+            server[0].cleanup()
+            shutil.rmtree(server[1], ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
