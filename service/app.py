@@ -13,7 +13,7 @@ from temporalio.client import Client
 from models.db.engine import make_engine, session_factory
 from models.rules.catalogue import load_catalogue
 from service.api.deps import AppContext, utc_now
-from service.api.middleware import BodySizeLimit, SecurityHeaders
+from service.api.middleware import BodySizeLimit, RejectControlCharacters, SecurityHeaders
 from service.api.problems import install_problem_handlers
 from service.api.routers import (
     attachments,
@@ -75,6 +75,7 @@ def create_app(
     )
     install_problem_handlers(app)
     app.middleware("http")(metrics_middleware)
+    app.add_middleware(RejectControlCharacters)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         BodySizeLimit, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_attachment_bytes

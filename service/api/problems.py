@@ -76,6 +76,12 @@ _FIELD_MESSAGES = {
     "less_than_equal": "lớn hơn giá trị cho phép",
     "extra_forbidden": "trường không được phép",
     "uuid_parsing": "không phải mã định danh hợp lệ",
+    "int_type": "phải là số nguyên",
+    "int_from_float": "phải là số nguyên",
+    "float_type": "phải là số",
+    "finite_number": "phải là số hữu hạn",
+    "string_pattern_mismatch": "sai định dạng",
+    "control_character": "chứa ký tự điều khiển không được phép",
 }
 
 

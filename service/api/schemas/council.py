@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from models.rules.text import nfc
+from service.api.schemas.common import Text
 
 
 class _Body(BaseModel):
@@ -25,14 +26,14 @@ class VoteBody(_Body):
 
 class TallyBody(_Body):
     # Left out: the council's membership as recorded in the organisation data.
-    members: int | None = Field(default=None, ge=1, le=500)
-    present: int = Field(ge=0, le=500)
-    votes_for: int = Field(ge=0, le=500)
-    votes_against: int = Field(ge=0, le=500)
-    written_for: int = Field(default=0, ge=0, le=500)
-    written_against: int = Field(default=0, ge=0, le=500)
-    minutes: Annotated[str, Field(min_length=1, max_length=500)]
-    comment: str | None = Field(default=None, max_length=5_000)
+    members: int | None = Field(default=None, strict=True, ge=1, le=500)
+    present: int = Field(strict=True, ge=0, le=500)
+    votes_for: int = Field(strict=True, ge=0, le=500)
+    votes_against: int = Field(strict=True, ge=0, le=500)
+    written_for: int = Field(default=0, strict=True, ge=0, le=500)
+    written_against: int = Field(default=0, strict=True, ge=0, le=500)
+    minutes: Annotated[Text, Field(min_length=1, max_length=500)]
+    comment: Text | None = Field(default=None, max_length=5_000)
 
 
 class BallotOut(BaseModel):
@@ -61,7 +62,7 @@ class OpenBallotOut(BaseModel):
 
 
 class CommentBody(_Body):
-    text: str = Field(min_length=1, max_length=5_000)
+    text: Text = Field(min_length=1, max_length=5_000)
 
     @field_validator("text")
     @classmethod
@@ -85,10 +86,12 @@ class DisclosedOut(BaseModel):
 
 
 class SupplementRequestBody(_Body):
-    items: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(min_length=1, max_length=30)
-    comment: str | None = Field(default=None, max_length=5_000)
+    items: list[Annotated[Text, Field(min_length=1, max_length=500)]] = Field(min_length=1, max_length=30)
+    comment: Text | None = Field(default=None, max_length=5_000)
 
 
 class SupplementAnswerBody(_Body):
-    answers: dict[str, Annotated[str, Field(max_length=5_000)]] = Field(min_length=1, max_length=30)
-    comment: str | None = Field(default=None, max_length=5_000)
+    answers: dict[Annotated[Text, Field(max_length=500)], Annotated[Text, Field(max_length=5_000)]] = Field(
+        min_length=1, max_length=30
+    )
+    comment: Text | None = Field(default=None, max_length=5_000)
