@@ -35,6 +35,7 @@ from service.security.oidc import OidcVerifier
 from service.security.ratelimit import LoginLimiter
 from service.temporal.gateway import TemporalGateway, connect
 from service.web import STATIC_DIR, mount_ui
+from service.web.docs import mount_docs
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,9 @@ def create_app(
         title="thidua – Quản lý đề nghị khen thưởng",
         version="1.0",
         lifespan=lifespan,
+        # /docs is served by service/web/docs.py from local files (no CDN); ReDoc is off.
+        docs_url=None,
+        redoc_url=None,
         description="Quy trình đề nghị, thẩm định, xét duyệt và quyết định khen thưởng phong trào thi đua.",
     )
     install_problem_handlers(app)
@@ -85,5 +89,6 @@ def create_app(
         health,
     ):  # fmt: skip
         app.include_router(module.router)
+    mount_docs(app)
     mount_ui(app)
     return app
