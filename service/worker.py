@@ -13,7 +13,7 @@ from temporalio.worker import Worker
 from activities.plans import PlanActivities
 from activities.projection import Projector
 from models.db.engine import make_engine
-from service.core.settings import Settings, get_settings
+from service.core.settings import CoreSettings, get_core_settings
 from service.temporal.gateway import connect
 from workflows.nomination import NominationWorkflow
 from workflows.plan import PlanWorkflow
@@ -41,8 +41,8 @@ def build_worker(client: Client, engine: AsyncEngine, task_queue: str) -> Worker
     )
 
 
-async def run_worker(settings: Settings | None = None) -> None:
-    settings = settings or get_settings()
+async def run_worker(settings: CoreSettings | None = None) -> None:
+    settings = settings or get_core_settings()
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set")
     client = await connect(settings)
