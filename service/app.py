@@ -13,7 +13,7 @@ from temporalio.client import Client
 from models.db.engine import make_engine, session_factory
 from models.rules.catalogue import load_catalogue
 from service.api.deps import AppContext, utc_now
-from service.api.middleware import BodySizeLimit, SecurityHeaders
+from service.api.middleware import BodySizeLimit, RejectControlCharacters, SecurityHeaders
 from service.api.problems import install_problem_handlers
 from service.api.routers import (
     attachments,
@@ -35,6 +35,7 @@ from service.security.oidc import OidcVerifier
 from service.security.ratelimit import LoginLimiter
 from service.temporal.gateway import TemporalGateway, connect
 from service.web import STATIC_DIR, mount_ui
+from service.web.docs import mount_docs
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +72,14 @@ def create_app(
         title="thidua – Quản lý đề nghị khen thưởng",
         version="1.0",
         lifespan=lifespan,
+        # /docs is served by service/web/docs.py from local files (no CDN); ReDoc is off.
+        docs_url=None,
+        redoc_url=None,
         description="Quy trình đề nghị, thẩm định, xét duyệt và quyết định khen thưởng phong trào thi đua.",
     )
     install_problem_handlers(app)
     app.middleware("http")(metrics_middleware)
+    app.add_middleware(RejectControlCharacters)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         BodySizeLimit, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_attachment_bytes
@@ -84,5 +89,6 @@ def create_app(
         health,
     ):  # fmt: skip
         app.include_router(module.router)
+    mount_docs(app)
     mount_ui(app)
     return app

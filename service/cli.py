@@ -8,7 +8,7 @@ import asyncio
 import logging
 import sys
 
-from service.core.settings import get_settings
+from service.core.settings import get_core_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         from service.dev.devstack import main as run_stack
 
         return run_stack()
-    settings = get_settings()
+    # None of these commands signs a token: they need no signing secret (the API's settings do).
+    settings = get_core_settings()
     if args.command == "plans" and args.plans_command == "start":
         from service.temporal.plan_startup import start_plans_command
 

@@ -15,7 +15,7 @@ from activities.plans import PlanActivities
 from activities.projection import Projector
 from models.db.engine import make_engine
 from models.rules.catalogue import load_catalogue
-from service.core.settings import Settings, get_settings
+from service.core.settings import CoreSettings, get_core_settings
 from service.temporal.gateway import TemporalGateway, connect
 from service.temporal.nomination_start import start_unstarted
 from workflows.nomination import NominationWorkflow
@@ -46,8 +46,8 @@ def build_worker(client: Client, engine: AsyncEngine, task_queue: str) -> Worker
     )
 
 
-async def run_worker(settings: Settings | None = None) -> None:
-    settings = settings or get_settings()
+async def run_worker(settings: CoreSettings | None = None) -> None:
+    settings = settings or get_core_settings()
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set")
     client = await connect(settings)

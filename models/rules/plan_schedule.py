@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from models.rules.calendar import OFFICE_OPENS, VN_TZ, previous_working_day
-from models.rules.plans import PlanDef
+from models.rules.plans import PlanDef, ReportStream
 
 # Event kinds of a plan's timeline, in the order they run when they fall on the same instant.
 OPEN_TASKS, REMINDER, DUE, WINDOW_OPEN, WINDOW_CLOSE = "open_tasks", "reminder", "due", "window_open", "window_close"
@@ -47,17 +47,42 @@ def reminder_instant(due: datetime, working_days: int) -> datetime:
     return datetime.combine(day, OFFICE_OPENS, VN_TZ)
 
 
+def first_office_day(plan: PlanDef) -> datetime | None:
+    """Office opening on the day the plan was issued (or the earliest day it can have been)."""
+    day = plan.in_force_from
+    return datetime.combine(day, OFFICE_OPENS, VN_TZ) if day is not None else None
+
+
+def report_due(plan: PlanDef, stream: ReportStream, year: int) -> datetime | None:
+    """When the stream's report of `year` is due; None when the plan asks for no report that year:
+    a year outside its period, or a deadline that passed before the plan was issued (a plan of
+    October 2024 for 2023–2030 has no report due on 01/12/2023)."""
+    if not plan.period.start <= year <= plan.period.end:
+        return None
+    due = stream.due.instant(year)
+    start = first_office_day(plan)
+    return None if start is not None and due <= start else due
+
+
 def year_schedule(plan: PlanDef, year: int) -> list[ScheduledEvent]:
-    """Every event of a plan whose instant falls in `year` (Asia/Ho_Chi_Minh), in the order they run."""
+    """Every event of a plan whose instant falls in `year` (Asia/Ho_Chi_Minh), in the order they run.
+
+    Nothing falls before the plan was issued: a report whose deadline came first is not asked for,
+    and a report due soon after the plan's issue opens on the day of issue, its earlier reminders
+    dropped.
+    """
     events: list[ScheduledEvent] = []
+    start = first_office_day(plan)
     for offset in (0, 1):  # a report due early in January opens in the year before
         report_year = year + offset
-        if not plan.period.start <= report_year <= plan.period.end:
-            continue
         for stream in plan.reports:
+            due = report_due(plan, stream, report_year)
+            if due is None:
+                continue
             policy = plan.reminder_policy(stream)
-            due = stream.due.instant(report_year)
             opens = datetime.combine(due.date() - timedelta(days=policy.open_days_before), OFFICE_OPENS, VN_TZ)
+            if start is not None and opens < start:
+                opens = start
             base = f"{report_year}:{stream.key}"
             candidates = [ScheduledEvent(f"{base}:{OPEN_TASKS}", OPEN_TASKS, stream.key, opens, due)]
             for i, n in enumerate(policy.working_days_before):

@@ -215,7 +215,11 @@ class PlanDef(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,79}$")
     issuer: str
     number: str | None = None
+    # The day printed on the document; when the document shows none (a blank day, an unreadable
+    # scan), `issued_not_before` is the earliest day it can have been issued: the date of the
+    # newest document it cites or implements.
     issued_on: date | None = None
+    issued_not_before: date | None = None
     issued_note: str | None = None
     title: str = Field(min_length=5)
     source: Source
@@ -247,11 +251,15 @@ class PlanDef(_Strict):
         for i, m in enumerate(self.milestones):
             if not self.period.start <= m.year <= self.period.end:
                 raise ValueError(f"milestones.{i}.year: {m.year} is outside the period")
+            if self.in_force_from is not None and m.window.closes <= self.in_force_from:
+                raise ValueError(f"milestones.{i}.window: it closes before the plan was issued")
         keys = {m.key for m in self.milestones}
         for i, q in enumerate(self.quotas):
             for k in q.milestones:
                 if k not in keys:
                     raise ValueError(f"quotas.{i}.milestones: unknown milestone {k!r}")
+        if self.issued_on is not None and self.issued_not_before is not None:
+            raise ValueError("issued_not_before: give it only when the document shows no issue date (issued_on)")
         supervised = [s.supervises for s in self.supervision]
         _unique("supervision (supervised units)", supervised)
         return self
@@ -259,6 +267,11 @@ class PlanDef(_Strict):
     @property
     def scope_code(self) -> str:
         return self.scope or self.issuer
+
+    @property
+    def in_force_from(self) -> date | None:
+        """The first day the plan can apply: no deadline, reminder or task of it comes before."""
+        return self.issued_on or self.issued_not_before
 
     def reminder_policy(self, stream: ReportStream) -> ReminderPolicy:
         return stream.reminders or self.reminders

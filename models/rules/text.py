@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -30,3 +31,15 @@ def fold(value: str) -> str:
 def search_text(nominee_name: str, achievements: str) -> str:
     """What the `q` filter searches: the nominee's name and achievements, folded (see `fold`)."""
     return fold(f"{nominee_name} {achievements}")
+
+
+# Characters no text of the service may hold: C0 controls (NUL included), DEL, C1 controls, and lone
+# surrogates (JSON may escape one, "\ud800"; it is no character and cannot be stored as UTF-8).
+# Tab, line feed and carriage return are allowed where text may span several lines.
+_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def has_control_characters(value: str, *, multiline: bool = False) -> bool:
+    """True when `value` holds a character that no stored text may hold (see above)."""
+    return (_CONTROL_MULTILINE if multiline else _CONTROL_ONE_LINE).search(value) is not None

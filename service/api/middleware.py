@@ -1,13 +1,16 @@
-"""ASGI middleware: a limit on request bodies, and security headers on every response."""
+"""ASGI middleware: a limit on request bodies, control characters refused in the request line and
+in sign-in forms, and security headers on every response."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl
 
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from models.rules.text import has_control_characters
 from service.api.problems import problem_response
 
 # Uploads of attachments may be larger than other bodies (multipart overhead included).
@@ -82,6 +85,72 @@ class BodySizeLimit:
                 raise
             if not answered:
                 await answer_413()
+
+
+_FORM = "application/x-www-form-urlencoded"
+
+
+def _fields_with_control_characters(encoded: str) -> list[str]:
+    """Names of the fields of a query string or urlencoded form whose name or value holds a control character."""
+    return [
+        name if not has_control_characters(name) else "(tên trường)"
+        for name, value in parse_qsl(encoded, keep_blank_values=True)
+        if has_control_characters(name) or has_control_characters(value)
+    ]
+
+
+class RejectControlCharacters:
+    """Refuse with 422 problem+json a control character (NUL included) in the path, in the query
+    string or in a urlencoded form (the sign-in), before any handler could pass it on to PostgreSQL,
+    which cannot store NUL in text. JSON bodies are checked field by field by their schemas (the
+    types Line and Text of service/api/schemas/common.py); multipart uploads by their own fields.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        fields: list[str] = []
+        if has_control_characters(scope["path"]):
+            fields.append("(đường dẫn)")
+        # Decoded as Starlette decodes it for the handlers (latin-1 bytes, then UTF-8 percent-escapes).
+        fields += _fields_with_control_characters(scope.get("query_string", b"").decode("latin-1"))
+        content_type = next((v for k, v in scope.get("headers", []) if k == b"content-type"), b"")
+        if not fields and content_type.split(b";")[0].strip().lower() == _FORM.encode():
+            # A sign-in form is small (and the body limit outside this layer bounds it): read it
+            # whole, check it, and hand the same bytes on.
+            messages: list[Message] = []
+            while True:
+                message = await receive()
+                messages.append(message)
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    break
+            body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+            fields += _fields_with_control_characters(body.decode("latin-1"))
+            upstream = receive
+
+            async def replay() -> Message:
+                return messages.pop(0) if messages else await upstream()
+
+            receive = replay
+        if fields:
+            names = ", ".join(f"«{f}»" for f in dict.fromkeys(fields))
+            response = problem_response(
+                422,
+                f"Dữ liệu gửi lên không hợp lệ: {names} chứa ký tự điều khiển không được phép.",
+                instance=scope["path"] if not has_control_characters(scope["path"]) else None,
+                code="control_character",
+                errors=[
+                    {"field": f, "message": "chứa ký tự điều khiển không được phép", "type": "control_character"}
+                    for f in dict.fromkeys(fields)
+                ],
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 API_HEADERS = {

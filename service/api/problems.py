@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -87,7 +89,30 @@ _FIELD_MESSAGES = {
     "less_than_equal": "lớn hơn giá trị cho phép",
     "extra_forbidden": "trường không được phép",
     "uuid_parsing": "không phải mã định danh hợp lệ",
+    "int_type": "phải là số nguyên",
+    "int_from_float": "phải là số nguyên",
+    "float_type": "phải là số",
+    "finite_number": "phải là số hữu hạn",
+    "string_pattern_mismatch": "sai định dạng",
+    "control_character": "chứa ký tự điều khiển không được phép",
 }
+
+
+# How long a client should wait before trying again when the database cannot be reached.
+DATABASE_RETRY_AFTER_SECONDS = 30
+DATABASE_UNAVAILABLE = (
+    "Hệ thống tạm thời không kết nối được cơ sở dữ liệu; yêu cầu chưa được thực hiện. Vui lòng thử lại sau ít phút."
+)
+# Raised when the database cannot be reached: refused or reset connections, a pool that gives out
+# no connection in time, a server shutting down (psycopg's OperationalError, wrapped by SQLAlchemy).
+_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, ConnectionError)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True for an error that says the database is out of reach (not that a statement was wrong)."""
+    if isinstance(exc, _UNAVAILABLE):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -148,9 +173,30 @@ def install_problem_handlers(app: FastAPI) -> None:
             exc.status_code, detail or _TITLES.get(exc.status_code, "Lỗi"), instance=request.url.path
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+        """An outage of the database answers 503 with Retry-After; any other database error is a bug (500)."""
+        if not database_unavailable(exc):
+            return _server_error(request)
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+        return problem_response(
+            503,
+            DATABASE_UNAVAILABLE,
+            instance=request.url.path,
+            code="database_unavailable",
+            retry_after=DATABASE_RETRY_AFTER_SECONDS,
+        )
+
+    for error in (DBAPIError, PoolTimeout, ConnectionError):
+        app.add_exception_handler(error, _database_error)  # type: ignore[arg-type]
+
+    def _server_error(request: Request) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(
             500, "Đã có lỗi hệ thống; yêu cầu chưa được thực hiện. Vui lòng thử lại sau.", instance=request.url.path
         )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc):
+            return await _database_error(request, exc)
+        return _server_error(request)

@@ -15,7 +15,11 @@ DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"})
 
 
-class Settings(BaseSettings):
+class CoreSettings(BaseSettings):
+    """The settings of every process. The worker, migrations and the plan commands sign nothing and
+    run on these; the API, which signs access tokens, runs on `Settings`, which also requires a
+    real signing secret in production."""
+
     model_config = SettingsConfigDict(env_prefix="THIDUA_", extra="ignore")
 
     env: Literal["dev", "test", "prod"] = "prod"
@@ -33,9 +37,6 @@ class Settings(BaseSettings):
     temporal_address: str | None = Field(default=None, validation_alias="TEMPORAL_ADDRESS")
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
 
-    jwt_secret: str = DEV_SECRET
-    # Short-lived: a stolen token is useful for minutes, not days.
-    access_token_minutes: int = Field(default=15, ge=1, le=720)
     deploy_dir: Path = Path(__file__).resolve().parents[2] / "deploy"
 
     # Sign-in attempts (per account and per client address), in the `limits` notation.
@@ -63,11 +64,7 @@ class Settings(BaseSettings):
     attachment_dir: Path | None = None
 
     @model_validator(mode="after")
-    def _refuse_unsafe_values(self) -> Settings:
-        if self.env == "prod" and (self.jwt_secret == DEV_SECRET or len(self.jwt_secret) < 32):
-            raise ValueError(
-                "THIDUA_JWT_SECRET must be set to a random value of at least 32 characters when THIDUA_ENV=prod"
-            )
+    def _refuse_unsafe_values(self) -> CoreSettings:
         if self.oidc_issuer:
             for name in ("oidc_audience", "oidc_jwks_url"):
                 if not getattr(self, name):
@@ -100,6 +97,29 @@ class Settings(BaseSettings):
         return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
 
 
+class Settings(CoreSettings):
+    """The settings of the processes that sign tokens: the API (access tokens, ballot voter tokens)."""
+
+    jwt_secret: str = DEV_SECRET
+    # Short-lived: a stolen token is useful for minutes, not days.
+    access_token_minutes: int = Field(default=15, ge=1, le=720)
+
+    @model_validator(mode="after")
+    def _refuse_a_weak_signing_secret(self) -> Settings:
+        if self.env == "prod" and (self.jwt_secret == DEV_SECRET or len(self.jwt_secret) < 32):
+            raise ValueError(
+                "THIDUA_JWT_SECRET must be set to a random value of at least 32 characters when THIDUA_ENV=prod"
+            )
+        return self
+
+
 @lru_cache
 def get_settings() -> Settings:
+    """The API's settings (with its signing secret)."""
     return Settings()
+
+
+@lru_cache
+def get_core_settings() -> CoreSettings:
+    """The settings of a process that signs nothing: the worker, migrations, the plan commands."""
+    return CoreSettings()

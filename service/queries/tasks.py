@@ -79,8 +79,10 @@ async def open_task_of(session: AsyncSession, user: CurrentUser, task_id: uuid.U
     if row is None:
         raise Problem(404, "Không tìm thấy nhiệm vụ.", code="task_not_found")
     task, nomination = row
-    if not user.has_role(task.role, task.unit_id):
-        raise Problem(403, "Nhiệm vụ này không thuộc thẩm quyền của bạn.", code="not_your_task")
+    # A task no longer open is a conflict for whoever asks (two people acting at once): the one
+    # who lost the race learns that it was decided, not that it was never theirs.
     if task.status != "open":
         raise Problem(409, "Nhiệm vụ này đã được xử lý.", code="already_decided")
+    if not user.has_role(task.role, task.unit_id):
+        raise Problem(403, "Nhiệm vụ này không thuộc thẩm quyền của bạn.", code="not_your_task")
     return task, nomination

@@ -40,7 +40,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from service.api.problems import Problem, StillRunning
-from service.core.settings import Settings
+from service.core.settings import CoreSettings
 from workflows.contracts import (
     CloseBallotInput,
     DecisionInput,
@@ -124,7 +124,7 @@ def unavailable(detail: str = _UNAVAILABLE, code: str = "temporal_unavailable") 
     return Problem(503, detail, code=code, retry_after=RETRY_AFTER_SECONDS)
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: CoreSettings) -> Client:
     return await Client.connect(settings.temporal_target(), namespace=settings.temporal_namespace)
 
 
@@ -141,7 +141,7 @@ class TemporalGateway:
         self.deadline = timedelta(seconds=deadline_seconds)
 
     @classmethod
-    def from_settings(cls, client: Client, settings: Settings) -> TemporalGateway:
+    def from_settings(cls, client: Client, settings: CoreSettings) -> TemporalGateway:
         return cls(client, task_queue=settings.task_queue, deadline_seconds=settings.temporal_call_seconds)
 
     # ---- nominations --------------------------------------------------------------------------

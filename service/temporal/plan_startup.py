@@ -20,7 +20,7 @@ from models.rules.org_tree import UnknownUnitError
 from models.rules.plans import PlanDef, PlanFileError, check_units
 from models.store.org import load_org_tree
 from models.tables import Plan
-from service.core.settings import Settings
+from service.core.settings import CoreSettings
 from service.temporal.gateway import PlanRef, TemporalGateway, connect
 from workflows.contracts import Actor
 from workflows.plan_contracts import PlanAmendment, PlanInput
@@ -53,7 +53,7 @@ async def ensure_plan_workflows(gateway: TemporalGateway, engine: AsyncEngine) -
     return outcome
 
 
-async def _ensure(client: Client, settings: Settings, database_url: str) -> dict[str, str]:
+async def _ensure(client: Client, settings: CoreSettings, database_url: str) -> dict[str, str]:
     engine = make_engine(database_url, pool_size=2)
     try:
         return await ensure_plan_workflows(TemporalGateway.from_settings(client, settings), engine)
@@ -61,7 +61,7 @@ async def _ensure(client: Client, settings: Settings, database_url: str) -> dict
         await engine.dispose()
 
 
-def start_plans_command(settings: Settings) -> int:
+def start_plans_command(settings: CoreSettings) -> int:
     """`thidua plans start`: prints one line per plan; non-zero when a plan could not start."""
 
     async def run() -> dict[str, str]:
@@ -74,7 +74,7 @@ def start_plans_command(settings: Settings) -> int:
     return 0 if all(not s.startswith("not started") for s in outcome.values()) else 1
 
 
-def start_plans(settings: Settings, temporal_address: str, database_url: str) -> dict[str, str]:
+def start_plans(settings: CoreSettings, temporal_address: str, database_url: str) -> dict[str, str]:
     """Used by the dev stack after seeding: ensure every plan's workflow runs."""
 
     async def run() -> dict[str, str]:

@@ -50,7 +50,7 @@ def test_five_seed_plans_ship_as_data_citing_their_seed() -> None:
     }
     tt = PLANS["yb-tt-246-2024"]
     assert (tt.number, tt.issued_on, tt.issuer) == ("246/KH-UBND", date(2024, 10, 15), "YB-TT")
-    assert len(tt.supervision) == 11 and {q.nominee_kind for q in tt.quotas} == {"collective", "individual"}
+    assert len(tt.supervision) == 12 and {q.nominee_kind for q in tt.quotas} == {"collective", "individual"}
     final = next(m for m in tt.milestones if m.kind == "final_review")
     prelim = next(m for m in tt.milestones if m.kind == "preliminary_review")
     assert "HUAN_CHUONG_LAO_DONG_HANG_BA" in final.award_forms

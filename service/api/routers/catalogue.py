@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from sqlmodel import col, select
@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from models.tables import Unit
 from service.api.deps import ContextDep, SessionDep, UserDep
 from service.api.problems import Problem
-from service.api.schemas.common import UnitOut
+from service.api.schemas.common import INT4_MAX, UnitOut
 from service.api.schemas.nominations import StepOut
 from service.queries.org import route_for
 
@@ -29,7 +29,11 @@ async def list_award_forms(ctx: ContextDep, user: UserDep) -> list[dict[str, Any
 
 @router.get("/award-forms/{code}/route", response_model=list[StepOut])
 async def award_form_route(
-    code: str, ctx: ContextDep, session: SessionDep, user: UserDep, unit_id: int = Query(...)
+    code: str,
+    ctx: ContextDep,
+    session: SessionDep,
+    user: UserDep,
+    unit_id: Annotated[int, Query(ge=1, le=INT4_MAX)],
 ) -> list[StepOut]:
     form = ctx.catalogue.get(code)
     if form is None:

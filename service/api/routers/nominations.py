@@ -19,6 +19,7 @@ from models.store.access import record_access
 from models.tables import IdempotencyKey, Nomination, Task
 from service.api.deps import AppContext, ContextDep, CurrentUser, SessionDep, UserDep
 from service.api.problems import Problem
+from service.api.schemas.common import INT4_MAX
 from service.api.schemas.nominations import (
     HistoryOut,
     NominationCreate,
@@ -46,6 +47,7 @@ from workflows.contracts import (
 )
 
 router = APIRouter(prefix="/api/v1/nominations", tags=["nominations"])
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]+$"
 
 
 def _request_hash(body: dict[str, Any]) -> str:
@@ -63,7 +65,10 @@ async def create_nomination(
     ctx: ContextDep,
     session: SessionDep,
     user: UserDep,
-    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=200)],
+    # Visible ASCII only: a header is sent as bytes, and other bytes would be stored garbled.
+    idempotency_key: Annotated[
+        str, Header(alias="Idempotency-Key", min_length=8, max_length=200, pattern=IDEMPOTENCY_KEY_PATTERN)
+    ],
 ) -> NominationCreated:
     data = body.normalised()
     request_hash = _request_hash(data)
@@ -181,7 +186,7 @@ async def list_nominations(
     session: SessionDep,
     user: UserDep,
     status: Annotated[str | None, Query(max_length=32)] = None,
-    unit_id: int | None = None,
+    unit_id: Annotated[int | None, Query(ge=1, le=INT4_MAX)] = None,
     award_form: Annotated[str | None, Query(max_length=64)] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.calendar import VN_TZ
 from models.rules.org_tree import OrgTree, UnknownUnitError
-from models.rules.plan_schedule import calendar, describe_event
+from models.rules.plan_schedule import calendar, describe_event, report_due
 from models.rules.plans import PlanDef, PlanFileError, check_units
 from models.rules.text import nfc, nfc_deep
 from models.store.org import load_org_tree
@@ -177,15 +177,13 @@ async def plan_reports(
     if sees_all:
         conn = await session.connection()
         for stream in definition.reports:
+            # A year the plan asks no report of (before it was issued, outside its period) has none.
+            due = report_due(definition, stream, year)
+            if due is None:
+                continue
             view = await consolidated(conn, plan.id, year, stream.key)
             streams.append(
-                StreamView(
-                    stream=stream.key,
-                    name=stream.name,
-                    due_at=stream.due.instant(year),
-                    recipients=stream.recipients,
-                    **view,
-                )
+                StreamView(stream=stream.key, name=stream.name, due_at=due, recipients=stream.recipients, **view)
             )
     items = [
         ReportOut(

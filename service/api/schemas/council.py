@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from models.rules.text import nfc
+from service.api.schemas.common import Text
 
 
 class _Body(BaseModel):
@@ -22,21 +23,21 @@ class BallotOpen(_Body):
 class VoteBody(_Body):
     choice: Literal["for", "against"]
     # The ballot the member saw and votes in: a vote meant for a voided ballot never counts in the next.
-    ballot: int = Field(ge=1, le=1_000)
+    ballot: int = Field(strict=True, ge=1, le=1_000)
 
 
 class TallyBody(_Body):
     # Left out: the council's membership as recorded in the organisation data. Given: an override
     # that is never below the recorded number and needs `members_reason`; it is audited.
-    members: int | None = Field(default=None, ge=1, le=500)
-    members_reason: str | None = Field(default=None, max_length=1_000)
-    present: int = Field(ge=0, le=500)
-    votes_for: int = Field(ge=0, le=500)
-    votes_against: int = Field(ge=0, le=500)
-    written_for: int = Field(default=0, ge=0, le=500)
-    written_against: int = Field(default=0, ge=0, le=500)
-    minutes: Annotated[str, Field(min_length=1, max_length=500)]
-    comment: str | None = Field(default=None, max_length=5_000)
+    members: int | None = Field(default=None, strict=True, ge=1, le=500)
+    members_reason: Text | None = Field(default=None, max_length=1_000)
+    present: int = Field(strict=True, ge=0, le=500)
+    votes_for: int = Field(strict=True, ge=0, le=500)
+    votes_against: int = Field(strict=True, ge=0, le=500)
+    written_for: int = Field(default=0, strict=True, ge=0, le=500)
+    written_against: int = Field(default=0, strict=True, ge=0, le=500)
+    minutes: Annotated[Text, Field(min_length=1, max_length=500)]
+    comment: Text | None = Field(default=None, max_length=5_000)
 
 
 class BallotOut(BaseModel):
@@ -76,7 +77,7 @@ class VoteReceipt(BaseModel):
 
 
 class CommentBody(_Body):
-    text: str = Field(min_length=1, max_length=5_000)
+    text: Text = Field(min_length=1, max_length=5_000)
 
     @field_validator("text")
     @classmethod
@@ -100,10 +101,12 @@ class DisclosedOut(BaseModel):
 
 
 class SupplementRequestBody(_Body):
-    items: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(min_length=1, max_length=30)
-    comment: str | None = Field(default=None, max_length=5_000)
+    items: list[Annotated[Text, Field(min_length=1, max_length=500)]] = Field(min_length=1, max_length=30)
+    comment: Text | None = Field(default=None, max_length=5_000)
 
 
 class SupplementAnswerBody(_Body):
-    answers: dict[str, Annotated[str, Field(max_length=5_000)]] = Field(min_length=1, max_length=30)
-    comment: str | None = Field(default=None, max_length=5_000)
+    answers: dict[Annotated[Text, Field(max_length=500)], Annotated[Text, Field(max_length=5_000)]] = Field(
+        min_length=1, max_length=30
+    )
+    comment: Text | None = Field(default=None, max_length=5_000)

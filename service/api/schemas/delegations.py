@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from service.api.schemas.common import Id, Line, Text
+
 # A delegation lasts at most a year (a deputy signs on behalf for a term, not for ever).
 MAX_PERIOD = timedelta(days=366)
 
@@ -15,12 +17,12 @@ MAX_PERIOD = timedelta(days=366)
 class DelegationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     kind: Literal["sign_on_behalf", "substitute"]
-    to_username: str = Field(min_length=2, max_length=100)
-    role: str = Field(min_length=1, max_length=32)
-    unit_id: int
+    to_username: Line = Field(min_length=2, max_length=100)
+    role: Line = Field(min_length=1, max_length=32)
+    unit_id: Id
     starts_on: date
     ends_on: date
-    reason: str | None = Field(default=None, max_length=2_000)
+    reason: Text | None = Field(default=None, max_length=2_000)
 
     @model_validator(mode="after")
     def _period(self) -> DelegationCreate:

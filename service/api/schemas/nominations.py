@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from models.rules.text import nfc, nfc_deep
-from service.api.schemas.common import MAX_NOMINEE_EXTRAS, MAX_TEXT, NomineeKind, PeriodKind, UnitRef, _Strict
+from models.rules.text import has_control_characters, nfc, nfc_deep
+from service.api.schemas.common import (
+    CONTROL_CHARACTER,
+    MAX_NOMINEE_EXTRAS,
+    MAX_TEXT,
+    Id,
+    Line,
+    NomineeKind,
+    PeriodKind,
+    Text,
+    UnitRef,
+    Year,
+    _Strict,
+)
 
 
 class Nominee(BaseModel):
     # Extra details (position, birth year, address...) are kept as given.
     model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
     kind: NomineeKind
-    name: str = Field(min_length=1, max_length=300)
+    name: Line = Field(min_length=1, max_length=300)
 
     @field_validator("name")
     @classmethod
@@ -35,27 +49,33 @@ class Nominee(BaseModel):
                 raise ValueError(f"detail {key!r} must be text, a number or true/false")
             if isinstance(value, str) and len(value) > 2_000:
                 raise ValueError(f"detail {key!r} is longer than 2000 characters")
+            if has_control_characters(key) or (
+                isinstance(value, str) and has_control_characters(value, multiline=True)
+            ):
+                raise PydanticCustomError(CONTROL_CHARACTER, "detail {key} holds a control character", {"key": key})
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"detail {key!r} must be a finite number")
         return self
 
 
 class Period(_Strict):
     kind: PeriodKind
-    year: int = Field(ge=2000, le=2100)
+    year: Year
 
 
 class Criterion(_Strict):
-    code: str | None = Field(default=None, max_length=64)
-    text: str = Field(min_length=1, max_length=2_000)
+    code: Line | None = Field(default=None, max_length=64)
+    text: Text = Field(min_length=1, max_length=2_000)
     met: bool = True
-    evidence: str | None = Field(default=None, max_length=2_000)
+    evidence: Text | None = Field(default=None, max_length=2_000)
 
 
 class NominationCreate(_Strict):
-    award_form: str = Field(min_length=1, max_length=64)
-    proposing_unit_id: int
+    award_form: Line = Field(min_length=1, max_length=64)
+    proposing_unit_id: Id
     nominee: Nominee
     period: Period
-    achievements: str = Field(min_length=1, max_length=MAX_TEXT)
+    achievements: Text = Field(min_length=1, max_length=MAX_TEXT)
     criteria: list[Criterion] = Field(default_factory=list, max_length=100)
 
     def normalised(self) -> dict[str, Any]:
@@ -131,14 +151,14 @@ class NominationPage(BaseModel):
 
 
 class WithdrawBody(_Strict):
-    reason: str | None = Field(default=None, max_length=MAX_TEXT)
+    reason: Text | None = Field(default=None, max_length=MAX_TEXT)
 
 
 class ResubmitBody(_Strict):
     nominee: Nominee | None = None
-    achievements: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT)
+    achievements: Text | None = Field(default=None, min_length=1, max_length=MAX_TEXT)
     criteria: list[Criterion] | None = Field(default=None, max_length=100)
-    comment: str | None = Field(default=None, max_length=MAX_TEXT)
+    comment: Text | None = Field(default=None, max_length=MAX_TEXT)
 
 
 class HistoryItem(BaseModel):

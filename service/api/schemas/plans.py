@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.api.schemas.common import Id, Line, Number, Text, Year
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -57,12 +59,14 @@ class CalendarOut(BaseModel):
 
 
 class ReportIn(_Strict):
-    unit_id: int
-    year: int = Field(ge=2000, le=2100)
-    stream: str | None = Field(default=None, max_length=32)
-    text: str = Field(min_length=1, max_length=50_000)
-    key_figures: dict[str, float | int | str] = Field(default_factory=dict, max_length=100)
-    attachments: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(default_factory=list, max_length=50)
+    unit_id: Id
+    year: Year
+    stream: Line | None = Field(default=None, max_length=32)
+    text: Text = Field(min_length=1, max_length=50_000)
+    key_figures: dict[
+        Annotated[Line, Field(max_length=200)], Number | int | Annotated[Text, Field(max_length=2_000)]
+    ] = Field(default_factory=dict, max_length=100)
+    attachments: list[Annotated[Line, Field(min_length=1, max_length=300)]] = Field(default_factory=list, max_length=50)
 
 
 class ReportOut(BaseModel):
@@ -103,13 +107,13 @@ class ReportsOut(BaseModel):
 
 
 class StreamChange(_Strict):
-    key: str = Field(max_length=32)
-    due_day: int | None = Field(default=None, ge=1, le=31)
-    due_month: int | None = Field(default=None, ge=1, le=12)
-    add_units: list[str] = Field(default_factory=list, max_length=1000)
-    remove_units: list[str] = Field(default_factory=list, max_length=1000)
+    key: Line = Field(max_length=32)
+    due_day: int | None = Field(default=None, strict=True, ge=1, le=31)
+    due_month: int | None = Field(default=None, strict=True, ge=1, le=12)
+    add_units: list[Annotated[Line, Field(max_length=64)]] = Field(default_factory=list, max_length=1000)
+    remove_units: list[Annotated[Line, Field(max_length=64)]] = Field(default_factory=list, max_length=1000)
 
 
 class AmendIn(_Strict):
     reports: list[StreamChange] = Field(min_length=1, max_length=20)
-    reason: str | None = Field(default=None, max_length=2_000)
+    reason: Text | None = Field(default=None, max_length=2_000)

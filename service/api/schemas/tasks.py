@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 from models.rules.text import nfc
-from service.api.schemas.common import MAX_TEXT, Outcome, _Strict
+from service.api.schemas.common import MAX_TEXT, Outcome, Text, _Strict
 from service.api.schemas.nominations import NominationStatus
 
 
@@ -54,7 +54,7 @@ class TaskPage(BaseModel):
 
 class TaskComplete(_Strict):
     outcome: Outcome
-    comment: str | None = Field(default=None, max_length=MAX_TEXT)
+    comment: Text | None = Field(default=None, max_length=MAX_TEXT)
 
     @field_validator("comment")
     @classmethod

@@ -160,7 +160,7 @@ def test_demo_users_are_seeded_only_in_dev(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("THIDUA_JWT_SECRET", "s" * 40)
     for env, demo in (("prod", False), ("test", False), ("dev", True)):
         monkeypatch.setenv("THIDUA_ENV", env)
-        cli.get_settings.cache_clear()
+        cli.get_core_settings.cache_clear()
         assert cli.main(["migrate"]) == 0
         assert calls[-1] is demo
-    cli.get_settings.cache_clear()
+    cli.get_core_settings.cache_clear()
