@@ -158,10 +158,11 @@ class World:
                 "json": {"answers": {"Biên bản họp": "Đã bổ sung"}, "comment": "Đã bổ sung đủ"}
             },
             ("POST", "/api/v1/nominations/{nomination_id}/ballot"): {"json": {"mode": "electronic"}},
-            ("POST", "/api/v1/nominations/{nomination_id}/ballot/votes"): {"json": {"choice": "for"}},
+            ("POST", "/api/v1/nominations/{nomination_id}/ballot/votes"): {"json": {"choice": "for", "ballot": 1}},
             ("POST", "/api/v1/nominations/{nomination_id}/tally"): {
                 "json": {
                     "members": 5,
+                    "members_reason": "Quyết định thành lập Hội đồng",
                     "present": 5,
                     "votes_for": 5,
                     "votes_against": 0,

@@ -85,7 +85,7 @@ export async function renderNominations(params, stale) {
     body = el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Danh sách hồ sơ" }, table);
   }
   const pager = pagination(params, page);
-  return [head, filters, el("p", { class: "muted count", role: "status" }, `Tìm thấy ${page.total} hồ sơ.`), body, pager];
+  return [head, filters, el("p", { class: "muted count", role: "status" }, `Tìm thấy ${totalText(page)} hồ sơ.`), body, pager];
 }
 
 function pagination(params, page) {
@@ -101,7 +101,13 @@ function pagination(params, page) {
     "nav",
     { class: "pager", "aria-label": "Phân trang" },
     page.offset > 0 ? link(Math.max(0, page.offset - page.limit), "‹ Trang trước") : null,
-    el("span", null, `${from}–${to} / ${page.total}`),
+    el("span", null, `${from}–${to} / ${totalText(page)}`),
     to < page.total ? link(page.offset + page.limit, "Trang sau ›") : null,
   );
+}
+
+// Past 10,000 the server stops counting: say "more than" rather than a number it did not count.
+function totalText(page) {
+  const n = page.total.toLocaleString("vi-VN");
+  return page.total_capped ? `hơn ${n}` : n;
 }
