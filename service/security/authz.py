@@ -19,11 +19,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.tables import Unit
+from models.tables import UnitAncestor
 
 
 @dataclass(frozen=True)
@@ -42,13 +41,13 @@ async def expand_scope(session: AsyncSession, grants: Iterable[ScopedGrant]) -> 
         if g.subtree:
             roots.setdefault(g.unit_id, set()).add(g.role)
     if roots:
-        base: Any = select(col(Unit.id).label("root"), col(Unit.id).label("id")).where(col(Unit.id).in_(roots))
-        tree = base.cte("subtree", recursive=True)
-        child = aliased(Unit)
-        tree = tree.union_all(
-            select(tree.c.root, col(child.id)).join(child, col(child.parent_id) == tree.c.id)  # type: ignore[arg-type]
+        # unit_ancestors holds every (unit, ancestor) pair, the unit itself included: one indexed lookup.
+        rows = await session.execute(
+            select(col(UnitAncestor.ancestor_id), col(UnitAncestor.unit_id)).where(
+                col(UnitAncestor.ancestor_id).in_(roots)
+            )
         )
-        for root, unit_id in (await session.exec(select(tree.c.root, tree.c.id))).all():  # type: ignore[call-overload]
+        for root, unit_id in rows.all():
             for role in roots[root]:
                 scope[role].add(unit_id)
     return {role: frozenset(units) for role, units in scope.items()}

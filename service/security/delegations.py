@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import and_
+from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -60,3 +60,36 @@ async def suspended_grants(session: AsyncSession, user_id: int, day: date | None
         )
     ).all()
     return {(role, unit) for role, unit in rows}
+
+
+async def delegations_in_force(
+    session: AsyncSession, user_id: int, day: date | None = None
+) -> tuple[set[tuple[str, int]], list[tuple[str, int, str]]]:
+    """Both sides of a user's delegations today, in one query: the (role, unit) they handed to a
+    substitute (suspended for them), and the (role, unit, how they act) handed to them."""
+    rows = (
+        await session.exec(
+            select(  # type: ignore[call-overload]
+                col(Delegation.kind),
+                col(Delegation.role),
+                col(Delegation.unit_id),
+                col(Delegation.from_user_id),
+                col(User.full_name),
+            )
+            .join(User, col(User.id) == col(Delegation.from_user_id))
+            .where(
+                or_(
+                    col(Delegation.to_user_id) == user_id,
+                    and_(col(Delegation.from_user_id) == user_id, col(Delegation.kind) == SUBSTITUTE),
+                ),
+                active_on(day or today()),
+            )
+        )
+    ).all()
+    suspended = {(role, unit) for kind, role, unit, giver, _ in rows if giver == user_id}
+    acting = [
+        (role, unit, ON_BEHALF_TITLE if kind == SIGN_ON_BEHALF else f"thay {name}")
+        for kind, role, unit, giver, name in rows
+        if giver != user_id
+    ]
+    return suspended, acting

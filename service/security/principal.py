@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.tables import RoleAssignment, Unit, User
 from service.api.problems import Problem
 from service.security.authz import ScopedGrant, expand_scope
-from service.security.delegations import delegated_grants, suspended_grants
+from service.security.delegations import delegations_in_force
 from service.security.oidc import OidcError, OidcVerifier
 from service.security.oidc_users import oidc_user_row
 from workflows.contracts import Actor, Grant
@@ -108,10 +108,10 @@ async def _current_user(
     assert user.id is not None
     # While a substitute acts for them, the delegator's own right to that step is suspended: one
     # person acts for a (role, unit) at a time.
-    suspended = await suspended_grants(session, user.id)
+    suspended, handed_to_me = await delegations_in_force(session, user.id)
     grants = [g for g in grants if (g.role, g.unit_id) not in suspended]
     own = {(g.role, g.unit_id) for g in grants}
-    acting = {(r, u): how for r, u, how in await delegated_grants(session, user.id) if (r, u) not in own}
+    acting = {(r, u): how for r, u, how in handed_to_me if (r, u) not in own}
     grants = grants + [ScopedGrant(r, u) for r, u in acting]
     return CurrentUser(
         acting=acting,
