@@ -106,6 +106,11 @@ class NominationWorkflow:
             state.phase = "revision"  # carried over by v1, which had no phase
         if state.open_task is not None and not state.open_task.task_id:
             state.open_task = None
+        if inp.state is None:
+            # Decided here, not in run(): an action sent with the start (a council's tally right after
+            # the proposal) is validated before run() begins, and must see the version it runs under.
+            state.v2 = workflow.patched(ROUTE_RULES_PATCH)
+            state.v3 = state.v2 and workflow.patched(SECRET_BALLOT_PATCH)
         self._state = state
         # The task actions are accepted on. A transition moves it to the task it opens before its
         # projection runs, so that the task can be acted on as soon as it appears in an inbox.
@@ -312,8 +317,6 @@ class NominationWorkflow:
         # The task the last transition opened or kept open, None when it opened none.
         opened: OpenedTask | None
         if inp.state is None:
-            self._state.v2 = workflow.patched(ROUTE_RULES_PATCH)
-            self._state.v3 = self._state.v2 and workflow.patched(SECRET_BALLOT_PATCH)
             opened = await self._enter_step(0, audit=[self._audit("submit", inp.submitted_by, None)])
         else:
             opened = self._state.open_task
