@@ -30,7 +30,8 @@ from service.security.passwords import hash_password
 from service.temporal.gateway import TemporalGateway
 from service.temporal.plan_startup import ensure_plan_workflows
 from tests.support.helpers import assert_eq_eventually, new_worker, running_api
-from tests.support.plans import PLANS, ROOT_DIR, setup_plan, vn
+from tests.support.paths import ROOT as ROOT_DIR
+from tests.support.plans import PLANS, setup_plan, vn
 from workflows.plan import PlanWorkflow
 from workflows.plan_contracts import PlanInput, plan_workflow_id
 
