@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from models.db.engine import make_engine, session_factory
+from models.db.roles import warn_if_privileged
 from models.rules.catalogue import load_catalogue
 from service.api.deps import AppContext, utc_now
 from service.api.middleware import BodySizeLimit, SecurityHeaders
@@ -53,6 +54,7 @@ def create_app(
         if not settings.database_url:
             raise RuntimeError("DATABASE_URL is not set")
         engine = make_engine(settings.database_url)
+        await warn_if_privileged(engine, "API")
         client = temporal or await connect(settings)
         app.state.ctx = AppContext(
             settings=settings,

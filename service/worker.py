@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 from activities.plans import PlanActivities
 from activities.projection import Projector
 from models.db.engine import make_engine
+from models.db.roles import warn_if_privileged
 from service.core.settings import Settings, get_settings
 from service.temporal.gateway import connect
 from workflows.nomination import NominationWorkflow
@@ -47,6 +48,7 @@ async def run_worker(settings: Settings | None = None) -> None:
         raise RuntimeError("DATABASE_URL is not set")
     client = await connect(settings)
     engine = make_engine(settings.database_url, pool_size=20)
+    await warn_if_privileged(engine, "worker")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -10,6 +10,8 @@ from limits import parse_many
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.db.roles import DEFAULT_OWNER_ROLE, DEFAULT_SERVICE_ROLE, Roles
+
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 # Signature algorithms accepted from an identity provider: public-key only, never HS* or "none".
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"})
@@ -31,7 +33,13 @@ class Settings(BaseSettings):
 
     # Unprefixed names, as operators of Temporal and PostgreSQL already use them.
     temporal_address: str | None = Field(default=None, validation_alias="TEMPORAL_ADDRESS")
+    # The service's own connection (API, worker, `thidua plans start`): the service role.
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    # The owner role's connection, used by `thidua migrate` only; DATABASE_URL when unset.
+    migration_database_url: str | None = None
+    # The two database roles (deploy/sql/roles.sql, `thidua db roles`).
+    db_owner_role: str = DEFAULT_OWNER_ROLE
+    db_service_role: str = DEFAULT_SERVICE_ROLE
 
     jwt_secret: str = DEV_SECRET
     # Short-lived: a stolen token is useful for minutes, not days.
@@ -86,7 +94,19 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"THIDUA_{name.upper()} is not a rate limit like '5/minute;20/hour': {getattr(self, name)!r}"
                 ) from None
+        try:
+            Roles(owner=self.db_owner_role, service=self.db_service_role)
+        except ValueError as exc:
+            raise ValueError(f"THIDUA_DB_OWNER_ROLE / THIDUA_DB_SERVICE_ROLE: {exc}") from None
         return self
+
+    @property
+    def db_roles(self) -> Roles:
+        return Roles(owner=self.db_owner_role, service=self.db_service_role)
+
+    def migration_url(self) -> str | None:
+        """The connection `thidua migrate` uses: the owner's, else DATABASE_URL."""
+        return self.migration_database_url or self.database_url
 
     @property
     def attachments_path(self) -> Path:

@@ -1,5 +1,6 @@
-"""`make run`: embedded Temporal and PostgreSQL (unless pointed elsewhere), migrations, demo data,
-the worker and the API, stopped together on Ctrl-C. Data persists under THIDUA_DATA_DIR."""
+"""`make run`: embedded Temporal and PostgreSQL (unless pointed elsewhere), the database roles,
+migrations and demo data (as the owner role), the worker and the API (as the service role), stopped
+together on Ctrl-C. Data persists under THIDUA_DATA_DIR."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from models.db.engine import sqlalchemy_url
 from models.db.migrate import migrate
+from models.db.roles import inspect, install_roles, prepare
 from models.store.seed import seed
 from service.core.settings import Settings, get_settings
 from service.temporal.plan_startup import start_plans
@@ -63,6 +65,8 @@ class DevStack:
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.pg: Any = None  # pgserver.PostgresServer when embedded
         self.env = dict(os.environ)
+        # The API and the worker never see the owner's connection.
+        self.env.pop("THIDUA_MIGRATION_DATABASE_URL", None)
 
     def start_temporal(self) -> str:
         if self.settings.temporal_address:
@@ -84,10 +88,16 @@ class DevStack:
         _wait("Temporal dev server", lambda: _port_open("127.0.0.1", port), 60, proc)
         return f"127.0.0.1:{port}"
 
-    def start_postgres(self) -> str:
+    def start_postgres(self) -> tuple[str, str]:
+        """The database, migrated as the owner role; returns (owner URL, service URL)."""
+        roles = self.settings.db_roles
         if self.settings.database_url:
             log("using the PostgreSQL database from DATABASE_URL")
-            return self.settings.database_url
+            owner_url = self.settings.migration_url() or self.settings.database_url
+            if inspect(owner_url).superuser:
+                install_roles(owner_url, roles)
+            migrate(owner_url, roles)
+            return owner_url, self.settings.database_url
         import pgserver
 
         self.pg = pgserver.get_server(self.data_dir / "pg", cleanup_mode="stop")
@@ -97,7 +107,10 @@ class DevStack:
             if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = 'thidua'")).first():
                 conn.execute(text("CREATE DATABASE thidua"))
         engine.dispose()
-        return make_url(sqlalchemy_url(admin_url)).set(database="thidua").render_as_string(hide_password=False)
+        # As in production: the roles (deploy/sql/roles.sql), then the migrations as the owner role.
+        return prepare(
+            make_url(sqlalchemy_url(admin_url)).set(database="thidua").render_as_string(hide_password=False), roles
+        )
 
     def spawn(self, name: str, args: list[str]) -> None:
         log_file = open(self.data_dir / f"{name}.log", "ab")
@@ -124,13 +137,12 @@ class DevStack:
         started = time.monotonic()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         temporal = self.start_temporal()
-        database = self.start_postgres()
-        self.env.update({"TEMPORAL_ADDRESS": temporal, "DATABASE_URL": database, "THIDUA_ENV": self.settings.env})
-        migrate(database)
-        counts = seed(database, self.settings.deploy_dir, demo=self.settings.is_dev)
+        owner_url, service_url = self.start_postgres()
+        self.env.update({"TEMPORAL_ADDRESS": temporal, "DATABASE_URL": service_url, "THIDUA_ENV": self.settings.env})
+        counts = seed(owner_url, self.settings.deploy_dir, demo=self.settings.is_dev)
         log(f"database migrated; seed: {counts}")
         # Plans run as workflows from their business key; a running one is left as it is.
-        plans = start_plans(self.settings, temporal, database)
+        plans = start_plans(self.settings, temporal, service_url)
         log(f"plan workflows: {plans}")
         python = sys.executable
         self.spawn("worker", [python, "-m", "service.cli", "worker"])

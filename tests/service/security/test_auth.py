@@ -39,8 +39,10 @@ async def test_passwords_are_argon2_hashes(engine: AsyncEngine) -> None:
         assert next(iter(hashes)).startswith("$argon2id$")
 
 
-async def test_failed_sign_ins_are_limited_per_account(api: httpx.AsyncClient, engine: AsyncEngine) -> None:
-    await ensure_user(engine, "limit.account", "GL-BH-THCS", [])
+async def test_failed_sign_ins_are_limited_per_account(
+    api: httpx.AsyncClient, engine: AsyncEngine, owner_engine: AsyncEngine
+) -> None:
+    await ensure_user(owner_engine, "limit.account", "GL-BH-THCS", [])
     for _ in range(3):
         r = await api.post("/api/v1/auth/token", data={"username": "limit.account", "password": "sai"})
         assert r.status_code == 401
@@ -152,9 +154,11 @@ def test_demo_users_are_seeded_only_in_dev(monkeypatch: pytest.MonkeyPatch) -> N
         return {}
 
     import models.db.migrate
+    import models.db.roles
     import models.store.seed
 
-    monkeypatch.setattr(models.db.migrate, "migrate", lambda url: None)
+    monkeypatch.setattr(models.db.migrate, "migrate", lambda url, roles=None: None)
+    monkeypatch.setattr(models.db.roles, "inspect", lambda url: models.db.roles.Connected("thidua_owner", False, 20))
     monkeypatch.setattr(models.store.seed, "seed", record_seed)
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db.invalid/thidua")
     monkeypatch.setenv("THIDUA_JWT_SECRET", "s" * 40)
