@@ -33,7 +33,7 @@ from service.api.routers import (
 from service.core.metrics import metrics_middleware
 from service.core.settings import Settings, get_settings
 from service.security.oidc import OidcVerifier
-from service.security.ratelimit import LoginLimiter
+from service.security.ratelimit import LoginThrottle
 from service.temporal.gateway import TemporalGateway, connect
 from service.web import STATIC_DIR, mount_ui
 
@@ -63,7 +63,7 @@ def create_app(
             gateway=TemporalGateway.from_settings(client, settings),
             clock=clock or utc_now,
             catalogue=load_catalogue(settings.deploy_dir / "award_forms.yaml"),
-            login_limiter=LoginLimiter(settings.login_limit_account, settings.login_limit_address),
+            login_throttle=LoginThrottle.from_settings(engine, settings),
             oidc=OidcVerifier(settings) if settings.oidc_issuer else None,
         )
         yield

@@ -46,9 +46,19 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=15, ge=1, le=720)
     deploy_dir: Path = Path(__file__).resolve().parents[2] / "deploy"
 
-    # Sign-in attempts (per account and per client address), in the `limits` notation.
-    login_limit_account: str = "5/minute;20/hour"
+    # Sign-in throttling (service/security/ratelimit.py), counted in PostgreSQL. One account from one
+    # client address: this many failures in a row are free, then each one makes that address wait
+    # before its next try for that account, twice as long each time, at most the maximum.
+    login_free_failures: int = Field(default=5, ge=1, le=10_000)
+    login_backoff_seconds: int = Field(default=1, ge=1, le=3600)
+    login_backoff_max_seconds: int = Field(default=900, ge=1, le=86_400)
+    # A pair's failures are forgotten this long after its last one.
+    login_forget_seconds: int = Field(default=86_400, ge=60)
+    # Ceiling of failed sign-ins from one client address across all accounts, in the `limits` notation.
     login_limit_address: str = "30/minute;300/hour"
+    # Deprecated (it used to lock the account for every address): its smallest count is taken as
+    # login_free_failures when that is not set.
+    login_limit_account: str | None = None
 
     # OpenID Connect: the province's identity provider. Unset issuer = local accounts only.
     oidc_issuer: str | None = None
@@ -88,12 +98,17 @@ class Settings(BaseSettings):
             if self.env == "prod" and not (self.oidc_jwks_url or "").startswith("https://"):
                 raise ValueError("THIDUA_OIDC_JWKS_URL must be an https:// address when THIDUA_ENV=prod")
         for name in ("login_limit_account", "login_limit_address"):
+            value = getattr(self, name)
+            if value is None:
+                continue
             try:
-                parse_many(getattr(self, name))
+                items = parse_many(value)
             except ValueError:
                 raise ValueError(
-                    f"THIDUA_{name.upper()} is not a rate limit like '5/minute;20/hour': {getattr(self, name)!r}"
+                    f"THIDUA_{name.upper()} is not a rate limit like '5/minute;20/hour': {value!r}"
                 ) from None
+            if name == "login_limit_account" and "login_free_failures" not in self.model_fields_set:
+                self.login_free_failures = max(1, min(item.amount for item in items))
         try:
             Roles(owner=self.db_owner_role, service=self.db_service_role)
         except ValueError as exc:

@@ -152,6 +152,7 @@ async def test_table_rights_of_the_service_role(app_engine: AsyncEngine) -> None
         rights.setdefault(table, set()).add(privilege)
     assert rights["audit_entries"] == {"SELECT", "INSERT"}
     assert rights["units"] == rights["award_forms"] == rights["role_assignments"] == {"SELECT"}
+    assert rights["login_attempts"] == {"SELECT", "INSERT", "UPDATE", "DELETE"}
     assert "alembic_version" not in rights
     # Nowhere may the service truncate, add triggers or reference tables in keys of its own.
     assert not {"TRUNCATE", "TRIGGER", "REFERENCES"} & set().union(*rights.values())
