@@ -120,7 +120,15 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     s = Stack(tmp_path / "data")
     yield s
     if s.proc is not None and s.proc.poll() is None:
-        s.proc.kill()
+        # A failed test: stop the stack as Ctrl-C does, so that its children do not outlive it.
+        children = psutil.Process(s.proc.pid).children(recursive=True)
+        s.proc.send_signal(signal.SIGINT)
+        try:
+            s.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            s.proc.kill()
+        for child in psutil.wait_procs(children, timeout=10)[1]:
+            child.kill()
 
 
 def login(client: httpx.Client, username: str) -> dict[str, str]:
