@@ -1,7 +1,7 @@
 """One plan with 10,000 reporting units: how long a deadline takes, and how long the plan's history gets.
 
 Runs the real PlanWorkflow and its activities on the time-skipping Temporal test server against a
-temporary database (on DATABASE_URL's server, or an embedded PostgreSQL when it is unset), for one
+temporary database (on an embedded PostgreSQL, see service/dev/plan_simulator.py), for one
 report year: the tasks of every unit open, two reminders go out, the deadline marks the missing
 reports overdue and escalates to the recipient. 30% of the units have reported before the deadline.
 
@@ -38,7 +38,7 @@ from service.dev.plan_simulator import (
     prepare_plan,
     preview_input,
     read_timeline,
-    simulation_database,
+    simulation_databases,
 )
 from service.worker import build_worker
 from workflows.plan import PlanWorkflow
@@ -67,11 +67,14 @@ def plan_for(root: str, recipient: str) -> PlanDef:
 
 
 async def main(units: int) -> dict[str, object]:
-    async with simulation_database(os.environ.get("DATABASE_URL")) as url:
+    admin_url = os.environ.get("THIDUA_MIGRATION_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    async with simulation_databases(os.environ.get("DATABASE_URL"), admin_url=admin_url) as (owner_url, url):
         engine = make_engine(url, pool_size=10)
         root, recipient = f"BENCH-{uuid.uuid4().hex[:6].upper()}", ""
         recipient = f"{root}-SGDDT"
-        async with engine.begin() as conn:
+        # Units are reference data: the owner adds them, as the seed does.
+        owner = make_engine(owner_url, pool_size=2)
+        async with owner.begin() as conn:
             root_id = (
                 await conn.execute(
                     text(
@@ -157,6 +160,7 @@ async def main(units: int) -> dict[str, object]:
             await env.shutdown()
         timeline = await read_timeline(engine, plan.id)
         await engine.dispose()
+        await owner.dispose()
     return {
         "units": units,
         "events": {

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from models.db.engine import make_engine, session_factory
+from models.db.roles import warn_if_privileged
 from models.rules.catalogue import load_catalogue
 from service.api.deps import AppContext, utc_now
 from service.api.middleware import BodySizeLimit, RejectControlCharacters, SecurityHeaders
@@ -32,7 +33,7 @@ from service.api.routers import (
 from service.core.metrics import metrics_middleware
 from service.core.settings import Settings, get_settings
 from service.security.oidc import OidcVerifier
-from service.security.ratelimit import LoginLimiter
+from service.security.ratelimit import LoginThrottle
 from service.temporal.gateway import TemporalGateway, connect
 from service.web import STATIC_DIR, mount_ui
 from service.web.docs import mount_docs
@@ -54,6 +55,7 @@ def create_app(
         if not settings.database_url:
             raise RuntimeError("DATABASE_URL is not set")
         engine = make_engine(settings.database_url)
+        await warn_if_privileged(engine, "API")
         client = temporal or await connect(settings)
         app.state.ctx = AppContext(
             settings=settings,
@@ -62,7 +64,7 @@ def create_app(
             gateway=TemporalGateway.from_settings(client, settings),
             clock=clock or utc_now,
             catalogue=load_catalogue(settings.deploy_dir / "award_forms.yaml"),
-            login_limiter=LoginLimiter(settings.login_limit_account, settings.login_limit_address),
+            login_throttle=LoginThrottle.from_settings(engine, settings),
             oidc=OidcVerifier(settings) if settings.oidc_issuer else None,
         )
         yield

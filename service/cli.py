@@ -8,7 +8,9 @@ import asyncio
 import logging
 import sys
 
-from service.core.settings import get_core_settings
+from service.core.settings import CoreSettings, get_core_settings
+
+log = logging.getLogger("thidua")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,7 +18,21 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start everything for development (embedded Temporal and PostgreSQL)")
     sub.add_parser("worker", help="run the Temporal worker")
-    sub.add_parser("migrate", help="apply database migrations and seed reference data")
+    sub.add_parser(
+        "migrate",
+        help="apply database migrations and seed reference data, as the owner role "
+        "(THIDUA_MIGRATION_DATABASE_URL, else DATABASE_URL); as a superuser it first creates the two roles",
+    )
+    db = sub.add_parser("db", help="database administration")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_roles = db_sub.add_parser(
+        "roles", help="create the owner and service roles (deploy/sql/roles.sql); needs a superuser's connection"
+    )
+    db_roles.add_argument(
+        "--admin-url",
+        help="a superuser's postgresql:// URL to the thidua database (default: THIDUA_MIGRATION_DATABASE_URL, "
+        "else DATABASE_URL)",
+    )
     plans = sub.add_parser("plans", help="plans: preview a plan's timeline, start the plan workflows")
     plans_sub = plans.add_subparsers(dest="plans_command", required=True)
     simulate = plans_sub.add_parser("simulate", help="run a plan on the time-skipping server and print its timeline")
@@ -53,16 +69,64 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(run_worker(settings))
         return 0
     if args.command == "migrate":
-        from models.db.migrate import migrate
-        from models.store.seed import seed
-
-        if not settings.database_url:
-            print("DATABASE_URL is not set", file=sys.stderr)
-            return 2
-        migrate(settings.database_url)
-        print(seed(settings.database_url, settings.deploy_dir, demo=settings.is_dev))
-        return 0
+        return migrate_command(settings)
+    if args.command == "db" and args.db_command == "roles":
+        return roles_command(settings, args.admin_url)
     return 2
+
+
+def _role_passwords(settings: CoreSettings) -> dict[str, str]:
+    """Passwords the configured URLs give the two roles (a URL that signs in as a role, with a password)."""
+    from sqlalchemy.engine import make_url
+
+    out: dict[str, str] = {}
+    for url in (settings.database_url, settings.migration_database_url):
+        if url:
+            parsed = make_url(url)
+            if parsed.username in (settings.db_owner_role, settings.db_service_role) and parsed.password:
+                out[parsed.username] = str(parsed.password)
+    return out
+
+
+def roles_command(settings: CoreSettings, admin_url: str | None) -> int:
+    import models.db.roles as roles
+
+    url = admin_url or settings.migration_url()
+    if not url:
+        print("give --admin-url, or set THIDUA_MIGRATION_DATABASE_URL or DATABASE_URL", file=sys.stderr)
+        return 2
+    me = roles.inspect(url)
+    if not me.superuser:
+        print(f"{me.user} is not a superuser: connect as one (--admin-url) to create the roles", file=sys.stderr)
+        return 2
+    roles.install_roles(url, settings.db_roles, passwords=_role_passwords(settings))
+    log.info("database roles ready: owner %s, service %s", settings.db_owner_role, settings.db_service_role)
+    return 0
+
+
+def migrate_command(settings: CoreSettings) -> int:
+    import models.db.migrate
+    import models.db.roles as roles
+    import models.store.seed
+
+    url = settings.migration_url()
+    if not url:
+        print("THIDUA_MIGRATION_DATABASE_URL and DATABASE_URL are not set", file=sys.stderr)
+        return 2
+    if not settings.migration_database_url:
+        log.log(
+            logging.WARNING if settings.env == "prod" else logging.INFO,
+            "THIDUA_MIGRATION_DATABASE_URL is not set: migrating over DATABASE_URL; in production migrate as "
+            "the owner role (%s) and give DATABASE_URL the service role (%s)",
+            settings.db_owner_role,
+            settings.db_service_role,
+        )
+    if roles.inspect(url).superuser:
+        # A superuser: create or repair both roles first; the migrations then act as the owner role.
+        roles.install_roles(url, settings.db_roles, passwords=_role_passwords(settings))
+    models.db.migrate.migrate(url, settings.db_roles)
+    print(models.store.seed.seed(url, settings.deploy_dir, demo=settings.is_dev))
+    return 0
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.plans import PlanActivities
 from activities.projection import Projector
 from models.db.engine import make_engine
+from models.db.roles import warn_if_privileged
 from models.rules.catalogue import load_catalogue
 from service.core.settings import CoreSettings, get_core_settings
 from service.temporal.gateway import TemporalGateway, connect
@@ -59,6 +60,7 @@ async def run_worker(settings: CoreSettings | None = None) -> None:
         raise RuntimeError("DATABASE_URL is not set")
     client = await connect(settings)
     engine = make_engine(settings.database_url, pool_size=20)
+    await warn_if_privileged(engine, "worker")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -9,7 +9,7 @@ from models.tables.documents import Attachment
 from models.tables.nominations import IdempotencyKey, Nomination, NominationAccess, Notification, Task
 from models.tables.organisation import RoleAssignment, Unit, UnitAncestor, UnitBase, UnitPublic, User
 from models.tables.plans import Plan, PlanEvent, PlanMilestone, PlanNotification, PlanReport
-from models.tables.security import AuditEntry, Delegation, OidcIdentity
+from models.tables.security import AuditEntry, Delegation, LoginAttempt, OidcIdentity
 
 __all__ = [
     "Attachment",
@@ -20,6 +20,7 @@ __all__ = [
     "Delegation",
     "DisclosureComment",
     "IdempotencyKey",
+    "LoginAttempt",
     "Nomination",
     "NominationAccess",
     "Notification",

@@ -1,7 +1,5 @@
-"""Security: the append-only audit trail, delegations, and identities from an OpenID Connect provider.
-
-Login attempts are counted by the rate limiter, not stored here.
-"""
+"""Security: the append-only audit trail, delegations, identities from an OpenID Connect provider, and
+the counters of failed sign-ins (service/security/ratelimit.py)."""
 
 from __future__ import annotations
 
@@ -76,3 +74,25 @@ class OidcIdentity(SQLModel, table=True):
     subject: str = Field(primary_key=True, max_length=255)
     user_id: int = Field(foreign_key="users.id")
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Counters of failed sign-ins, shared by every API process (service/security/ratelimit.py).
+
+    scope "account": one account tried from one client address (`window_seconds` 0); its failures in a
+    row make that address wait longer and longer before trying that account again (`blocked_until`).
+    scope "address": every account tried from one address, counted in a window of `window_seconds`
+    (`account` is empty). A row past `expires_at` counts as absent and is deleted now and then.
+    """
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_expires_at", "expires_at"),)
+
+    scope: str = Field(primary_key=True, max_length=16)
+    account: str = Field(primary_key=True, max_length=100)
+    address: str = Field(primary_key=True, max_length=64)
+    window_seconds: int = Field(primary_key=True)
+    failures: int
+    window_started_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    blocked_until: datetime | None = timestamp()
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -18,7 +18,7 @@ from service.api.problems import Problem
 from service.core.settings import Settings
 from service.security.oidc import OidcVerifier
 from service.security.principal import INVALID_SESSION, CurrentUser, load_user, oidc_user
-from service.security.ratelimit import LoginLimiter
+from service.security.ratelimit import LoginThrottle
 from service.security.tokens import read_token, token_kind
 from service.temporal.gateway import TemporalGateway
 
@@ -36,7 +36,7 @@ class AppContext:
     sessions: async_sessionmaker[AsyncSession]
     gateway: TemporalGateway
     catalogue: Catalogue
-    login_limiter: LoginLimiter | None = None
+    login_throttle: LoginThrottle | None = None
     oidc: OidcVerifier | None = None
     # Now, in UTC: every rule of the API that depends on today reads this, so tests can set the date.
     clock: Callable[[], datetime] = utc_now

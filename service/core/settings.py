@@ -10,6 +10,8 @@ from limits import parse_many
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.db.roles import DEFAULT_OWNER_ROLE, DEFAULT_SERVICE_ROLE, Roles
+
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 # Signature algorithms accepted from an identity provider: public-key only, never HS* or "none".
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"})
@@ -35,13 +37,29 @@ class CoreSettings(BaseSettings):
 
     # Unprefixed names, as operators of Temporal and PostgreSQL already use them.
     temporal_address: str | None = Field(default=None, validation_alias="TEMPORAL_ADDRESS")
+    # The service's own connection (API, worker, `thidua plans start`): the service role.
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    # The owner role's connection, used by `thidua migrate` only; DATABASE_URL when unset.
+    migration_database_url: str | None = None
+    # The two database roles (deploy/sql/roles.sql, `thidua db roles`).
+    db_owner_role: str = DEFAULT_OWNER_ROLE
+    db_service_role: str = DEFAULT_SERVICE_ROLE
 
     deploy_dir: Path = Path(__file__).resolve().parents[2] / "deploy"
 
-    # Sign-in attempts (per account and per client address), in the `limits` notation.
-    login_limit_account: str = "5/minute;20/hour"
+    # Sign-in throttling (service/security/ratelimit.py), counted in PostgreSQL. One account from one
+    # client address: this many failures in a row are free, then each one makes that address wait
+    # before its next try for that account, twice as long each time, at most the maximum.
+    login_free_failures: int = Field(default=5, ge=1, le=10_000)
+    login_backoff_seconds: int = Field(default=1, ge=1, le=3600)
+    login_backoff_max_seconds: int = Field(default=900, ge=1, le=86_400)
+    # A pair's failures are forgotten this long after its last one.
+    login_forget_seconds: int = Field(default=86_400, ge=60)
+    # Ceiling of failed sign-ins from one client address across all accounts, in the `limits` notation.
     login_limit_address: str = "30/minute;300/hour"
+    # Deprecated (it used to lock the account for every address): its smallest count is taken as
+    # login_free_failures when that is not set.
+    login_limit_account: str | None = None
 
     # OpenID Connect: the province's identity provider. Unset issuer = local accounts only.
     oidc_issuer: str | None = None
@@ -77,13 +95,30 @@ class CoreSettings(BaseSettings):
             if self.env == "prod" and not (self.oidc_jwks_url or "").startswith("https://"):
                 raise ValueError("THIDUA_OIDC_JWKS_URL must be an https:// address when THIDUA_ENV=prod")
         for name in ("login_limit_account", "login_limit_address"):
+            value = getattr(self, name)
+            if value is None:
+                continue
             try:
-                parse_many(getattr(self, name))
+                items = parse_many(value)
             except ValueError:
                 raise ValueError(
-                    f"THIDUA_{name.upper()} is not a rate limit like '5/minute;20/hour': {getattr(self, name)!r}"
+                    f"THIDUA_{name.upper()} is not a rate limit like '5/minute;20/hour': {value!r}"
                 ) from None
+            if name == "login_limit_account" and "login_free_failures" not in self.model_fields_set:
+                self.login_free_failures = max(1, min(item.amount for item in items))
+        try:
+            Roles(owner=self.db_owner_role, service=self.db_service_role)
+        except ValueError as exc:
+            raise ValueError(f"THIDUA_DB_OWNER_ROLE / THIDUA_DB_SERVICE_ROLE: {exc}") from None
         return self
+
+    @property
+    def db_roles(self) -> Roles:
+        return Roles(owner=self.db_owner_role, service=self.db_service_role)
+
+    def migration_url(self) -> str | None:
+        """The connection `thidua migrate` uses: the owner's, else DATABASE_URL."""
+        return self.migration_database_url or self.database_url
 
     @property
     def attachments_path(self) -> Path:

@@ -1,9 +1,9 @@
 """`thidua plans simulate` and `thidua plans start`.
 
 simulate: runs the real PlanWorkflow, with the real activities, on the time-skipping Temporal test
-server against a database of its own (a temporary database on DATABASE_URL's server, or an embedded
-PostgreSQL when it is unset), and prints the dated timeline. Nothing is written to the service's
-database: the organisation units are copied from it into the temporary one.
+server against a database of its own (on an embedded PostgreSQL, or on the server of a superuser's
+THIDUA_MIGRATION_DATABASE_URL without the `embedded` extra), and prints the dated timeline. Nothing
+is written to the service's database: the organisation units are copied from it into the temporary one.
 
 start: starts (or leaves running) one workflow per plan, with the plan's business key as ID.
 """
@@ -156,33 +156,66 @@ async def prepare_plan(engine: AsyncEngine, plan: PlanDef, file_name: str) -> No
 
 
 @asynccontextmanager
-async def simulation_database(source_url: str | None, deploy_dir: Path = DEPLOY_DIR) -> AsyncIterator[str]:
-    """A fresh, migrated database with the catalogue, the demo organisation and the source's units."""
-    from models.db.migrate import migrate
+async def simulation_database(
+    source_url: str | None, deploy_dir: Path = DEPLOY_DIR, admin_url: str | None = None
+) -> AsyncIterator[str]:
+    """The service role's URL of a scratch database (`simulation_databases`)."""
+    async with simulation_databases(source_url, deploy_dir, admin_url) as (_, service_url):
+        yield service_url
+
+
+@asynccontextmanager
+async def simulation_databases(
+    source_url: str | None, deploy_dir: Path = DEPLOY_DIR, admin_url: str | None = None
+) -> AsyncIterator[tuple[str, str]]:
+    """A fresh database set up as in production (owner and service roles, migrated and seeded by the owner)
+    with the catalogue, the demo organisation and the source's units; yields the owner's and the service
+    role's URLs.
+
+    It lives on an embedded PostgreSQL of its own when the `embedded` extra is installed; otherwise on the
+    server of `admin_url`, which must be a superuser's connection (the service's own role can create
+    neither databases nor roles).
+    """
+    from models.db.roles import Roles, inspect, prepare
     from models.store.seed import seed
 
     server = tmpdir = None
-    base = source_url
-    if not base:
+    try:
         import pgserver
 
+        embedded = True
+    except ImportError:
+        embedded = False
+    if embedded:
         tmpdir = tempfile.mkdtemp(prefix="thidua-sim-")
         server = pgserver.get_server(Path(tmpdir) / "pg", cleanup_mode="delete")
         base = server.get_uri()
+    elif admin_url and inspect(admin_url).superuser:
+        base = admin_url
+    else:
+        raise SystemExit(
+            "thidua plans simulate needs the embedded PostgreSQL (pip install '.[embedded]') or a superuser's "
+            "THIDUA_MIGRATION_DATABASE_URL to create its scratch database on"
+        )
     name = f"thidua_sim_{uuid.uuid4().hex[:12]}"
+    suffix = uuid.uuid4().hex[:8]
+    roles = Roles(owner=f"thidua_sim_owner_{suffix}", service=f"thidua_sim_app_{suffix}")
     admin = create_engine(sqlalchemy_url(base), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(sqlalchemy_url(base)).set(database=name).render_as_string(hide_password=False)
-        migrate(url)
-        seed(url, deploy_dir, demo=True)
+        scratch = make_url(sqlalchemy_url(base)).set(database=name).render_as_string(hide_password=False)
+        password = uuid.uuid4().hex
+        owner_url, service_url = prepare(scratch, roles, password=password)
+        seed(owner_url, deploy_dir, demo=True)
         if source_url:
-            copy_units(source_url, url)
-        yield url
+            copy_units(source_url, owner_url)
+        yield owner_url, service_url
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for role in (roles.service, roles.owner):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
         admin.dispose()
         if server is not None:
             server.cleanup()
@@ -239,12 +272,13 @@ async def simulate(
     *,
     deploy_dir: Path,
     source_url: str | None,
+    admin_url: str | None = None,
     emit: Callable[[str], None] = print,
 ) -> list[TimelineEntry]:
     from service.worker import build_worker
 
     plan, file_name = resolve_plan(ref, deploy_dir)
-    async with simulation_database(source_url, deploy_dir) as url:
+    async with simulation_database(source_url, deploy_dir, admin_url) as url:
         engine = make_engine(url)
         try:
             await prepare_plan(engine, plan, file_name)
@@ -278,6 +312,7 @@ def main(args: Any, settings: Any) -> int:
                 parse_day(args.end),
                 deploy_dir=settings.deploy_dir,
                 source_url=settings.database_url,
+                admin_url=settings.migration_url(),
             )
         )
     except (PlanFileError, UnknownUnitError, ValueError) as exc:

@@ -666,7 +666,7 @@ def test_a_unit_may_come_before_its_parent(tmp_path: Path) -> None:
     assert [u.code for u in load_org(path).units] == ["C", "P"]
 
 
-def test_seed_brings_an_older_demo_database_in_line_and_then_changes_nothing(database_url: str) -> None:
+def test_seed_brings_an_older_demo_database_in_line_and_then_changes_nothing(owner_database_url: str) -> None:
     from sqlalchemy import create_engine, func, select, update
     from sqlmodel import col
 
@@ -680,7 +680,7 @@ def test_seed_brings_an_older_demo_database_in_line_and_then_changes_nothing(dat
     def counts(conn: Any) -> list[int]:
         return [conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (Unit, User, RoleAssignment)]
 
-    engine = create_engine(sqlalchemy_url(database_url))
+    engine = create_engine(sqlalchemy_url(owner_database_url))  # the seed runs as the owner
     try:
         with engine.begin() as conn:
             before, counted = units(conn), counts(conn)

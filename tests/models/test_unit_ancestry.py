@@ -21,10 +21,10 @@ async def ancestors(engine: AsyncEngine, code: str) -> list[str]:
         return [r[0] for r in rows]
 
 
-async def test_a_new_unit_and_a_moved_subtree_get_their_ancestry(engine: AsyncEngine) -> None:
+async def test_a_new_unit_and_a_moved_subtree_get_their_ancestry(owner_engine: AsyncEngine) -> None:
     # The seeded tree is there from the migration's backfill and the trigger.
-    assert (await ancestors(engine, "GL-BH-THCS"))[:3] == ["GL-BH-THCS", "GL-BH", "GL"]
-    async with engine.begin() as conn:
+    assert (await ancestors(owner_engine, "GL-BH-THCS"))[:3] == ["GL-BH-THCS", "GL-BH", "GL"]
+    async with owner_engine.begin() as conn:
         commune = (await conn.execute(text("SELECT id FROM units WHERE code = 'GL-BH'"))).scalar_one()
         await conn.execute(
             text(
@@ -39,10 +39,10 @@ async def test_a_new_unit_and_a_moved_subtree_get_their_ancestry(engine: AsyncEn
             ),
             {"p": a},
         )
-    assert (await ancestors(engine, "T-B"))[:4] == ["T-B", "T-A", "GL-BH", "GL"]
+    assert (await ancestors(owner_engine, "T-B"))[:4] == ["T-B", "T-A", "GL-BH", "GL"]
     # 01/07/2025-style reorganisation: the school moves under another unit, with what is below it.
-    async with engine.begin() as conn:
+    async with owner_engine.begin() as conn:
         other = (await conn.execute(text("SELECT id FROM units WHERE code = 'YB'"))).scalar_one()
         await conn.execute(text("UPDATE units SET parent_id = :p WHERE code = 'T-A'"), {"p": other})
-    assert (await ancestors(engine, "T-B"))[:3] == ["T-B", "T-A", "YB"]
-    assert "GL-BH" not in await ancestors(engine, "T-B")
+    assert (await ancestors(owner_engine, "T-B"))[:3] == ["T-B", "T-A", "YB"]
+    assert "GL-BH" not in await ancestors(owner_engine, "T-B")

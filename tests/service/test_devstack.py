@@ -2,7 +2,9 @@
 
 Starts it on free ports with its own data directory, drives a nomination one step, stops it with
 SIGINT (what Ctrl-C sends), checks that every child is gone, starts it again on the same data and
-finishes the nomination: in-flight work survives a restart.
+finishes the nomination: in-flight work survives a restart. Then the supervision: a worker and a
+PostgreSQL server killed with SIGKILL are started again and the API is ready again; and, on fake
+parts, the growing pause between restarts and the stack giving up on a part that keeps crashing.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,6 +24,7 @@ import httpx
 import psutil
 import pytest
 
+from service.dev.supervisor import GiveUp, Part, Supervisor
 from tests.support import paths
 
 ROOT = paths.ROOT
@@ -50,6 +54,8 @@ class Stack:
         self.ports = {"api": free_port(), "temporal": free_port(), "ui": free_port()}
         self.proc: subprocess.Popen[str] | None = None
         self.lines: list[str] = []
+        self._new_line = threading.Condition()
+        self._ended: set[int] = set()  # stacks whose output has ended
 
     @property
     def base(self) -> str:
@@ -67,16 +73,40 @@ class Stack:
             [sys.executable, "-m", "service.cli", "run"], cwd=ROOT, env=env, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line and self.proc.poll() is not None:
-                break
-            self.lines.append(line)
-            if "ready in" in line:
-                return line
-        raise AssertionError("stack did not become ready:\n" + "".join(self.lines[-30:]))
+        threading.Thread(target=self._read, args=(self.proc,), daemon=True).start()
+        return self.wait_line("ready in", 120)
+
+    def _read(self, proc: subprocess.Popen[str]) -> None:
+        """Collect the stack's output as it comes (so that it never blocks on a full pipe)."""
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            with self._new_line:
+                self.lines.append(line)
+                self._new_line.notify_all()
+        with self._new_line:
+            self._ended.add(proc.pid)
+            self._new_line.notify_all()
+
+    def wait_line(self, text: str, timeout: float, after: int = 0) -> str:
+        """The first line from index `after` on that contains `text`, waiting for it up to `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._new_line:
+            while True:
+                found = next((line for line in self.lines[after:] if text in line), None)
+                if found is not None:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.proc is not None and self.proc.pid in self._ended):
+                    raise AssertionError(f"no line with {text!r}:\n" + "".join(self.lines[-30:]))
+                self._new_line.wait(min(left, 0.5))
+
+    def child(self, matches: str) -> psutil.Process:
+        """The stack's direct child whose command line contains `matches`."""
+        assert self.proc is not None
+        for p in psutil.Process(self.proc.pid).children():
+            if matches in " ".join(p.cmdline()):
+                return p
+        raise AssertionError(f"no child process running {matches!r}")
 
     def stop(self) -> int:
         assert self.proc is not None
@@ -98,7 +128,15 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     s = Stack(tmp_path / "data")
     yield s
     if s.proc is not None and s.proc.poll() is None:
-        s.proc.kill()
+        # A failed test: stop the stack as Ctrl-C does, so that its children do not outlive it.
+        children = psutil.Process(s.proc.pid).children(recursive=True)
+        s.proc.send_signal(signal.SIGINT)
+        try:
+            s.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            s.proc.kill()
+        for child in psutil.wait_procs(children, timeout=10)[1]:
+            child.kill()
 
 
 def login(client: httpx.Client, username: str) -> dict[str, str]:
@@ -153,3 +191,125 @@ def test_run_stops_cleanly_and_resumes_in_flight_nominations(stack: Stack) -> No
         assert r.status_code == 200, r.text
         assert r.json()["nomination"]["status"] == "awarded"
     assert stack.stop() == 0
+
+
+def wait_ready(client: httpx.Client, within: float) -> float:
+    """Seconds until /readyz answers 200 (PostgreSQL and Temporal reachable)."""
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        try:
+            if client.get("/readyz", timeout=3).status_code == 200:
+                return time.monotonic() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    raise AssertionError(f"/readyz not 200 within {within:.0f}s")
+
+
+def test_run_restarts_a_killed_worker_and_a_killed_database(stack: Stack) -> None:
+    stack.start()
+    with httpx.Client(base_url=stack.base, timeout=30) as client:
+        assert client.get("/readyz").status_code == 200
+
+        worker = stack.child("service.cli worker")
+        mark = len(stack.lines)
+        worker.kill()  # SIGKILL: no chance to clean up
+        assert "SIGKILL" in stack.wait_line("worker exited", 15, after=mark)
+        stack.wait_line("restarted worker", 30, after=mark)
+        assert stack.child("service.cli worker").pid != worker.pid
+
+        postgres = stack.child(str(stack.data_dir / "pg"))
+        mark = len(stack.lines)
+        postgres.kill()
+        assert "SIGKILL" in stack.wait_line("postgres exited", 15, after=mark)
+        stack.wait_line("restarted postgres", 60, after=mark)
+        wait_ready(client, 60)
+        assert stack.child(str(stack.data_dir / "pg")).pid != postgres.pid
+
+        # Not only ready: a nomination goes in, and the restarted worker projects its first task.
+        clerk = login(client, "clerk.school")
+        unit = client.get("/api/v1/me", headers=clerk).json()["unit"]["id"]
+        r = client.post(
+            "/api/v1/nominations",
+            headers={**clerk, "Idempotency-Key": str(uuid.uuid4())},
+            json={"award_form": "GIAY_KHEN_XA", "proposing_unit_id": unit,
+                  "nominee": {"kind": "individual", "name": "Lý Văn Bền"},
+                  "period": {"kind": "annual", "year": 2026}, "achievements": "Tự học suốt đời"},
+        )  # fmt: skip
+        assert r.status_code == 201, r.text
+        wait_task(client, login(client, "council.school"), r.json()["id"])
+    assert stack.stop() == 0
+
+
+# ---- the supervisor on fake parts ------------------------------------------------------------------
+
+
+def _part(tmp_path: Path, name: str, code: str) -> Part:
+    return Part(name, [sys.executable, "-c", code], tmp_path / f"{name}.log")
+
+
+def _until(supervisor: Supervisor, done: object, within: float = 20.0) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        supervisor.check()
+        if callable(done) and done():
+            return
+        time.sleep(0.02)
+    raise AssertionError("condition not reached")
+
+
+def test_a_dead_part_is_restarted_after_a_pause_that_doubles(tmp_path: Path) -> None:
+    lines: list[str] = []
+    supervisor = Supervisor(lines.append, quick_seconds=30, max_quick_crashes=10, first_pause=0.1, max_pause=0.4)
+    part = supervisor.start(_part(tmp_path, "sleeper", "import time; time.sleep(60)"))
+    try:
+        pauses = []
+        for restart in range(1, 5):
+            pid = part.pid
+            os.kill(pid or 0, signal.SIGKILL)
+            _until(supervisor, lambda r=restart: part.restarts == r and part.proc is not None)  # type: ignore[misc]
+            assert part.pid != pid
+            exited = next(line for line in reversed(lines) if line.startswith("sleeper exited"))
+            pauses.append(float(exited.split("restarting in ")[1].split("s")[0]))
+        assert pauses == [0.1, 0.2, 0.4, 0.4]
+        assert "restarted sleeper" in lines[-1] and "SIGKILL" in lines[-2]
+    finally:
+        supervisor.stop_all(timeout=5)
+    assert part.proc is not None and part.proc.poll() is not None
+
+
+def test_a_part_that_keeps_crashing_as_it_starts_makes_the_stack_give_up(tmp_path: Path) -> None:
+    lines: list[str] = []
+    supervisor = Supervisor(lines.append, quick_seconds=30, max_quick_crashes=3, first_pause=0.05, max_pause=0.1)
+    steady = supervisor.start(_part(tmp_path, "steady", "import time; time.sleep(60)"))
+    supervisor.start(_part(tmp_path, "broken", "import sys; print('no config'); sys.exit(3)"))
+    try:
+        with pytest.raises(GiveUp) as gave_up:
+            _until(supervisor, lambda: False)
+    finally:
+        supervisor.stop_all(timeout=5)
+    message = str(gave_up.value)
+    assert "broken exited 3 times in a row" in message and "code 3" in message
+    assert str(tmp_path / "broken.log") in message
+    assert (tmp_path / "broken.log").read_text().count("no config") == 3
+    assert [line.split(" (")[0] for line in lines] == ["broken exited", "restarted broken"] * 2
+    assert steady.proc is not None and steady.proc.poll() is not None  # stopped with the others
+
+
+def test_a_part_that_ran_a_while_starts_counting_again(tmp_path: Path) -> None:
+    now = [0.0]
+    supervisor = Supervisor(
+        lambda _: None, quick_seconds=10, max_quick_crashes=2, first_pause=0.0, clock=lambda: now[0]
+    )
+    part = supervisor.start(_part(tmp_path, "flaky", "import sys; sys.exit(1)"))
+    try:
+        for _ in range(5):  # each run lasts 11 "seconds": never two quick crashes in a row
+            assert part.proc is not None
+            part.proc.wait(10)
+            now[0] += 11
+            supervisor.check()  # notices the exit
+            supervisor.check()  # restarts it
+            assert part.quick_crashes == 1
+        assert part.restarts == 5
+    finally:
+        supervisor.stop_all(timeout=5)

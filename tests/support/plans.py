@@ -78,6 +78,7 @@ async def create_units(engine: AsyncEngine, plan: PlanDef, extra_per_selector: i
 
 
 async def setup_plan(engine: AsyncEngine, plan_id: str) -> PlanDef:
+    """A suffixed copy of a shipped plan, its units and its rows: reference data, so `engine` is the owner's."""
     plan = suffixed(plan_id, uuid.uuid4().hex[:6].upper())
     await create_units(engine, plan)
     await prepare_plan(engine, plan, FILES[plan_id].name)

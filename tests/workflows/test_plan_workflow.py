@@ -150,9 +150,9 @@ EXPECTED_DUE = {
 
 @pytest.mark.parametrize("plan_id", sorted(EXPECTED_DUE))
 async def test_due_instants_2024_to_2030_on_the_time_skipping_server(
-    env: WorkflowEnvironment, engine: AsyncEngine, plan_id: str
+    env: WorkflowEnvironment, engine: AsyncEngine, owner_engine: AsyncEngine, plan_id: str
 ) -> None:
-    plan = await setup_plan(engine, plan_id)
+    plan = await setup_plan(owner_engine, plan_id)
     await run_preview(env, engine, plan, vn(2024, 1, 1), vn(2031, 1, 1))
     timeline = await read_timeline(engine, plan.id)
     due = sorted((e.subject, e.scheduled_at) for e in timeline if e.kind == "due")
@@ -187,9 +187,9 @@ async def test_due_instants_2024_to_2030_on_the_time_skipping_server(
 
 
 async def test_a_plan_started_in_november_2026_skips_2025_and_meets_its_next_deadline(
-    env: WorkflowEnvironment, engine: AsyncEngine
+    env: WorkflowEnvironment, engine: AsyncEngine, owner_engine: AsyncEngine
 ) -> None:
-    plan = await setup_plan(engine, "st-snv-2024")
+    plan = await setup_plan(owner_engine, "st-snv-2024")
     task_queue = f"plan-{uuid.uuid4()}"
     started = vn(2026, 11, 15, 9)
     server_now = await env.get_current_time()
@@ -211,9 +211,9 @@ async def test_a_plan_started_in_november_2026_skips_2025_and_meets_its_next_dea
 
 
 async def test_a_worker_restart_mid_year_loses_and_repeats_nothing(
-    env: WorkflowEnvironment, engine: AsyncEngine
+    env: WorkflowEnvironment, engine: AsyncEngine, owner_engine: AsyncEngine
 ) -> None:
-    plan = await setup_plan(engine, "ct-1315-2024")
+    plan = await setup_plan(owner_engine, "ct-1315-2024")
     task_queue = f"plan-{uuid.uuid4()}"
     start = vn(2026, 10, 1)
     server_now = await env.get_current_time()
@@ -262,10 +262,12 @@ async def test_a_worker_restart_mid_year_loses_and_repeats_nothing(
     assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
 
 
-async def test_an_amendment_applies_from_the_next_event_on(env: WorkflowEnvironment, engine: AsyncEngine) -> None:
-    plan = await setup_plan(engine, "st-snv-2024")
+async def test_an_amendment_applies_from_the_next_event_on(
+    env: WorkflowEnvironment, engine: AsyncEngine, owner_engine: AsyncEngine
+) -> None:
+    plan = await setup_plan(owner_engine, "st-snv-2024")
     extra = f"ST-NEW-{uuid.uuid4().hex[:6].upper()}"
-    async with AsyncSession(engine) as s:
+    async with AsyncSession(owner_engine) as s:
         s.add(Unit(code=extra, name="Phòng mới", kind="department", level="province"))
         await s.commit()
     task_queue = f"plan-{uuid.uuid4()}"
@@ -313,8 +315,10 @@ async def test_an_amendment_applies_from_the_next_event_on(env: WorkflowEnvironm
 # ---- milestone windows --------------------------------------------------------------------------
 
 
-async def test_milestone_windows_refuse_outside_nominations_and_forms_not_allowed(engine: AsyncEngine) -> None:
-    plan = await setup_plan(engine, "yb-tt-246-2024")
+async def test_milestone_windows_refuse_outside_nominations_and_forms_not_allowed(
+    engine: AsyncEngine, owner_engine: AsyncEngine
+) -> None:
+    plan = await setup_plan(owner_engine, "yb-tt-246-2024")
     async with AsyncSession(engine) as s:
         commune = (await s.exec(select(Unit).where(Unit.code == f"{plan.scope_code}-X0-PEOP"))).one()  # type: ignore[call-overload]
         unit_id = commune[0].id
@@ -343,17 +347,21 @@ async def test_milestone_windows_refuse_outside_nominations_and_forms_not_allowe
             kind="school",
             level="grassroots",
         )
-        s.add(orphan)
-        await s.flush()
-        orphan_id = orphan.id
-        assert orphan_id is not None
-        await s.commit()
+        async with AsyncSession(owner_engine) as owner:  # units are reference data: the owner's
+            owner.add(orphan)
+            await owner.flush()
+            orphan_id = orphan.id
+            assert orphan_id is not None
+            await owner.commit()
         with pytest.raises(Problem) as err:
             await check_milestone_window(s, "GIAY_KHEN_XA", "preliminary_review", 2025, orphan_id, prelim_open)
         assert err.value.code == "outside_window" and "Không có kế hoạch" in err.value.detail
 
 
-async def test_seeding_a_plan_twice_changes_nothing_and_a_changed_file_bumps_the_version(engine: AsyncEngine) -> None:
+async def test_seeding_a_plan_twice_changes_nothing_and_a_changed_file_bumps_the_version(
+    owner_engine: AsyncEngine,
+) -> None:
+    engine = owner_engine  # the seed writes plans as the owner role
     plan = suffixed("gl-65-2024", uuid.uuid4().hex[:6].upper())
 
     def write_if_changed(sync: Any, p: PlanDef) -> None:

@@ -26,21 +26,26 @@ async def login(
 ) -> TokenOut:
     username = nfc(form.username).strip().lower()[:100]
     address = request.client.host if request.client else None
-    limiter = ctx.login_limiter
-    if limiter is not None and (refused := await limiter.check(username, address)) is not None:
-        who = "tài khoản này" if refused.scope == "account" else "địa chỉ của bạn"
-        raise Problem(
-            429,
-            f"Đăng nhập sai quá nhiều lần từ {who}; vui lòng thử lại sau {refused.retry_after} giây.",
-            code="too_many_attempts",
-            retry_after=refused.retry_after,
-        )
+    # Throttled per (account, address) and per address, never per account alone: failures from
+    # elsewhere never keep the owner of the account out (service/security/ratelimit.py).
+    throttle = ctx.login_throttle
+    if throttle is not None and (refused := await throttle.attempt(username, address)) is not None:
+        if refused.scope == "account":
+            detail = (
+                "Đăng nhập sai nhiều lần liên tiếp vào tài khoản này từ địa chỉ của bạn; "
+                f"vui lòng thử lại sau {refused.retry_after} giây."
+            )
+        else:
+            detail = (
+                f"Có quá nhiều lần đăng nhập sai từ địa chỉ của bạn; vui lòng thử lại sau {refused.retry_after} giây."
+            )
+        raise Problem(429, detail, code="too_many_attempts", retry_after=refused.retry_after, scope=refused.scope)
     user = (await session.exec(select(User).where(User.username == username))).one_or_none()
     ok = verify_password(form.password[:1024], user.password_hash if user else None)
     if user is None or not ok or not user.is_active or user.id is None:
-        if limiter is not None:
-            await limiter.failed(username, address)
         raise Problem(401, "Tên đăng nhập hoặc mật khẩu không đúng.", code="invalid_credentials")
+    if throttle is not None:
+        await throttle.succeeded(username, address)
     minutes = ctx.settings.access_token_minutes
     return TokenOut(access_token=issue_token(user.id, ctx.settings.jwt_secret, minutes), expires_in=minutes * 60)
 

@@ -237,17 +237,18 @@ def sample_request(world: World, method: str, path: str) -> dict[str, Any]:
 
 @pytest.fixture
 async def api(
-    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, tmp_path: Path
+    env: WorkflowEnvironment, engine: AsyncEngine, owner_engine: AsyncEngine, database_url: str, tmp_path: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
-    await ensure_unit(engine, "GL-BH", "UBND xã Biển Hồ", "people_committee", "commune", "GL")
-    await ensure_user(engine, "mx.clerk.commune", "GL-BH", [("clerk", "GL-BH", True)])
-    await ensure_unit(engine, "TEST-MX", "UBND tỉnh Thử Nghiệm", "people_committee", "province", None)
-    await ensure_unit(engine, "TEST-MX-HD", "Hội đồng TĐKT tỉnh Thử Nghiệm", "council", "province", "TEST-MX")
-    await ensure_user(engine, "mx.stranger.clerk", "TEST-MX", [("clerk", "TEST-MX", True)])
-    await ensure_user(engine, "mx.stranger.secretary", "TEST-MX", [("council_secretary", "TEST-MX-HD", False)])
-    await ensure_user(engine, "mx.stranger.admin", "TEST-MX", [("admin", "TEST-MX", True)])
+    # Units and users are reference data: made as the owner role, as the seed does.
+    await ensure_unit(owner_engine, "GL-BH", "UBND xã Biển Hồ", "people_committee", "commune", "GL")
+    await ensure_user(owner_engine, "mx.clerk.commune", "GL-BH", [("clerk", "GL-BH", True)])
+    await ensure_unit(owner_engine, "TEST-MX", "UBND tỉnh Thử Nghiệm", "people_committee", "province", None)
+    await ensure_unit(owner_engine, "TEST-MX-HD", "Hội đồng TĐKT tỉnh Thử Nghiệm", "council", "province", "TEST-MX")
+    await ensure_user(owner_engine, "mx.stranger.clerk", "TEST-MX", [("clerk", "TEST-MX", True)])
+    await ensure_user(owner_engine, "mx.stranger.secretary", "TEST-MX", [("council_secretary", "TEST-MX-HD", False)])
+    await ensure_user(owner_engine, "mx.stranger.admin", "TEST-MX", [("admin", "TEST-MX", True)])
     # Eligible as the school council secretary's substitute: a member of that council.
-    await ensure_user(engine, "mx.delegate", "GL-BH", [("council_member", "GL-BH-THCS-HDTDKT", False)])
+    await ensure_user(owner_engine, "mx.delegate", "GL-BH", [("council_member", "GL-BH-THCS-HDTDKT", False)])
     async with running_api(
         env, engine, database_url, attachment_dir=str(tmp_path), login_limit_address="10000/minute"
     ) as client:

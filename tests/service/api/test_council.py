@@ -37,7 +37,8 @@ async def api(
 
 
 async def make_user(engine: AsyncEngine, name: str, unit_code: str, role: str) -> str:
-    """A user of this test only, so the test does not depend on the demo organisation's roster."""
+    """A user of this test only, so the test does not depend on the demo organisation's roster
+    (reference data: `engine` is the owner's, as for the seed)."""
     username = f"t{uuid.uuid4().hex[:10]}"
     unit = await unit_id(engine, unit_code)
     async with engine.begin() as conn:
@@ -67,11 +68,11 @@ async def council_members(engine: AsyncEngine, unit_code: str) -> list[str]:
 
 
 async def test_electronic_ballot_is_secret_and_decides_the_council_step(
-    api: httpx.AsyncClient, engine: AsyncEngine
+    api: httpx.AsyncClient, engine: AsyncEngine, owner_engine: AsyncEngine
 ) -> None:
     # Members of the school council taking part in this test (besides any in the demo data).
     for i in range(2):
-        await make_user(engine, f"Thành viên {i}", "GL-BH-THCS-HDTDKT", "council_member")
+        await make_user(owner_engine, f"Thành viên {i}", "GL-BH-THCS-HDTDKT", "council_member")
     voters = await council_members(engine, "GL-BH-THCS-HDTDKT")
     members = len(voters)
     clerk = await login(api, "clerk.school")
@@ -169,9 +170,11 @@ async def test_supplement_request_and_answer_over_http(api: httpx.AsyncClient) -
     assert (await task_for(api, appraiser, nid))["id"] == task["id"]
 
 
-async def test_signing_on_behalf_until_the_delegation_ends(api: httpx.AsyncClient, engine: AsyncEngine) -> None:
+async def test_signing_on_behalf_until_the_delegation_ends(
+    api: httpx.AsyncClient, engine: AsyncEngine, owner_engine: AsyncEngine
+) -> None:
     deputy_name = "Trương Văn Phó"
-    deputy = await make_user(engine, deputy_name, "GL-BH", "deputy_chairperson")
+    deputy = await make_user(owner_engine, deputy_name, "GL-BH", "deputy_chairperson")
     chair = await login(api, "chair.commune")
     commune = await unit_id(engine, "GL-BH")
     today = datetime.now(VN_TZ).date()
@@ -225,7 +228,7 @@ async def test_signing_on_behalf_until_the_delegation_ends(api: httpx.AsyncClien
     )
     listed = (await api.get("/api/v1/delegations", headers=chair)).json()
     assert any(d["id"] == delegation_id for d in listed)
-    async with engine.begin() as conn:
+    async with owner_engine.begin() as conn:  # the service role never deletes a delegation
         await conn.execute(delete(Delegation).where(Delegation.id == uuid.UUID(delegation_id)))
 
 
@@ -272,7 +275,7 @@ async def test_overdue_filter_of_lists(api: httpx.AsyncClient, engine: AsyncEngi
 
 
 async def test_notification_feed_shows_what_is_addressed_to_my_roles(
-    api: httpx.AsyncClient, engine: AsyncEngine
+    api: httpx.AsyncClient, engine: AsyncEngine, owner_engine: AsyncEngine
 ) -> None:
     clerk = await login(api, "clerk.school")
     nid = (await create(api, clerk, body(await school_unit(api, clerk), "GIAY_KHEN_XA", name="Kiều Văn Nhắc")))["id"]
@@ -301,6 +304,6 @@ async def test_notification_feed_shows_what_is_addressed_to_my_roles(
         ("plan", "Nhắc báo cáo năm"), ("nomination", "Nhắc việc: hồ sơ Kiều Văn Nhắc"),
     ]  # fmt: skip
     assert mine[1]["nomination_id"] == nid and mine[0]["plan_id"] == plan_id
-    stranger = await login(api, await make_user(engine, "Người ngoài", "GL-SGDDT", "clerk"))
+    stranger = await login(api, await make_user(owner_engine, "Người ngoài", "GL-SGDDT", "clerk"))
     others = (await api.get("/api/v1/notifications", headers=stranger)).json()["items"]
     assert not any(i["message"] == "Nhắc báo cáo năm" for i in others)

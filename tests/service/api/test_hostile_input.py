@@ -120,12 +120,12 @@ async def test_an_awarded_nomination_cannot_be_resubmitted_or_withdrawn(
 
 
 async def test_withdrawing_someone_elses_nomination_changes_nothing(
-    api: httpx.AsyncClient, engine: AsyncEngine
+    api: httpx.AsyncClient, engine: AsyncEngine, owner_engine: AsyncEngine
 ) -> None:
     clerk = await login(api, "clerk.school")
     nid = await create_nomination(api, clerk, nomination_body(await unit_id(engine, "GL-BH-THCS"), name="Hồ Văn Của"))
-    await ensure_unit(engine, "TEST-HOSTILE-XA", "UBND xã Thử Nghiệm", "people_committee", "commune", "GL")
-    await ensure_user(engine, "clerk.hostile", "TEST-HOSTILE-XA", [("clerk", "TEST-HOSTILE-XA", False)])
+    await ensure_unit(owner_engine, "TEST-HOSTILE-XA", "UBND xã Thử Nghiệm", "people_committee", "commune", "GL")
+    await ensure_user(owner_engine, "clerk.hostile", "TEST-HOSTILE-XA", [("clerk", "TEST-HOSTILE-XA", False)])
     on_route = await login(api, "council.school")
     await _task(api, on_route, nid)  # the submission is projected
     before = await _audit_rows(engine, nid)

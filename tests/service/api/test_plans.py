@@ -61,6 +61,7 @@ async def login(api: httpx.AsyncClient, username: str) -> dict[str, str]:
 
 
 async def add_user(engine: AsyncEngine, unit_code: str, roles: list[str]) -> str:
+    """A user with roles: reference data, so `engine` is the owner's (as for the seed)."""
     username = f"plan.{uuid.uuid4().hex[:10]}"
     async with AsyncSession(engine) as s:
         from sqlmodel import select
@@ -156,10 +157,10 @@ async def test_simulate_command_prints_the_dates_of_the_api_calendar(
 
 
 async def test_yearly_reports_late_ones_flagged_and_the_consolidated_view(
-    api_env: tuple[httpx.AsyncClient, str], env: WorkflowEnvironment, engine: AsyncEngine
+    api_env: tuple[httpx.AsyncClient, str], env: WorkflowEnvironment, engine: AsyncEngine, owner_engine: AsyncEngine
 ) -> None:
     api, task_queue = api_env
-    plan = await setup_plan(engine, "ct-1315-2024")
+    plan = await setup_plan(owner_engine, "ct-1315-2024")
     district = plan.reports[0].units.codes[0]
     other = plan.reports[0].units.codes[1]
     recipient = plan.reports[0].recipients[0]
@@ -167,9 +168,9 @@ async def test_yearly_reports_late_ones_flagged_and_the_consolidated_view(
     await run_timeline(
         env.client, engine, task_queue, plan, vn(2025, 10, 1), vn(2026, 1, 1), await env.get_current_time()
     )
-    clerk = await login(api, await add_user(engine, district, ["clerk"]))
-    other_clerk = await login(api, await add_user(engine, other, ["clerk"]))
-    secretariat = await login(api, await add_user(engine, recipient, ["secretariat"]))
+    clerk = await login(api, await add_user(owner_engine, district, ["clerk"]))
+    other_clerk = await login(api, await add_user(owner_engine, other, ["clerk"]))
+    secretariat = await login(api, await add_user(owner_engine, recipient, ["secretariat"]))
     district_id = await unit_id(engine, district)
 
     body = {
@@ -205,13 +206,13 @@ async def test_yearly_reports_late_ones_flagged_and_the_consolidated_view(
 
 
 async def test_an_administrator_amends_a_running_plan(
-    api_env: tuple[httpx.AsyncClient, str], env: WorkflowEnvironment, engine: AsyncEngine
+    api_env: tuple[httpx.AsyncClient, str], env: WorkflowEnvironment, engine: AsyncEngine, owner_engine: AsyncEngine
 ) -> None:
     api, task_queue = api_env
-    plan = await setup_plan(engine, "st-snv-2024")
-    admin = await login(api, await add_user(engine, plan.scope_code, ["admin"]))
-    elsewhere = await setup_plan(engine, "st-snv-2024")
-    other_admin = await login(api, await add_user(engine, elsewhere.scope_code, ["admin"]))
+    plan = await setup_plan(owner_engine, "st-snv-2024")
+    admin = await login(api, await add_user(owner_engine, plan.scope_code, ["admin"]))
+    elsewhere = await setup_plan(owner_engine, "st-snv-2024")
+    other_admin = await login(api, await add_user(owner_engine, elsewhere.scope_code, ["admin"]))
     for path in (f"/api/v1/plans/{plan.id}", f"/api/v1/plans/{plan.id}/reports?year=2026"):
         assert (await api.get(path, headers=other_admin)).status_code == 404  # an administrator of another unit
     change = {"reports": [{"key": "office", "due_day": 20}], "reason": "UBND tỉnh đề nghị báo cáo sớm"}
@@ -240,10 +241,10 @@ async def test_an_administrator_amends_a_running_plan(
 
 
 async def test_plan_workflows_start_from_their_business_key_once(
-    api_env: tuple[httpx.AsyncClient, str], env: WorkflowEnvironment, engine: AsyncEngine
+    api_env: tuple[httpx.AsyncClient, str], env: WorkflowEnvironment, engine: AsyncEngine, owner_engine: AsyncEngine
 ) -> None:
     _, task_queue = api_env
-    own = await setup_plan(engine, "gl-65-2024")
+    own = await setup_plan(owner_engine, "gl-65-2024")
     first = await ensure_plan_workflows(TemporalGateway(env.client, task_queue=task_queue), engine)
     assert first["gl-65-2024"] == "started" and first[own.id] == "started"
     for plan_id, state in first.items():

@@ -44,7 +44,7 @@ async def _audited_nomination(api: httpx.AsyncClient, engine: AsyncEngine) -> st
 
 
 async def test_the_applications_connection_cannot_change_or_delete_audit_rows(
-    api: httpx.AsyncClient, engine: AsyncEngine
+    api: httpx.AsyncClient, engine: AsyncEngine, owner_engine: AsyncEngine
 ) -> None:
     nid = await _audited_nomination(api, engine)
     async with engine.connect() as conn:
@@ -55,12 +55,14 @@ async def test_the_applications_connection_cannot_change_or_delete_audit_rows(
         delete(AuditEntry).where(AuditEntry.nomination_id == uuid.UUID(nid)),  # type: ignore[arg-type]
         text("TRUNCATE audit_entries CASCADE"),
     ]
-    for statement in attempts:
-        # The very engine the API and the worker use.
-        async with engine.begin() as conn:
-            with pytest.raises(DBAPIError, match="append-only"):
-                await conn.execute(statement)
-            await conn.rollback()
+    # The service role (the very engine the API and the worker use) holds no such right at all;
+    # the owner role has the rights, and the append-only trigger still refuses.
+    for eng, refusal in ((engine, "permission denied for table audit_entries"), (owner_engine, "append-only")):
+        for statement in attempts:
+            async with eng.begin() as conn:
+                with pytest.raises(DBAPIError, match=refusal):
+                    await conn.execute(statement)
+                await conn.rollback()
     async with engine.connect() as conn:
         after = (await conn.execute(select(AuditEntry.id, AuditEntry.action, AuditEntry.actor_name))).all()  # type: ignore[call-overload]
     # Every row is still there, unchanged (workflows of this session may have added rows meanwhile).
@@ -68,7 +70,7 @@ async def test_the_applications_connection_cannot_change_or_delete_audit_rows(
 
 
 async def test_administrative_actions_are_recorded_and_shown_to_administrators_in_scope(
-    api: httpx.AsyncClient, engine: AsyncEngine
+    api: httpx.AsyncClient, engine: AsyncEngine, owner_engine: AsyncEngine
 ) -> None:
     nid = await _audited_nomination(api, engine)
     admin = await login(api, "admin")
@@ -82,8 +84,8 @@ async def test_administrative_actions_are_recorded_and_shown_to_administrators_i
     assert entries["submit"]["source_address"] == "198.51.100.23"
 
     # An administrator of another commune sees none of it; a clerk is no administrator.
-    await ensure_unit(engine, "TEST-AUDIT-XA", "UBND xã Kiểm Thử", "people_committee", "commune", "GL")
-    await ensure_user(engine, "admin.audit.other", "TEST-AUDIT-XA", [("admin", "TEST-AUDIT-XA", True)])
+    await ensure_unit(owner_engine, "TEST-AUDIT-XA", "UBND xã Kiểm Thử", "people_committee", "commune", "GL")
+    await ensure_user(owner_engine, "admin.audit.other", "TEST-AUDIT-XA", [("admin", "TEST-AUDIT-XA", True)])
     other = await login(api, "admin.audit.other")
     assert (await api.get("/api/v1/audit", headers=other, params={"nomination_id": nid})).json()["total"] == 0
     r = await api.get("/api/v1/audit", headers=await login(api, "clerk.school"))

@@ -211,14 +211,17 @@ async def create_nomination(page: Page, nominee: str, achievements: str, criteri
     return page.url.rsplit("/", 1)[1]
 
 
-async def test_nomination_through_the_browser(database_url: str, engine: AsyncEngine, env: WorkflowEnvironment) -> None:
+async def test_nomination_through_the_browser(
+    database_url: str, engine: AsyncEngine, owner_engine: AsyncEngine, env: WorkflowEnvironment
+) -> None:
     # Three members of the school council for this test: one voting alone leaves the ballot without quorum.
-    members, member_ids = await add_council_members(engine, SCHOOL_COUNCIL, 3)
+    # Councils are reference data: set up as the owner role, as the seed does.
+    members, member_ids = await add_council_members(owner_engine, SCHOOL_COUNCIL, 3)
     try:
         await browser_scenario(database_url, engine, env, members)
     finally:
         # Later tests count the council's members: these leave the council again.
-        async with engine.begin() as conn:
+        async with owner_engine.begin() as conn:
             await conn.execute(delete(RoleAssignment).where(col(RoleAssignment.user_id).in_(member_ids)))
 
 

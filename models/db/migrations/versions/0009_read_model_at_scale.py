@@ -16,7 +16,9 @@ Revises: 0007
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
+
+from models.db.roles import Roles
 
 revision: str = "0009"
 down_revision: str | None = "0007"
@@ -113,6 +115,11 @@ def upgrade() -> None:
     op.create_index(
         "ix_tasks_role_unit_open", "tasks", ["role", "unit_id", "due_at"], postgresql_where=sa.text("status = 'open'")
     )
+    # Least privilege for the service role: the trigger keeps the ancestry (it runs for the owner,
+    # who loads units); access rows are written once with their nomination.
+    service = _service_role()
+    op.execute(f"REVOKE INSERT, UPDATE, DELETE ON unit_ancestors FROM {service}")
+    op.execute(f"REVOKE UPDATE, DELETE ON nomination_access FROM {service}")
 
 
 def downgrade() -> None:
@@ -122,3 +129,9 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS units_ancestors ON units")
     op.execute("DROP FUNCTION IF EXISTS units_maintain_ancestors()")
     op.drop_table("unit_ancestors")
+
+
+def _service_role() -> str:
+    given = context.config.attributes.get("roles")
+    roles = given if isinstance(given, Roles) else Roles.from_environment()
+    return op.get_bind().dialect.identifier_preparer.quote(roles.service)
