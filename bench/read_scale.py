@@ -36,7 +36,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from models.db.engine import sqlalchemy_url
-from models.db.migrate import migrate
+from models.db.roles import Roles, prepare
 from models.rules.text import fold
 from models.store.seed import seed
 from service.security.passwords import hash_password
@@ -251,10 +251,12 @@ def main() -> None:
             name = f"thidua_readscale_{uuid.uuid4().hex[:8]}"
             with admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
-            url = make_url(sqlalchemy_url(base)).set(database=name).render_as_string(hide_password=False)
-            migrate(url)
+            admin_url = make_url(sqlalchemy_url(base)).set(database=name).render_as_string(hide_password=False)
+            # As in production: reference data and the load as the owner role, the requests as the service role.
+            roles = Roles(owner=f"rs_owner_{name[-8:]}", service=f"rs_app_{name[-8:]}")
+            url, service_url = prepare(admin_url, roles, password=PASSWORD)
             seed(url, ROOT / "deploy", demo=False)
-            engine = create_engine(url)
+            engine = create_engine(sqlalchemy_url(url))
             with engine.begin() as conn:
                 org = build_org(conn)
                 people = add_people(conn, org)
@@ -264,13 +266,15 @@ def main() -> None:
             t = time.perf_counter()
             load(raw, org, size, creator)
             loaded = time.perf_counter() - t
-            results = asyncio.run(measure(url, people, a.repeat, org["schools"][0][0]))
+            results = asyncio.run(measure(service_url, people, a.repeat, org["schools"][0][0]))
             worst = max(v["p95_ms"] for v in results.values())
             print(json.dumps({"nominations": size, "units": 3 + DISTRICTS * (2 + COMMUNES * (2 + SCHOOLS * 2)),
                               "load_seconds": round(loaded, 1), "worst_p95_ms": worst, "requests": results},
                              ensure_ascii=False))  # fmt: skip
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                for role in (roles.service, roles.owner):
+                    conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
     finally:
         admin.dispose()
         if server is not None:

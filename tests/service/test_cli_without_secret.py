@@ -45,10 +45,12 @@ def test_migrate_runs_in_production_without_a_jwt_secret(
     production_without_secret: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import models.db.migrate
+    import models.db.roles
     import models.store.seed
 
     seeded: list[bool] = []
-    monkeypatch.setattr(models.db.migrate, "migrate", lambda url: None)
+    monkeypatch.setattr(models.db.roles, "inspect", lambda url: models.db.roles.Connected("owner", False, 0))
+    monkeypatch.setattr(models.db.migrate, "migrate", lambda url, roles=None: None)
     monkeypatch.setattr(models.store.seed, "seed", lambda url, deploy_dir, *, demo: seeded.append(demo) or {})
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db.invalid/thidua")
     assert cli.main(["migrate"]) == 0 and seeded == [False]

@@ -136,7 +136,7 @@ async def test_database_on_a_closed_port_answers_503_everywhere_it_is_read(
 def temporary_database() -> Any:
     """A PostgreSQL server of this test only (migrated and seeded), to stop while the app runs."""
     pgserver = pytest.importorskip("pgserver", reason="the embedded PostgreSQL (extra `embedded`) is not installed")
-    from models.db.migrate import migrate
+    from models.db.roles import Roles, prepare
     from models.store.seed import seed
 
     os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
@@ -146,9 +146,12 @@ def temporary_database() -> Any:
     with admin.connect() as conn:
         conn.execute(text('CREATE DATABASE "thidua_outage"'))
     admin.dispose()
-    url = make_url(sqlalchemy_url(server.get_uri())).set(database="thidua_outage").render_as_string(hide_password=False)
-    migrate(url)
-    seed(url, DEPLOY, demo=True)
+    admin_url = (
+        make_url(sqlalchemy_url(server.get_uri())).set(database="thidua_outage").render_as_string(hide_password=False)
+    )
+    # As in production: migrated and seeded as the owner role, the app signed in as the service role.
+    owner_url, url = prepare(admin_url, Roles(owner="outage_owner", service="outage_app"), password="outage")
+    seed(owner_url, DEPLOY, demo=True)
     yield server, url
     server.cleanup()
 

@@ -32,7 +32,9 @@ async def api(
         yield client
 
 
-async def test_a_task_no_longer_open_answers_409_whoever_asks(api: httpx.AsyncClient, engine: AsyncEngine) -> None:
+async def test_a_task_no_longer_open_answers_409_whoever_asks(
+    api: httpx.AsyncClient, engine: AsyncEngine, owner_engine: AsyncEngine
+) -> None:
     clerk = await login(api, "clerk.school")
     nid = await create_nomination(api, clerk, nomination_body(await unit_id(engine, "GL-BH-THCS"), name="Hai Người"))
     secretary = await login(api, "council.school")
@@ -48,8 +50,9 @@ async def test_a_task_no_longer_open_answers_409_whoever_asks(api: httpx.AsyncCl
             assert r.headers["content-type"] == PROBLEM and r.json()["code"] == "already_decided"
 
     # Who cannot see the dossier cannot learn that the task exists, open or not.
-    await ensure_unit(engine, "TEST-TC", "UBND tỉnh Thử Xung Đột", "people_committee", "province", None)
-    await ensure_user(engine, "tc.stranger.clerk", "TEST-TC", [("clerk", "TEST-TC", True)])
+    # Units and users are reference data: made as the owner role, as the seed does.
+    await ensure_unit(owner_engine, "TEST-TC", "UBND tỉnh Thử Xung Đột", "people_committee", "province", None)
+    await ensure_user(owner_engine, "tc.stranger.clerk", "TEST-TC", [("clerk", "TEST-TC", True)])
     r = await api.post(
         f"/api/v1/tasks/{task['id']}/complete",
         headers=await login(api, "tc.stranger.clerk"),

@@ -27,7 +27,7 @@ from models.db.migrate import alembic_config
 from models.db.roles import ROLES_SQL, Roles, inspect_engine, install_roles, url_as
 from service import cli
 from service.app import create_app
-from service.core.settings import Settings, get_settings
+from service.core.settings import Settings, get_core_settings, get_settings
 from tests.conftest import DatabaseServer
 
 
@@ -249,10 +249,12 @@ def test_the_roles_file_runs_in_psql_and_again_through_thidua_db_roles(
     monkeypatch.setenv("THIDUA_DB_SERVICE_ROLE", roles.service)
     monkeypatch.delenv("THIDUA_MIGRATION_DATABASE_URL", raising=False)
     get_settings.cache_clear()
+    get_core_settings.cache_clear()
     try:
         assert cli.main(["db", "roles", "--admin-url", url]) == 0
     finally:
         get_settings.cache_clear()
+        get_core_settings.cache_clear()
     assert {k: v for k, v in _roles_of(url).items() if k in expected} == expected
 
 
@@ -305,10 +307,12 @@ def test_migrate_as_a_superuser_takes_over_a_database_of_before_the_roles(
         monkeypatch.setenv("THIDUA_DB_OWNER_ROLE", roles.owner)
         monkeypatch.setenv("THIDUA_DB_SERVICE_ROLE", roles.service)
         get_settings.cache_clear()
+    get_core_settings.cache_clear()
         try:
             assert cli.main(["migrate"]) == 0
         finally:
             get_settings.cache_clear()
+    get_core_settings.cache_clear()
         with admin.connect() as conn:
             owners = set(
                 conn.execute(text("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")).scalars()
