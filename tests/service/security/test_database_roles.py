@@ -307,12 +307,12 @@ def test_migrate_as_a_superuser_takes_over_a_database_of_before_the_roles(
         monkeypatch.setenv("THIDUA_DB_OWNER_ROLE", roles.owner)
         monkeypatch.setenv("THIDUA_DB_SERVICE_ROLE", roles.service)
         get_settings.cache_clear()
-    get_core_settings.cache_clear()
+        get_core_settings.cache_clear()
         try:
             assert cli.main(["migrate"]) == 0
         finally:
             get_settings.cache_clear()
-    get_core_settings.cache_clear()
+            get_core_settings.cache_clear()
         with admin.connect() as conn:
             owners = set(
                 conn.execute(text("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")).scalars()
