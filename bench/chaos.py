@@ -131,6 +131,7 @@ class Client:
         self.http = httpx.AsyncClient(base_url=base, timeout=30, limits=limits)
         self.tokens: dict[str, str] = {}
         self.server_errors = 0
+        self.by_status: dict[int, int] = {}
         self.connection_errors = 0
         self.accepted_202 = 0
 
@@ -144,7 +145,9 @@ class Client:
             self.connection_errors += 1
             return None
         if r.status_code >= 500:
+            # 503 (a dependency down, with Retry-After) is the designed answer; a 500 would be a bug.
             self.server_errors += 1
+            self.by_status[r.status_code] = self.by_status.get(r.status_code, 0) + 1
             return None
         if r.status_code == 202:
             self.accepted_202 += 1
@@ -302,6 +305,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "acknowledged_actions": len(acknowledged),
             "acknowledged_missing_from_history": missing,
             "client_5xx": client.server_errors,
+            "client_5xx_by_status": {str(k): v for k, v in sorted(client.by_status.items())},
             "client_connection_errors": client.connection_errors,
             "answers_202": client.accepted_202,
             "kills": {t: kills.count(t) for t in TARGETS},
