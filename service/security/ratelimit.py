@@ -104,34 +104,41 @@ class LoginThrottle:
         keys = [(ACCOUNT, account, address, 0)] + [(ADDRESS, "", address, w.seconds) for w in self.per_address]
         async with self._engine.begin() as conn:
             now: datetime = (await conn.execute(select(func.now()))).scalar_one()
-            await conn.execute(
-                insert(LoginAttempt)
-                .values(
-                    [
-                        {
-                            "scope": s,
-                            "account": a,
-                            "address": ad,
-                            "window_seconds": w,
-                            "failures": 0,
-                            "window_started_at": now,
-                            "blocked_until": None,
-                            "expires_at": now,
-                        }
-                        for s, a, ad, w in keys
-                    ]
-                )
-                .on_conflict_do_nothing()
-            )
-            rows = (
+            # A fresh row is "expired" until it counts a failure, so a concurrent purge (or a success
+            # of the same pair) may remove it between the insert and the locking read: insert again.
+            for _ in range(5):
                 await conn.execute(
-                    select(TABLE)
-                    .where(or_(*(_key(*k) for k in keys)))
-                    .order_by(col(LoginAttempt.scope), col(LoginAttempt.window_seconds))
-                    .with_for_update()
+                    insert(LoginAttempt)
+                    .values(
+                        [
+                            {
+                                "scope": s,
+                                "account": a,
+                                "address": ad,
+                                "window_seconds": w,
+                                "failures": 0,
+                                "window_started_at": now,
+                                "blocked_until": None,
+                                "expires_at": now,
+                            }
+                            for s, a, ad, w in keys
+                        ]
+                    )
+                    .on_conflict_do_nothing()
                 )
-            ).all()
-            found: dict[tuple[str, int], Any] = {(r.scope, r.window_seconds): r for r in rows}
+                rows = (
+                    await conn.execute(
+                        select(TABLE)
+                        .where(or_(*(_key(*k) for k in keys)))
+                        .order_by(col(LoginAttempt.scope), col(LoginAttempt.window_seconds))
+                        .with_for_update()
+                    )
+                ).all()
+                found: dict[tuple[str, int], Any] = {(r.scope, r.window_seconds): r for r in rows}
+                if len(found) == len(keys):
+                    break
+            else:
+                raise RuntimeError("sign-in counters kept disappearing")
 
             pair = found[(ACCOUNT, 0)]
             live = pair.expires_at > now
