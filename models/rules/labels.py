@@ -33,6 +33,7 @@ ACTIONS: Final = {
     "resubmit": "Nộp lại",
     "withdraw": "Rút hồ sơ",
     "award": "Quyết định khen thưởng",
+    "attach": "Đính kèm tệp",
     "ballot_opened": "Mở bỏ phiếu",
     "ballot_void": "Bỏ phiếu không hợp lệ",
     "supplement_requested": "Yêu cầu bổ sung",
@@ -47,7 +48,7 @@ ACTIONS: Final = {
     "workflow_completed": "Kết thúc quy trình",
     "workflow_failed": "Quy trình bị lỗi",
     "workflow_terminated": "Quy trình bị dừng",
-    "workflow_canceled": "Quy trình bị huỷ",
+    "workflow_canceled": "Quy trình bị hủy",
     "workflow_timed_out": "Quy trình quá thời hạn",
     "timer_fired": "Đến hạn hẹn giờ",
     "activity_failed": "Tác vụ bị lỗi",
@@ -121,6 +122,15 @@ DELEGATION_KINDS: Final = {
     "substitute": "Người thay thế",
 }
 
+# The kind of a dossier's file (service/api/routers/attachments.py AttachmentKind).
+ATTACHMENT_KINDS: Final = {
+    "achievement_report": "Báo cáo thành tích",
+    "submission_letter": "Tờ trình",
+    "minutes": "Biên bản họp Hội đồng",
+    "evidence": "Minh chứng",
+    "other": "Tài liệu khác",
+}
+
 # The tables as published by GET /api/v1/labels, by name.
 TABLES: Final[dict[str, dict[str, str]]] = {
     "statuses": STATUSES,
@@ -135,6 +145,7 @@ TABLES: Final[dict[str, dict[str, str]]] = {
     "ballot_modes": BALLOT_MODES,
     "ballot_choices": BALLOT_CHOICES,
     "delegation_kinds": DELEGATION_KINDS,
+    "attachment_kinds": ATTACHMENT_KINDS,
 }
 
 

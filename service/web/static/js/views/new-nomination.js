@@ -94,7 +94,7 @@ export async function renderCreate(stale) {
     el("fieldset", null, el("legend", null, "Kỳ xét khen thưởng"), el("div", { class: "grid-2" }, field("Kỳ xét", periodKind), field("Năm", year))),
     field("Thành tích", achievements, "Tóm tắt thành tích đạt được (báo cáo thành tích)."),
     field("Tiêu chuẩn đã đạt", criteria, "Mỗi dòng một tiêu chuẩn."),
-    el("div", { class: "actions" }, submit, el("a", { href: "#/nominations", class: "button button-secondary" }, "Huỷ")),
+    el("div", { class: "actions" }, submit, el("a", { href: "#/nominations", class: "button button-secondary" }, "Hủy")),
   );
 
   form.addEventListener("submit", async (event) => {

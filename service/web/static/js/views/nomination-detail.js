@@ -9,16 +9,18 @@ import { actionLabel, ballotModeLabel, ballotStatusLabel, labelEntries, nomineeK
 import { routeList, statusBadge } from "../nomination-parts.js";
 import { state } from "../state.js";
 import { DISCLOSURE_STEP, SUPPLEMENT_STEP } from "../steps.js";
+import { attachmentsSection } from "./attachments.js";
 import { resubmitForm, withdrawForm } from "./proposer-forms.js";
 
 export async function renderDetail(id, stale) {
   await loadAwardForms();
   const path = `/nominations/${encodeURIComponent(id)}`;
-  const [n, history, ballots, comments] = await Promise.all([
+  const [n, history, ballots, comments, files] = await Promise.all([
     api(path),
     api(`${path}/history`),
     orNull(api(`${path}/ballots`)),
     orNull(api(`${path}/comments`)),
+    orNull(attachmentsSection(id)),
   ]);
   if (stale()) return null;
   const stepNames = new Map(n.route.map((s) => [s.key, s.name]));
@@ -135,7 +137,7 @@ export async function renderDetail(id, stale) {
     el(
       "div",
       { class: "detail-grid" },
-      el("div", { class: "detail-main" }, summary, ballotSectionEl, achievements, commentsSection, actions),
+      el("div", { class: "detail-main" }, summary, ballotSectionEl, achievements, files, commentsSection, actions),
       el("div", { class: "detail-side" }, routeSection, timeline),
     ),
   ];

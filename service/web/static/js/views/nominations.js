@@ -36,7 +36,7 @@ export async function renderNominations(params, stale) {
     field("Trạng thái", status),
     field("Hình thức khen thưởng", award),
     field("Năm", year),
-    el("div", { class: "actions" }, el("button", { type: "submit", class: "button button-primary" }, "Lọc"), el("a", { href: "#/nominations", class: "button button-secondary" }, "Xoá bộ lọc")),
+    el("div", { class: "actions" }, el("button", { type: "submit", class: "button button-primary" }, "Lọc"), el("a", { href: "#/nominations", class: "button button-secondary" }, "Xóa bộ lọc")),
   );
   filters.addEventListener("submit", (event) => {
     event.preventDefault();
