@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from models.rules.plan_schedule import EVENT_LABELS
+
 # A nomination's status (workflows/contracts.py).
 STATUSES: Final = {
     "in_progress": "Đang xét duyệt",
@@ -131,6 +133,16 @@ ATTACHMENT_KINDS: Final = {
     "other": "Tài liệu khác",
 }
 
+# A unit's yearly report of a plan (models/tables/plans.py PlanReport.status).
+REPORT_STATUSES: Final = {
+    "open": "Chưa gửi",
+    "overdue": "Quá hạn",
+    "submitted": "Đã gửi",
+}
+
+# The events of a plan's timeline (models/rules/plan_schedule.py).
+PLAN_EVENT_KINDS: Final = dict(EVENT_LABELS)
+
 # The tables as published by GET /api/v1/labels, by name.
 TABLES: Final[dict[str, dict[str, str]]] = {
     "statuses": STATUSES,
@@ -146,6 +158,8 @@ TABLES: Final[dict[str, dict[str, str]]] = {
     "ballot_choices": BALLOT_CHOICES,
     "delegation_kinds": DELEGATION_KINDS,
     "attachment_kinds": ATTACHMENT_KINDS,
+    "report_statuses": REPORT_STATUSES,
+    "plan_event_kinds": PLAN_EVENT_KINDS,
 }
 
 

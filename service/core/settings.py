@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
     temporal_namespace: str = "default"
+    # Where administrators open a workflow in the Temporal UI (a link from nominations and plans);
+    # unset: http://127.0.0.1:<temporal_ui_port> in dev (make run starts it), no link otherwise.
+    temporal_ui_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
     # Deadline of one call into Temporal from the API (an Update waits for its step to be projected).
     temporal_call_seconds: float = Field(default=20.0, gt=0, le=300)
     task_queue: str = "thidua-nominations"
@@ -95,6 +98,11 @@ class Settings(BaseSettings):
     @property
     def is_dev(self) -> bool:
         return self.env == "dev"
+
+    def temporal_ui_base(self) -> str | None:
+        if self.temporal_ui_url:
+            return self.temporal_ui_url.rstrip("/")
+        return f"http://127.0.0.1:{self.temporal_ui_port}" if self.env == "dev" else None
 
     def temporal_target(self) -> str:
         return self.temporal_address or f"127.0.0.1:{self.temporal_port}"

@@ -29,6 +29,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "img-src 'self' data: blob:",
         "connect-src 'self'",
         "object-src blob:",
+        # Chromium's PDF viewer frames the <object>'s blob: document.
+        "frame-src blob:",
         "base-uri 'none'",
         "form-action 'self'",
         "frame-ancestors 'none'",

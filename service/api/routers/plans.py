@@ -256,6 +256,13 @@ async def amend_plan(plan_id: str, body: AmendIn, ctx: ContextDep, session: Sess
     plan, definition, index = await _get_plan(session, user, plan_id)
     if not _administers(definition, user, index):  # an administrator of other units: not theirs to see
         raise Problem(404, "Không tìm thấy kế hoạch.", code="plan_not_found")
+    if body.expected_version is not None and body.expected_version != plan.version:
+        raise Problem(
+            409,
+            f"Kế hoạch đã được thay đổi (nay là phiên bản {plan.version}, bạn sửa phiên bản "
+            f"{body.expected_version}). Tải lại trang để xem thay đổi trước khi sửa tiếp.",
+            code="plan_version_conflict",
+        )
     raw = definition.model_dump(mode="json")
     streams = {s["key"]: s for s in raw["reports"]}
     for change in body.reports:

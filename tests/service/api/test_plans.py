@@ -232,6 +232,10 @@ async def test_an_administrator_amends_a_running_plan(
     r = await api.post(f"/api/v1/plans/{plan.id}/amend", json=change, headers=admin)
     assert r.status_code == 200, r.text
     assert r.json()["version"] == 2
+    # An amendment made on the version read before it is refused: the administrator reloads first.
+    stale = await api.post(f"/api/v1/plans/{plan.id}/amend", json={**change, "expected_version": 1}, headers=admin)
+    assert stale.status_code == 409 and stale.json()["code"] == "plan_version_conflict", stale.text
+    assert stale.headers["content-type"] == PROBLEM and "phiên bản 2" in stale.json()["detail"]
     detail = (await api.get(f"/api/v1/plans/{plan.id}", headers=admin)).json()
     assert detail["version"] == 2 and detail["definition"]["reports"][0]["due"]["day"] == 20
     cal = (await api.get(f"/api/v1/plans/{plan.id}/calendar?from=2027-01-01&to=2028-01-01", headers=admin)).json()

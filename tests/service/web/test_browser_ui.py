@@ -72,10 +72,14 @@ async def shot(page: Page, name: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def live_server(database_url: str, env: WorkflowEnvironment, engine: AsyncEngine) -> AsyncIterator[str]:
+async def live_server(
+    database_url: str, env: WorkflowEnvironment, engine: AsyncEngine, **settings_overrides: object
+) -> AsyncIterator[str]:
     """The real app on a free 127.0.0.1 port, and a real worker, both in this event loop."""
     task_queue = f"tq-ui-{uuid.uuid4()}"
-    settings = Settings.model_validate({"env": "test", "DATABASE_URL": database_url, "task_queue": task_queue})
+    settings = Settings.model_validate(
+        {"env": "test", "DATABASE_URL": database_url, "task_queue": task_queue, **settings_overrides}
+    )
     app = create_app(settings, temporal=env.client)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -19,6 +19,7 @@ import { onLogin, onLogout } from "./views/login.js";
 import { renderCreate } from "./views/new-nomination.js";
 import { renderDetail } from "./views/nomination-detail.js";
 import { renderNominations } from "./views/nominations.js";
+import { renderPlan, renderPlans } from "./views/plans.js";
 
 // First match wins; an address that matches none shows "Không tìm thấy trang".
 setRoutes([
@@ -28,6 +29,8 @@ setRoutes([
   { nav: "new", match: (p) => p[0] === "new", render: (p, params, stale) => renderCreate(stale) },
   { nav: "disclosures", match: (p) => p[0] === "disclosures", render: (p, params, stale) => renderDisclosures(stale) },
   { nav: "delegations", match: (p) => p[0] === "delegations", render: (p, params, stale) => renderDelegations(stale) },
+  { nav: "plans", match: (p) => p[0] === "plans" && Boolean(p[1]), render: (p, params, stale) => renderPlan(p[1], params, stale) },
+  { nav: "plans", match: (p) => p[0] === "plans", render: (p, params, stale) => renderPlans(stale) },
 ]);
 
 // An expired or forged token: back to the login page, with the server's explanation.

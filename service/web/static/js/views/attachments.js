@@ -87,9 +87,14 @@ function fileTable(items, base, preview) {
     return el(
       "tr",
       { class: "file-row" },
-      el("td", { "data-label": "Tệp" }, el("span", { class: "file-name" }, a.file_name), el("div", { class: "muted small" }, label("attachment_kinds", a.kind))),
+      el(
+        "td",
+        { "data-label": "Tệp" },
+        el("span", { class: "file-name" }, a.file_name),
+        el("div", { class: "muted small" }, label("attachment_kinds", a.kind)),
+        el("div", { class: "muted small" }, "SHA-256: ", el("code", { class: "sha256", title: "Mã băm SHA-256 của tệp" }, a.sha256)),
+      ),
       el("td", { class: "num nowrap", "data-label": "Dung lượng" }, formatSize(a.size_bytes)),
-      el("td", { "data-label": "SHA-256" }, el("code", { class: "sha256", title: "Mã băm SHA-256 của tệp" }, a.sha256)),
       el("td", { class: "nowrap", "data-label": "Tải lên" }, timeElement(a.created_at)),
       el("td", { class: "file-actions", "data-label": "Thao tác" }, view, " ", save),
     );
@@ -101,7 +106,7 @@ function fileTable(items, base, preview) {
       "table",
       { class: "table table-compact files stack-narrow" },
       el("caption", { class: "visually-hidden" }, "Tệp đính kèm của hồ sơ"),
-      el("thead", null, el("tr", null, ["Tệp", "Dung lượng", "SHA-256", "Tải lên", "Thao tác"].map((h, i) => el("th", { scope: "col", class: i === 1 ? "num" : null }, h)))),
+      el("thead", null, el("tr", null, ["Tệp", "Dung lượng", "Tải lên", "Thao tác"].map((h, i) => el("th", { scope: "col", class: i === 1 ? "num" : null }, h)))),
       el("tbody", null, rows),
     ),
   );

@@ -9,6 +9,7 @@ import { actionLabel, ballotModeLabel, ballotStatusLabel, labelEntries, nomineeK
 import { routeList, statusBadge } from "../nomination-parts.js";
 import { state } from "../state.js";
 import { DISCLOSURE_STEP, SUPPLEMENT_STEP } from "../steps.js";
+import { temporalLink } from "../temporal.js";
 import { attachmentsSection } from "./attachments.js";
 import { resubmitForm, withdrawForm } from "./proposer-forms.js";
 
@@ -56,6 +57,7 @@ export async function renderDetail(id, stale) {
     fact("Cập nhật", timeElement(n.updated_at)),
     n.decided_at ? fact("Ngày kết thúc", timeElement(n.decided_at)) : null,
     n.signed_by ? fact("Người ký quyết định", n.signed_by) : null,
+    state.me.temporal_ui ? fact("Quy trình (Temporal)", temporalLink(n.workflow_id)) : null,
   );
   const summary = el("section", { class: "card", "aria-labelledby": "facts-title" }, el("h2", { id: "facts-title" }, "Thông tin hồ sơ"), facts);
 
