@@ -21,6 +21,7 @@ from service.api.routers import (
     auth,
     catalogue,
     council,
+    dashboard,
     delegations,
     health,
     labels,
@@ -81,7 +82,7 @@ def create_app(
     )
     for module in (
         auth, labels, catalogue, nominations, attachments, tasks, council, delegations, audit, plans, notifications,
-        health,
+        dashboard, health,
     ):  # fmt: skip
         app.include_router(module.router)
     mount_ui(app)

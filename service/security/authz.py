@@ -144,6 +144,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/plans/{plan_id}/amend"): _r(Access.ADMIN, "plan"),
     # audit of administrative actions
     ("GET", "/api/v1/audit"): _r(Access.ADMIN, note="entries of units in the administrator's scope"),
+    # dashboard and the administrators' "stuck and late" view
+    ("GET", "/api/v1/dashboard"): _r(Access.SIGNED_IN, note="figures over the nominations the caller sees"),
+    ("GET", "/api/v1/dashboard/stuck"): _r(Access.ADMIN, note="late and stuck dossiers in the administrator's scope"),
     # health and metrics
     ("GET", "/healthz"): _r(Access.PUBLIC),
     ("GET", "/readyz"): _r(Access.PUBLIC),

@@ -316,6 +316,30 @@ class TemporalGateway:
             return "finished"
         return "started"
 
+    # ---- where workflows stand ----------------------------------------------------------------
+
+    async def workflow_statuses(self, workflow_ids: list[str], *, concurrency: int = 8) -> dict[str, str]:
+        """The execution status of each workflow's latest run, in lower case ("running", "completed",
+        "failed", "canceled", "terminated", "continued_as_new", "timed_out"), or "not_found"; one
+        describe per workflow, a few at a time, all within one deadline (503 past it)."""
+        limit = asyncio.Semaphore(concurrency)
+
+        async def one(workflow_id: str) -> tuple[str, str]:
+            async with limit:
+                try:
+                    described = await self.client.get_workflow_handle(workflow_id).describe(
+                        rpc_timeout=self.deadline
+                    )
+                except RPCError as exc:
+                    if exc.status == RPCStatusCode.NOT_FOUND:
+                        return workflow_id, "not_found"
+                    raise
+            status = described.status
+            return workflow_id, status.name.lower() if status is not None else "unknown"
+
+        pairs = await self._bounded(asyncio.gather(*(one(w) for w in workflow_ids)))
+        return dict(pairs)
+
     # ---- histories and health -----------------------------------------------------------------
 
     async def history_events(self, workflow_id: str) -> list[HistoryEvent]:
