@@ -135,7 +135,9 @@ async def _quotas(session: AsyncSession, user: CurrentUser, index: OrgTree) -> l
             counted = [n for n in nominations if n.status not in ("withdrawn", "rejected")]
             awarded = Counter((n.proposing_unit_id, n.nominee_kind) for n in nominations if n.status == "awarded")
             rows = quota_status(definition, m.key, index, counted)
+            names = {q.key: q.name for q in definition.quotas}
             for row in rows:
+                row["quota_name"] = names.get(row["quota"], row["quota"])
                 unit = index.by_code.get(row["unit"])
                 row["awarded"] = awarded[(unit.id, row["nominee_kind"])] if unit else 0
             if rows:

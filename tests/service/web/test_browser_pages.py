@@ -307,3 +307,66 @@ async def test_plans_calendar_report_status_report_form_and_amendment(browsing: 
     await form.get_by_role("button", name="Lưu thay đổi").click()
     await expect(page.get_by_role("alert")).to_contain_text("Kế hoạch đã được thay đổi (nay là phiên bản 2")
     browsing.clean()
+
+
+async def test_administrator_lands_on_the_dashboard_and_exports_the_audit(browsing: Browsing, tmp_path: Path) -> None:
+    page, base = browsing.page, browsing.base
+    async with httpx.AsyncClient(base_url=base, timeout=30) as api:
+        clerk = await api_login(api, "clerk.school")
+        unit = int((await api.get("/api/v1/me", headers=clerk)).json()["unit"]["id"])
+        for name in ("Phan Văn Biểu Đồ", "Lý Thị Nhật Ký"):
+            await create(api, clerk, body(unit, "GIAY_KHEN_XA", name=name))
+
+    # The administrator signs in and lands on the dashboard: charts, each with its table.
+    await login(page, "admin")
+    await expect(page.get_by_role("heading", name="Tổng quan", level=1)).to_be_visible()
+    status_chart = page.locator("figure.chart-figure").filter(has_text="Hồ sơ theo trạng thái")
+    await expect(status_chart.locator("svg.chart rect.chart-bar")).not_to_have_count(0)
+    await expect(status_chart.locator("svg.chart")).to_have_attribute("role", "img")
+    await expect(status_chart.locator("table.chart-table")).to_contain_text("Đang xét duyệt")
+    await expect(page.locator("figure.chart-figure").filter(has_text="Số ngày làm việc mỗi bước")).to_be_visible()
+    await expect(page.locator("section.quota-review").first).to_contain_text("Số đơn vị đã đạt")
+    async with page.expect_download() as info:
+        await status_chart.get_by_role("button", name="Tải bảng (CSV)").click()
+    csv = await (await info.value).path()
+    assert "Trạng thái" in Path(str(csv)).read_text(encoding="utf-8-sig")
+    await shot(page, "40-dashboard")
+
+    # The stuck and late view.
+    await page.get_by_role("link", name="Quản trị").click()
+    await expect(page.get_by_role("heading", name="Hồ sơ chậm, vướng", level=1)).to_be_visible()
+    await expect(page.get_by_role("heading", name="Hồ sơ đang mở nhưng quy trình không chạy")).to_be_visible()
+    await shot(page, "41-stuck")
+
+    # The audit: a wrong date is highlighted and refused; a filter by actor; the Excel export.
+    await page.get_by_role("link", name="Nhật ký hệ thống").first.click()
+    await expect(page.get_by_role("heading", name="Nhật ký hệ thống", level=1)).to_be_visible()
+    filters = page.get_by_role("form", name="Lọc nhật ký")
+    await filters.get_by_label("Từ ngày").fill("31/02/2026")
+    await filters.get_by_role("button", name="Lọc").click()
+    await expect(page.get_by_role("alert")).to_contain_text("không hợp lệ: nhập theo dạng dd/mm/yyyy")
+    await expect(filters.get_by_label("Từ ngày")).to_have_attribute("aria-invalid", "true")
+    today = datetime.now(UTC).astimezone(VN_TZ).strftime("%d/%m/%Y")
+    await filters.get_by_label("Từ ngày").fill(today)
+    await filters.get_by_label("Người thực hiện").fill("Nguyễn Thị Lan")
+    await filters.get_by_label("Thao tác").select_option("submit")
+    await filters.get_by_role("button", name="Lọc").click()
+    rows = page.locator("tr.audit-row")
+    await expect(rows).to_have_count(2)
+    await expect(rows.first).to_contain_text("Nộp hồ sơ")
+    await expect(filters.get_by_label("Từ ngày")).to_have_value(today)
+    await shot(page, "42-audit")
+    async with page.expect_download() as info:
+        await page.get_by_role("button", name="Xuất Excel").click()
+    download = await info.value
+    assert download.suggested_filename == "nhat-ky-he-thong.xlsx"
+    saved = tmp_path / "audit.xlsx"
+    await download.save_as(saved)
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(saved).active
+    assert sheet is not None
+    exported = list(sheet.iter_rows(values_only=True))
+    assert exported[0][:4] == ("Thời gian", "Người thực hiện", "Mã người dùng", "Thao tác")
+    assert len(exported) == 3 and {r[3] for r in exported[1:]} == {"Nộp hồ sơ"}
+    browsing.clean()

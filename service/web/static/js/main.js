@@ -20,10 +20,18 @@ import { renderCreate } from "./views/new-nomination.js";
 import { renderDetail } from "./views/nomination-detail.js";
 import { renderNominations } from "./views/nominations.js";
 import { renderPlan, renderPlans } from "./views/plans.js";
+import { renderAudit, renderStuck } from "./views/admin.js";
+import { renderDashboard } from "./views/dashboard.js";
+import { hasRole } from "./session.js";
 
 // First match wins; an address that matches none shows "Không tìm thấy trang".
 setRoutes([
+  // Administrators land on the dashboard; everyone else on their inbox.
+  { nav: "dashboard", match: (p) => p.length === 0 && hasRole("admin"), render: (p, params, stale) => renderDashboard(stale) },
   { nav: "inbox", match: (p) => p[0] === "inbox" || p.length === 0, render: (p, params, stale) => renderInbox(stale) },
+  { nav: "dashboard", match: (p) => p[0] === "dashboard", render: (p, params, stale) => renderDashboard(stale) },
+  { nav: "admin", match: (p) => p[0] === "admin" && p[1] === "audit", render: (p, params, stale) => renderAudit(params, stale) },
+  { nav: "admin", match: (p) => p[0] === "admin" && p[1] === "stuck", render: (p, params, stale) => renderStuck(stale) },
   { nav: "nominations", match: (p) => p[0] === "nominations" && Boolean(p[1]), render: (p, params, stale) => renderDetail(p[1], stale) },
   { nav: "nominations", match: (p) => p[0] === "nominations", render: (p, params, stale) => renderNominations(params, stale) },
   { nav: "new", match: (p) => p[0] === "new", render: (p, params, stale) => renderCreate(stale) },

@@ -14,7 +14,7 @@ export function setRoutes(table) {
 }
 
 function parseHash() {
-  const raw = location.hash.replace(/^#/, "") || "/inbox";
+  const raw = location.hash.replace(/^#/, "") || "/";
   const [path, query = ""] = raw.split("?");
   const parts = path.split("/").filter(Boolean);
   return { parts, params: new URLSearchParams(query) };
