@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import struct
 import tempfile
 import zlib
@@ -369,4 +370,46 @@ async def test_administrator_lands_on_the_dashboard_and_exports_the_audit(browsi
     exported = list(sheet.iter_rows(values_only=True))
     assert exported[0][:4] == ("Thời gian", "Người thực hiện", "Mã người dùng", "Thao tác")
     assert len(exported) == 3 and {r[3] for r in exported[1:]} == {"Nộp hồ sơ"}
+    browsing.clean()
+
+
+async def test_long_achievements_are_counted_and_empty_fields_highlighted_and_the_list_fits_a_phone(
+    browsing: Browsing,
+) -> None:
+    page, base = browsing.page, browsing.base
+    await login(page, "clerk.school")
+    await page.goto(f"{base}/#/new")
+    await expect(page.get_by_role("heading", name="Tạo đề nghị khen thưởng")).to_be_visible()
+    await page.get_by_label("Hình thức khen thưởng").select_option("GIAY_KHEN_XA")
+    # Nothing filled: the empty required fields are highlighted, not only named.
+    await page.get_by_role("button", name="Nộp hồ sơ").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Tên đối tượng")
+    await expect(page.get_by_label("Tên đối tượng")).to_have_attribute("aria-invalid", "true")
+    await expect(page.get_by_label("Thành tích")).to_have_attribute("aria-invalid", "true")
+    await page.get_by_label("Tên đối tượng").fill("Trần Văn Dài")
+    # A paste longer than 20,000 characters is kept whole, counted and refused with a reason.
+    await page.get_by_label("Thành tích").fill("x" * 20_001)
+    counter = page.locator(".char-counter")
+    await expect(counter).to_contain_text("20.001/20.000 ký tự – vượt 1 ký tự")
+    await expect(counter).to_have_class(re.compile(r"\bover\b"))
+    await shot(page, "50-create-too-long")
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    await page.get_by_role("button", name="Nộp hồ sơ").click()
+    await expect(page.get_by_role("alert")).to_contain_text("vượt giới hạn 20.000 ký tự")
+    assert not posts, posts
+    await page.get_by_label("Thành tích").fill("Giáo viên dạy giỏi cấp xã.")
+    await expect(counter).to_have_text("26/20.000 ký tự")
+    await expect(page.get_by_label("Thành tích")).not_to_have_attribute("aria-invalid", "true")
+    await page.get_by_role("button", name="Nộp hồ sơ").click()
+    await page.wait_for_url(re.compile(r"#/nominations/[0-9a-f-]{36}$"))
+
+    # The list at a phone's width: status and date stay on the screen.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto(f"{base}/#/nominations")
+    row = page.locator("table.nominations tbody tr").filter(has_text="Trần Văn Dài")
+    for cell in ("Trạng thái", "Cập nhật"):
+        box = await row.locator(f'td[data-label="{cell}"]').bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (cell, box)
+    await page.screenshot(path=str(SHOTS / "51-list-390.png"), full_page=True)
     browsing.clean()

@@ -1,5 +1,7 @@
 /* Tạo đề nghị: a clerk's new nomination, with a preview of its route. */
 
+import { charCounter } from "../counter.js";
+import { markInvalid } from "../dates.js";
 import { api } from "../api.js";
 import { clearError, reportError, setPendingNotice, showError } from "../alerts.js";
 import { loadAwardForms } from "../catalogue.js";
@@ -19,6 +21,8 @@ function newIdempotencyKey() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+const ACHIEVEMENTS_LIMIT = 20000;
+
 export async function renderCreate(stale) {
   const forms = await loadAwardForms();
   if (stale()) return null;
@@ -35,7 +39,8 @@ export async function renderCreate(stale) {
   const nomineeName = el("input", { type: "text", name: "nominee_name", required: true, maxlength: "300", autocomplete: "off" });
   const periodKind = el("select", { name: "period_kind", required: true });
   const year = el("input", { type: "number", name: "year", required: true, min: "2000", max: "2100", inputmode: "numeric", value: String(currentYear()) });
-  const achievements = el("textarea", { name: "achievements", rows: "6", required: true, maxlength: "20000" });
+  const achievements = el("textarea", { name: "achievements", rows: "6", required: true });
+  const achievementsCount = charCounter(achievements, ACHIEVEMENTS_LIMIT);
   const criteria = el("textarea", { name: "criteria", rows: "4" });
   const routeBox = el("div", { class: "route-preview", "aria-live": "polite" });
   const submit = el("button", { type: "submit", class: "button button-primary" }, "Nộp hồ sơ");
@@ -93,6 +98,7 @@ export async function renderCreate(stale) {
     ),
     el("fieldset", null, el("legend", null, "Kỳ xét khen thưởng"), el("div", { class: "grid-2" }, field("Kỳ xét", periodKind), field("Năm", year))),
     field("Thành tích", achievements, "Tóm tắt thành tích đạt được (báo cáo thành tích)."),
+    achievementsCount.node,
     field("Tiêu chuẩn đã đạt", criteria, "Mỗi dòng một tiêu chuẩn."),
     el("div", { class: "actions" }, submit, el("a", { href: "#/nominations", class: "button button-secondary" }, "Hủy")),
   );
@@ -101,13 +107,26 @@ export async function renderCreate(stale) {
     event.preventDefault();
     clearError();
     const missing = [];
-    if (!award.value) missing.push("Hình thức khen thưởng");
-    if (!nomineeName.value.trim()) missing.push("Tên đối tượng");
     const yearValue = Number(year.value);
-    if (!Number.isInteger(yearValue) || yearValue < 2000 || yearValue > 2100) missing.push("Năm (2000–2100)");
-    if (!achievements.value.trim()) missing.push("Thành tích");
+    const checks = [
+      [award, "Hình thức khen thưởng", !award.value],
+      [nomineeName, "Tên đối tượng", !nomineeName.value.trim()],
+      [year, "Năm (2000–2100)", !Number.isInteger(yearValue) || yearValue < 2000 || yearValue > 2100],
+      [achievements, "Thành tích", !achievements.value.trim()],
+    ];
+    for (const [box, name, empty] of checks) {
+      markInvalid(box, empty);
+      if (empty) missing.push(name);
+    }
     if (missing.length) {
       showError({ message: `Vui lòng nhập đủ: ${missing.join(", ")}.` });
+      form.querySelector("[aria-invalid=true]").focus();
+      return;
+    }
+    if (achievementsCount.tooLong()) {
+      markInvalid(achievements, true);
+      showError({ message: `Thành tích dài ${achievements.value.length.toLocaleString("vi-VN")} ký tự, vượt giới hạn ${ACHIEVEMENTS_LIMIT.toLocaleString("vi-VN")} ký tự: hãy rút gọn (chi tiết đưa vào tệp báo cáo thành tích đính kèm).` });
+      achievements.focus();
       return;
     }
     const body = {

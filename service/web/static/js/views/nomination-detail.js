@@ -129,7 +129,11 @@ export async function renderDetail(id, stale) {
 
   const clerk = state.me.roles.some((r) => r.role === "clerk" && r.unit_id === n.proposing_unit.id);
   const actions = [];
-  if (clerk && n.status === "returned") actions.push(resubmitForm(n));
+  if (clerk && n.status === "returned") {
+    const last = [...history.items].reverse().find((h) => h.action === "return");
+    const returned = last ? { comment: last.comment, by: [last.actor, last.step ? stepNames.get(last.step) || last.step : null].filter(Boolean).join(" · ") } : null;
+    actions.push(resubmitForm(n, returned));
+  }
   if (clerk && (n.status === "in_progress" || n.status === "returned")) actions.push(withdrawForm(n));
 
   return [
@@ -172,7 +176,7 @@ function ballotResults(ballots, stepNames) {
               b.minutes ? el("div", { class: "muted small minutes" }, `Biên bản: ${b.minutes}`) : null,
               el("div", { class: "muted small" }, open ? "Mở lúc " : "Kết thúc ", timeElement(open ? b.opened_at : b.closed_at || b.opened_at)),
             ),
-            el("td", { class: "num", "data-label": "Tham gia" }, open ? `—/${b.members}` : `${b.participants}/${b.members}`),
+            el("td", { class: "num", "data-label": "Tham gia" }, `${b.participants}/${b.members}`, open ? el("div", { class: "muted small" }, "đã bỏ phiếu") : null),
             el("td", { class: "num", "data-label": "Đồng ý" }, open ? "—" : count(b.votes_for)),
             el("td", { class: "num", "data-label": "Không đồng ý" }, open ? "—" : count(b.votes_against)),
             el("td", { "data-label": "Kết quả", class: "ballot-result" }, el("span", { class: `badge ballot-${b.status}` }, ballotStatusLabel(b.status))),
