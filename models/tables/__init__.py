@@ -7,6 +7,7 @@ from models.tables.catalogue import AwardForm
 from models.tables.councils import Ballot, BallotVoter, DisclosureComment
 from models.tables.documents import Attachment
 from models.tables.nominations import IdempotencyKey, Nomination, Notification, Task
+from models.tables.notices import EmailDelivery, NotificationPreference, NotificationRead
 from models.tables.organisation import RoleAssignment, Unit, UnitBase, UnitPublic, User
 from models.tables.plans import Plan, PlanEvent, PlanMilestone, PlanNotification, PlanReport
 from models.tables.security import AuditEntry, Delegation, OidcIdentity
@@ -19,9 +20,12 @@ __all__ = [
     "BallotVoter",
     "Delegation",
     "DisclosureComment",
+    "EmailDelivery",
     "IdempotencyKey",
     "Nomination",
     "Notification",
+    "NotificationPreference",
+    "NotificationRead",
     "OidcIdentity",
     "Plan",
     "PlanEvent",

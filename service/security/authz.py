@@ -131,6 +131,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/tasks/{task_id}/supplement"): _r(Access.TASK_ASSIGNEE, "task"),
     ("POST", "/api/v1/nominations/{nomination_id}/supplement"): _r(Access.NOMINATION_PROPOSER, "nomination"),
     ("GET", "/api/v1/notifications"): _r(Access.SIGNED_IN, note="addressed to the caller's (role, unit) pairs"),
+    ("POST", "/api/v1/notifications/read"): _r(Access.SIGNED_IN, note="only the caller's own notifications"),
+    ("GET", "/api/v1/notifications/preferences"): _r(Access.SIGNED_IN, note="the caller's own"),
+    ("PUT", "/api/v1/notifications/preferences"): _r(Access.SIGNED_IN, note="the caller's own"),
     # delegations (ký thay, substitutes)
     ("GET", "/api/v1/delegations"): _r(Access.SIGNED_IN, note="the caller's own, all for administrators"),
     ("POST", "/api/v1/delegations"): _r(Access.GRANT_HOLDER),

@@ -55,6 +55,7 @@ from workflows.contracts import (
     WithdrawInput,
     nomination_workflow_id,
 )
+from workflows.mailer import MAILER_WORKFLOW_ID, MailerInput, MailerWorkflow
 from workflows.nomination import NominationWorkflow
 from workflows.plan import PlanWorkflow
 from workflows.plan_contracts import PlanAmendment, PlanInput, PlanView, plan_workflow_id
@@ -315,6 +316,20 @@ class TemporalGateway:
         except WorkflowAlreadyStartedError:
             return "finished"
         return "started"
+
+    async def ensure_mailer(self, task_queue: str, poll_seconds: int) -> None:
+        """Start the notification mailer unless it runs already (one per deployment)."""
+        try:
+            await self._bounded(
+                self.client.start_workflow(
+                    MailerWorkflow.run,
+                    MailerInput(poll_seconds=poll_seconds),
+                    id=MAILER_WORKFLOW_ID,
+                    task_queue=task_queue,
+                )
+            )
+        except WorkflowAlreadyStartedError:
+            pass
 
     # ---- where workflows stand ----------------------------------------------------------------
 
