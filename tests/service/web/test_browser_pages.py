@@ -26,7 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from models.tables import Unit
 from models.rules.calendar import VN_TZ
-from models.tables.plans import Plan, PlanReport
+from models.tables.plans import Plan, PlanNotification, PlanReport
 from tests.service.web.test_browser_ui import CHROMIUM, CHROMIUM_ARGS, live_server, login, logout
 from tests.support.api import body, create, login as api_login, task_for
 
@@ -412,4 +412,36 @@ async def test_long_achievements_are_counted_and_empty_fields_highlighted_and_th
         box = await row.locator(f'td[data-label="{cell}"]').bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (cell, box)
     await page.screenshot(path=str(SHOTS / "51-list-390.png"), full_page=True)
+    browsing.clean()
+
+
+async def test_the_notification_centre_counts_unread_and_sets_email(browsing: Browsing, engine: AsyncEngine) -> None:
+    page, base = browsing.page, browsing.base
+    async with engine.begin() as conn:
+        school = (await conn.execute(select(col(Unit.id)).where(col(Unit.code) == "GL-BH-THCS"))).scalar_one()
+        await conn.execute(
+            insert(PlanNotification).values(
+                plan_id=PLAN, event_key="test:bell", kind="reminder", role="clerk", unit_id=school,
+                message="Còn 5 ngày làm việc đến hạn báo cáo năm", created_at=datetime.now(UTC),
+            )
+        )  # fmt: skip
+    await login(page, "clerk.school")
+    bell = page.locator("#bell-count")
+    await expect(bell).to_have_text("1")
+    await page.locator("#bell").click()
+    await expect(page.get_by_role("heading", name="Thông báo", level=1)).to_be_visible()
+    item = page.locator("li.notification.unread")
+    await expect(item).to_contain_text("Còn 5 ngày làm việc đến hạn báo cáo năm")
+    await expect(item).to_contain_text("Nhắc việc")
+    await shot(page, "60-notifications")
+    await page.get_by_role("button", name="Đánh dấu tất cả đã đọc").click()
+    await expect(page.locator("#notice")).to_have_text("Đã đánh dấu tất cả thông báo là đã đọc.")
+    await expect(page.locator("li.notification.read")).to_have_count(1)
+    await expect(bell).to_be_hidden()
+    form = page.get_by_role("form", name="Nhận thông báo qua thư điện tử")
+    await form.get_by_label("Địa chỉ thư điện tử").fill("lan.nguyen@thcs-nguyendu.edu.vn")
+    await form.get_by_label("Cách gửi").select_option("digest")
+    await form.get_by_role("button", name="Lưu").click()
+    await expect(page.locator("#notice")).to_have_text("Đã lưu cách nhận thông báo qua thư điện tử.")
+    await expect(form.get_by_label("Cách gửi")).to_have_value("digest")
     browsing.clean()

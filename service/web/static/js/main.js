@@ -22,6 +22,7 @@ import { renderNominations } from "./views/nominations.js";
 import { renderPlan, renderPlans } from "./views/plans.js";
 import { renderAudit, renderStuck } from "./views/admin.js";
 import { renderDashboard } from "./views/dashboard.js";
+import { refreshBell, renderNotifications } from "./views/notifications.js";
 import { hasRole } from "./session.js";
 
 // First match wins; an address that matches none shows "Không tìm thấy trang".
@@ -30,6 +31,7 @@ setRoutes([
   { nav: "dashboard", match: (p) => p.length === 0 && hasRole("admin"), render: (p, params, stale) => renderDashboard(stale) },
   { nav: "inbox", match: (p) => p[0] === "inbox" || p.length === 0, render: (p, params, stale) => renderInbox(stale) },
   { nav: "dashboard", match: (p) => p[0] === "dashboard", render: (p, params, stale) => renderDashboard(stale) },
+  { nav: "notifications", match: (p) => p[0] === "notifications", render: (p, params, stale) => renderNotifications(stale) },
   { nav: "admin", match: (p) => p[0] === "admin" && p[1] === "audit", render: (p, params, stale) => renderAudit(params, stale) },
   { nav: "admin", match: (p) => p[0] === "admin" && p[1] === "stuck", render: (p, params, stale) => renderStuck(stale) },
   { nav: "nominations", match: (p) => p[0] === "nominations" && Boolean(p[1]), render: (p, params, stale) => renderDetail(p[1], stale) },
@@ -56,6 +58,10 @@ $("skip-link").addEventListener("click", (event) => {
   $("main").focus();
 });
 window.addEventListener("hashchange", route);
+// The header's unread count, after each page is shown (signed in only).
+document.addEventListener("thidua:rendered", () => {
+  if (state.token) refreshBell().catch(() => {});
+});
 // Start loading the names of codes while the first page asks for the session; a failure here is
 // reported by the first page that needs them (it loads them again).
 loadLabels().catch(() => {});

@@ -69,6 +69,7 @@ export async function route() {
     clear(view);
     appendChildren(view, [content]);
     flushNotice();
+    document.dispatchEvent(new CustomEvent("thidua:rendered"));
     const heading = view.querySelector("h1");
     if (heading) {
       document.title = `${heading.textContent} – Thi đua – Khen thưởng`;
