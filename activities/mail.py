@@ -21,6 +21,7 @@ from sqlalchemy import literal, select, tuple_, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col
+from sqlmodel import select as sm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
@@ -82,7 +83,7 @@ class MailActivities:
         async with AsyncSession(self.engine) as session:
             prefs = (
                 await session.exec(
-                    select(NotificationPreference, User.full_name)
+                    sm_select(NotificationPreference, col(User.full_name))
                     .join(User, col(User.id) == col(NotificationPreference.user_id))
                     .where(
                         col(NotificationPreference.email_mode).in_(("immediate", "digest")),
@@ -118,7 +119,7 @@ class MailActivities:
                 tuple(r)
                 for r in (
                     await conn.execute(
-                        select(RoleAssignment.role, RoleAssignment.unit_id).where(
+                        select(col(RoleAssignment.role), col(RoleAssignment.unit_id)).where(
                             col(RoleAssignment.user_id) == pref.user_id
                         )
                     )
@@ -126,10 +127,10 @@ class MailActivities:
             ]
             if not pairs:
                 return []
-            delivered = select(EmailDelivery.source, EmailDelivery.notification_id).where(
+            delivered = select(col(EmailDelivery.source), col(EmailDelivery.notification_id)).where(
                 col(EmailDelivery.user_id) == pref.user_id
             )
-            nominations = select(
+            nominations: Any = select(
                 literal("nomination").label("source"), col(Notification.id).label("id"), col(Notification.kind),
                 col(Notification.message), col(Notification.created_at),
                 col(Notification.nomination_id).label("nomination_id"), literal(None).label("plan_id"),
@@ -137,7 +138,7 @@ class MailActivities:
                 tuple_(col(Notification.role), col(Notification.unit_id)).in_(pairs),
                 col(Notification.created_at) >= pref.since,
             )  # fmt: skip
-            plans = select(
+            plans: Any = select(
                 literal("plan").label("source"), col(PlanNotification.id).label("id"), col(PlanNotification.kind),
                 col(PlanNotification.message), col(PlanNotification.created_at),
                 literal(None).label("nomination_id"), col(PlanNotification.plan_id).label("plan_id"),
@@ -203,7 +204,7 @@ class MailActivities:
         sender_name, sender_address = parseaddr(self.config.sender)
         message["From"] = formataddr((sender_name, sender_address), charset="utf-8")
         message["To"] = pref.email
-        message["Subject"] = Header(subject, "utf-8")
+        message["Subject"] = Header(subject, "utf-8")  # type: ignore[assignment]
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or "thidua.gov.vn")
         async with self.engine.begin() as conn:

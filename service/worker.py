@@ -19,8 +19,8 @@ from models.rules.catalogue import load_catalogue
 from service.core.settings import Settings, get_settings
 from service.temporal.gateway import TemporalGateway, connect
 from service.temporal.nomination_start import start_unstarted
-from workflows.nomination import NominationWorkflow
 from workflows.mailer import MailerWorkflow
+from workflows.nomination import NominationWorkflow
 from workflows.plan import PlanWorkflow
 
 log = logging.getLogger(__name__)

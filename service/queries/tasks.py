@@ -82,8 +82,12 @@ async def task_out(session: AsyncSession, rows: list[tuple[Task, str, str, list[
             decided_by_ballot=any(s.get("key") == t.step and s.get("threshold") is not None for s in route),
             council_members=members.get(t.unit_id, 0) if t.step.startswith("council:") else None,
             ballot_open=(t.nomination_id, t.step) in open_ballots,
-            return_reason=reasons[t.nomination_id][0] if t.step == REVISION_STEP and t.nomination_id in reasons else None,
-            returned_by_step=reasons[t.nomination_id][1] if t.step == REVISION_STEP and t.nomination_id in reasons else None,
+            return_reason=reasons[t.nomination_id][0]
+            if t.step == REVISION_STEP and t.nomination_id in reasons
+            else None,
+            returned_by_step=reasons[t.nomination_id][1]
+            if t.step == REVISION_STEP and t.nomination_id in reasons
+            else None,
         )
         for t, name, form, route in rows
     ]

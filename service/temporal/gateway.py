@@ -342,9 +342,7 @@ class TemporalGateway:
         async def one(workflow_id: str) -> tuple[str, str]:
             async with limit:
                 try:
-                    described = await self.client.get_workflow_handle(workflow_id).describe(
-                        rpc_timeout=self.deadline
-                    )
+                    described = await self.client.get_workflow_handle(workflow_id).describe(rpc_timeout=self.deadline)
                 except RPCError as exc:
                     if exc.status == RPCStatusCode.NOT_FOUND:
                         return workflow_id, "not_found"

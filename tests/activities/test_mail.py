@@ -36,7 +36,7 @@ class Inbox:
         self.messages: list[Message] = []
         self.envelopes: list[tuple[str, list[str]]] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         self.messages.append(message_from_bytes(envelope.original_content or envelope.content, policy=policy.default))
         return "250 OK"
@@ -72,12 +72,16 @@ def text(m: Message) -> str:
 async def user_and_unit(engine: AsyncEngine, username: str) -> tuple[int, int, str]:
     async with engine.connect() as conn:
         row = (
-            await conn.execute(select(col(User.id), col(User.unit_id), col(User.full_name)).where(col(User.username) == username))
+            await conn.execute(
+                select(col(User.id), col(User.unit_id), col(User.full_name)).where(col(User.username) == username)
+            )
         ).one()
     return int(row[0]), int(row[1]), str(row[2])
 
 
-async def notify(engine: AsyncEngine, role: str, unit_id: int, message: str, at: datetime, kind: str = "reminder") -> None:
+async def notify(
+    engine: AsyncEngine, role: str, unit_id: int, message: str, at: datetime, kind: str = "reminder"
+) -> None:
     async with engine.begin() as conn:
         await conn.execute(
             insert(PlanNotification).values(
@@ -105,9 +109,24 @@ async def test_each_notification_at_once_and_the_daily_digest_in_vietnamese(
     await prefer(engine, chair_id, "chu.tich@bienho.gialai.gov.vn", "digest", start)
     # Before the clerk chose e-mail: never sent.
     await notify(engine, "clerk", school, "Thông báo cũ trước khi đăng ký nhận thư", start - timedelta(days=1))
-    await notify(engine, "clerk", school, "Còn 5 ngày làm việc đến hạn báo cáo năm 2026 của Trường THCS Nguyễn Du", start + timedelta(hours=1))
-    await notify(engine, "chairperson", commune, "Hồ sơ Nguyễn Văn An quá hạn ở bước Ký quyết định", start + timedelta(hours=2), "escalation")
-    await notify(engine, "chairperson", commune, "Đợt nhận đề nghị sơ kết 2025 đã mở", start + timedelta(hours=3), "window")
+    await notify(
+        engine,
+        "clerk",
+        school,
+        "Còn 5 ngày làm việc đến hạn báo cáo năm 2026 của Trường THCS Nguyễn Du",
+        start + timedelta(hours=1),
+    )
+    await notify(
+        engine,
+        "chairperson",
+        commune,
+        "Hồ sơ Nguyễn Văn An quá hạn ở bước Ký quyết định",
+        start + timedelta(hours=2),
+        "escalation",
+    )
+    await notify(
+        engine, "chairperson", commune, "Đợt nhận đề nghị sơ kết 2025 đã mở", start + timedelta(hours=3), "window"
+    )
 
     config = SmtpConfig(host="127.0.0.1", port=port, tls="none", web_base_url="https://thidua.gialai.gov.vn")
     mail = MailActivities(engine, config)
@@ -146,7 +165,9 @@ async def test_each_notification_at_once_and_the_daily_digest_in_vietnamese(
     assert "Nhắc ký quyết định" in text(inbox.messages[-1])
     async with engine.connect() as conn:
         recorded = (await conn.execute(select(col(EmailDelivery.user_id), col(EmailDelivery.mode)))).all()
-    assert sorted(recorded) == sorted([(clerk_id, "immediate"), (chair_id, "digest"), (chair_id, "digest"), (chair_id, "digest")])
+    assert sorted(recorded) == sorted(
+        [(clerk_id, "immediate"), (chair_id, "digest"), (chair_id, "digest"), (chair_id, "digest")]
+    )
 
 
 async def test_a_mail_server_that_is_down_records_nothing_and_the_round_is_retried(
@@ -161,7 +182,9 @@ async def test_a_mail_server_that_is_down_records_nothing_and_the_round_is_retri
     with pytest.raises(Exception):  # noqa: B017 (whatever the connection error, the activity fails and is retried)
         await ActivityEnvironment().run(down.deliver_notifications)
     async with engine.connect() as conn:
-        assert (await conn.execute(select(col(EmailDelivery.user_id)).where(col(EmailDelivery.user_id) == user_id))).all() == []
+        assert (
+            await conn.execute(select(col(EmailDelivery.user_id)).where(col(EmailDelivery.user_id) == user_id))
+        ).all() == []
     up = MailActivities(engine, SmtpConfig(host="127.0.0.1", port=port, tls="none"))
     assert (await ActivityEnvironment().run(up.deliver_notifications))["sent"] == 1
     assert subject(inbox.messages[-1]) == "[Thi đua – Khen thưởng] Nhắc việc: Hồ sơ bị trả lại để bổ sung"
@@ -177,7 +200,9 @@ async def test_the_mailer_workflow_runs_the_activity_by_itself(
     await notify(engine, "clerk", unit, "Báo cáo năm của Thôn 1 sắp đến hạn", now - timedelta(minutes=1))
     mail = MailActivities(engine, SmtpConfig(host="127.0.0.1", port=port, tls="none"))
     queue = f"mail-{uuid.uuid4()}"
-    async with Worker(env.client, task_queue=queue, workflows=[MailerWorkflow], activities=[mail.deliver_notifications]):
+    async with Worker(
+        env.client, task_queue=queue, workflows=[MailerWorkflow], activities=[mail.deliver_notifications]
+    ):
         handle = await env.client.start_workflow(
             MailerWorkflow.run, MailerInput(poll_seconds=60), id=f"mailer-{uuid.uuid4()}", task_queue=queue
         )

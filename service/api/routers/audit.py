@@ -13,10 +13,10 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
+from models.rules.calendar import VN_TZ
 from models.tables import AuditEntry, Nomination
 from service.api.deps import SessionDep, UserDep
 from service.api.problems import Problem
-from models.rules.calendar import VN_TZ
 from service.api.schemas.audit import AuditEntryOut, AuditPage
 from service.queries.audit_export import XLSX, audit_workbook
 

@@ -64,9 +64,7 @@ async def my_notifications(
         return NotificationFeed(items=[])
     feed = _feed(user)
     connection = await session.connection()
-    rows = (
-        (await connection.execute(select(feed).order_by(feed.c.created_at.desc()).limit(limit))).mappings().all()
-    )
+    rows = (await connection.execute(select(feed).order_by(feed.c.created_at.desc()).limit(limit))).mappings().all()
     unread = (await connection.execute(select(func.count()).select_from(feed).where(~feed.c.read))).scalar_one()
     return NotificationFeed(items=[NotificationItem.model_validate(dict(r)) for r in rows], unread=unread)
 
@@ -118,5 +116,3 @@ async def set_preferences(body: PreferencesIn, session: SessionDep, user: UserDe
     )
     await session.commit()
     return PreferencesOut(email=body.email, email_mode=body.email_mode)
-
-

@@ -221,7 +221,9 @@ def sample_request(world: World, method: str, path: str) -> dict[str, Any]:
         },
         ("POST", "/api/v1/plans/{plan_id}/amend"): {"json": {"reports": [{"key": "nam"}], "reason": "Điều chỉnh"}},
         ("POST", "/api/v1/notifications/read"): {"json": {"all": True}},
-        ("PUT", "/api/v1/notifications/preferences"): {"json": {"email": "can.bo@thidua.gov.vn", "email_mode": "digest"}},
+        ("PUT", "/api/v1/notifications/preferences"): {
+            "json": {"email": "can.bo@thidua.gov.vn", "email_mode": "digest"}
+        },
         ("GET", "/api/v1/award-forms/{code}/route"): {"params": {"unit_id": 1}},
         ("GET", "/api/v1/plans/{plan_id}/calendar"): {"params": {"from": f"{year}-01-01", "to": f"{year}-12-31"}},
         ("GET", "/api/v1/plans/{plan_id}/reports"): {"params": {"year": year}},

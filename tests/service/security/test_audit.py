@@ -119,7 +119,9 @@ async def test_the_audit_is_filtered_by_unit_actor_action_and_period_and_exporte
     mine = await page(unit_id=school, actor="thị lan", action="attach", **{"from": today, "to": today})
     items = mine["items"]
     assert isinstance(items, list) and len(items) >= 2
-    assert all(e["action"] == "attach" and e["unit_id"] == school and e["actor_name"] == "Nguyễn Thị Lan" for e in items)
+    assert all(
+        e["action"] == "attach" and e["unit_id"] == school and e["actor_name"] == "Nguyễn Thị Lan" for e in items
+    )
     assert (await page(actor="không có ai như vậy"))["total"] == 0
     assert (await page(**{"from": "2001-01-01", "to": "2001-12-31"}))["total"] == 0
     bad = await api.get("/api/v1/audit", headers=admin, params={"from": today, "to": "2001-01-01"})

@@ -19,18 +19,18 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from temporalio.testing import WorkflowEnvironment
 
-from models.tables import Unit
 from models.rules.calendar import VN_TZ
+from models.tables import Unit
 from models.tables.plans import Plan, PlanNotification, PlanReport
 from tests.service.web.test_browser_ui import CHROMIUM, CHROMIUM_ARGS, live_server, login, logout
-from tests.support.api import body, create, login as api_login, task_for
-
-from playwright.async_api import Browser, Page, async_playwright, expect  # noqa: E402  (after the skip)
+from tests.support.api import body, create, task_for
+from tests.support.api import login as api_login
 
 pytestmark = pytest.mark.own_database
 
@@ -75,7 +75,7 @@ def pdf_bytes(text: str = "Bao cao thanh tich") -> bytes:
 
 
 async def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (a test's artefact directory)
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     width = page.viewport_size["width"] if page.viewport_size else 1280
     await page.set_viewport_size({"width": 390, "height": 844})
@@ -91,9 +91,11 @@ class Browsing:
         page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
         page.on(
             "console",
-            lambda msg: self.csp_errors.append(msg.text)
-            if msg.type == "error" and "Content Security Policy" in msg.text
-            else None,
+            lambda msg: (
+                self.csp_errors.append(msg.text)
+                if msg.type == "error" and "Content Security Policy" in msg.text
+                else None
+            ),
         )
 
     def clean(self) -> None:
@@ -107,7 +109,9 @@ async def browsing(database_url: str, engine: AsyncEngine, env: WorkflowEnvironm
     async with live_server(database_url, env, engine, temporal_ui_url=ui) as base, async_playwright() as p:
         browser: Browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN", accept_downloads=True)
+            page = await browser.new_page(
+                viewport={"width": 1280, "height": 900}, locale="vi-VN", accept_downloads=True
+            )
             page.set_default_timeout(15_000)
             await page.goto(f"{base}/")
             yield Browsing(page, base)
@@ -221,7 +225,11 @@ async def add_report_tasks(engine: AsyncEngine, year: int) -> None:
     now = datetime.now(UTC)
     async with engine.begin() as conn:
         ids = dict(
-            (await conn.execute(select(col(Unit.code), col(Unit.id)).where(col(Unit.code).in_(["GL-BH-THCS", "GL-SNV"]))))
+            (
+                await conn.execute(
+                    select(col(Unit.code), col(Unit.id)).where(col(Unit.code).in_(["GL-BH-THCS", "GL-SNV"]))
+                )
+            )
             .tuples()
             .all()
         )
@@ -330,7 +338,7 @@ async def test_administrator_lands_on_the_dashboard_and_exports_the_audit(browsi
     async with page.expect_download() as info:
         await status_chart.get_by_role("button", name="Tải bảng (CSV)").click()
     csv = await (await info.value).path()
-    assert "Trạng thái" in Path(str(csv)).read_text(encoding="utf-8-sig")
+    assert "Trạng thái" in Path(str(csv)).read_text(encoding="utf-8-sig")  # noqa: ASYNC240
     await shot(page, "40-dashboard")
 
     # The stuck and late view.
@@ -416,7 +424,7 @@ async def test_long_achievements_are_counted_and_empty_fields_highlighted_and_th
 
 
 async def test_the_notification_centre_counts_unread_and_sets_email(browsing: Browsing, engine: AsyncEngine) -> None:
-    page, base = browsing.page, browsing.base
+    page = browsing.page
     async with engine.begin() as conn:
         school = (await conn.execute(select(col(Unit.id)).where(col(Unit.code) == "GL-BH-THCS"))).scalar_one()
         await conn.execute(
