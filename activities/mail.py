@@ -35,7 +35,6 @@ from workflows.mailer import DELIVER_NOTIFICATIONS
 log = logging.getLogger(__name__)
 
 SUBJECT_PREFIX = "[Thi đua – Khen thưởng]"
-PLAN_KINDS = {"overdue": "Quá hạn báo cáo", "window": "Đợt nhận đề nghị khen thưởng"}
 FOOTER = "Thư này do hệ thống Thi đua – Khen thưởng gửi tự động; vui lòng không trả lời thư."
 
 
@@ -64,7 +63,7 @@ class Pending:
 
 
 def kind_name(kind: str) -> str:
-    return PLAN_KINDS.get(kind) or label(ACTIONS, kind)
+    return label(ACTIONS, kind)
 
 
 class MailActivities:

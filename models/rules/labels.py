@@ -44,6 +44,7 @@ ACTIONS: Final = {
     "disclosure_ended": "Kết thúc công khai",
     "reminder": "Nhắc việc",
     "escalation": "Báo quá hạn",
+    "overdue": "Quá hạn báo cáo",
     "window": "Đợt nhận đề nghị khen thưởng",
     "workflow_started": "Khởi động quy trình",
     "continued_as_new": "Tiếp tục quy trình",

@@ -140,7 +140,7 @@ async def test_each_notification_at_once_and_the_daily_digest_in_vietnamese(
     assert subject(single) == (
         "[Thi đua – Khen thưởng] Nhắc việc: Còn 5 ngày làm việc đến hạn báo cáo năm 2026 của Trường THCS Nguyễn Du"
     )
-    assert single["From"].display_name == "Thi đua – Khen thưởng"  # type: ignore[attr-defined]
+    assert single["From"].addresses[0].display_name == "Thi đua – Khen thưởng"  # type: ignore[attr-defined]
     body = text(single)
     assert body.startswith(f"Kính gửi {clerk_name},")
     assert "Nhắc việc lúc 30/11/2026 09:00" in body  # Asia/Ho_Chi_Minh

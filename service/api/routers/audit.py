@@ -65,7 +65,15 @@ async def audit_trail(
     if action:
         filters.append(col(AuditEntry.action) == action)
     if unit_id is not None:
-        filters.append(col(AuditEntry.unit_id) == unit_id)
+        # The unit's own entries, and those on the dossiers it proposed (the workflow's rows name no unit).
+        filters.append(
+            or_(
+                col(AuditEntry.unit_id) == unit_id,
+                col(AuditEntry.nomination_id).in_(
+                    sa_select(col(Nomination.id)).where(col(Nomination.proposing_unit_id) == unit_id)
+                ),
+            )
+        )
     if actor:
         who = actor.strip()
         if who.isdigit():

@@ -8,7 +8,6 @@ import { timeElement } from "../format.js";
 import { actionLabel } from "../labels.js";
 import { route } from "../router.js";
 
-const PLAN_KINDS = { overdue: "Quá hạn báo cáo", window: "Đợt nhận đề nghị khen thưởng" };
 const MODES = [
   ["off", "Không gửi thư"],
   ["immediate", "Gửi ngay từng thông báo"],
@@ -27,7 +26,7 @@ export async function refreshBell() {
 }
 
 function kindName(kind) {
-  return PLAN_KINDS[kind] || actionLabel(kind);
+  return actionLabel(kind);
 }
 
 export async function renderNotifications(stale) {
