@@ -39,7 +39,9 @@ async def audit_trail(
     subject_id: Annotated[str | None, Query(max_length=100)] = None,
     action: Annotated[str | None, Query(max_length=32)] = None,
     unit_id: int | None = None,
-    actor: Annotated[str | None, Query(max_length=100, description="tên hoặc mã người thực hiện")] = None,
+    actor: Annotated[
+        str | None, Query(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$", description="tên hoặc mã người thực hiện")
+    ] = None,
     date_from: Annotated[date | None, Query(alias="from", description="từ ngày (giờ Việt Nam)")] = None,
     date_to: Annotated[date | None, Query(alias="to", description="đến hết ngày (giờ Việt Nam)")] = None,
     format: Literal["json", "xlsx"] = "json",

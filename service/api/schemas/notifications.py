@@ -40,7 +40,10 @@ class MarkRead(BaseModel):
 
 class PreferencesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    # An ordinary address (ASCII, as government mail systems issue them): no control characters.
+    email: str | None = Field(
+        default=None, max_length=254, pattern=r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
+    )
     email_mode: Literal["immediate", "digest", "off"] = "off"
 
 
