@@ -145,6 +145,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/plans/{plan_id}/reports"): _r(Access.PLAN_VIEWER, "plan"),
     ("POST", "/api/v1/plans/{plan_id}/reports"): _r(Access.PLAN_REPORTER, "plan"),
     ("POST", "/api/v1/plans/{plan_id}/amend"): _r(Access.ADMIN, "plan"),
+    ("POST", "/api/v1/plans/{plan_id}/amend/preview"): _r(Access.ADMIN, "plan", note="nothing is saved"),
     # audit of administrative actions
     ("GET", "/api/v1/audit"): _r(Access.ADMIN, note="entries of units in the administrator's scope"),
     # dashboard and the administrators' "stuck and late" view

@@ -220,6 +220,7 @@ def sample_request(world: World, method: str, path: str) -> dict[str, Any]:
             "json": {"unit_id": 0, "year": year, "text": "Báo cáo kết quả thực hiện kế hoạch"}
         },
         ("POST", "/api/v1/plans/{plan_id}/amend"): {"json": {"reports": [{"key": "nam"}], "reason": "Điều chỉnh"}},
+        ("POST", "/api/v1/plans/{plan_id}/amend/preview"): {"json": {"reports": [{"key": "nam"}]}},
         ("POST", "/api/v1/notifications/read"): {"json": {"all": True}},
         ("PUT", "/api/v1/notifications/preferences"): {
             "json": {"email": "can.bo@thidua.gov.vn", "email_mode": "digest"}

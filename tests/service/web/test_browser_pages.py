@@ -311,6 +311,12 @@ async def test_plans_calendar_report_status_report_form_and_amendment(browsing: 
     await expect(form).to_contain_text("Sửa trên phiên bản 1")
     await form.get_by_label("Ngày hạn mới").fill("20")
     await form.get_by_label("Lý do sửa đổi").fill("UBND tỉnh đề nghị báo cáo sớm")
+    # The preview: the deadlines the change would make, nothing saved.
+    await form.get_by_role("button", name="Xem trước lịch").click()
+    preview = form.locator(".amend-preview")
+    await expect(preview).to_contain_text("Lịch sau khi sửa (chưa lưu)")
+    await expect(preview.locator("li").first).to_contain_text("20/12/")
+    await shot(page, "33-plan-amend-preview")
     async with engine.begin() as conn:
         await conn.execute(update(Plan).where(col(Plan.id) == PLAN).values(version=2))
     await form.get_by_role("button", name="Lưu thay đổi").click()
@@ -409,8 +415,21 @@ async def test_long_achievements_are_counted_and_empty_fields_highlighted_and_th
     await page.get_by_label("Thành tích").fill("Giáo viên dạy giỏi cấp xã.")
     await expect(counter).to_have_text("26/20.000 ký tự")
     await expect(page.get_by_label("Thành tích")).not_to_have_attribute("aria-invalid", "true")
+    # The nominee's details the forms ask for; a wrong date of birth is refused and highlighted.
+    await page.get_by_label("Loại đối tượng").select_option("individual")
+    await page.get_by_label("Chức vụ").fill("Giáo viên Toán")
+    await page.get_by_label("Nơi công tác / địa chỉ").fill("Trường THCS Nguyễn Du, xã Biển Hồ")
+    await page.get_by_label("Ngày sinh").fill("31/02/1980")
+    await page.get_by_role("button", name="Nộp hồ sơ").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Ngày sinh phải nhập theo dạng dd/mm/yyyy")
+    await expect(page.get_by_label("Ngày sinh")).to_have_attribute("aria-invalid", "true")
+    await page.get_by_label("Ngày sinh").fill("5/9/1980")
     await page.get_by_role("button", name="Nộp hồ sơ").click()
     await page.wait_for_url(re.compile(r"#/nominations/[0-9a-f-]{36}$"))
+    facts = page.locator("dl.facts")
+    await expect(facts).to_contain_text("Giáo viên Toán")
+    await expect(facts).to_contain_text("05/09/1980")
+    await expect(facts).to_contain_text("Trường THCS Nguyễn Du, xã Biển Hồ")
 
     # The list at a phone's width: status and date stay on the screen.
     await page.set_viewport_size({"width": 390, "height": 844})

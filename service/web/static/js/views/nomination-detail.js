@@ -4,7 +4,7 @@
 import { api, orNull } from "../api.js";
 import { loadAwardForms } from "../catalogue.js";
 import { el } from "../dom.js";
-import { timeElement } from "../format.js";
+import { formatDate, timeElement } from "../format.js";
 import { actionLabel, ballotModeLabel, ballotStatusLabel, labelEntries, nomineeKindLabel, periodKindLabel, phaseLabel, statusLabel } from "../labels.js";
 import { routeList, statusBadge } from "../nomination-parts.js";
 import { state } from "../state.js";
@@ -48,6 +48,9 @@ export async function renderDetail(id, stale) {
     "dl",
     { class: "facts" },
     fact("Đối tượng", `${nomineeKindLabel(n.nominee.kind)}: ${n.nominee.name}`),
+    n.nominee.position ? fact("Chức vụ", String(n.nominee.position)) : null,
+    n.nominee.date_of_birth ? fact("Ngày sinh", formatDate(String(n.nominee.date_of_birth))) : null,
+    n.nominee.workplace ? fact("Nơi công tác / địa chỉ", String(n.nominee.workplace)) : null,
     fact("Hình thức khen thưởng", n.award_form_name || n.award_form),
     fact("Đơn vị đề nghị", n.proposing_unit.name),
     fact("Kỳ xét", `${periodKindLabel(n.period.kind)} – năm ${n.period.year}`),

@@ -321,15 +321,31 @@ function amendForm(plan) {
   stream.addEventListener("change", showDue);
   showDue();
   const codes = (v) => v.split(",").map((x) => x.trim()).filter(Boolean);
-  async function onSubmit(event) {
-    event.preventDefault();
+  const amendment = () => {
     const change = { key: stream.value, add_units: codes(add.value), remove_units: codes(remove.value) };
     if (day.value) change.due_day = Number(day.value);
     if (month.value) change.due_month = Number(month.value);
-    const view = await api(`/plans/${encodeURIComponent(plan.id)}/amend`, {
-      method: "POST",
-      json: { reports: [change], reason: reason.value || null, expected_version: plan.version },
-    });
+    return { reports: [change], reason: reason.value || null, expected_version: plan.version };
+  };
+  const previewBox = el("div", { class: "amend-preview", "aria-live": "polite" });
+  const previewButton = el("button", { type: "button", class: "button button-secondary" }, "Xem trước lịch");
+  previewButton.addEventListener("click", async () => {
+    try {
+      const cal = await api(`/plans/${encodeURIComponent(plan.id)}/amend/preview`, { method: "POST", json: amendment() });
+      const dues = cal.items.filter((i) => i.kind === "due").slice(0, 8);
+      previewBox.replaceChildren(
+        el("h3", null, "Lịch sau khi sửa (chưa lưu)"),
+        dues.length
+          ? el("ul", { class: "preview-dues" }, dues.map((i) => el("li", null, timeElement(i.at), " – ", i.label)))
+          : el("p", { class: "muted" }, "Không còn hạn báo cáo nào trong giai đoạn."),
+      );
+    } catch (error) {
+      reportError(error);
+    }
+  });
+  async function onSubmit(event) {
+    event.preventDefault();
+    const view = await api(`/plans/${encodeURIComponent(plan.id)}/amend`, { method: "POST", json: amendment() });
     setPendingNotice(`Đã lưu thay đổi kế hoạch (phiên bản ${view.version}).`);
     await route();
   }
@@ -343,7 +359,8 @@ function amendForm(plan) {
     field("Thêm đơn vị báo cáo", add),
     field("Bớt đơn vị báo cáo", remove),
     field("Lý do sửa đổi", reason),
-    el("div", { class: "actions" }, el("button", { type: "submit", class: "button button-primary" }, "Lưu thay đổi")),
+    el("div", { class: "actions" }, previewButton, el("button", { type: "submit", class: "button button-primary" }, "Lưu thay đổi")),
+    previewBox,
   );
 }
 
