@@ -203,6 +203,10 @@ async def test_dossier_files_upload_preview_download_and_lock(browsing: Browsing
         await expect(files.locator("tr.file-row")).to_have_count(2)
         await expect(files.get_by_role("form", name="Tải tệp lên hồ sơ")).to_have_count(0)
         await expect(files.locator(".upload-locked")).to_contain_text("chỉ bổ sung tệp khi hồ sơ được trả lại")
+        # The council's decision is the council's, recorded by its secretary.
+        decided = page.locator(".timeline .event.action-approve")
+        await expect(decided).to_contain_text("Hội đồng Thi đua – Khen thưởng Trường THCS Nguyễn Du")
+        await expect(decided).to_contain_text("thư ký ghi nhận: ")
         await shot(page, "23-files-locked")
         await logout(page)
 

@@ -103,7 +103,7 @@ export async function renderDetail(id, stale) {
               "li",
               { class: `event event-${item.source} action-${item.action}` },
               el("div", { class: "event-head" }, el("strong", { class: "event-action" }, actionLabel(item.action)), " ", timeElement(item.at)),
-              el("div", { class: "muted small" }, [item.actor, item.step ? stepNames.get(item.step) || item.step : null].filter(Boolean).join(" · ")),
+              el("div", { class: "muted small" }, whoActed(item, stepNames)),
               item.comment ? el("p", { class: "event-comment prewrap" }, item.comment) : null,
             ),
           ),
@@ -227,6 +227,16 @@ function disclosureComments(comments) {
         )
       : el("p", { class: "muted" }, "Chưa có ý kiến nào."),
   );
+}
+
+/** Who a history entry is by. A council's decision is the council's, recorded by its secretary:
+ * it is not attributed to the secretary personally. */
+function whoActed(item, stepNames) {
+  const step = item.step ? stepNames.get(item.step) || item.step : null;
+  if (step && String(item.step).startsWith("council:") && ["approve", "reject"].includes(item.action)) {
+    return `${step}${item.actor ? ` · thư ký ghi nhận: ${item.actor}` : ""}`;
+  }
+  return [item.actor, step].filter(Boolean).join(" · ");
 }
 
 function fact(label, value) {
