@@ -80,6 +80,9 @@ async def shot(page: Page, name: str) -> None:
     width = page.viewport_size["width"] if page.viewport_size else 1280
     await page.set_viewport_size({"width": 390, "height": 844})
     await page.screenshot(path=str(SHOTS / f"{name}-390.png"), full_page=True)
+    # At a phone's width nothing widens the page (wide tables scroll inside their own box).
+    scroll_width = await page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= 390, f"{name}: the page is {scroll_width} px wide at 390 px"
     await page.set_viewport_size({"width": width, "height": 900})
 
 
@@ -234,7 +237,6 @@ async def add_report_tasks(engine: AsyncEngine, year: int) -> None:
                     select(col(Unit.code), col(Unit.id)).where(col(Unit.code).in_(["GL-BH-THCS", "GL-SNV"]))
                 )
             )
-            .tuples()
             .all()
         )
         common = {"plan_id": PLAN, "year": year, "stream": "province_bodies", "key_figures": {}, "attachments": []}
