@@ -236,8 +236,7 @@ async def add_report_tasks(engine: AsyncEngine, year: int) -> None:
                 await conn.execute(
                     select(col(Unit.code), col(Unit.id)).where(col(Unit.code).in_(["GL-BH-THCS", "GL-SNV"]))
                 )
-            )
-            .all()
+            ).all()
         )
         common = {"plan_id": PLAN, "year": year, "stream": "province_bodies", "key_figures": {}, "attachments": []}
         await conn.execute(
