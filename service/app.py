@@ -22,6 +22,7 @@ from service.api.routers import (
     auth,
     catalogue,
     council,
+    dashboard,
     delegations,
     health,
     labels,
@@ -88,7 +89,7 @@ def create_app(
     )
     for module in (
         auth, labels, catalogue, nominations, attachments, tasks, council, delegations, audit, plans, notifications,
-        health,
+        dashboard, health,
     ):  # fmt: skip
         app.include_router(module.router)
     mount_docs(app)

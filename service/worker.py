@@ -12,6 +12,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.mail import MailActivities, SmtpConfig
 from activities.plans import PlanActivities
 from activities.projection import Projector
 from models.db.engine import make_engine
@@ -20,6 +21,7 @@ from models.rules.catalogue import load_catalogue
 from service.core.settings import CoreSettings, get_core_settings
 from service.temporal.gateway import TemporalGateway, connect
 from service.temporal.nomination_start import start_unstarted
+from workflows.mailer import MailerWorkflow
 from workflows.nomination import NominationWorkflow
 from workflows.plan import PlanWorkflow
 
@@ -27,13 +29,31 @@ log = logging.getLogger(__name__)
 RECONCILE_SECONDS = 10
 
 
-def build_worker(client: Client, engine: AsyncEngine, task_queue: str) -> Worker:
+def smtp_config(settings: CoreSettings) -> SmtpConfig | None:
+    if not settings.smtp_host:
+        return None
+    return SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_sender,
+        tls=settings.smtp_tls,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        timeout_seconds=settings.smtp_timeout_seconds,
+        digest_hour=settings.email_digest_hour,
+        web_base_url=settings.web_base_url,
+    )
+
+
+def build_worker(client: Client, engine: AsyncEngine, task_queue: str, mail: SmtpConfig | None = None) -> Worker:
     projector = Projector(engine)
     plans = PlanActivities(engine)
+    # Without an SMTP server the activity still runs and sends nothing (no host: nothing to do).
+    mailer = MailActivities(engine, mail or SmtpConfig(host=""))
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[NominationWorkflow, PlanWorkflow],
+        workflows=[NominationWorkflow, PlanWorkflow, MailerWorkflow],
         activities=[
             projector.record_transition,
             projector.record_transition_v2,
@@ -42,6 +62,7 @@ def build_worker(client: Client, engine: AsyncEngine, task_queue: str) -> Worker
             plans.plan_schedule,
             plans.plan_event,
             plans.record_plan_version,
+            mailer.deliver_notifications,
         ],
         max_concurrent_activities=50,
         max_concurrent_workflow_tasks=100,
@@ -65,11 +86,17 @@ async def run_worker(settings: CoreSettings | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    worker = build_worker(client, engine, settings.task_queue)
+    mail = smtp_config(settings)
+    worker = build_worker(client, engine, settings.task_queue, mail)
     log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_target())
     gateway = TemporalGateway.from_settings(client, settings)
     catalogue = load_catalogue(settings.deploy_dir / "award_forms.yaml")
     async with worker:
+        if mail is not None:
+            try:
+                await gateway.ensure_mailer(settings.task_queue, settings.email_poll_seconds)
+            except Exception:
+                log.exception("could not start the notification mailer; e-mail waits for the next start")
         while not stop.is_set():
             # No dossier stays without its workflow: start those whose creation could not.
             try:

@@ -38,7 +38,11 @@ def evaluate(
         )
     base = members if basis != "present" else participants
     needed = max(1, _at_least(threshold, base))
-    share = f"{round(100 * threshold)}% {'tổng số thành viên' if basis != 'present' else 'số thành viên tham gia'}"
+    # What the needed count is, said as the rules say it: "trên 50%" when it is more than the share
+    # (3 of 5), "từ 50% trở lên" when it is exactly the share (2 of 4).
+    whom = "tổng số thành viên" if basis != "present" else "số thành viên tham gia"
+    pct = f"{round(100 * threshold)}%"
+    share = f"trên {pct} {whom}" if needed > threshold * base else f"từ {pct} {whom} trở lên"
     if votes_for >= needed:
         return BallotOutcome(PASSED, needed, base, f"Đạt: {votes_for}/{base} phiếu đồng ý (cần {needed}, {share}).")
     return BallotOutcome(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from models.rules.plan_schedule import EVENT_LABELS
+
 # A nomination's status (workflows/contracts.py).
 STATUSES: Final = {
     "in_progress": "Đang xét duyệt",
@@ -33,6 +35,7 @@ ACTIONS: Final = {
     "resubmit": "Nộp lại",
     "withdraw": "Rút hồ sơ",
     "award": "Quyết định khen thưởng",
+    "attach": "Đính kèm tệp",
     "ballot_opened": "Mở bỏ phiếu",
     "ballot_void": "Bỏ phiếu không hợp lệ",
     "supplement_requested": "Yêu cầu bổ sung",
@@ -41,13 +44,14 @@ ACTIONS: Final = {
     "disclosure_ended": "Kết thúc công khai",
     "reminder": "Nhắc việc",
     "escalation": "Báo quá hạn",
+    "overdue": "Quá hạn báo cáo",
     "window": "Đợt nhận đề nghị khen thưởng",
     "workflow_started": "Khởi động quy trình",
     "continued_as_new": "Tiếp tục quy trình",
     "workflow_completed": "Kết thúc quy trình",
     "workflow_failed": "Quy trình bị lỗi",
     "workflow_terminated": "Quy trình bị dừng",
-    "workflow_canceled": "Quy trình bị huỷ",
+    "workflow_canceled": "Quy trình bị hủy",
     "workflow_timed_out": "Quy trình quá thời hạn",
     "timer_fired": "Đến hạn hẹn giờ",
     "activity_failed": "Tác vụ bị lỗi",
@@ -121,6 +125,25 @@ DELEGATION_KINDS: Final = {
     "substitute": "Người thay thế",
 }
 
+# The kind of a dossier's file (service/api/routers/attachments.py AttachmentKind).
+ATTACHMENT_KINDS: Final = {
+    "achievement_report": "Báo cáo thành tích",
+    "submission_letter": "Tờ trình",
+    "minutes": "Biên bản họp Hội đồng",
+    "evidence": "Minh chứng",
+    "other": "Tài liệu khác",
+}
+
+# A unit's yearly report of a plan (models/tables/plans.py PlanReport.status).
+REPORT_STATUSES: Final = {
+    "open": "Chưa gửi",
+    "overdue": "Quá hạn",
+    "submitted": "Đã gửi",
+}
+
+# The events of a plan's timeline (models/rules/plan_schedule.py).
+PLAN_EVENT_KINDS: Final = dict(EVENT_LABELS)
+
 # The tables as published by GET /api/v1/labels, by name.
 TABLES: Final[dict[str, dict[str, str]]] = {
     "statuses": STATUSES,
@@ -135,6 +158,9 @@ TABLES: Final[dict[str, dict[str, str]]] = {
     "ballot_modes": BALLOT_MODES,
     "ballot_choices": BALLOT_CHOICES,
     "delegation_kinds": DELEGATION_KINDS,
+    "attachment_kinds": ATTACHMENT_KINDS,
+    "report_statuses": REPORT_STATUSES,
+    "plan_event_kinds": PLAN_EVENT_KINDS,
 }
 
 

@@ -7,6 +7,7 @@ from models.tables.catalogue import AwardForm
 from models.tables.councils import Ballot, BallotVoter, DisclosureComment
 from models.tables.documents import Attachment
 from models.tables.nominations import IdempotencyKey, Nomination, NominationAccess, Notification, Task
+from models.tables.notices import EmailDelivery, NotificationPreference, NotificationRead
 from models.tables.organisation import RoleAssignment, Unit, UnitAncestor, UnitBase, UnitPublic, User
 from models.tables.plans import Plan, PlanEvent, PlanMilestone, PlanNotification, PlanReport
 from models.tables.security import AuditEntry, Delegation, LoginAttempt, OidcIdentity
@@ -19,11 +20,14 @@ __all__ = [
     "BallotVoter",
     "Delegation",
     "DisclosureComment",
+    "EmailDelivery",
     "IdempotencyKey",
     "LoginAttempt",
     "Nomination",
     "NominationAccess",
     "Notification",
+    "NotificationPreference",
+    "NotificationRead",
     "OidcIdentity",
     "Plan",
     "PlanEvent",

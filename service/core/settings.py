@@ -31,6 +31,9 @@ class CoreSettings(BaseSettings):
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
     temporal_namespace: str = "default"
+    # Where administrators open a workflow in the Temporal UI (a link from nominations and plans);
+    # unset: http://127.0.0.1:<temporal_ui_port> in dev (make run starts it), no link otherwise.
+    temporal_ui_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
     # Deadline of one call into Temporal from the API (an Update waits for its step to be projected).
     temporal_call_seconds: float = Field(default=20.0, gt=0, le=300)
     task_queue: str = "thidua-nominations"
@@ -74,6 +77,20 @@ class CoreSettings(BaseSettings):
     oidc_roles_claim: str = "roles"
     # Identity-provider role -> thidua role; a ":subtree" suffix grants the unit's subtree too.
     oidc_role_map: dict[str, str] = Field(default_factory=dict)
+
+    # E-mail of notifications (SMTP). Unset host: no e-mail is sent; the in-page centre still works.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_sender: str = "Thi đua – Khen thưởng <khong-tra-loi@thidua.gov.vn>"
+    # "starttls" (port 587), "tls" (implicit TLS, port 465) or "none" (a relay on the same host).
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    # Hour (Asia/Ho_Chi_Minh) after which the daily digest goes out; how often the mailer looks.
+    email_digest_hour: int = Field(default=7, ge=0, le=23)
+    email_poll_seconds: int = Field(default=60, ge=5, le=3600)
+    web_base_url: str = "http://127.0.0.1:8000"
 
     # Hostile input: request bodies, attachments.
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
@@ -127,6 +144,11 @@ class CoreSettings(BaseSettings):
     @property
     def is_dev(self) -> bool:
         return self.env == "dev"
+
+    def temporal_ui_base(self) -> str | None:
+        if self.temporal_ui_url:
+            return self.temporal_ui_url.rstrip("/")
+        return f"http://127.0.0.1:{self.temporal_ui_port}" if self.env == "dev" else None
 
     def temporal_target(self) -> str:
         return self.temporal_address or f"127.0.0.1:{self.temporal_port}"

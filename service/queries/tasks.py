@@ -15,6 +15,7 @@ from service.api.problems import Problem
 from service.api.schemas.tasks import NotificationOut, TaskOut
 from service.queries.visibility import visible_to
 from service.security.principal import CurrentUser
+from workflows.contracts import REVISION_STEP
 
 
 async def task_out(session: AsyncSession, rows: list[tuple[Task, str, str, list[Any]]]) -> list[TaskOut]:
@@ -45,6 +46,18 @@ async def task_out(session: AsyncSession, rows: list[tuple[Task, str, str, list[
                 )
             ).all()
         )
+    # Why a dossier came back to its clerk: the latest return on it (reason and the step that returned it).
+    returned = [t.nomination_id for t, _, _, _ in rows if t.step == REVISION_STEP]
+    reasons: dict[uuid.UUID, tuple[str | None, str]] = {}
+    if returned:
+        for nid, comment, step_name in (
+            await session.exec(
+                select(Task.nomination_id, Task.comment, Task.step_name)
+                .where(col(Task.nomination_id).in_(returned), col(Task.outcome) == "return")
+                .order_by(col(Task.completed_at))
+            )
+        ).all():
+            reasons[nid] = (comment, step_name)  # the newest wins
     notes: dict[uuid.UUID, list[NotificationOut]] = {}
     if ids:
         for n in (await session.exec(select(Notification).where(col(Notification.task_id).in_(ids)))).all():
@@ -61,6 +74,12 @@ async def task_out(session: AsyncSession, rows: list[tuple[Task, str, str, list[
             decided_by_ballot=any(s.get("key") == t.step and s.get("threshold") is not None for s in route),
             council_members=members.get(t.unit_id, 0) if t.step.startswith("council:") else None,
             ballot_open=(t.nomination_id, t.step) in open_ballots,
+            return_reason=reasons[t.nomination_id][0]
+            if t.step == REVISION_STEP and t.nomination_id in reasons
+            else None,
+            returned_by_step=reasons[t.nomination_id][1]
+            if t.step == REVISION_STEP and t.nomination_id in reasons
+            else None,
         )
         for t, name, form, route in rows
     ]

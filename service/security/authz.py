@@ -130,6 +130,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/tasks/{task_id}/supplement"): _r(Access.TASK_ASSIGNEE, "task"),
     ("POST", "/api/v1/nominations/{nomination_id}/supplement"): _r(Access.NOMINATION_PROPOSER, "nomination"),
     ("GET", "/api/v1/notifications"): _r(Access.SIGNED_IN, note="addressed to the caller's (role, unit) pairs"),
+    ("POST", "/api/v1/notifications/read"): _r(Access.SIGNED_IN, note="only the caller's own notifications"),
+    ("GET", "/api/v1/notifications/preferences"): _r(Access.SIGNED_IN, note="the caller's own"),
+    ("PUT", "/api/v1/notifications/preferences"): _r(Access.SIGNED_IN, note="the caller's own"),
     # delegations (ký thay, substitutes)
     ("GET", "/api/v1/delegations"): _r(Access.SIGNED_IN, note="the caller's own, all for administrators"),
     ("POST", "/api/v1/delegations"): _r(Access.GRANT_HOLDER),
@@ -141,8 +144,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/plans/{plan_id}/reports"): _r(Access.PLAN_VIEWER, "plan"),
     ("POST", "/api/v1/plans/{plan_id}/reports"): _r(Access.PLAN_REPORTER, "plan"),
     ("POST", "/api/v1/plans/{plan_id}/amend"): _r(Access.ADMIN, "plan"),
+    ("POST", "/api/v1/plans/{plan_id}/amend/preview"): _r(Access.ADMIN, "plan", note="nothing is saved"),
     # audit of administrative actions
     ("GET", "/api/v1/audit"): _r(Access.ADMIN, note="entries of units in the administrator's scope"),
+    # dashboard and the administrators' "stuck and late" view
+    ("GET", "/api/v1/dashboard"): _r(Access.SIGNED_IN, note="figures over the nominations the caller sees"),
+    ("GET", "/api/v1/dashboard/stuck"): _r(Access.ADMIN, note="late and stuck dossiers in the administrator's scope"),
     # health and metrics
     ("GET", "/healthz"): _r(Access.PUBLIC),
     ("GET", "/readyz"): _r(Access.PUBLIC),

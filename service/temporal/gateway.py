@@ -55,6 +55,7 @@ from workflows.contracts import (
     WithdrawInput,
     nomination_workflow_id,
 )
+from workflows.mailer import MAILER_WORKFLOW_ID, MailerInput, MailerWorkflow
 from workflows.nomination import NominationWorkflow
 from workflows.plan import PlanWorkflow
 from workflows.plan_contracts import PlanAmendment, PlanInput, PlanView, plan_workflow_id
@@ -315,6 +316,42 @@ class TemporalGateway:
         except WorkflowAlreadyStartedError:
             return "finished"
         return "started"
+
+    async def ensure_mailer(self, task_queue: str, poll_seconds: int) -> None:
+        """Start the notification mailer unless it runs already (one per deployment)."""
+        try:
+            await self._bounded(
+                self.client.start_workflow(
+                    MailerWorkflow.run,
+                    MailerInput(poll_seconds=poll_seconds),
+                    id=MAILER_WORKFLOW_ID,
+                    task_queue=task_queue,
+                )
+            )
+        except WorkflowAlreadyStartedError:
+            pass
+
+    # ---- where workflows stand ----------------------------------------------------------------
+
+    async def workflow_statuses(self, workflow_ids: list[str], *, concurrency: int = 8) -> dict[str, str]:
+        """The execution status of each workflow's latest run, in lower case ("running", "completed",
+        "failed", "canceled", "terminated", "continued_as_new", "timed_out"), or "not_found"; one
+        describe per workflow, a few at a time, all within one deadline (503 past it)."""
+        limit = asyncio.Semaphore(concurrency)
+
+        async def one(workflow_id: str) -> tuple[str, str]:
+            async with limit:
+                try:
+                    described = await self.client.get_workflow_handle(workflow_id).describe(rpc_timeout=self.deadline)
+                except RPCError as exc:
+                    if exc.status == RPCStatusCode.NOT_FOUND:
+                        return workflow_id, "not_found"
+                    raise
+            status = described.status
+            return workflow_id, status.name.lower() if status is not None else "unknown"
+
+        pairs = await self._bounded(asyncio.gather(*(one(w) for w in workflow_ids)))
+        return dict(pairs)
 
     # ---- histories and health -----------------------------------------------------------------
 

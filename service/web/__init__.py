@@ -25,9 +25,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        # blob: only: the dossier's images and PDFs, fetched with the token and shown in the page.
+        "img-src 'self' data: blob:",
         "connect-src 'self'",
-        "object-src 'none'",
+        "object-src blob:",
+        # Chromium's PDF viewer frames the <object>'s blob: document.
+        "frame-src blob:",
         "base-uri 'none'",
         "form-action 'self'",
         "frame-ancestors 'none'",

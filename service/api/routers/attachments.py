@@ -19,7 +19,7 @@ from service.api.problems import Problem
 from service.api.schemas.attachments import AttachmentOut, AttachmentPage
 from service.queries.attachments import files_may_change
 from service.queries.nominations import get_visible
-from service.security.attachment_store import AttachmentStore, RejectedFile, sanitise_filename
+from service.security.attachment_store import EXTENSIONS, AttachmentStore, RejectedFile, sanitise_filename
 from service.security.audit import record_admin_action
 from workflows.contracts import OPEN_STATUSES
 
@@ -43,17 +43,11 @@ async def upload_attachment(
 ) -> AttachmentOut:
     nomination = await get_visible(session, user, nomination_id)
     if not user.has_role("clerk", nomination.proposing_unit_id):
-        raise Problem(
-            403, "Chỉ cán bộ thi đua của đơn vị đề nghị mới được đính kèm tệp vào hồ sơ.", code="not_unit_clerk"
-        )
+        raise Problem(403, NOT_UNIT_CLERK, code="not_unit_clerk")
     if nomination.status not in OPEN_STATUSES:
-        raise Problem(409, "Hồ sơ đã kết thúc, không thể đính kèm thêm tệp.", code="nomination_closed")
+        raise Problem(409, CLOSED, code="nomination_closed")
     if not await files_may_change(session, nomination):
-        raise Problem(
-            409,
-            "Hồ sơ đang được xét: chỉ bổ sung tệp khi hồ sơ được trả lại để chỉnh sửa hoặc có yêu cầu bổ sung.",
-            code="dossier_locked",
-        )
+        raise Problem(409, LOCKED, code="dossier_locked")
     count = (
         await session.exec(
             select(func.count()).select_from(Attachment).where(Attachment.nomination_id == nomination.id)
@@ -103,8 +97,16 @@ async def upload_attachment(
     return _out(attachment)
 
 
+NOT_UNIT_CLERK = "Chỉ cán bộ thi đua của đơn vị đề nghị mới được đính kèm tệp vào hồ sơ."
+CLOSED = "Hồ sơ đã kết thúc, không thể đính kèm thêm tệp."
+LOCKED = "Hồ sơ đang được xét: chỉ bổ sung tệp khi hồ sơ được trả lại để chỉnh sửa hoặc có yêu cầu bổ sung."
+
+
 @router.get("/{nomination_id}/attachments", response_model=AttachmentPage)
-async def list_attachments(nomination_id: uuid.UUID, session: SessionDep, user: UserDep) -> AttachmentPage:
+async def list_attachments(
+    nomination_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
+) -> AttachmentPage:
+    """The dossier's files, oldest first, with whether the caller may add one now (and why not)."""
     nomination = await get_visible(session, user, nomination_id)
     rows = (
         await session.exec(
@@ -113,7 +115,25 @@ async def list_attachments(nomination_id: uuid.UUID, session: SessionDep, user: 
             .order_by(col(Attachment.created_at), col(Attachment.id))
         )
     ).all()
-    return AttachmentPage(items=[_out(a) for a in rows], total=len(rows))
+    limit = ctx.settings.max_attachments_per_nomination
+    reason: str | None = None
+    if not user.has_role("clerk", nomination.proposing_unit_id):
+        reason = NOT_UNIT_CLERK
+    elif nomination.status not in OPEN_STATUSES:
+        reason = CLOSED
+    elif not await files_may_change(session, nomination):
+        reason = LOCKED
+    elif len(rows) >= limit:
+        reason = f"Mỗi hồ sơ có tối đa {limit} tệp đính kèm."
+    return AttachmentPage(
+        items=[_out(a) for a in rows],
+        total=len(rows),
+        may_add=reason is None,
+        locked_reason=reason,
+        max_bytes=ctx.settings.max_attachment_bytes,
+        max_files=limit,
+        accepted_types=sorted(EXTENSIONS),
+    )
 
 
 @router.get(

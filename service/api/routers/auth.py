@@ -51,8 +51,10 @@ async def login(
 
 
 @router.get("/me", response_model=MeOut)
-async def me(user: UserDep) -> MeOut:
+async def me(user: UserDep, ctx: ContextDep) -> MeOut:
+    base = ctx.settings.temporal_ui_base()
     return MeOut(
+        temporal_ui={"base": base, "namespace": ctx.settings.temporal_namespace} if base and user.is_admin else None,
         id=user.id,
         username=user.username,
         full_name=user.full_name,

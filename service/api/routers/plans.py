@@ -247,13 +247,20 @@ async def submit_report(plan_id: str, body: ReportIn, session: SessionDep, user:
     )
 
 
-@router.post("/{plan_id}/amend", response_model=PlanView)
-async def amend_plan(plan_id: str, body: AmendIn, ctx: ContextDep, session: SessionDep, user: UserDep) -> PlanView:
+async def _amended(session: AsyncSession, user: CurrentUser, plan_id: str, body: AmendIn) -> tuple[Plan, PlanDef]:
+    """The plan as the amendment would make it, checked as the workflow would take it (not saved)."""
     if not user.is_admin:
         raise Problem(403, "Chỉ quản trị hệ thống mới được thay đổi kế hoạch đang chạy.", code="not_admin")
     plan, definition, index = await _get_plan(session, user, plan_id)
     if not _administers(definition, user, index):  # an administrator of other units: not theirs to see
         raise Problem(404, "Không tìm thấy kế hoạch.", code="plan_not_found")
+    if body.expected_version is not None and body.expected_version != plan.version:
+        raise Problem(
+            409,
+            f"Kế hoạch đã được thay đổi (nay là phiên bản {plan.version}, bạn sửa phiên bản "
+            f"{body.expected_version}). Tải lại trang để xem thay đổi trước khi sửa tiếp.",
+            code="plan_version_conflict",
+        )
     raw = definition.model_dump(mode="json")
     streams = {s["key"]: s for s in raw["reports"]}
     for change in body.reports:
@@ -279,6 +286,25 @@ async def amend_plan(plan_id: str, body: AmendIn, ctx: ContextDep, session: Sess
         raise Problem(422, f"Thay đổi làm kế hoạch không hợp lệ: {fields}.", code="invalid_plan") from None
     except (PlanFileError, UnknownUnitError) as exc:
         raise Problem(422, f"Thay đổi làm kế hoạch không hợp lệ: {exc}.", code="invalid_plan") from None
+    return plan, new
+
+
+@router.post("/{plan_id}/amend/preview", response_model=CalendarOut)
+async def preview_amendment(plan_id: str, body: AmendIn, session: SessionDep, user: UserDep) -> CalendarOut:
+    """The calendar the amended plan would follow, from today to the end of its period: nothing is saved."""
+    _, new = await _amended(session, user, plan_id, body)
+    start = datetime.now(VN_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = datetime.combine(date(max(new.period.end, start.year) + 1, 1, 1), time(0, 0), VN_TZ)
+    items = [
+        CalendarItem(key=e.key, kind=e.kind, subject=e.subject, at=e.at, label=describe_event(new, e))
+        for e in calendar(new, start, end)
+    ]
+    return CalendarOut(plan_id=plan_id, items=items)
+
+
+@router.post("/{plan_id}/amend", response_model=PlanView)
+async def amend_plan(plan_id: str, body: AmendIn, ctx: ContextDep, session: SessionDep, user: UserDep) -> PlanView:
+    plan, new = await _amended(session, user, plan_id, body)
     plan_key, next_version = plan.id, plan.version + 1
     return await ctx.gateway.amend_plan(
         PlanRef(plan_key),

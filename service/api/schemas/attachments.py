@@ -23,3 +23,10 @@ class AttachmentOut(BaseModel):
 class AttachmentPage(BaseModel):
     items: list[AttachmentOut]
     total: int
+    # Whether the caller may add a file now, and why not (Vietnamese) when not; the limits the API
+    # checks, so that the page checks them before sending.
+    may_add: bool = False
+    locked_reason: str | None = None
+    max_bytes: int
+    max_files: int
+    accepted_types: list[str]

@@ -15,6 +15,8 @@ class MeOut(BaseModel):
     full_name: str
     roles: list[dict[str, Any]]
     unit: UnitRef
+    # Administrators only: the Temporal UI's address and namespace, to link each workflow.
+    temporal_ui: dict[str, str] | None = None
 
 
 class TokenOut(BaseModel):

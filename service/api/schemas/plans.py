@@ -117,3 +117,5 @@ class StreamChange(_Strict):
 class AmendIn(_Strict):
     reports: list[StreamChange] = Field(min_length=1, max_length=20)
     reason: Text | None = Field(default=None, max_length=2_000)
+    # The version the administrator read; another one means someone changed the plan meanwhile (409).
+    expected_version: int | None = Field(default=None, strict=True, ge=1)

@@ -44,6 +44,9 @@ class TaskOut(BaseModel):
     decided_by_ballot: bool = False
     council_members: int | None = None
     ballot_open: bool = False
+    # The clerk's revision task: why the dossier was returned, and by which step.
+    return_reason: str | None = None
+    returned_by_step: str | None = None
 
 
 class TaskPage(BaseModel):

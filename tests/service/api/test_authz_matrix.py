@@ -220,6 +220,11 @@ def sample_request(world: World, method: str, path: str) -> dict[str, Any]:
             "json": {"unit_id": 0, "year": year, "text": "Báo cáo kết quả thực hiện kế hoạch"}
         },
         ("POST", "/api/v1/plans/{plan_id}/amend"): {"json": {"reports": [{"key": "nam"}], "reason": "Điều chỉnh"}},
+        ("POST", "/api/v1/plans/{plan_id}/amend/preview"): {"json": {"reports": [{"key": "nam"}]}},
+        ("POST", "/api/v1/notifications/read"): {"json": {"all": True}},
+        ("PUT", "/api/v1/notifications/preferences"): {
+            "json": {"email": "can.bo@thidua.gov.vn", "email_mode": "digest"}
+        },
         ("GET", "/api/v1/award-forms/{code}/route"): {"params": {"unit_id": 1}},
         ("GET", "/api/v1/plans/{plan_id}/calendar"): {"params": {"from": f"{year}-01-01", "to": f"{year}-12-31"}},
         ("GET", "/api/v1/plans/{plan_id}/reports"): {"params": {"year": year}},

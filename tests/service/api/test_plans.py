@@ -216,6 +216,15 @@ async def test_an_administrator_amends_a_running_plan(
     for path in (f"/api/v1/plans/{plan.id}", f"/api/v1/plans/{plan.id}/reports?year=2026"):
         assert (await api.get(path, headers=other_admin)).status_code == 404  # an administrator of another unit
     change = {"reports": [{"key": "office", "due_day": 20}], "reason": "UBND tỉnh đề nghị báo cáo sớm"}
+    # The preview shows the calendar the change would make, and saves nothing.
+    preview = await api.post(f"/api/v1/plans/{plan.id}/amend/preview", json=change, headers=admin)
+    assert preview.status_code == 200, preview.text
+    dues = [datetime.fromisoformat(i["at"]) for i in preview.json()["items"] if i["kind"] == "due"]
+    assert dues and all(d.astimezone(VN_TZ).day == 20 for d in dues)
+    assert (await api.get(f"/api/v1/plans/{plan.id}", headers=admin)).json()["version"] == 1
+    assert (
+        await api.post(f"/api/v1/plans/{plan.id}/amend/preview", json=change, headers=other_admin)
+    ).status_code == 404
     not_running = await api.post(f"/api/v1/plans/{plan.id}/amend", json=change, headers=admin)
     assert not_running.status_code == 409 and not_running.json()["code"] == "plan_not_running"
     await env.client.start_workflow(
@@ -233,6 +242,10 @@ async def test_an_administrator_amends_a_running_plan(
     r = await api.post(f"/api/v1/plans/{plan.id}/amend", json=change, headers=admin)
     assert r.status_code == 200, r.text
     assert r.json()["version"] == 2
+    # An amendment made on the version read before it is refused: the administrator reloads first.
+    stale = await api.post(f"/api/v1/plans/{plan.id}/amend", json={**change, "expected_version": 1}, headers=admin)
+    assert stale.status_code == 409 and stale.json()["code"] == "plan_version_conflict", stale.text
+    assert stale.headers["content-type"] == PROBLEM and "phiên bản 2" in stale.json()["detail"]
     detail = (await api.get(f"/api/v1/plans/{plan.id}", headers=admin)).json()
     assert detail["version"] == 2 and detail["definition"]["reports"][0]["due"]["day"] == 20
     cal = (await api.get(f"/api/v1/plans/{plan.id}/calendar?from=2027-01-01&to=2028-01-01", headers=admin)).json()

@@ -285,6 +285,15 @@ async def test_files_are_frozen_once_reviewed_and_each_decision_records_their_sh
             data={"kind": "achievement_report"},
         )
 
+    async def listing() -> dict[str, Any]:
+        r = await api.get(f"/api/v1/nominations/{nid}/attachments", headers=clerk)
+        assert r.status_code == 200, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    # The listing tells the page whether the clerk may add a file now, and why not.
+    opened = await listing()
+    assert opened["may_add"] is True and opened["locked_reason"] is None
+    assert opened["accepted_types"] and "application/pdf" in opened["accepted_types"]
     first = await upload("bao-cao.pdf")
     assert first.status_code == 201, first.text
     secretary = await login(api, "council.school")
@@ -293,6 +302,8 @@ async def test_files_are_frozen_once_reviewed_and_each_decision_records_their_sh
     assert (await api.post(f"/api/v1/nominations/{nid}/tally", headers=secretary, json=meeting)).status_code == 200
     locked = await upload("them.pdf")
     assert locked.status_code == 409 and locked.json()["code"] == "dossier_locked"
+    frozen = await listing()
+    assert frozen["may_add"] is False and frozen["locked_reason"] == locked.json()["detail"]
     async with engine.connect() as conn:
         details = (
             (
@@ -317,6 +328,7 @@ async def test_files_are_frozen_once_reviewed_and_each_decision_records_their_sh
         json={"outcome": "return", "comment": "Bổ sung minh chứng"},
     )
     assert r.status_code == 200, r.text
+    assert (await listing())["may_add"] is True
     assert (await upload("minh-chung.pdf")).status_code == 201
 
 

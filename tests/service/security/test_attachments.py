@@ -123,6 +123,9 @@ async def test_upload_list_download_with_checksum(api: httpx.AsyncClient, engine
 
     listed = (await api.get(f"/api/v1/nominations/{nid}/attachments", headers=clerk)).json()
     assert [a["id"] for a in listed["items"]] == [meta["id"]]
+    # The limits the page checks before sending are the API's own.
+    assert listed["may_add"] is True and listed["max_bytes"] == 64 * 1024 and listed["max_files"] == 50
+    assert set(listed["accepted_types"]) == {"application/pdf", DOCX, "image/jpeg", "image/png"}
     down = await api.get(f"/api/v1/nominations/{nid}/attachments/{meta['id']}", headers=clerk)
     assert down.status_code == 200 and down.content == content
     assert down.headers["content-disposition"].startswith("attachment;")
@@ -135,9 +138,11 @@ async def test_upload_list_download_with_checksum(api: httpx.AsyncClient, engine
     outsider = await login(api, "chair.commune")
     r = await api.get(f"/api/v1/nominations/{nid}/attachments/{meta['id']}", headers=outsider)
     assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
-    # Only the proposing clerk adds files.
+    # Only the proposing clerk adds files; the listing tells the others why they cannot.
     r = await api.post(f"/api/v1/nominations/{nid}/attachments", headers=appraiser, files={"file": ("a.pdf", PDF)})
     assert r.status_code == 403
+    theirs = (await api.get(f"/api/v1/nominations/{nid}/attachments", headers=appraiser)).json()
+    assert theirs["may_add"] is False and theirs["locked_reason"] == r.json()["detail"]
 
     # The upload is in the audit trail with who, what and from where.
     history = (await api.get(f"/api/v1/nominations/{nid}/history", headers=clerk)).json()["items"]

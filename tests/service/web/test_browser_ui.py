@@ -72,10 +72,14 @@ async def shot(page: Page, name: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def live_server(database_url: str, env: WorkflowEnvironment, engine: AsyncEngine) -> AsyncIterator[str]:
+async def live_server(
+    database_url: str, env: WorkflowEnvironment, engine: AsyncEngine, **settings_overrides: object
+) -> AsyncIterator[str]:
     """The real app on a free 127.0.0.1 port, and a real worker, both in this event loop."""
     task_queue = f"tq-ui-{uuid.uuid4()}"
-    settings = Settings.model_validate({"env": "test", "DATABASE_URL": database_url, "task_queue": task_queue})
+    settings = Settings.model_validate(
+        {"env": "test", "DATABASE_URL": database_url, "task_queue": task_queue, **settings_overrides}
+    )
     app = create_app(settings, temporal=env.client)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -402,6 +406,8 @@ async def browser_scenario(
 
             await login(page, members[0])
             await expect(page.get_by_role("heading", name="Bỏ phiếu", exact=True)).to_be_visible()
+            # A ballot to vote in is work: the inbox count says so.
+            await expect(page.locator(".page-head .count")).to_contain_text("1 phiếu bầu chưa bỏ")
             ballot = page.locator("li.ballot-card").filter(has=page.get_by_role("heading", name=HOSTILE, exact=True))
             await expect(ballot).to_have_count(1)
             await shot(page, "12-ballot-member")
@@ -428,6 +434,8 @@ async def browser_scenario(
             # One of three or more members took part: no quorum, the ballot is void and the step stays.
             await login(page, COMMUNE_ROUTE[0])
             card = await open_task_card(page, base, HOSTILE)
+            # While open the secretary sees how many have voted, never how.
+            await expect(card.locator(".ballot-progress")).to_contain_text("Đã bỏ phiếu: 1/")
             await card.get_by_role("button", name="Kết thúc bỏ phiếu").click()
             await expect(notice).to_contain_text("kết quả không hợp lệ")
             await expect(notice).to_contain_text("Không đủ số thành viên tham gia: 1/")
@@ -444,12 +452,15 @@ async def browser_scenario(
             await login(page, "clerk.school")
             card = await open_task_card(page, base, HOSTILE)
             await expect(card.get_by_role("button", name="Đồng ý")).to_have_count(0)
+            # The reason for the return is on the clerk's card and beside the resubmit form.
+            await expect(card.locator(".return-reason")).to_contain_text("Đề nghị bổ sung minh chứng.")
             await card.get_by_role("link", name="Chỉnh sửa và nộp lại hồ sơ").click()
             badge = page.locator(".page-head .badge")
             await expect(badge).to_have_text("Trả lại để chỉnh sửa")
             await page.get_by_role("textbox", name="Thành tích", exact=True).fill(
                 "Thử kiểm tra an toàn; đã bổ sung minh chứng."
             )
+            await expect(page.locator("form .return-reason")).to_contain_text("Đề nghị bổ sung minh chứng.")
             await page.get_by_label("Ý kiến giải trình").fill("Đã bổ sung theo yêu cầu.")
             await shot(page, "08-resubmit")
             await page.get_by_role("button", name="Nộp lại hồ sơ").click()

@@ -23,11 +23,13 @@ export function setUnauthorizedHandler(handler) {
 /** Call the API; resolves to the JSON answer (null for none), rejects with an ApiError.
  * `auth: false` sends no token and leaves a 401 to the caller; `cache` is fetch's cache mode (answers
  * are personal, so none by default). */
-export async function api(path, { method = "GET", json, form, headers = {}, auth = true, cache = "no-store" } = {}) {
+export async function api(path, { method = "GET", json, form, multipart, headers = {}, auth = true, cache = "no-store" } = {}) {
   const h = { Accept: "application/json, application/problem+json", ...headers };
   if (auth && state.token) h.Authorization = `Bearer ${state.token}`;
   let body;
-  if (form) {
+  if (multipart) {
+    body = multipart; // FormData: the browser sets the multipart Content-Type with its boundary
+  } else if (form) {
     body = new URLSearchParams(form);
     h["Content-Type"] = "application/x-www-form-urlencoded";
   } else if (json !== undefined) {
@@ -66,4 +68,28 @@ export function orNull(promise) {
     if (error && error.handled) throw error;
     return null;
   });
+}
+
+/** A file the API serves (an attachment): fetched with the bearer token, as a Blob of the server's
+ * Content-Type. The API uses tokens, not cookies, so a plain link cannot carry it; the page shows
+ * or saves the Blob through a blob: URL. */
+export async function apiBlob(path) {
+  const h = { Accept: "*/*" };
+  if (state.token) h.Authorization = `Bearer ${state.token}`;
+  let response;
+  try {
+    response = await fetch(API + path, { headers: h, credentials: "same-origin", cache: "no-store" });
+  } catch (_e) {
+    throw new ApiError({ status: 0, detail: "Không kết nối được tới máy chủ. Vui lòng kiểm tra mạng và thử lại." }, 0);
+  }
+  if (!response.ok) {
+    const data = await response.json().catch(() => null);
+    const error = new ApiError(data || { status: response.status, detail: `Máy chủ trả lỗi ${response.status}.` }, response.status);
+    if (response.status === 401) {
+      onUnauthorized(error);
+      error.handled = true;
+    }
+    throw error;
+  }
+  return response.blob();
 }

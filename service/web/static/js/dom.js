@@ -48,7 +48,8 @@ export function field(label, control, hint) {
   const children = [el("label", { for: control.id }, label)];
   if (hint) {
     const hintId = uid("hint");
-    control.setAttribute("aria-describedby", hintId);
+    const previous = control.getAttribute("aria-describedby");
+    control.setAttribute("aria-describedby", previous ? `${hintId} ${previous}` : hintId);
     children.push(el("p", { class: "hint", id: hintId }, hint));
   }
   children.push(control);

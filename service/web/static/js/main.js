@@ -19,15 +19,28 @@ import { onLogin, onLogout } from "./views/login.js";
 import { renderCreate } from "./views/new-nomination.js";
 import { renderDetail } from "./views/nomination-detail.js";
 import { renderNominations } from "./views/nominations.js";
+import { renderPlan, renderPlans } from "./views/plans.js";
+import { renderAudit, renderStuck } from "./views/admin.js";
+import { renderDashboard } from "./views/dashboard.js";
+import { refreshBell, renderNotifications } from "./views/notifications.js";
+import { hasRole } from "./session.js";
 
 // First match wins; an address that matches none shows "Không tìm thấy trang".
 setRoutes([
+  // Administrators land on the dashboard; everyone else on their inbox.
+  { nav: "dashboard", match: (p) => p.length === 0 && hasRole("admin"), render: (p, params, stale) => renderDashboard(stale) },
   { nav: "inbox", match: (p) => p[0] === "inbox" || p.length === 0, render: (p, params, stale) => renderInbox(stale) },
+  { nav: "dashboard", match: (p) => p[0] === "dashboard", render: (p, params, stale) => renderDashboard(stale) },
+  { nav: "notifications", match: (p) => p[0] === "notifications", render: (p, params, stale) => renderNotifications(stale) },
+  { nav: "admin", match: (p) => p[0] === "admin" && p[1] === "audit", render: (p, params, stale) => renderAudit(params, stale) },
+  { nav: "admin", match: (p) => p[0] === "admin" && p[1] === "stuck", render: (p, params, stale) => renderStuck(stale) },
   { nav: "nominations", match: (p) => p[0] === "nominations" && Boolean(p[1]), render: (p, params, stale) => renderDetail(p[1], stale) },
   { nav: "nominations", match: (p) => p[0] === "nominations", render: (p, params, stale) => renderNominations(params, stale) },
   { nav: "new", match: (p) => p[0] === "new", render: (p, params, stale) => renderCreate(stale) },
   { nav: "disclosures", match: (p) => p[0] === "disclosures", render: (p, params, stale) => renderDisclosures(stale) },
   { nav: "delegations", match: (p) => p[0] === "delegations", render: (p, params, stale) => renderDelegations(stale) },
+  { nav: "plans", match: (p) => p[0] === "plans" && Boolean(p[1]), render: (p, params, stale) => renderPlan(p[1], params, stale) },
+  { nav: "plans", match: (p) => p[0] === "plans", render: (p, params, stale) => renderPlans(stale) },
 ]);
 
 // An expired or forged token: back to the login page, with the server's explanation.
@@ -45,6 +58,10 @@ $("skip-link").addEventListener("click", (event) => {
   $("main").focus();
 });
 window.addEventListener("hashchange", route);
+// The header's unread count, after each page is shown (signed in only).
+document.addEventListener("thidua:rendered", () => {
+  if (state.token) refreshBell().catch(() => {});
+});
 // Start loading the names of codes while the first page asks for the session; a failure here is
 // reported by the first page that needs them (it loads them again).
 loadLabels().catch(() => {});

@@ -14,7 +14,7 @@ export function setRoutes(table) {
 }
 
 function parseHash() {
-  const raw = location.hash.replace(/^#/, "") || "/inbox";
+  const raw = location.hash.replace(/^#/, "") || "/";
   const [path, query = ""] = raw.split("?");
   const parts = path.split("/").filter(Boolean);
   return { parts, params: new URLSearchParams(query) };
@@ -69,6 +69,7 @@ export async function route() {
     clear(view);
     appendChildren(view, [content]);
     flushNotice();
+    document.dispatchEvent(new CustomEvent("thidua:rendered"));
     const heading = view.querySelector("h1");
     if (heading) {
       document.title = `${heading.textContent} – Thi đua – Khen thưởng`;

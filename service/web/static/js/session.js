@@ -61,6 +61,8 @@ function renderUserBox() {
   $("user-box").hidden = false;
   $("nav").hidden = false;
   $("nav-new-item").hidden = !isClerk();
+  $("nav-dashboard-item").hidden = !isLeader();
+  $("nav-admin-item").hidden = !hasRole("admin");
   $("login-view").hidden = true;
   $("view").hidden = false;
   document.body.classList.remove("signed-out");
@@ -82,4 +84,9 @@ export function isClerk() {
 
 export function hasRole(role) {
   return Boolean(state.me && state.me.roles.some((r) => r.role === role));
+}
+
+/** Leaders and administrators see the dashboard in the navigation (anyone may open it). */
+export function isLeader() {
+  return ["admin", "chairperson", "deputy_chairperson", "secretariat"].some((r) => hasRole(r));
 }

@@ -138,6 +138,7 @@ function electronicBallotBox(task, open, lastVoid) {
     const close = el("button", { type: "button", class: "button button-primary" }, "Kết thúc bỏ phiếu");
     box.append(
       el("p", { class: "ballot-open-note" }, el("span", { class: "badge ballot-open" }, ballotStatusLabel("open")), " Lần ", String(open.number), ", mở lúc ", timeElement(open.opened_at), "."),
+      el("p", { class: "ballot-progress" }, el("strong", null, `Đã bỏ phiếu: ${open.participants}/${open.members} thành viên`), el("span", { class: "muted small" }, " (chỉ số người đã bỏ phiếu; phiếu đồng ý hay không được giữ kín đến khi kết thúc)")),
       el("p", { class: "muted small" }, `${open.members} thành viên Hội đồng bỏ phiếu kín trên hệ thống. Kết quả được tính khi kết thúc bỏ phiếu; trong khi bỏ phiếu không thể ghi kết quả họp, trả lại hay không đồng ý.`),
       el("div", { class: "actions" }, close),
     );

@@ -1,6 +1,7 @@
 /* Ủy quyền: signing on behalf of the chairperson (KT. CHỦ TỊCH) and substitutes; the user's
  * delegations, revoking them, and giving a new one. */
 
+import { dateInput, markInvalid, parseDate } from "../dates.js";
 import { api } from "../api.js";
 import { clearError, reportError, setPendingNotice, showError } from "../alerts.js";
 import { clear, el, field, options, uid } from "../dom.js";
@@ -95,8 +96,8 @@ function delegationForm() {
   const role = el("select", { name: "role" });
   const toUser = el("input", { type: "text", name: "to_username", maxlength: "100", autocomplete: "off", autocapitalize: "none", spellcheck: "false", required: true });
   const today = todayIso();
-  const starts = el("input", { type: "date", name: "starts_on", required: true, value: today, min: today });
-  const ends = el("input", { type: "date", name: "ends_on", required: true, value: today, min: today });
+  const starts = dateInput({ name: "starts_on", required: true }, today);
+  const ends = dateInput({ name: "ends_on", required: true }, today);
   const reason = el("textarea", { name: "reason", rows: "2", maxlength: "2000" });
   const kindHint = el("p", { class: "hint" });
   const submit = el("button", { type: "submit", class: "button button-primary" }, "Giao quyền");
@@ -112,9 +113,6 @@ function delegationForm() {
         : "Người thay thế xử lý các việc của vai trò này trong thời gian bạn vắng mặt.";
   }
   kind.addEventListener("change", fillRoles);
-  starts.addEventListener("change", () => {
-    ends.min = starts.value || today;
-  });
   fillRoles();
 
   kindHint.id = uid("hint");
@@ -135,15 +133,27 @@ function delegationForm() {
     event.preventDefault();
     clearError();
     const missing = [];
-    if (!toUser.value.trim()) missing.push("Tên đăng nhập người được giao");
-    if (!role.value) missing.push("Vai trò được giao");
-    if (!starts.value) missing.push("Từ ngày");
-    if (!ends.value) missing.push("Đến ngày");
+    for (const [box, name] of [[toUser, "Tên đăng nhập người được giao"], [role, "Vai trò được giao"], [starts, "Từ ngày"], [ends, "Đến ngày"]]) {
+      const empty = !box.value.trim();
+      markInvalid(box, empty);
+      if (empty) missing.push(name);
+    }
     if (missing.length) {
       showError({ message: `Vui lòng nhập đủ: ${missing.join(", ")}.` });
+      form.querySelector("[aria-invalid=true]").focus();
       return;
     }
-    if (ends.value < starts.value) {
+    const startsOn = parseDate(starts.value);
+    const endsOn = parseDate(ends.value);
+    markInvalid(starts, !startsOn);
+    markInvalid(ends, !endsOn);
+    if (!startsOn || !endsOn) {
+      showError({ message: "Ngày phải nhập theo dạng dd/mm/yyyy, ví dụ 01/12/2026." });
+      (startsOn ? ends : starts).focus();
+      return;
+    }
+    if (endsOn < startsOn) {
+      markInvalid(ends, true);
       showError({ message: "Ngày kết thúc không được trước ngày bắt đầu." });
       return;
     }
@@ -157,8 +167,8 @@ function delegationForm() {
           to_username: toUser.value.trim(),
           role: chosen.role,
           unit_id: chosen.unit_id,
-          starts_on: starts.value,
-          ends_on: ends.value,
+          starts_on: startsOn,
+          ends_on: endsOn,
           reason: reason.value.trim() || null,
         },
       });

@@ -15,10 +15,18 @@ export async function renderInbox(stale) {
   );
   if (stale()) return null;
   const ballotsByNomination = new Map(councilTasks.map((t, i) => [t.nomination_id, ballotLists[i]]));
-  const heading = el("div", { class: "page-head" }, el("h1", null, "Việc cần xử lý"), el("p", { class: "muted count" }, `${page.total} việc đang chờ`));
+  // A ballot this member has not voted in yet is work too.
+  const toVote = (openBallots || []).filter((b) => !b.voted).length;
+  const waiting = page.total + toVote;
+  const heading = el(
+    "div",
+    { class: "page-head" },
+    el("h1", null, "Việc cần xử lý"),
+    el("p", { class: "muted count" }, `${waiting} việc đang chờ`, toVote ? ` (trong đó ${toVote} phiếu bầu chưa bỏ)` : ""),
+  );
   const content = [heading];
   if ((openBallots && openBallots.length) || hasRole("council_member")) content.push(ballotSection(openBallots || []));
-  if (!page.items.length) {
+  if (!page.items.length && !toVote) {
     content.push(el("p", { class: "empty card" }, "Không có việc nào cần xử lý."));
   } else {
     content.push(el("ul", { class: "task-list" }, page.items.map((task) => taskCard(task, ballotsByNomination.get(task.nomination_id)))));

@@ -4,7 +4,7 @@ import { api } from "../api.js";
 import { clearError, reportError, showError, showNotice } from "../alerts.js";
 import { $ } from "../dom.js";
 import { route } from "../router.js";
-import { loadSession, setToken, showLogin, signOut } from "../session.js";
+import { hasRole, loadSession, setToken, showLogin, signOut } from "../session.js";
 
 export async function onLogin(event) {
   event.preventDefault();
@@ -23,7 +23,9 @@ export async function onLogin(event) {
     setToken(token.access_token);
     $("login-password").value = "";
     await loadSession();
-    if (!location.hash || location.hash === "#" || location.hash === "#/") location.hash = "#/inbox";
+    // Administrators land on the dashboard, everyone else on their inbox.
+    const home = hasRole("admin") ? "#/dashboard" : "#/inbox";
+    if (!location.hash || location.hash === "#" || location.hash === "#/") location.hash = home;
     else route();
   } catch (error) {
     reportError(error);
@@ -36,6 +38,6 @@ export function onLogout() {
   signOut();
   clearError();
   showNotice("Bạn đã đăng xuất.");
-  history.replaceState(null, "", "#/inbox");
+  history.replaceState(null, "", "#/");
   showLogin();
 }

@@ -1,5 +1,7 @@
 /* Tạo đề nghị: a clerk's new nomination, with a preview of its route. */
 
+import { charCounter } from "../counter.js";
+import { dateInput, markInvalid, parseDate } from "../dates.js";
 import { api } from "../api.js";
 import { clearError, reportError, setPendingNotice, showError } from "../alerts.js";
 import { loadAwardForms } from "../catalogue.js";
@@ -19,6 +21,17 @@ function newIdempotencyKey() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+const ACHIEVEMENTS_LIMIT = 20000;
+
+function nomineeDetails(kind, name, extra) {
+  const nominee = { kind, name };
+  for (const [key, value] of Object.entries(extra)) {
+    const v = typeof value === "string" ? value.trim() : value;
+    if (v) nominee[key] = v;
+  }
+  return nominee;
+}
+
 export async function renderCreate(stale) {
   const forms = await loadAwardForms();
   if (stale()) return null;
@@ -33,9 +46,21 @@ export async function renderCreate(stale) {
   const award = options(el("select", { name: "award_form", required: true }), forms.map((f) => [f.code, f.name]), forms[0] ? forms[0].code : "");
   const nomineeKind = el("select", { name: "nominee_kind", required: true });
   const nomineeName = el("input", { type: "text", name: "nominee_name", required: true, maxlength: "300", autocomplete: "off" });
+  // The details the dossier forms in force ask of a person (Mẫu báo cáo thành tích): position,
+  // workplace, date of birth; a collective gives its address. Sent as the nominee's extra fields.
+  const position = el("input", { type: "text", name: "position", maxlength: "200", autocomplete: "off" });
+  const workplace = el("input", { type: "text", name: "workplace", maxlength: "300", autocomplete: "off" });
+  const birthDate = dateInput({ name: "date_of_birth" });
+  const personal = el("div", { class: "grid-2 nominee-personal" }, field("Chức vụ", position), field("Ngày sinh", birthDate, "dd/mm/yyyy"));
+  const workplaceField = field("Nơi công tác / địa chỉ", workplace);
+  const showPersonal = () => {
+    personal.hidden = nomineeKind.value !== "individual";
+  };
+  nomineeKind.addEventListener("change", showPersonal);
   const periodKind = el("select", { name: "period_kind", required: true });
   const year = el("input", { type: "number", name: "year", required: true, min: "2000", max: "2100", inputmode: "numeric", value: String(currentYear()) });
-  const achievements = el("textarea", { name: "achievements", rows: "6", required: true, maxlength: "20000" });
+  const achievements = el("textarea", { name: "achievements", rows: "6", required: true });
+  const achievementsCount = charCounter(achievements, ACHIEVEMENTS_LIMIT);
   const criteria = el("textarea", { name: "criteria", rows: "4" });
   const routeBox = el("div", { class: "route-preview", "aria-live": "polite" });
   const submit = el("button", { type: "submit", class: "button button-primary" }, "Nộp hồ sơ");
@@ -74,6 +99,7 @@ export async function renderCreate(stale) {
 
   award.addEventListener("change", () => {
     fillKinds();
+  showPersonal();
     loadRoute();
   });
   unit.addEventListener("change", loadRoute);
@@ -90,30 +116,57 @@ export async function renderCreate(stale) {
       null,
       el("legend", null, "Đối tượng được đề nghị"),
       el("div", { class: "grid-2" }, field("Loại đối tượng", nomineeKind), field("Tên đối tượng", nomineeName)),
+      personal,
+      workplaceField,
     ),
     el("fieldset", null, el("legend", null, "Kỳ xét khen thưởng"), el("div", { class: "grid-2" }, field("Kỳ xét", periodKind), field("Năm", year))),
     field("Thành tích", achievements, "Tóm tắt thành tích đạt được (báo cáo thành tích)."),
+    achievementsCount.node,
     field("Tiêu chuẩn đã đạt", criteria, "Mỗi dòng một tiêu chuẩn."),
-    el("div", { class: "actions" }, submit, el("a", { href: "#/nominations", class: "button button-secondary" }, "Huỷ")),
+    el("div", { class: "actions" }, submit, el("a", { href: "#/nominations", class: "button button-secondary" }, "Hủy")),
   );
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearError();
     const missing = [];
-    if (!award.value) missing.push("Hình thức khen thưởng");
-    if (!nomineeName.value.trim()) missing.push("Tên đối tượng");
     const yearValue = Number(year.value);
-    if (!Number.isInteger(yearValue) || yearValue < 2000 || yearValue > 2100) missing.push("Năm (2000–2100)");
-    if (!achievements.value.trim()) missing.push("Thành tích");
+    const checks = [
+      [award, "Hình thức khen thưởng", !award.value],
+      [nomineeName, "Tên đối tượng", !nomineeName.value.trim()],
+      [year, "Năm (2000–2100)", !Number.isInteger(yearValue) || yearValue < 2000 || yearValue > 2100],
+      [achievements, "Thành tích", !achievements.value.trim()],
+    ];
+    for (const [box, name, empty] of checks) {
+      markInvalid(box, empty);
+      if (empty) missing.push(name);
+    }
     if (missing.length) {
       showError({ message: `Vui lòng nhập đủ: ${missing.join(", ")}.` });
+      form.querySelector("[aria-invalid=true]").focus();
+      return;
+    }
+    const born = birthDate.value.trim() ? parseDate(birthDate.value) : null;
+    markInvalid(birthDate, Boolean(birthDate.value.trim()) && !born);
+    if (birthDate.value.trim() && !born && !personal.hidden) {
+      showError({ message: "Ngày sinh phải nhập theo dạng dd/mm/yyyy, ví dụ 05/09/1980." });
+      birthDate.focus();
+      return;
+    }
+    if (achievementsCount.tooLong()) {
+      markInvalid(achievements, true);
+      showError({ message: `Thành tích dài ${achievements.value.length.toLocaleString("vi-VN")} ký tự, vượt giới hạn ${ACHIEVEMENTS_LIMIT.toLocaleString("vi-VN")} ký tự: hãy rút gọn (chi tiết đưa vào tệp báo cáo thành tích đính kèm).` });
+      achievements.focus();
       return;
     }
     const body = {
       award_form: award.value,
       proposing_unit_id: Number(unit.value),
-      nominee: { kind: nomineeKind.value, name: nomineeName.value.trim() },
+      nominee: nomineeDetails(nomineeKind.value, nomineeName.value.trim(), {
+        position: personal.hidden ? "" : position.value,
+        date_of_birth: personal.hidden ? null : born,
+        workplace: workplace.value,
+      }),
       period: { kind: periodKind.value, year: yearValue },
       achievements: achievements.value.trim(),
       criteria: criteriaFromText(criteria.value),

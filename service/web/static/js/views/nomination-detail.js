@@ -4,21 +4,24 @@
 import { api, orNull } from "../api.js";
 import { loadAwardForms } from "../catalogue.js";
 import { el } from "../dom.js";
-import { timeElement } from "../format.js";
+import { formatDate, timeElement } from "../format.js";
 import { actionLabel, ballotModeLabel, ballotStatusLabel, labelEntries, nomineeKindLabel, periodKindLabel, phaseLabel, statusLabel } from "../labels.js";
 import { routeList, statusBadge } from "../nomination-parts.js";
 import { state } from "../state.js";
 import { DISCLOSURE_STEP, SUPPLEMENT_STEP } from "../steps.js";
+import { temporalLink } from "../temporal.js";
+import { attachmentsSection } from "./attachments.js";
 import { resubmitForm, withdrawForm } from "./proposer-forms.js";
 
 export async function renderDetail(id, stale) {
   await loadAwardForms();
   const path = `/nominations/${encodeURIComponent(id)}`;
-  const [n, history, ballots, comments] = await Promise.all([
+  const [n, history, ballots, comments, files] = await Promise.all([
     api(path),
     api(`${path}/history`),
     orNull(api(`${path}/ballots`)),
     orNull(api(`${path}/comments`)),
+    orNull(attachmentsSection(id)),
   ]);
   if (stale()) return null;
   const stepNames = new Map(n.route.map((s) => [s.key, s.name]));
@@ -45,6 +48,9 @@ export async function renderDetail(id, stale) {
     "dl",
     { class: "facts" },
     fact("Đối tượng", `${nomineeKindLabel(n.nominee.kind)}: ${n.nominee.name}`),
+    n.nominee.position ? fact("Chức vụ", String(n.nominee.position)) : null,
+    n.nominee.date_of_birth ? fact("Ngày sinh", formatDate(String(n.nominee.date_of_birth))) : null,
+    n.nominee.workplace ? fact("Nơi công tác / địa chỉ", String(n.nominee.workplace)) : null,
     fact("Hình thức khen thưởng", n.award_form_name || n.award_form),
     fact("Đơn vị đề nghị", n.proposing_unit.name),
     fact("Kỳ xét", `${periodKindLabel(n.period.kind)} – năm ${n.period.year}`),
@@ -54,6 +60,7 @@ export async function renderDetail(id, stale) {
     fact("Cập nhật", timeElement(n.updated_at)),
     n.decided_at ? fact("Ngày kết thúc", timeElement(n.decided_at)) : null,
     n.signed_by ? fact("Người ký quyết định", n.signed_by) : null,
+    state.me.temporal_ui ? fact("Quy trình (Temporal)", temporalLink(n.workflow_id)) : null,
   );
   const summary = el("section", { class: "card", "aria-labelledby": "facts-title" }, el("h2", { id: "facts-title" }, "Thông tin hồ sơ"), facts);
 
@@ -96,7 +103,7 @@ export async function renderDetail(id, stale) {
               "li",
               { class: `event event-${item.source} action-${item.action}` },
               el("div", { class: "event-head" }, el("strong", { class: "event-action" }, actionLabel(item.action)), " ", timeElement(item.at)),
-              el("div", { class: "muted small" }, [item.actor, item.step ? stepNames.get(item.step) || item.step : null].filter(Boolean).join(" · ")),
+              el("div", { class: "muted small" }, whoActed(item, stepNames)),
               item.comment ? el("p", { class: "event-comment prewrap" }, item.comment) : null,
             ),
           ),
@@ -125,7 +132,11 @@ export async function renderDetail(id, stale) {
 
   const clerk = state.me.roles.some((r) => r.role === "clerk" && r.unit_id === n.proposing_unit.id);
   const actions = [];
-  if (clerk && n.status === "returned") actions.push(resubmitForm(n));
+  if (clerk && n.status === "returned") {
+    const last = [...history.items].reverse().find((h) => h.action === "return");
+    const returned = last ? { comment: last.comment, by: [last.actor, last.step ? stepNames.get(last.step) || last.step : null].filter(Boolean).join(" · ") } : null;
+    actions.push(resubmitForm(n, returned));
+  }
   if (clerk && (n.status === "in_progress" || n.status === "returned")) actions.push(withdrawForm(n));
 
   return [
@@ -135,7 +146,7 @@ export async function renderDetail(id, stale) {
     el(
       "div",
       { class: "detail-grid" },
-      el("div", { class: "detail-main" }, summary, ballotSectionEl, achievements, commentsSection, actions),
+      el("div", { class: "detail-main" }, summary, ballotSectionEl, achievements, files, commentsSection, actions),
       el("div", { class: "detail-side" }, routeSection, timeline),
     ),
   ];
@@ -168,7 +179,7 @@ function ballotResults(ballots, stepNames) {
               b.minutes ? el("div", { class: "muted small minutes" }, `Biên bản: ${b.minutes}`) : null,
               el("div", { class: "muted small" }, open ? "Mở lúc " : "Kết thúc ", timeElement(open ? b.opened_at : b.closed_at || b.opened_at)),
             ),
-            el("td", { class: "num", "data-label": "Tham gia" }, open ? `—/${b.members}` : `${b.participants}/${b.members}`),
+            el("td", { class: "num", "data-label": "Tham gia" }, `${b.participants}/${b.members}`, open ? el("div", { class: "muted small" }, "đã bỏ phiếu") : null),
             el("td", { class: "num", "data-label": "Đồng ý" }, open ? "—" : count(b.votes_for)),
             el("td", { class: "num", "data-label": "Không đồng ý" }, open ? "—" : count(b.votes_against)),
             el("td", { "data-label": "Kết quả", class: "ballot-result" }, el("span", { class: `badge ballot-${b.status}` }, ballotStatusLabel(b.status))),
@@ -216,6 +227,16 @@ function disclosureComments(comments) {
         )
       : el("p", { class: "muted" }, "Chưa có ý kiến nào."),
   );
+}
+
+/** Who a history entry is by. A council's decision is the council's, recorded by its secretary:
+ * it is not attributed to the secretary personally. */
+function whoActed(item, stepNames) {
+  const step = item.step ? stepNames.get(item.step) || item.step : null;
+  if (step && String(item.step).startsWith("council:") && ["approve", "reject"].includes(item.action)) {
+    return `${step}${item.actor ? ` · thư ký ghi nhận: ${item.actor}` : ""}`;
+  }
+  return [item.actor, step].filter(Boolean).join(" · ");
 }
 
 function fact(label, value) {

@@ -36,7 +36,7 @@ export async function renderNominations(params, stale) {
     field("Trạng thái", status),
     field("Hình thức khen thưởng", award),
     field("Năm", year),
-    el("div", { class: "actions" }, el("button", { type: "submit", class: "button button-primary" }, "Lọc"), el("a", { href: "#/nominations", class: "button button-secondary" }, "Xoá bộ lọc")),
+    el("div", { class: "actions" }, el("button", { type: "submit", class: "button button-primary" }, "Lọc"), el("a", { href: "#/nominations", class: "button button-secondary" }, "Xóa bộ lọc")),
   );
   filters.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -63,17 +63,17 @@ export async function renderNominations(params, stale) {
       el(
         "tr",
         null,
-        el("td", null, el("a", { href: `#/nominations/${n.id}` }, n.nominee.name), el("div", { class: "muted small" }, nomineeKindLabel(n.nominee.kind))),
-        el("td", null, n.award_form_name || n.award_form),
-        el("td", null, n.proposing_unit.name),
-        el("td", null, `${periodKindLabel(n.period.kind)} ${n.period.year}`),
-        el("td", null, statusBadge(n.status), n.current_step_name ? el("div", { class: "muted small" }, n.current_step_name) : null),
-        el("td", null, timeElement(n.updated_at)),
+        el("td", { class: "cell-nominee" }, el("a", { href: `#/nominations/${n.id}` }, n.nominee.name), el("div", { class: "muted small" }, nomineeKindLabel(n.nominee.kind))),
+        el("td", { "data-label": "Hình thức khen thưởng" }, n.award_form_name || n.award_form),
+        el("td", { "data-label": "Đơn vị đề nghị" }, n.proposing_unit.name),
+        el("td", { "data-label": "Kỳ xét" }, `${periodKindLabel(n.period.kind)} ${n.period.year}`),
+        el("td", { "data-label": "Trạng thái" }, el("div", null, statusBadge(n.status), n.current_step_name ? el("div", { class: "muted small" }, n.current_step_name) : null)),
+        el("td", { "data-label": "Cập nhật" }, timeElement(n.updated_at)),
       ),
     );
     const table = el(
       "table",
-      { class: "table" },
+      { class: "table nominations stack-narrow" },
       el("caption", { class: "visually-hidden" }, "Danh sách hồ sơ đề nghị khen thưởng"),
       el(
         "thead",

@@ -1,6 +1,8 @@
 /* The proposing clerk's forms on a nomination's page: resubmit it after a return, or withdraw it. */
 
 import { api } from "../api.js";
+import { charCounter } from "../counter.js";
+import { markInvalid } from "../dates.js";
 import { clearError, reportError, setPendingNotice, showError } from "../alerts.js";
 import { findAwardForm } from "../catalogue.js";
 import { el, field, options } from "../dom.js";
@@ -8,13 +10,17 @@ import { labelCodes, nomineeKindLabel } from "../labels.js";
 import { criteriaFromText } from "../nomination-parts.js";
 import { route } from "../router.js";
 
-export function resubmitForm(n) {
+const ACHIEVEMENTS_LIMIT = 20000;
+
+/** `returned`: the latest return ({comment, step, actor}) from the history, shown beside the form. */
+export function resubmitForm(n, returned) {
   const award = findAwardForm(n.award_form);
   const kinds = award ? award.nominee_kinds : labelCodes("nominee_kinds");
   const nomineeKind = options(el("select", { name: "nominee_kind" }), kinds.map((k) => [k, nomineeKindLabel(k)]), n.nominee.kind);
   const nomineeName = el("input", { type: "text", name: "nominee_name", maxlength: "300", value: n.nominee.name });
-  const achievements = el("textarea", { name: "achievements", rows: "6", maxlength: "20000" });
+  const achievements = el("textarea", { name: "achievements", rows: "6" });
   achievements.value = n.achievements;
+  const achievementsCount = charCounter(achievements, ACHIEVEMENTS_LIMIT);
   const originalCriteria = n.criteria.map((c) => c.text).join("\n");
   const criteria = el("textarea", { name: "criteria", rows: "4" });
   criteria.value = originalCriteria;
@@ -24,8 +30,12 @@ export function resubmitForm(n) {
     "form",
     { class: "card form", "aria-labelledby": "resubmit-title", novalidate: true },
     el("h2", { id: "resubmit-title" }, "Chỉnh sửa và nộp lại"),
+    returned
+      ? el("div", { class: "return-reason", role: "note" }, el("strong", null, "Lý do trả lại"), returned.by ? el("span", { class: "muted small" }, ` (${returned.by})`) : null, ": ", returned.comment || "không ghi lý do.")
+      : null,
     el("div", { class: "grid-2" }, field("Loại đối tượng", nomineeKind), field("Tên đối tượng", nomineeName)),
     field("Thành tích", achievements),
+    achievementsCount.node,
     field("Tiêu chuẩn đã đạt", criteria, "Mỗi dòng một tiêu chuẩn."),
     field("Ý kiến giải trình", comment),
     el("div", { class: "actions" }, submit),
@@ -35,8 +45,16 @@ export function resubmitForm(n) {
     clearError();
     const body = { comment: comment.value.trim() || null };
     const name = nomineeName.value.trim();
+    markInvalid(nomineeName, !name);
+    markInvalid(achievements, !achievements.value.trim());
     if (!name || !achievements.value.trim()) {
       showError({ message: "Tên đối tượng và thành tích không được để trống." });
+      return;
+    }
+    if (achievementsCount.tooLong()) {
+      markInvalid(achievements, true);
+      showError({ message: `Thành tích vượt giới hạn ${ACHIEVEMENTS_LIMIT.toLocaleString("vi-VN")} ký tự: hãy rút gọn.` });
+      achievements.focus();
       return;
     }
     if (name !== n.nominee.name || nomineeKind.value !== n.nominee.kind) {

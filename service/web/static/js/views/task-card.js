@@ -44,6 +44,9 @@ export function taskCard(task, ballots) {
       "div",
       { class: "task-actions" },
       el("p", { class: "muted" }, "Hồ sơ bị trả lại: hãy chỉnh sửa, bổ sung và nộp lại."),
+      task.return_reason || task.returned_by_step
+        ? el("div", { class: "return-reason", role: "note" }, el("strong", null, "Lý do trả lại"), task.returned_by_step ? el("span", { class: "muted small" }, ` (${task.returned_by_step})`) : null, ": ", task.return_reason || "không ghi lý do.")
+        : null,
       el("a", { class: "button button-primary", href: `#/nominations/${task.nomination_id}` }, "Chỉnh sửa và nộp lại hồ sơ"),
     );
   } else if (task.step === SUPPLEMENT_STEP) {

@@ -1,0 +1,13 @@
+/* Links from a nomination or a plan to its workflow in the Temporal UI, for administrators only
+ * (GET /api/v1/me gives them the UI's address and namespace; others get none and see the id). */
+
+import { el } from "./dom.js";
+import { state } from "./state.js";
+
+/** An <a> to the workflow in the Temporal UI, or the workflow id as text when there is no UI. */
+export function temporalLink(workflowId) {
+  const ui = state.me && state.me.temporal_ui;
+  if (!ui || !workflowId) return el("code", { class: "small" }, workflowId || "—");
+  const href = `${ui.base}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return el("a", { href, target: "_blank", rel: "noopener noreferrer", class: "temporal-link" }, workflowId, el("span", { class: "visually-hidden" }, " (mở trong Temporal UI, cửa sổ mới)"));
+}
