@@ -206,7 +206,29 @@ class World:
                         }
                     ],
                     "reason": "Điều chỉnh",
+                    "expected_version": 1,
                 }
+            },
+            ("POST", "/api/v1/plans/{plan_id}/amend/preview"): {
+                "json": {
+                    "reports": [
+                        {
+                            "key": "province_bodies",
+                            "due_day": 5,
+                            "due_month": 12,
+                            "add_units": ["GL-SNV"],
+                            "remove_units": ["GL-SGDDT"],
+                        }
+                    ],
+                    "reason": "Xem trước",
+                    "expected_version": 1,
+                }
+            },
+            ("POST", "/api/v1/notifications/read"): {
+                "json": {"items": [{"source": "nomination", "id": 1}], "all": False}
+            },
+            ("PUT", "/api/v1/notifications/preferences"): {
+                "json": {"email": "can.bo@thidua.gov.vn", "email_mode": "digest"}
             },
         }
 
