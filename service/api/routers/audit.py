@@ -18,6 +18,7 @@ from models.tables import AuditEntry, Nomination
 from service.api.deps import SessionDep, UserDep
 from service.api.problems import Problem
 from service.api.schemas.audit import AuditEntryOut, AuditPage
+from service.api.schemas.common import INT4_MAX
 from service.queries.audit_export import XLSX, audit_workbook
 
 # An export holds at most this many rows (newest first); narrow the filters for more.
@@ -38,7 +39,7 @@ async def audit_trail(
     subject_type: Annotated[str | None, Query(max_length=32)] = None,
     subject_id: Annotated[str | None, Query(max_length=100)] = None,
     action: Annotated[str | None, Query(max_length=32)] = None,
-    unit_id: int | None = None,
+    unit_id: Annotated[int | None, Query(ge=1, le=INT4_MAX)] = None,
     actor: Annotated[
         str | None, Query(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$", description="tên hoặc mã người thực hiện")
     ] = None,
@@ -78,7 +79,7 @@ async def audit_trail(
         )
     if actor:
         who = actor.strip()
-        if who.isdigit():
+        if who.isdigit() and 1 <= int(who) <= INT4_MAX:
             filters.append(col(AuditEntry.actor_id) == int(who))
         else:
             escaped = who.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

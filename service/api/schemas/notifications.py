@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.api.schemas.common import Id
+
 
 class NotificationItem(BaseModel):
     id: int | None = None
@@ -27,7 +29,7 @@ class NotificationFeed(BaseModel):
 class NotificationRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: Literal["nomination", "plan"]
-    id: int
+    id: Id
 
 
 class MarkRead(BaseModel):
