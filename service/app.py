@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from models.db.engine import make_engine, session_factory
 from models.rules.catalogue import load_catalogue
+from models.rules.registers import load_prizes, load_registers
 from service.api.deps import AppContext, utc_now
 from service.api.middleware import BodySizeLimit, SecurityHeaders
 from service.api.problems import install_problem_handlers
@@ -19,8 +20,10 @@ from service.api.routers import (
     attachments,
     audit,
     auth,
+    awards,
     catalogue,
     council,
+    decisions,
     delegations,
     health,
     labels,
@@ -63,6 +66,8 @@ def create_app(
             catalogue=load_catalogue(settings.deploy_dir / "award_forms.yaml"),
             login_limiter=LoginLimiter(settings.login_limit_account, settings.login_limit_address),
             oidc=OidcVerifier(settings) if settings.oidc_issuer else None,
+            registers=load_registers(settings.deploy_dir / "registers.yaml"),
+            prizes=load_prizes(settings.deploy_dir / "prizes.yaml"),
         )
         yield
         await engine.dispose()
@@ -80,8 +85,8 @@ def create_app(
         BodySizeLimit, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_attachment_bytes
     )
     for module in (
-        auth, labels, catalogue, nominations, attachments, tasks, council, delegations, audit, plans, notifications,
-        health,
+        auth, labels, catalogue, nominations, attachments, tasks, council, decisions, awards, delegations, audit, plans,
+        notifications, health,
     ):  # fmt: skip
         app.include_router(module.router)
     mount_ui(app)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from models.rules.text import nfc, nfc_deep
 from service.api.schemas.common import MAX_NOMINEE_EXTRAS, MAX_TEXT, NomineeKind, PeriodKind, UnitRef, _Strict
+from service.api.schemas.decisions import AwardOut, DecisionRef
 
 
 class Nominee(BaseModel):
@@ -117,6 +118,11 @@ class NominationOut(BaseModel):
     signed_by: str | None = None
     disclosure_until: datetime | None = None
     result: str | None = None
+    # The decision that awarded it, once awarded by one.
+    decision: DecisionRef | None = None
+    # The nominee's earlier awards from the register (on one dossier, not in lists), for councils and
+    # appraisers judging criteria such as "already holds a provincial Bằng khen".
+    earlier_awards: list[AwardOut] | None = None
 
 
 class NominationPage(BaseModel):
