@@ -116,7 +116,7 @@ def test_deployed_registers_and_prizes_load() -> None:
     prizes = load_prizes(DEPLOY / "prizes.yaml")
     assert prizes.base_salary_on(date(2026, 12, 5)) == 2_340_000
     assert prizes.prize("BANG_KHEN_TINH", "individual", date(2026, 12, 5)) == (1.0, 2_340_000)
-    assert prizes.prize("GIAY_KHEN_XA", "individual", date(2026, 12, 5)) == (0.15, 351_000)
+    assert prizes.prize("GIAY_KHEN_XA", "individual", date(2026, 12, 5)) == (0.3, 702_000)
     assert prizes.prize("NOPE", "individual", date(2026, 12, 5)) == (0.0, 0)
 
 

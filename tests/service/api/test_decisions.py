@@ -1,0 +1,171 @@
+"""Award decisions over HTTP: one decision signed for several nominations, a decision of one from a
+signing task, numbers per unit and year (restarting on 1 January), the award register and exports."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.testing import WorkflowEnvironment
+
+from tests.support.api import PROBLEM, approve_step, body, create, login, school_unit, task_for
+from tests.support.helpers import running_api
+
+# Numbers are asserted from 1: this module's decisions are the only ones in its database.
+pytestmark = pytest.mark.own_database
+
+BEFORE_NEW_YEAR = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)  # 31/12/2026 23:30 in Vietnam
+NEW_YEAR = datetime(2026, 12, 31, 17, 0, 1, tzinfo=UTC)  # 01/01/2027 00:00:01 in Vietnam
+COMMUNE_ROUTE = ["council.school", "council.commune"]
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(BEFORE_NEW_YEAR)
+
+
+@pytest.fixture
+async def api(
+    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, tmp_path: Path, clock: Callable[[], datetime]
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_api(env, engine, database_url, attachment_dir=str(tmp_path), clock=clock) as client:
+        yield client
+
+
+async def to_signing(api: httpx.AsyncClient, names: list[str], award_form: str = "GIAY_KHEN_XA") -> list[str]:
+    """Nominations from the school, carried to their signing step."""
+    clerk = await login(api, "clerk.school")
+    unit = await school_unit(api, clerk)
+    ids = [(await create(api, clerk, body(unit, award_form, name=name)))["id"] for name in names]
+    for username in COMMUNE_ROUTE:
+        headers = await login(api, username)
+        for nid in ids:
+            assert await approve_step(api, headers, await task_for(api, headers, nid)) == "in_progress"
+    return ids
+
+
+async def test_one_decision_for_three_nominations_then_a_decision_of_one(api: httpx.AsyncClient, clock: Clock) -> None:
+    ids = await to_signing(api, ["Đặng Thị Ánh", "Nguyễn Văn Bình", "Lê Thị Cúc", "Trần Văn Dũng"])
+    chair = await login(api, "chair.commune")
+    for nid in ids:
+        assert (await task_for(api, chair, nid))["step"].startswith("sign")
+
+    # Nobody but the signer of those tasks signs: a clerk who sees them is refused, a stranger sees nothing.
+    clerk = await login(api, "clerk.school")
+    r = await api.post("/api/v1/decisions", headers=clerk, json={"nomination_ids": ids[:3]})
+    assert r.status_code == 409 and r.headers["content-type"] == PROBLEM
+    assert r.json()["code"] == "not_waiting_for_signer"
+    stranger = await login(api, "chair.province")
+    r = await api.post("/api/v1/decisions", headers=stranger, json={"nomination_ids": ids[:3]})
+    assert r.status_code == 404  # a commune award's dossier is not on the provincial chair's route
+
+    r = await api.post(
+        "/api/v1/decisions", headers={**chair, "Idempotency-Key": "ky-3"}, json={"nomination_ids": ids[:3]}
+    )
+    assert r.status_code == 201, r.text
+    decision = r.json()
+    assert decision["number"] == 1 and decision["symbol"] == "QĐ-UBND" and decision["number_symbol"] == "01/QĐ-UBND"
+    assert decision["nomination_ids"] == ids[:3] and decision["year"] == 2026
+    assert decision["issuing_unit"]["code"] == "GL-BH"
+    assert [a["nominee_name"] for a in decision["awardees"]] == ["Đặng Thị Ánh", "Nguyễn Văn Bình", "Lê Thị Cúc"]
+    assert decision["prize_total"] == 3 * 702_000  # 0.3 × 2 340 000
+    assert r.headers["Location"] == f"/api/v1/decisions/{decision['id']}"
+
+    # The same request again (a retry) gives the same decision, not a second number.
+    again = await api.post(
+        "/api/v1/decisions", headers={**chair, "Idempotency-Key": "ky-3"}, json={"nomination_ids": ids[:3]}
+    )
+    assert again.status_code == 200 and again.json()["id"] == decision["id"] and again.json()["number"] == 1
+    # Signed already: no longer waiting.
+    r = await api.post("/api/v1/decisions", headers=chair, json={"nomination_ids": ids[:1]})
+    assert r.status_code == 409
+
+    for nid in ids[:3]:
+        n = (await api.get(f"/api/v1/nominations/{nid}", headers=clerk)).json()
+        assert n["status"] == "awarded"
+        assert n["decision"]["id"] == decision["id"] and n["decision"]["number"] == 1
+        assert n["decision"]["symbol"] == "QĐ-UBND"
+
+    # Approving the fourth nomination's signing task after midnight on 1 January: number 1 of 2027.
+    clock.now = NEW_YEAR
+    task = await task_for(api, chair, ids[3])
+    r = await api.post(f"/api/v1/tasks/{task['id']}/complete", headers=chair, json={"outcome": "approve"})
+    assert r.status_code == 200, r.text
+    assert r.json()["nomination"]["status"] == "awarded"
+    single = r.json()["decision"]
+    assert single["number"] == 1 and single["symbol"] == "QĐ-UBND"
+    got = (await api.get(f"/api/v1/decisions/{single['id']}", headers=clerk)).json()
+    assert got["year"] == 2027 and got["nomination_ids"] == [ids[3]] and got["signer"]
+
+    # The register of decisions, by year and unit.
+    unit_id = decision["issuing_unit"]["id"]
+    page = (await api.get("/api/v1/decisions", headers=chair, params={"year": 2026, "unit_id": unit_id})).json()
+    assert [d["id"] for d in page["items"]] == [decision["id"]] and page["total"] == 1
+    page = (await api.get("/api/v1/decisions", headers=chair, params={"year": 2027})).json()
+    assert [d["id"] for d in page["items"]] == [single["id"]]
+    # Out of scope: nothing.
+    other = await login(api, "clerk.yb-tt-taxilang")
+    assert (await api.get("/api/v1/decisions", headers=other)).json()["total"] == 0
+    r = await api.get(f"/api/v1/decisions/{decision['id']}", headers=other)
+    assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
+
+    # The award register: accent-insensitive, by unit, year and form; exported to Excel.
+    school = (await api.get("/api/v1/me", headers=clerk)).json()["unit"]["id"]
+    found = (await api.get("/api/v1/awards", headers=clerk, params={"q": "dang thi anh"})).json()
+    assert [a["nominee_name"] for a in found["items"]] == ["Đặng Thị Ánh"]
+    assert found["items"][0]["number_symbol"] == "01/QĐ-UBND"
+    assert (await api.get("/api/v1/awards", headers=clerk, params={"unit_id": school, "year": 2026})).json()[
+        "total"
+    ] == 3
+    assert (await api.get("/api/v1/awards", headers=clerk, params={"award_form": "BANG_KHEN_TINH"})).json()[
+        "total"
+    ] == 0
+    assert (await api.get("/api/v1/awards", headers=other)).json()["total"] == 0
+    r = await api.get("/api/v1/awards", headers=clerk, params={"format": "xlsx", "year": 2026})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert rows[0][1] == "Họ tên / Tên tập thể" and len(rows) == 4
+    assert {row[1] for row in rows[1:]} == {"Đặng Thị Ánh", "Nguyễn Văn Bình", "Lê Thị Cúc"}
+    assert {row[6] for row in rows[1:]} == {"01/QĐ-UBND"}
+    r = await api.get("/api/v1/nominations", headers=clerk, params={"format": "xlsx", "q": "le thi cuc"})
+    rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert [row[1] for row in rows[1:]] == ["Lê Thị Cúc"] and rows[1][8] == "01/QĐ-UBND"
+
+    # A later dossier of the same nominee shows the earlier award to those who judge it.
+    later = (await create(api, clerk, body(school, "BANG_KHEN_TINH", name="Đặng Thị Ánh")))["id"]
+    council = await login(api, "council.school")
+    n = (await api.get(f"/api/v1/nominations/{later}", headers=council)).json()
+    assert [(a["nominee_name"], a["number_symbol"]) for a in n["earlier_awards"]] == [("Đặng Thị Ánh", "01/QĐ-UBND")]
+
+
+async def test_fifty_concurrent_signings_in_one_unit_are_numbered_1_to_50(api: httpx.AsyncClient) -> None:
+    ids = await to_signing(api, [f"Người Thứ {i}" for i in range(50)])
+    chair = await login(api, "chair.commune")
+    tasks = [await task_for(api, chair, nid) for nid in ids]
+
+    async def sign(task: dict[str, Any]) -> int:
+        r = await api.post(f"/api/v1/tasks/{task['id']}/complete", headers=chair, json={"outcome": "approve"})
+        assert r.status_code == 200, r.text
+        return int(r.json()["decision"]["number"])
+
+    numbers = await asyncio.gather(*(sign(t) for t in tasks))
+    # Each test of this module has a database of its own: the commune's register starts at 1.
+    assert sorted(numbers) == list(range(1, 51))
+    assert len({uuid.UUID(str(t["id"])) for t in tasks}) == len(ids)
