@@ -13,12 +13,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.catalogue import Catalogue
-from models.rules.registers import Prizes, Registers, number_text
+from models.rules.registers import VIETNAM, Prizes, Registers, date_line, number_text
 from models.store.decisions import Awardee, NewDecision
 from models.tables import Decision, DecisionDocument, DecisionNomination, Nomination, Task, Unit
 from service.api.problems import Problem
 from service.api.schemas.common import UnitRef
 from service.api.schemas.decisions import AwardeeOut, DecisionOut, DocumentOut
+from service.documents.decision import AwardeeLine, DecisionContent, coefficient_text, money
 from service.queries.nominations import visible_to
 from service.security.principal import CurrentUser
 
@@ -226,3 +227,130 @@ async def decision_out(
             )
         )
     return out
+
+
+KIND_NAMES = {"individual": "cá nhân", "collective": "tập thể", "household": "hộ gia đình", "clan": "dòng họ"}
+
+
+async def _ancestors(session: AsyncSession, unit: Unit) -> list[Unit]:
+    chain = [unit]
+    while chain[-1].parent_id is not None and len(chain) < 20:
+        parent = await session.get(Unit, chain[-1].parent_id)
+        if parent is None:
+            break
+        chain.append(parent)
+    return chain
+
+
+def issuer_lines(unit: Unit, parent: Unit | None) -> list[str]:
+    """The issuer block: the body above (if any) and the issuer, in capitals (Decree 30/2020)."""
+    name = unit.name
+    if unit.kind == "people_committee" and name.startswith("UBND "):
+        return ["ỦY BAN NHÂN DÂN", name.removeprefix("UBND ").upper()]
+    if parent is not None and parent.kind == "people_committee" and unit.level != "central":
+        return [parent.name.upper(), name.upper()]
+    return [name.upper()]
+
+
+def _expanded(unit: Unit) -> str:
+    return ("Ủy ban nhân dân " + unit.name.removeprefix("UBND ")) if unit.name.startswith("UBND ") else unit.name
+
+
+async def decision_document(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    registers: Registers,
+    prizes: Prizes,
+    decision: Decision,
+    *,
+    digitally_signed: bool,
+) -> DecisionContent:
+    """What the decision's documents print, from the decision, its awardees and the reference data."""
+    unit = await session.get(Unit, decision.issuing_unit_id)
+    assert unit is not None
+    chain = await _ancestors(session, unit)
+    entries = [
+        e
+        for e in (
+            await session.exec(
+                select(DecisionNomination)
+                .where(col(DecisionNomination.decision_id) == decision.id)
+                .order_by(col(DecisionNomination.position))
+            )
+        ).all()
+    ]
+    nominations = {
+        n.id: n
+        for n in (
+            await session.exec(select(Nomination).where(col(Nomination.id).in_([e.nomination_id for e in entries])))
+        ).all()
+    }
+    units = {
+        u.id: u
+        for u in (
+            await session.exec(select(Unit).where(col(Unit.id).in_({e.proposing_unit_id for e in entries})))
+        ).all()
+    }
+    form = catalogue.get(decision.award_form)
+    award = form.name if form else decision.award_form
+    head = catalogue.defaults.head_titles.get(unit.kind, catalogue.defaults.head_title)
+    # Who proposed it to the signer: the step before the signing step on the first dossier's route.
+    proposal = ""
+    first = nominations.get(entries[0].nomination_id) if entries else None
+    if first is not None:
+        route = first.route
+        sign_at = next((i for i, s in enumerate(route) if s.get("kind") == "sign"), len(route))
+        if sign_at > 0 and route[sign_at - 1].get("unit_name"):
+            proposal = f"Xét đề nghị của {route[sign_at - 1]['unit_name']}."
+    counts: dict[str, int] = {}
+    for e in entries:
+        counts[e.nominee_kind] = counts.get(e.nominee_kind, 0) + 1
+    who = ", ".join(f"{number_text(n)} {KIND_NAMES.get(k, k)}" for k, n in counts.items())
+    lines = []
+    for e in entries:
+        n = nominations.get(e.nomination_id)
+        position = str((n.nominee if n else {}).get("position") or "").strip()
+        proposing = units.get(e.proposing_unit_id)
+        detail = ", ".join(x for x in (position, proposing.name if proposing else "") if x)
+        lines.append(AwardeeLine(e.position, e.nominee_name, detail, e.achievements.strip().rstrip(".")))
+    groups: dict[tuple[str, float, int], int] = {}
+    for e in entries:
+        if e.prize_amount:
+            key = (e.nominee_kind, e.prize_coefficient, e.prize_amount)
+            groups[key] = groups.get(key, 0) + 1
+    total = sum(e.prize_amount for e in entries)
+    base = prizes.base_salary_on(decision.signed_at.astimezone(VIETNAM).date())
+    if groups:
+        parts = [
+            f"mỗi {KIND_NAMES.get(k, k)} {coefficient_text(c)} lần mức lương cơ sở ({money(base)} đồng), "
+            f"bằng {money(a)} đồng × {n}"
+            for (k, c, a), n in groups.items()
+        ]
+        article2 = (
+            f"Kèm theo {award} là tiền thưởng: {'; '.join(parts)}. Tổng cộng: {money(total)} đồng. "
+            f"Kinh phí khen thưởng chi từ Quỹ thi đua, khen thưởng của {_expanded(unit)}."
+        )
+    else:
+        article2 = "Việc khen thưởng không kèm theo tiền thưởng."
+    title = decision.signer_title
+    signer_lines = [part.strip() for part in title.split("–")] if title else [head.upper()]
+    return DecisionContent(
+        issuer_lines=issuer_lines(unit, chain[1] if len(chain) > 1 else None),
+        number_symbol=f"{number_text(decision.number)}/{decision.symbol}",
+        date_line=date_line(registers.place([u.code for u in chain]), decision.signed_at),
+        title_line=f"Về việc tặng {award}",
+        authority=f"{head} {_expanded(unit)}".upper(),
+        legal_bases=catalogue.legal_bases(decision.award_form),
+        proposal=proposal,
+        article1_intro=f"Tặng {award} cho {who} có tên sau đây:",
+        awardees=lines,
+        article2=article2,
+        article3=(
+            f"Quyết định này có hiệu lực kể từ ngày ký. Chánh Văn phòng {_expanded(unit)}, Thủ trưởng các cơ quan, "
+            "đơn vị có liên quan và các tập thể, cá nhân có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này./."
+        ),
+        recipients=["Như Điều 3;", "Lưu: VT."],
+        signer_title_lines=signer_lines,
+        signer_name=decision.signer_name,
+        digitally_signed=digitally_signed,
+    )

@@ -149,6 +149,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/decisions"): _r(Access.NOMINATION_SIGNER, "nomination", note="one decision for all"),
     ("GET", "/api/v1/decisions"): _r(Access.SIGNED_IN, note="decisions awarding a nomination the caller sees"),
     ("GET", "/api/v1/decisions/{decision_id}"): _r(Access.NOMINATION_VIEWER, "decision"),
+    ("GET", "/api/v1/decisions/{decision_id}/document.pdf"): _r(Access.NOMINATION_VIEWER, "decision"),
+    ("GET", "/api/v1/decisions/{decision_id}/document.docx"): _r(Access.NOMINATION_VIEWER, "decision"),
+    ("GET", "/api/v1/decisions/{decision_id}/verify"): _r(Access.NOMINATION_VIEWER, "decision"),
     ("GET", "/api/v1/awards"): _r(Access.SIGNED_IN, note="entries of nominations the caller sees"),
     # audit of administrative actions
     ("GET", "/api/v1/audit"): _r(Access.ADMIN, note="entries of units in the administrator's scope"),

@@ -91,3 +91,19 @@ class AwardPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class VerificationOut(BaseModel):
+    decision_id: uuid.UUID
+    # signed: a PAdES signature; unsigned_digital: issued without a certificate, to print and stamp.
+    status: str
+    ok: bool
+    sha256: str
+    signed: bool
+    intact: bool
+    valid: bool
+    trusted: bool
+    covers_whole_file: bool
+    signer: str | None = None
+    signed_at: datetime | None = None
+    problem: str | None = None

@@ -4,6 +4,7 @@ signing task, numbers per unit and year (restarting on 1 January), the award reg
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -18,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from tests.support.api import PROBLEM, approve_step, body, create, login, school_unit, task_for
+from tests.support.documents import keep_first_page_png, need_font, need_poppler, nfc, pdf_text
 from tests.support.helpers import running_api
+from tests.support.pki import TestPki, make_pki
 
 # Numbers are asserted from 1: this module's decisions are the only ones in its database.
 pytestmark = pytest.mark.own_database
@@ -169,3 +172,63 @@ async def test_fifty_concurrent_signings_in_one_unit_are_numbered_1_to_50(api: h
     # Each test of this module has a database of its own: the commune's register starts at 1.
     assert sorted(numbers) == list(range(1, 51))
     assert len({uuid.UUID(str(t["id"])) for t in tasks}) == len(ids)
+
+
+@pytest.fixture
+def pki(tmp_path: Path) -> TestPki:
+    return make_pki(tmp_path)
+
+
+async def test_documents_signed_when_the_unit_has_a_certificate(
+    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, tmp_path: Path, pki: TestPki
+) -> None:
+    need_font()
+    need_poppler()
+    certificates = {"GL-BH": {"file": str(pki.signer_p12), "passphrase": pki.passphrase}}
+    async with running_api(
+        env, engine, database_url, attachment_dir=str(tmp_path), clock=Clock(BEFORE_NEW_YEAR),
+        signing_certificates=certificates, signing_trust_roots=[str(pki.ca_pem)],
+    ) as api:  # fmt: skip
+        ids = await to_signing(api, ["Phạm Thị Hương", "Võ Văn Được"])
+        chair = await login(api, "chair.commune")
+        r = await api.post("/api/v1/decisions", headers=chair, json={"nomination_ids": ids})
+        assert r.status_code == 201, r.text
+        decision = r.json()
+        clerk = await login(api, "clerk.school")
+        pdf = await api.get(f"/api/v1/decisions/{decision['id']}/document.pdf", headers=clerk)
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        assert pdf.headers["x-content-sha256"] == hashlib.sha256(pdf.content).hexdigest()
+        text = nfc(pdf_text(pdf.content, tmp_path))
+        for expected in ("Số: 01/QĐ-UBND", "ỦY BAN NHÂN DÂN", "XÃ BIỂN HỒ", "Gia Lai, ngày 31 tháng 12 năm 2026",
+                         "Phạm Thị Hương", "Võ Văn Được", "CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ BIỂN HỒ",
+                         "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;", "1.404.000 đồng"):  # fmt: skip
+            assert expected in text, expected
+        keep_first_page_png(pdf.content, "decision-api-page1")
+        # Stored once: the same bytes for everyone who may see it.
+        again = await api.get(f"/api/v1/decisions/{decision['id']}/document.pdf", headers=chair)
+        assert again.content == pdf.content
+        verified = (await api.get(f"/api/v1/decisions/{decision['id']}/verify", headers=clerk)).json()
+        assert verified["status"] == "signed" and verified["ok"] and verified["trusted"]
+        assert "Nguyễn Văn Chủ Tịch" in verified["signer"] and verified["sha256"] == pdf.headers["x-content-sha256"]
+        docx = await api.get(f"/api/v1/decisions/{decision['id']}/document.docx", headers=clerk)
+        assert docx.status_code == 200 and docx.content.startswith(b"PK")
+        got = (await api.get(f"/api/v1/decisions/{decision['id']}", headers=clerk)).json()
+        assert {d["kind"]: d["signed"] for d in got["documents"]} == {"pdf": True, "docx": False}
+        other = await login(api, "clerk.yb-tt-taxilang")
+        r = await api.get(f"/api/v1/decisions/{decision['id']}/document.pdf", headers=other)
+        assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
+
+
+async def test_without_a_certificate_the_decision_is_unsigned_digital(api: httpx.AsyncClient, tmp_path: Path) -> None:
+    need_font()
+    need_poppler()
+    ids = await to_signing(api, ["Bùi Thị Xuân"])
+    chair = await login(api, "chair.commune")
+    task = await task_for(api, chair, ids[0])
+    r = await api.post(f"/api/v1/tasks/{task['id']}/complete", headers=chair, json={"outcome": "approve"})
+    decision = r.json()["decision"]
+    pdf = await api.get(f"/api/v1/decisions/{decision['id']}/document.pdf", headers=chair)
+    text = nfc(pdf_text(pdf.content, tmp_path))
+    assert "Bản điện tử chưa ký số" in text and "Số: 01/QĐ-UBND" in text and "Bùi Thị Xuân" in text
+    verified = (await api.get(f"/api/v1/decisions/{decision['id']}/verify", headers=chair)).json()
+    assert verified["status"] == "unsigned_digital" and verified["signed"] is False and verified["problem"]

@@ -1,0 +1,116 @@
+"""PAdES signatures of decision PDFs (pyHanko): sign with a PKCS#12 key and a visible stamp, and
+verify a PDF: intact, signed by whom, trusted, and nothing added after the signature."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from asn1crypto import pem, x509
+from pyhanko import stamp
+from pyhanko.pdf_utils import text
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+FIELD = "ChuKySo"
+# The visible stamp: bottom right of the last page, inside the margins (points; A4 is 595 × 842).
+STAMP_BOX = (330, 50, 565, 120)
+
+
+@dataclass(frozen=True)
+class Verification:
+    signed: bool
+    intact: bool
+    valid: bool
+    trusted: bool
+    covers_whole_file: bool
+    signer: str | None = None
+    signed_at: datetime | None = None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.signed and self.intact and self.valid and self.covers_whole_file
+
+
+def fold_name(value: str) -> str:
+    """Vietnamese without diacritics, case kept ("Nguyễn Văn Á" -> "Nguyen Van A")."""
+    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c) and ord(c) < 128)
+
+
+def sign_pdf(
+    pdf: bytes, pkcs12: Path, passphrase: str | None, *, signer_name: str, reason: str, location: str
+) -> bytes:
+    signer = signers.SimpleSigner.load_pkcs12(
+        pfx_file=str(pkcs12), passphrase=passphrase.encode() if passphrase is not None else None
+    )
+    if signer is None:
+        raise ValueError(f"{pkcs12}: cannot read the PKCS#12 file (wrong passphrase?)")
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    last_page = int(writer.root["/Pages"]["/Count"]) - 1
+    # The stamp is written in pyHanko's built-in font, without diacritics: with a TrueType font of
+    # 2048 units per em (Liberation, DejaVu) pyHanko 0.38 spaces the glyphs out of their boxes. The
+    # signer's identity with its diacritics is in the certificate the verification reports.
+    style = stamp.TextStampStyle(
+        stamp_text=f"Da ky so: {fold_name(signer_name)}\nThoi gian: %(ts)s\n{fold_name(location)}",
+        text_box_style=text.TextBoxStyle(font_size=9),
+        border_width=1,
+    )
+    pdf_signer = signers.PdfSigner(
+        signers.PdfSignatureMetadata(
+            field_name=FIELD, reason=reason, location=location, subfilter=fields.SigSeedSubFilter.PADES
+        ),
+        signer=signer,
+        stamp_style=style,
+        new_field_spec=fields.SigFieldSpec(FIELD, on_page=last_page, box=STAMP_BOX),
+    )
+    out = io.BytesIO()
+    pdf_signer.sign_pdf(writer, output=out)
+    return out.getvalue()
+
+
+def load_roots(paths: list[Path]) -> list[x509.Certificate]:
+    roots = []
+    for p in paths:
+        data = p.read_bytes()
+        if pem.detect(data):
+            for _, _, der in pem.unarmor(data, multiple=True):
+                roots.append(x509.Certificate.load(der))
+        else:
+            roots.append(x509.Certificate.load(data))
+    return roots
+
+
+def verify_pdf(pdf: bytes, trust_roots: list[x509.Certificate] | None = None) -> Verification:
+    """Whether the PDF carries a signature, is unchanged since it was signed, and whose it is."""
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        signatures = reader.embedded_signatures
+    except Exception as exc:  # a damaged file is a failed verification, not a server error
+        return Verification(False, False, False, False, False, problem=f"không đọc được tệp PDF: {exc}")
+    if not signatures:
+        return Verification(False, False, False, False, False, problem="tệp không có chữ ký số")
+    sig = signatures[-1]
+    try:
+        context = ValidationContext(trust_roots=trust_roots or [], allow_fetching=False)
+        status = validate_pdf_signature(sig, context)
+    except Exception as exc:
+        return Verification(True, False, False, False, False, problem=f"chữ ký không kiểm tra được: {exc}")
+    cert = status.signing_cert
+    return Verification(
+        signed=True,
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        trusted=bool(status.trusted),
+        covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        signer=cert.subject.human_friendly if cert is not None else None,
+        signed_at=status.signer_reported_dt,
+    )
