@@ -67,3 +67,35 @@ export function orNull(promise) {
     return null;
   });
 }
+
+/** Download a file of the API (PDF, DOCX, XLSX) with the bearer token: fetched, then saved from a
+ * blob: address (a plain link would carry no token). Rejects with an ApiError like api(). */
+export async function download(path, filename) {
+  const h = { Accept: "*/*" };
+  if (state.token) h.Authorization = `Bearer ${state.token}`;
+  let response;
+  try {
+    response = await fetch(API + path, { headers: h, credentials: "same-origin", cache: "no-store" });
+  } catch (_e) {
+    throw new ApiError({ status: 0, detail: "Không kết nối được tới máy chủ. Vui lòng kiểm tra mạng và thử lại." }, 0);
+  }
+  if (!response.ok) {
+    const problem = await response.json().catch(() => ({ status: response.status, detail: `Máy chủ trả lỗi ${response.status}.` }));
+    const error = new ApiError(problem, response.status);
+    if (response.status === 401) {
+      onUnauthorized(error);
+      error.handled = true;
+    }
+    throw error;
+  }
+  const blob = await response.blob();
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return { size: blob.size, type: blob.type, sha256: response.headers.get("x-content-sha256") };
+}

@@ -54,6 +54,16 @@ export async function renderDetail(id, stale) {
     fact("Cập nhật", timeElement(n.updated_at)),
     n.decided_at ? fact("Ngày kết thúc", timeElement(n.decided_at)) : null,
     n.signed_by ? fact("Người ký quyết định", n.signed_by) : null,
+    n.decision ? fact("Quyết định khen thưởng", [el("a", { href: `#/decisions/${n.decision.id}` }, `Số ${String(n.decision.number).padStart(2, "0")}/${n.decision.symbol}`), " – ", timeElement(n.decision.signed_at)]) : null,
+  );
+  // The nominee's earlier awards from the register, for whoever judges the criteria.
+  const earlier = el(
+    "section",
+    { class: "card", "aria-labelledby": "earlier-title" },
+    el("h2", { id: "earlier-title" }, "Khen thưởng đã nhận (sổ khen thưởng)"),
+    (n.earlier_awards || []).length
+      ? el("ul", null, n.earlier_awards.map((a) => el("li", null, `${a.award_form_name || a.award_form} – Quyết định số ${a.number_symbol} (${a.issuing_unit.name}), `, timeElement(a.decision.signed_at))))
+      : el("p", { class: "muted" }, "Chưa có khen thưởng nào trong sổ."),
   );
   const summary = el("section", { class: "card", "aria-labelledby": "facts-title" }, el("h2", { id: "facts-title" }, "Thông tin hồ sơ"), facts);
 
@@ -135,7 +145,7 @@ export async function renderDetail(id, stale) {
     el(
       "div",
       { class: "detail-grid" },
-      el("div", { class: "detail-main" }, summary, ballotSectionEl, achievements, commentsSection, actions),
+      el("div", { class: "detail-main" }, summary, ballotSectionEl, achievements, earlier, commentsSection, actions),
       el("div", { class: "detail-side" }, routeSection, timeline),
     ),
   ];
