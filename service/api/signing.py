@@ -44,7 +44,8 @@ async def sign_and_record(
 ) -> tuple[Decision, list[NominationView | StillRunning | Problem]]:
     """Sign each nomination's open signing task, then record one decision for those signed."""
     actions = []
-    for w in waiting:
+    to_sign = [w for w in waiting if not w.already_signed]
+    for w in to_sign:
         files = await attachment_digests(session, w.nomination.id)
         actions.append(
             (
@@ -58,10 +59,11 @@ async def sign_and_record(
                 ),
             )
         )
-    results = await ctx.gateway.decide_many(actions, release=session)
+    results = await ctx.gateway.decide_many(actions, release=session) if actions else []
     # An Update the workflow accepted will be recorded (StillRunning): it is signed.
-    signed = [w for w, r in zip(waiting, results, strict=True) if not isinstance(r, Problem)]
-    TASKS_COMPLETED.labels(outcome="approve").inc(len(signed))
+    signed_now = {w.nomination.id for w, r in zip(to_sign, results, strict=True) if not isinstance(r, Problem)}
+    TASKS_COMPLETED.labels(outcome="approve").inc(len(signed_now))
+    signed = [w for w in waiting if w.already_signed or w.nomination.id in signed_now]
     if not signed:
         first = next(r for r in results if isinstance(r, Problem))
         raise first

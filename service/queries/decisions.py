@@ -33,6 +33,29 @@ def is_signing_step(nomination: Nomination, step: str) -> bool:
 class Waiting:
     task: Task
     nomination: Nomination
+    # Signed by this signer already (its Update went through) but not yet in a decision: the API
+    # stopped between the Updates and recording the decision. Recorded now, without a second Update.
+    already_signed: bool = False
+
+
+async def signed_without_decision(session: AsyncSession, user: CurrentUser, nomination_id: uuid.UUID) -> Waiting | None:
+    """The caller's approved signing task of this nomination when no decision records it yet."""
+    rows = (
+        await session.exec(
+            select(Task, Nomination)
+            .join(Nomination, col(Nomination.id) == col(Task.nomination_id))
+            .where(
+                col(Task.nomination_id) == nomination_id, col(Task.status) == "done", col(Task.outcome) == "approve",
+                col(Task.decided_by) == user.id, visible_to(user),
+                ~exists(select(DecisionNomination.nomination_id).where(
+                    col(DecisionNomination.nomination_id) == nomination_id)),
+            )
+        )
+    ).all()  # fmt: skip
+    for task, nomination in rows:
+        if is_signing_step(nomination, task.step):
+            return Waiting(task, nomination, already_signed=True)
+    return None
 
 
 async def waiting_for_signer(
@@ -56,7 +79,7 @@ async def waiting_for_signer(
     for nid in wanted:
         if nid not in seen:
             raise Problem(404, "Không tìm thấy hồ sơ đề nghị khen thưởng.", code="nomination_not_found")
-        w = by_nomination.get(nid)
+        w = by_nomination.get(nid) or await signed_without_decision(session, user, nid)
         if (
             w is None
             or not is_signing_step(w.nomination, w.task.step)

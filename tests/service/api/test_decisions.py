@@ -232,3 +232,39 @@ async def test_without_a_certificate_the_decision_is_unsigned_digital(api: httpx
     assert "Bản điện tử chưa ký số" in text and "Số: 01/QĐ-UBND" in text and "Bùi Thị Xuân" in text
     verified = (await api.get(f"/api/v1/decisions/{decision['id']}/verify", headers=chair)).json()
     assert verified["status"] == "unsigned_digital" and verified["signed"] is False and verified["problem"]
+
+
+async def test_signed_but_not_recorded_is_recorded_on_the_next_request(
+    api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API stops between the signer's Updates and recording the decision (here: recording fails
+    once): the nominations are awarded without a decision; the signer's next request records them,
+    numbered once, without signing again."""
+    import service.api.signing as signing
+
+    ids = await to_signing(api, ["Mai Thị Thu", "Đinh Văn Tâm"])
+    chair = await login(api, "chair.commune")
+    real = signing.record_decision
+    calls = {"n": 0}
+
+    async def failing_once(session: Any, new: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("the API stopped here")
+        return await real(session, new)
+
+    monkeypatch.setattr(signing, "record_decision", failing_once)
+    with pytest.raises(RuntimeError):
+        await api.post("/api/v1/decisions", headers=chair, json={"nomination_ids": ids})
+    clerk = await login(api, "clerk.school")
+    for nid in ids:
+        n = (await api.get(f"/api/v1/nominations/{nid}", headers=clerk)).json()
+        assert n["status"] == "awarded" and n["decision"] is None
+    # Someone else cannot claim them; the signer can.
+    other = await login(api, "deputy.commune")
+    assert (await api.post("/api/v1/decisions", headers=other, json={"nomination_ids": ids})).status_code in (404, 409)
+    r = await api.post("/api/v1/decisions", headers=chair, json={"nomination_ids": ids})
+    assert r.status_code == 201, r.text
+    assert r.json()["number"] == 1 and sorted(r.json()["nomination_ids"]) == sorted(ids)
+    again = await api.post("/api/v1/decisions", headers=chair, json={"nomination_ids": ids})
+    assert again.status_code == 409  # recorded now: nothing waits any more
