@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -65,11 +65,11 @@ class DecisionNomination(SQLModel, table=True):
     year: int
     period_kind: str = Field(max_length=32)
     period_year: int
-    achievements: str
+    achievements: str = Field(sa_column=Column(Text, nullable=False))
     # Folded to lower-case ASCII (models.rules.text.fold) for the register's accent-insensitive search.
-    search_text: str
-    prize_coefficient: float = 0.0
-    prize_amount: int = 0
+    search_text: str = Field(sa_column=Column(Text, nullable=False))
+    prize_coefficient: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+    prize_amount: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
 
 
 class DecisionDocument(SQLModel, table=True):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from service.api.deps import ContextDep, SessionDep, UserDep
 from service.api.schemas.decisions import AwardPage
-from service.api.xlsx import MAX_EXPORT_ROWS, xlsx_response
+from service.api.xlsx import MAX_EXPORT_ROWS, XLSX, xlsx_response
 from service.queries.awards import count_awards, list_awards, register_filters
 
 router = APIRouter(prefix="/api/v1/awards", tags=["awards"])
@@ -19,7 +19,7 @@ KINDS = {"individual": "Cá nhân", "collective": "Tập thể", "household": "H
 @router.get(
     "",
     response_model=AwardPage,
-    responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
+    responses={200: {"content": {XLSX: {}}}},
 )
 async def award_register(
     ctx: ContextDep,

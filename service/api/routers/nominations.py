@@ -30,7 +30,7 @@ from service.api.schemas.nominations import (
     ResubmitBody,
     WithdrawBody,
 )
-from service.api.xlsx import MAX_EXPORT_ROWS, xlsx_response
+from service.api.xlsx import MAX_EXPORT_ROWS, XLSX, xlsx_response
 from service.core.metrics import NOMINATIONS_CREATED
 from service.queries.awards import earlier_awards
 from service.queries.history import build_history
@@ -174,13 +174,13 @@ async def _replay(
     )
 
 
-@router.get("", response_model=NominationPage)
+@router.get("", response_model=NominationPage, responses={200: {"content": {XLSX: {}}}})
 async def list_nominations(
     ctx: ContextDep,
     session: SessionDep,
     user: UserDep,
     status: Annotated[str | None, Query(max_length=32)] = None,
-    unit_id: int | None = None,
+    unit_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     award_form: Annotated[str | None, Query(max_length=64)] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
