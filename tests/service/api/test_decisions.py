@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.own_database
 
 BEFORE_NEW_YEAR = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)  # 31/12/2026 23:30 in Vietnam
 NEW_YEAR = datetime(2026, 12, 31, 17, 0, 1, tzinfo=UTC)  # 01/01/2027 00:00:01 in Vietnam
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 COMMUNE_ROUTE = ["council.school", "council.commune"]
 
 
@@ -268,3 +270,33 @@ async def test_signed_but_not_recorded_is_recorded_on_the_next_request(
     assert r.json()["number"] == 1 and sorted(r.json()["nomination_ids"]) == sorted(ids)
     again = await api.post("/api/v1/decisions", headers=chair, json={"nomination_ids": ids})
     assert again.status_code == 409  # recorded now: nothing waits any more
+
+
+async def test_a_deputy_signs_on_behalf_of_the_chairperson(
+    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    """KT. CHỦ TỊCH – PHÓ CHỦ TỊCH: the decision and its PDF carry the line and the deputy's name."""
+    need_font()
+    need_poppler()
+    async with running_api(env, engine, database_url, attachment_dir=str(tmp_path)) as api:
+        chair = await login(api, "chair.commune")
+        commune = (await api.get("/api/v1/me", headers=chair)).json()["unit"]["id"]
+        today = datetime.now(UTC).astimezone(VN).date()
+        r = await api.post("/api/v1/delegations", headers=chair, json={
+            "kind": "sign_on_behalf", "to_username": "deputy.commune", "role": "chairperson", "unit_id": commune,
+            "starts_on": str(today), "ends_on": str(today), "reason": "Chủ tịch đi công tác"})  # fmt: skip
+        assert r.status_code == 201, r.text
+        ids = await to_signing(api, ["Tạ Thị Kim", "Lưu Văn Hải"])
+        deputy = await login(api, "deputy.commune")
+        me = (await api.get("/api/v1/me", headers=deputy)).json()
+        r = await api.post("/api/v1/decisions", headers=deputy, json={"nomination_ids": ids})
+        assert r.status_code == 201, r.text
+        decision = r.json()
+        assert decision["signer_title"] == "KT. CHỦ TỊCH – PHÓ CHỦ TỊCH"
+        assert decision["signer"] == f"KT. CHỦ TỊCH – PHÓ CHỦ TỊCH {me['full_name']}"
+        pdf = await api.get(f"/api/v1/decisions/{decision['id']}/document.pdf", headers=deputy)
+        text = nfc(pdf_text(pdf.content, tmp_path))
+        assert "KT. CHỦ TỊCH" in text and "PHÓ CHỦ TỊCH" in text and me["full_name"] in text
+        clerk = await login(api, "clerk.school")
+        n = (await api.get(f"/api/v1/nominations/{ids[0]}", headers=clerk)).json()
+        assert n["signed_by"].startswith("KT. CHỦ TỊCH") and n["decision"]["id"] == decision["id"]
