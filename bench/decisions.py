@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from service.documents.decision import AwardeeLine, DecisionContent, render_docx, render_pdf  # noqa: E402
+from service.documents.decision import AwardeeLine, DecisionContent, render_docx, render_pdf_with_box  # noqa: E402
 from service.documents.signature import load_roots, sign_pdf, verify_pdf  # noqa: E402
 from tests.support.pki import make_pki  # noqa: E402
 
@@ -72,10 +72,10 @@ def main() -> int:
             for _ in range(args.runs):
                 c = content(n)
                 t0 = time.perf_counter()
-                pdf = render_pdf(c, TEMPLATE)
+                pdf, box = render_pdf_with_box(c, TEMPLATE)
                 t1 = time.perf_counter()
                 signed = sign_pdf(pdf, pki.signer_p12, pki.passphrase, signer_name=c.signer_name,
-                                  reason="Ký quyết định", location="Gia Lai")  # fmt: skip
+                                  reason="Ký quyết định", location="Gia Lai", box=box)  # fmt: skip
                 t2 = time.perf_counter()
                 render_docx(c)
                 t3 = time.perf_counter()

@@ -96,18 +96,56 @@ class DecisionContent:
         return json.loads(unicodedata.normalize("NFC", json.dumps(raw, ensure_ascii=False)))
 
 
-def render_pdf(doc: DecisionContent, template: Path) -> bytes:
-    """The PDF from the Typst template, the font embedded."""
+A4_HEIGHT_PT = 841.89
+# A template marks the bottom of its signature space with `#metadata((here().position(), <height>)) <chu-ky>`.
+SIGNATURE_LABEL = "<chu-ky>"
+
+
+@dataclass(frozen=True)
+class SignatureBox:
+    """Where the visible signature stamp goes: page index (0-based) and (x1, y1, x2, y2) in PDF points
+    from the bottom-left corner."""
+
+    page: int
+    box: tuple[int, int, int, int]
+
+
+def _points(length: str) -> float:
+    value = length.strip()
+    for unit, factor in (("pt", 1.0), ("mm", 72 / 25.4), ("cm", 72 / 2.54), ("in", 72.0)):
+        if value.endswith(unit):
+            return float(value.removesuffix(unit)) * factor
+    raise ValueError(f"not a length: {length!r}")
+
+
+def render_pdf_with_box(doc: DecisionContent, template: Path) -> tuple[bytes, SignatureBox | None]:
+    """The PDF from the Typst template (fonts embedded) and where its signature space is."""
     import typst
 
-    fonts = font_dirs()
+    fonts = [str(d) for d in font_dirs()]
     with tempfile.TemporaryDirectory(prefix="thidua-doc-") as tmp:
         work = Path(tmp)
         (work / "main.typ").write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
         (work / "data.json").write_text(json.dumps(doc.data(), ensure_ascii=False), encoding="utf-8")
-        out = typst.compile(str(work / "main.typ"), root=str(work), font_paths=[str(d) for d in fonts], format="pdf")
+        compiler = typst.Compiler(str(work / "main.typ"), root=str(work), font_paths=fonts)
+        out = compiler.compile(format="pdf")
+        marks = json.loads(compiler.query(SIGNATURE_LABEL))
     assert isinstance(out, bytes)
-    return out
+    box = None
+    if marks:
+        (position, height) = marks[-1]["value"]
+        # The mark sits at the bottom of the signature space (the top of the name line); the space is
+        # `height` tall above it. The signature column is half the text width (233 pt).
+        x, bottom, tall = _points(position["x"]), A4_HEIGHT_PT - _points(position["y"]), _points(height)
+        box = SignatureBox(
+            int(position["page"]) - 1, (int(x + 12), int(bottom + 4), int(x + 222), int(bottom + tall - 4))
+        )
+    return out, box
+
+
+def render_pdf(doc: DecisionContent, template: Path) -> bytes:
+    """The PDF from the Typst template, the font embedded."""
+    return render_pdf_with_box(doc, template)[0]
 
 
 def _run(paragraph: object, text: str, *, size: float = 14, bold: bool = False, italic: bool = False) -> None:

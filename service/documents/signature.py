@@ -19,8 +19,10 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from service.documents.decision import SignatureBox
+
 FIELD = "ChuKySo"
-# The visible stamp: bottom right of the last page, inside the margins (points; A4 is 595 × 842).
+# Without a signature space in the template: bottom right of the last page (points; A4 is 595 × 842).
 STAMP_BOX = (330, 50, 565, 120)
 
 
@@ -47,15 +49,24 @@ def fold_name(value: str) -> str:
 
 
 def sign_pdf(
-    pdf: bytes, pkcs12: Path, passphrase: str | None, *, signer_name: str, reason: str, location: str
+    pdf: bytes,
+    pkcs12: Path,
+    passphrase: str | None,
+    *,
+    signer_name: str,
+    reason: str,
+    location: str,
+    box: SignatureBox | None = None,
 ) -> bytes:
+    """Sign with a visible stamp in `box` (the template's signature space), else at the foot of the last page."""
     signer = signers.SimpleSigner.load_pkcs12(
         pfx_file=str(pkcs12), passphrase=passphrase.encode() if passphrase is not None else None
     )
     if signer is None:
         raise ValueError(f"{pkcs12}: cannot read the PKCS#12 file (wrong passphrase?)")
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    last_page = int(writer.root["/Pages"]["/Count"]) - 1
+    page = box.page if box is not None else int(writer.root["/Pages"]["/Count"]) - 1
+    rect = box.box if box is not None else STAMP_BOX
     # The stamp is written in pyHanko's built-in font, without diacritics: with a TrueType font of
     # 2048 units per em (Liberation, DejaVu) pyHanko 0.38 spaces the glyphs out of their boxes. The
     # signer's identity with its diacritics is in the certificate the verification reports.
@@ -70,7 +81,7 @@ def sign_pdf(
         ),
         signer=signer,
         stamp_style=style,
-        new_field_spec=fields.SigFieldSpec(FIELD, on_page=last_page, box=STAMP_BOX),
+        new_field_spec=fields.SigFieldSpec(FIELD, on_page=page, box=rect),
     )
     out = io.BytesIO()
     pdf_signer.sign_pdf(writer, output=out)

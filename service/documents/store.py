@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.tables import Decision, DecisionDocument, Unit, User
 from service.api.deps import AppContext
 from service.core.settings import SigningCertificate
-from service.documents.decision import render_docx, render_pdf
+from service.documents.decision import render_docx, render_pdf_with_box
 from service.documents.signature import sign_pdf
 from service.queries.decisions import decision_document
 
@@ -52,7 +52,7 @@ async def ensure_documents(ctx: AppContext, session: AsyncSession, decision: Dec
     template = ctx.settings.deploy_dir / "templates" / "decision.typ"
 
     def build() -> dict[str, tuple[bytes, bool]]:
-        pdf = render_pdf(content, template)
+        pdf, box = render_pdf_with_box(content, template)
         if cert is not None:
             place = content.date_line.split(",")[0]
             pdf = sign_pdf(
@@ -62,6 +62,7 @@ async def ensure_documents(ctx: AppContext, session: AsyncSession, decision: Dec
                 signer_name=decision.signer_name,
                 reason=f"Ký Quyết định số {content.number_symbol}",
                 location=place,
+                box=box,
             )
         return {"pdf": (pdf, cert is not None), "docx": (render_docx(content), False)}
 

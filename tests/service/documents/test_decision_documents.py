@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from service.documents.decision import AwardeeLine, DecisionContent, render_docx, render_pdf
+from service.documents.decision import AwardeeLine, DecisionContent, render_docx, render_pdf, render_pdf_with_box
 from service.documents.signature import load_roots, sign_pdf, verify_pdf
 from tests.support import paths
 from tests.support.documents import keep_first_page_png, need_font, nfc, pdf_text
@@ -96,8 +96,14 @@ def test_docx_has_the_same_content() -> None:
 def test_signature_verifies_and_a_one_byte_change_fails(tmp_path: Path) -> None:
     need_font()
     pki = make_pki(tmp_path)
-    pdf = render_pdf(content(signed=True), TEMPLATE)
-    signed = sign_pdf(pdf, pki.signer_p12, pki.passphrase, signer_name="Trần Văn Phó", reason="Ký", location="Gia Lai")
+    pdf, box = render_pdf_with_box(content(signed=True), TEMPLATE)
+    # The stamp goes in the signature space of the template: page 1, right half, below the title.
+    assert box is not None and box.page == 0
+    x1, y1, x2, y2 = box.box
+    assert 300 < x1 < x2 <= 595 - 42 and 0 < y1 < y2 < 842
+    signed = sign_pdf(pdf, pki.signer_p12, pki.passphrase, signer_name="Trần Văn Phó", reason="Ký",
+                      location="Gia Lai", box=box)  # fmt: skip
+    keep_first_page_png(signed, "decision-signed-page1")
     roots = load_roots([pki.ca_pem])
     good = verify_pdf(signed, roots)
     assert good.ok and good.trusted and good.signer and "Nguyễn Văn Chủ Tịch" in good.signer
