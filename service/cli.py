@@ -94,6 +94,7 @@ def verify_command(file: str, trust: list[str]) -> int:
     report = {
         "file": file, "ok": result.ok, "signed": result.signed, "intact": result.intact, "valid": result.valid,
         "trusted": result.trusted, "covers_whole_file": result.covers_whole_file, "signer": result.signer,
+        "signers": list(result.signers),
         "signed_at": result.signed_at.isoformat() if result.signed_at else None, "problem": result.problem,
     }  # fmt: skip
     print(json.dumps(report, ensure_ascii=False, indent=2))

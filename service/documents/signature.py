@@ -22,6 +22,8 @@ from pyhanko_certvalidator import ValidationContext
 from service.documents.decision import SignatureBox
 
 FIELD = "ChuKySo"
+# The organisation's signature (Decree 30/2020 Art. 13.7, 17.2), after the person's, without a stamp.
+ORGANISATION_FIELD = "ChuKyCoQuan"
 # Without a signature space in the template: bottom right of the last page (points; A4 is 595 × 842).
 STAMP_BOX = (330, 50, 565, 120)
 
@@ -36,6 +38,8 @@ class Verification:
     signer: str | None = None
     signed_at: datetime | None = None
     problem: str | None = None
+    # Every signature in order: the person's first, then the organisation's where configured.
+    signers: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -57,6 +61,8 @@ def sign_pdf(
     reason: str,
     location: str,
     box: SignatureBox | None = None,
+    field: str = FIELD,
+    visible: bool = True,
 ) -> bytes:
     """Sign with a visible stamp in `box` (the template's signature space), else at the foot of the last page."""
     signer = signers.SimpleSigner.load_pkcs12(
@@ -77,11 +83,11 @@ def sign_pdf(
     )
     pdf_signer = signers.PdfSigner(
         signers.PdfSignatureMetadata(
-            field_name=FIELD, reason=reason, location=location, subfilter=fields.SigSeedSubFilter.PADES
+            field_name=field, reason=reason, location=location, subfilter=fields.SigSeedSubFilter.PADES
         ),
         signer=signer,
         stamp_style=style,
-        new_field_spec=fields.SigFieldSpec(FIELD, on_page=page, box=rect),
+        new_field_spec=fields.SigFieldSpec(field, on_page=page, box=rect if visible else None),
     )
     out = io.BytesIO()
     pdf_signer.sign_pdf(writer, output=out)
@@ -109,19 +115,25 @@ def verify_pdf(pdf: bytes, trust_roots: list[x509.Certificate] | None = None) ->
         return Verification(False, False, False, False, False, problem=f"không đọc được tệp PDF: {exc}")
     if not signatures:
         return Verification(False, False, False, False, False, problem="tệp không có chữ ký số")
-    sig = signatures[-1]
-    try:
-        context = ValidationContext(trust_roots=trust_roots or [], allow_fetching=False)
-        status = validate_pdf_signature(sig, context)
-    except Exception as exc:
-        return Verification(True, False, False, False, False, problem=f"chữ ký không kiểm tra được: {exc}")
-    cert = status.signing_cert
+    context = ValidationContext(trust_roots=trust_roots or [], allow_fetching=False)
+    statuses = []
+    for sig in signatures:
+        try:
+            statuses.append(validate_pdf_signature(sig, context))
+        except Exception as exc:
+            return Verification(True, False, False, False, False, problem=f"chữ ký không kiểm tra được: {exc}")
+    last = statuses[-1]
+    # An earlier signature is followed by the later ones: what was added after it must be only more
+    # signatures (pyHanko's modification analysis), and the last one must cover the whole file.
+    later_ok = all(s.coverage == SignatureCoverageLevel.ENTIRE_FILE or s.docmdp_ok for s in statuses[:-1])
+    names = tuple(s.signing_cert.subject.human_friendly for s in statuses if s.signing_cert is not None)
     return Verification(
         signed=True,
-        intact=bool(status.intact),
-        valid=bool(status.valid),
-        trusted=bool(status.trusted),
-        covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
-        signer=cert.subject.human_friendly if cert is not None else None,
-        signed_at=status.signer_reported_dt,
+        intact=all(bool(s.intact) for s in statuses) and later_ok,
+        valid=all(bool(s.valid) for s in statuses),
+        trusted=all(bool(s.trusted) for s in statuses),
+        covers_whole_file=last.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        signer=names[0] if names else None,
+        signed_at=statuses[0].signer_reported_dt,
+        signers=names,
     )

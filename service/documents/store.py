@@ -15,7 +15,7 @@ from models.tables import Decision, DecisionDocument, Unit, User
 from service.api.deps import AppContext
 from service.core.settings import SigningCertificate
 from service.documents.decision import render_docx, render_pdf_with_box
-from service.documents.signature import sign_pdf
+from service.documents.signature import ORGANISATION_FIELD, sign_pdf
 from service.queries.decisions import decision_document
 
 KINDS = ("pdf", "docx")
@@ -46,6 +46,8 @@ async def ensure_documents(ctx: AppContext, session: AsyncSession, decision: Dec
     unit = await session.get(Unit, decision.issuing_unit_id)
     assert signer is not None and unit is not None
     cert = certificate_for(ctx, signer.username, unit.code)
+    # The organisation's signature where configured ("org:<unit code>"), after the person's.
+    organisation = ctx.settings.signing_certificates.get(f"org:{unit.code}") if cert is not None else None
     content = await decision_document(
         session, ctx.catalogue, ctx.registers, ctx.prizes, decision, digitally_signed=cert is not None
     )
@@ -64,6 +66,12 @@ async def ensure_documents(ctx: AppContext, session: AsyncSession, decision: Dec
                 location=place,
                 box=box,
             )
+            if organisation is not None:
+                pdf = sign_pdf(
+                    pdf, organisation.file, organisation.passphrase, signer_name=unit.name,
+                    reason=f"Chữ ký số của cơ quan, Quyết định số {content.number_symbol}", location=place,
+                    field=ORGANISATION_FIELD, visible=False,
+                )  # fmt: skip
         return {"pdf": (pdf, cert is not None), "docx": (render_docx(content), False)}
 
     built = await asyncio.to_thread(build)

@@ -19,6 +19,8 @@ class TestPki:
     ca_pem: Path
     signer_p12: Path
     passphrase: str
+    # The organisation's certificate (the unit's own), from the same authority.
+    organisation_p12: Path
 
 
 def _name(common: str) -> x509.Name:
@@ -47,25 +49,31 @@ def make_pki(directory: Path, signer: str = "Nguyễn Văn Chủ Tịch") -> Tes
         .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
         .sign(ca_key, hashes.SHA256())
     )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(signer))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=3650))
-        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
     passphrase = "mat-khau-thu"
-    p12 = pkcs12.serialize_key_and_certificates(
-        b"signer", key, cert, [ca], serialization.BestAvailableEncryption(passphrase.encode())
-    )
+
+    def issue(common: str, path: Path) -> Path:
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(_name(common))
+            .issuer_name(ca_name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=3650))
+            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+            .sign(ca_key, hashes.SHA256())
+        )
+        path.write_bytes(
+            pkcs12.serialize_key_and_certificates(
+                b"signer", key, cert, [ca], serialization.BestAvailableEncryption(passphrase.encode())
+            )
+        )
+        return path
+
     ca_pem = directory / "ca.pem"
     ca_pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    signer_p12 = directory / "signer.p12"
-    signer_p12.write_bytes(p12)
-    return TestPki(ca_pem=ca_pem, signer_p12=signer_p12, passphrase=passphrase)
+    signer_p12 = issue(signer, directory / "signer.p12")
+    organisation_p12 = issue("UBND xã Biển Hồ", directory / "organisation.p12")
+    return TestPki(ca_pem=ca_pem, signer_p12=signer_p12, passphrase=passphrase, organisation_p12=organisation_p12)

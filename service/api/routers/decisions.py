@@ -142,5 +142,5 @@ async def verify_decision(
     return VerificationOut(
         decision_id=decision.id, status="signed", ok=v.ok and intact_copy, sha256=doc.sha256, signed=v.signed,
         intact=v.intact and intact_copy, valid=v.valid, trusted=v.trusted, covers_whole_file=v.covers_whole_file,
-        signer=v.signer, signed_at=v.signed_at, problem=v.problem,
+        signer=v.signer, signed_at=v.signed_at, problem=v.problem, signers=list(v.signers),
     )  # fmt: skip

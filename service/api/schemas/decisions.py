@@ -107,3 +107,5 @@ class VerificationOut(BaseModel):
     signer: str | None = None
     signed_at: datetime | None = None
     problem: str | None = None
+    # Every signature: the person's, then the organisation's where configured.
+    signers: list[str] = []

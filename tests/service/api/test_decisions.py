@@ -186,7 +186,10 @@ async def test_documents_signed_when_the_unit_has_a_certificate(
 ) -> None:
     need_font()
     need_poppler()
-    certificates = {"GL-BH": {"file": str(pki.signer_p12), "passphrase": pki.passphrase}}
+    certificates = {
+        "GL-BH": {"file": str(pki.signer_p12), "passphrase": pki.passphrase},
+        "org:GL-BH": {"file": str(pki.organisation_p12), "passphrase": pki.passphrase},
+    }
     async with running_api(
         env, engine, database_url, attachment_dir=str(tmp_path), clock=Clock(BEFORE_NEW_YEAR),
         signing_certificates=certificates, signing_trust_roots=[str(pki.ca_pem)],
@@ -212,6 +215,8 @@ async def test_documents_signed_when_the_unit_has_a_certificate(
         verified = (await api.get(f"/api/v1/decisions/{decision['id']}/verify", headers=clerk)).json()
         assert verified["status"] == "signed" and verified["ok"] and verified["trusted"]
         assert "Nguyễn Văn Chủ Tịch" in verified["signer"] and verified["sha256"] == pdf.headers["x-content-sha256"]
+        # The person's signature, then the organisation's.
+        assert len(verified["signers"]) == 2 and "UBND xã Biển Hồ" in verified["signers"][1]
         docx = await api.get(f"/api/v1/decisions/{decision['id']}/document.docx", headers=clerk)
         assert docx.status_code == 200 and docx.content.startswith(b"PK")
         got = (await api.get(f"/api/v1/decisions/{decision['id']}", headers=clerk)).json()

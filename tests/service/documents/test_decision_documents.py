@@ -14,7 +14,7 @@ import pytest
 from docx import Document
 
 from service.documents.decision import AwardeeLine, DecisionContent, render_docx, render_pdf, render_pdf_with_box
-from service.documents.signature import load_roots, sign_pdf, verify_pdf
+from service.documents.signature import ORGANISATION_FIELD, load_roots, sign_pdf, verify_pdf
 from tests.support import paths
 from tests.support.documents import keep_first_page_png, need_font, nfc, pdf_text
 from tests.support.pki import make_pki
@@ -143,3 +143,20 @@ def test_long_decisions_render(count: int) -> None:
     need_font()
     pdf = render_pdf(content(count), TEMPLATE)
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+def test_the_organisation_signs_after_the_person(tmp_path: Path) -> None:
+    need_font()
+    pki = make_pki(tmp_path)
+    pdf, box = render_pdf_with_box(content(signed=True), TEMPLATE)
+    person = sign_pdf(pdf, pki.signer_p12, pki.passphrase, signer_name="Trần Văn Phó", reason="Ký",
+                      location="Gia Lai", box=box)  # fmt: skip
+    both = sign_pdf(person, pki.organisation_p12, pki.passphrase, signer_name="UBND xã Biển Hồ", reason="Cơ quan",
+                    location="Gia Lai", field=ORGANISATION_FIELD, visible=False)  # fmt: skip
+    roots = load_roots([pki.ca_pem])
+    v = verify_pdf(both, roots)
+    assert v.ok and v.trusted and len(v.signers) == 2
+    assert "Nguyễn Văn Chủ Tịch" in v.signers[0] and "UBND xã Biển Hồ" in v.signers[1]
+    damaged = bytearray(both)
+    damaged[len(damaged) // 4] ^= 0x01
+    assert not verify_pdf(bytes(damaged), roots).ok
