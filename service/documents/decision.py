@@ -143,6 +143,20 @@ def render_pdf_with_box(doc: DecisionContent, template: Path) -> tuple[bytes, Si
     return out, box
 
 
+def render_certificates(doc: DecisionContent, layout: dict[str, object], template: Path) -> bytes:
+    """One page per awardee for printing onto pre-printed blanks (fields placed by `layout`)."""
+    import typst
+
+    data = {**doc.data(), "layout": layout, "decision_line": doc.extra.get("decision_line", doc.number_symbol)}
+    with tempfile.TemporaryDirectory(prefix="thidua-cert-") as tmp:
+        work = Path(tmp)
+        (work / "main.typ").write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
+        (work / "data.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        out = typst.compile(str(work / "main.typ"), root=str(work), font_paths=[str(d) for d in font_dirs()])
+    assert isinstance(out, bytes)
+    return out
+
+
 def render_pdf(doc: DecisionContent, template: Path) -> bytes:
     """The PDF from the Typst template, the font embedded."""
     return render_pdf_with_box(doc, template)[0]

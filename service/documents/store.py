@@ -11,14 +11,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.rules.certificates import load_certificate_layout
 from models.tables import Decision, DecisionDocument, Unit, User
 from service.api.deps import AppContext
 from service.core.settings import SigningCertificate
-from service.documents.decision import render_docx, render_pdf_with_box
+from service.documents.decision import render_certificates, render_docx, render_pdf_with_box
 from service.documents.signature import ORGANISATION_FIELD, sign_pdf
 from service.queries.decisions import decision_document
 
-KINDS = ("pdf", "docx")
+KINDS = ("pdf", "docx", "certs")
 
 
 def certificate_for(ctx: AppContext, username: str, unit_code: str) -> SigningCertificate | None:
@@ -39,7 +40,8 @@ async def stored_document(session: AsyncSession, decision_id: object, kind: str)
 
 async def ensure_documents(ctx: AppContext, session: AsyncSession, decision: Decision) -> None:
     """Generate the decision's documents unless they exist; concurrent callers store one copy."""
-    if await stored_document(session, decision.id, "pdf") and await stored_document(session, decision.id, "docx"):
+    missing = [k for k in KINDS if await stored_document(session, decision.id, k) is None]
+    if not missing:
         return
     assert ctx.registers is not None and ctx.prizes is not None
     signer = await session.get(User, decision.signer_user_id)
@@ -72,11 +74,21 @@ async def ensure_documents(ctx: AppContext, session: AsyncSession, decision: Dec
                     reason=f"Chữ ký số của cơ quan, Quyết định số {content.number_symbol}", location=place,
                     field=ORGANISATION_FIELD, visible=False,
                 )  # fmt: skip
-        return {"pdf": (pdf, cert is not None), "docx": (render_docx(content), False)}
+        layout = load_certificate_layout(ctx.settings.deploy_dir / "templates" / "certificate.yaml")
+        certificates = render_certificates(
+            content, layout.model_dump(), ctx.settings.deploy_dir / "templates" / "certificate.typ"
+        )
+        return {
+            "pdf": (pdf, cert is not None),
+            "docx": (render_docx(content), False),
+            "certs": (certificates, False),
+        }
 
     built = await asyncio.to_thread(build)
     now = ctx.clock()
     for kind, (data, signed) in built.items():
+        if kind not in missing:
+            continue
         await session.exec(
             insert(DecisionDocument)  # type: ignore[call-overload]
             .values(

@@ -206,7 +206,11 @@ async def decision_out(
         ).all():
             docs.setdefault(decision_id, []).append(
                 DocumentOut(
-                    kind=kind, sha256=sha, signed=signed, url=f"/api/v1/decisions/{decision_id}/document.{kind}"
+                    kind=kind,
+                    sha256=sha,
+                    signed=signed,
+                    url=f"/api/v1/decisions/{decision_id}/"
+                    + ("certificates.pdf" if kind == "certs" else f"document.{kind}"),
                 )
             )
     unit_ids = {d.issuing_unit_id for d in decisions} | {e.proposing_unit_id for rows in entries.values() for e in rows}
@@ -376,4 +380,8 @@ async def decision_document(
         signer_title_lines=signer_lines,
         signer_name=decision.signer_name,
         digitally_signed=digitally_signed,
+        extra={
+            "decision_line": f"Quyết định số {number_text(decision.number)}/{decision.symbol} "
+            f"ngày {decision.signed_at.astimezone(VIETNAM):%d/%m/%Y}"
+        },
     )

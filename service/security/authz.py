@@ -151,6 +151,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/decisions/{decision_id}"): _r(Access.NOMINATION_VIEWER, "decision"),
     ("GET", "/api/v1/decisions/{decision_id}/document.pdf"): _r(Access.NOMINATION_VIEWER, "decision"),
     ("GET", "/api/v1/decisions/{decision_id}/document.docx"): _r(Access.NOMINATION_VIEWER, "decision"),
+    ("GET", "/api/v1/decisions/{decision_id}/certificates.pdf"): _r(Access.NOMINATION_VIEWER, "decision"),
     ("GET", "/api/v1/decisions/{decision_id}/verify"): _r(Access.NOMINATION_VIEWER, "decision"),
     ("GET", "/api/v1/awards"): _r(Access.SIGNED_IN, note="entries of nominations the caller sees"),
     # audit of administrative actions

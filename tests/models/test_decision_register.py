@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.rules.certificates import load_certificate_layout
 from models.rules.registers import (
     RegisterError,
     date_line,
@@ -136,3 +137,19 @@ def test_bad_files_name_file_and_field(tmp_path: Path) -> None:
     broken.write_text("symbols_by_kind: [", encoding="utf-8")
     with pytest.raises(RegisterError, match=str(broken)):
         load_registers(broken)
+
+
+def test_certificate_layout_loads_and_names_bad_fields(tmp_path: Path) -> None:
+    layout = load_certificate_layout(DEPLOY / "templates" / "certificate.yaml")
+    assert layout.page.width == 297 and layout.fields["name"].style == "bold"
+    bad = tmp_path / "certificate.yaml"
+    bad.write_text(
+        "page: {width: 297, height: 210}\nfields:\n  name: {x: 200, y: 10, width: 150, size: 20}\n", encoding="utf-8"
+    )
+    with pytest.raises(RegisterError, match=r"certificate.yaml: fields: no place for 'detail'"):
+        load_certificate_layout(bad)
+    bad.write_text(
+        "page: {width: 297, height: 210}\nfields:\n  name: {x: 1, y: 1, width: 10, size: 200}\n", encoding="utf-8"
+    )
+    with pytest.raises(RegisterError, match=r"field fields.name.size"):
+        load_certificate_layout(bad)

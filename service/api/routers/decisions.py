@@ -85,7 +85,11 @@ async def get_decision(decision_id: uuid.UUID, ctx: ContextDep, session: Session
     return (await decision_out(session, ctx.catalogue, [decision]))[0]
 
 
-MEDIA = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+MEDIA = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "certs": "application/pdf",
+}
 
 
 async def _document(
@@ -95,7 +99,8 @@ async def _document(
     await ensure_documents(ctx, session, decision)
     doc = await stored_document(session, decision.id, kind)
     assert doc is not None
-    name = f"quyet-dinh-{number_text(decision.number)}-{decision.year}.{kind}"
+    stem = "bang-khen" if kind == "certs" else "quyet-dinh"
+    name = f"{stem}-{number_text(decision.number)}-{decision.year}.{'pdf' if kind == 'certs' else kind}"
     return Response(
         content=doc.content,
         media_type=MEDIA[kind],
@@ -118,6 +123,16 @@ async def decision_pdf(decision_id: uuid.UUID, ctx: ContextDep, session: Session
 async def decision_docx(decision_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep) -> Response:
     """The decision as an editable DOCX (same content)."""
     return await _document(ctx, session, user, decision_id, "docx")
+
+
+@router.get(
+    "/{decision_id}/certificates.pdf", response_class=Response, responses={200: {"content": {MEDIA["pdf"]: {}}}}
+)
+async def decision_certificates(
+    decision_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
+) -> Response:
+    """The certificates (bằng khen, giấy khen): one page per awardee, for printing onto pre-printed blanks."""
+    return await _document(ctx, session, user, decision_id, "certs")
 
 
 @router.get("/{decision_id}/verify", response_model=VerificationOut)

@@ -220,7 +220,13 @@ async def test_documents_signed_when_the_unit_has_a_certificate(
         docx = await api.get(f"/api/v1/decisions/{decision['id']}/document.docx", headers=clerk)
         assert docx.status_code == 200 and docx.content.startswith(b"PK")
         got = (await api.get(f"/api/v1/decisions/{decision['id']}", headers=clerk)).json()
-        assert {d["kind"]: d["signed"] for d in got["documents"]} == {"pdf": True, "docx": False}
+        assert {d["kind"]: d["signed"] for d in got["documents"]} == {"pdf": True, "docx": False, "certs": False}
+        # The certificates: one page per awardee, for the pre-printed blanks.
+        certs = await api.get(f"/api/v1/decisions/{decision['id']}/certificates.pdf", headers=clerk)
+        assert certs.status_code == 200 and certs.headers["content-type"] == "application/pdf"
+        pages = nfc(pdf_text(certs.content, tmp_path)).split("\f")
+        assert "Phạm Thị Hương" in pages[0] and "Võ Văn Được" in pages[1] and not pages[2].strip()
+        assert "Quyết định số 01/QĐ-UBND ngày 31/12/2026" in pages[0]
         other = await login(api, "clerk.yb-tt-taxilang")
         r = await api.get(f"/api/v1/decisions/{decision['id']}/document.pdf", headers=other)
         assert r.status_code == 404 and r.headers["content-type"] == PROBLEM

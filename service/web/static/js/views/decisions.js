@@ -88,13 +88,15 @@ export async function renderDecision(id, stale) {
       check.disabled = false;
     }
   });
-  const file = (kind) => `quyet-dinh-${String(d.number).padStart(2, "0")}-${d.year}.${kind}`;
+  const number = String(d.number).padStart(2, "0");
   const dl = (kind, label) => {
-    const b = el("button", { type: "button", class: "button button-primary", "data-download": kind }, label);
+    const path = kind === "certs" ? "certificates.pdf" : `document.${kind}`;
+    const name = kind === "certs" ? `bang-khen-${number}-${d.year}.pdf` : `quyet-dinh-${number}-${d.year}.${kind}`;
+    const b = el("button", { type: "button", class: `button ${kind === "certs" ? "button-secondary" : "button-primary"}`, "data-download": kind }, label);
     b.addEventListener("click", async () => {
       clearError();
       try {
-        await download(`/decisions/${encodeURIComponent(id)}/document.${kind}`, file(kind));
+        await download(`/decisions/${encodeURIComponent(id)}/${path}`, name);
       } catch (error) {
         reportError(error);
       }
@@ -123,7 +125,7 @@ export async function renderDecision(id, stale) {
       el("dt", null, "Người ký"), el("dd", null, d.signer),
       el("dt", null, "Tổng tiền thưởng"), el("dd", null, money(d.prize_total)),
     ),
-    el("div", { class: "actions" }, dl("pdf", "Tải PDF"), dl("docx", "Tải DOCX"), check),
+    el("div", { class: "actions" }, dl("pdf", "Tải PDF"), dl("docx", "Tải DOCX"), dl("certs", "In bằng khen, giấy khen (phôi in sẵn)"), check),
     verdict,
     el(
       "div",
