@@ -13,6 +13,7 @@ from temporalio.client import Client
 from models.db.engine import make_engine, session_factory
 from models.db.roles import warn_if_privileged
 from models.rules.catalogue import load_catalogue
+from models.rules.registers import load_prizes, load_registers
 from service.api.deps import AppContext, utc_now
 from service.api.middleware import BodySizeLimit, RejectControlCharacters, SecurityHeaders
 from service.api.problems import install_problem_handlers
@@ -20,9 +21,11 @@ from service.api.routers import (
     attachments,
     audit,
     auth,
+    awards,
     catalogue,
     council,
     dashboard,
+    decisions,
     delegations,
     health,
     labels,
@@ -67,6 +70,8 @@ def create_app(
             catalogue=load_catalogue(settings.deploy_dir / "award_forms.yaml"),
             login_throttle=LoginThrottle.from_settings(engine, settings),
             oidc=OidcVerifier(settings) if settings.oidc_issuer else None,
+            registers=load_registers(settings.deploy_dir / "registers.yaml"),
+            prizes=load_prizes(settings.deploy_dir / "prizes.yaml"),
         )
         yield
         await engine.dispose()
@@ -88,8 +93,8 @@ def create_app(
         BodySizeLimit, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_attachment_bytes
     )
     for module in (
-        auth, labels, catalogue, nominations, attachments, tasks, council, delegations, audit, plans, notifications,
-        dashboard, health,
+        auth, labels, catalogue, nominations, attachments, tasks, council, decisions, awards, delegations, audit, plans,
+        notifications, dashboard, health,
     ):  # fmt: skip
         app.include_router(module.router)
     mount_docs(app)

@@ -40,7 +40,17 @@ def main(argv: list[str] | None = None) -> int:
     simulate.add_argument("--from", dest="start", default="2024-01-01", help="first day (YYYY-MM-DD)")
     simulate.add_argument("--to", dest="end", default="2031-01-01", help="day after the last (YYYY-MM-DD)")
     plans_sub.add_parser("start", help="start each plan's workflow unless it runs")
+    decisions = sub.add_parser("decisions", help="award decisions: verify a decision's signed PDF")
+    decisions_sub = decisions.add_subparsers(dest="decisions_command", required=True)
+    verify = decisions_sub.add_parser("verify", help="is this PDF intact, and whose signature does it carry?")
+    verify.add_argument("file", help="the decision's PDF")
+    verify.add_argument(
+        "--trust", action="append", default=[], help="a trusted authority's certificate (PEM or DER); repeatable; "
+        "THIDUA_SIGNING_TRUST_ROOTS by default",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.command == "decisions":
+        return verify_command(args.file, args.trust)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     for noisy in ("temporalio", "pgserver", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -127,6 +137,33 @@ def migrate_command(settings: CoreSettings) -> int:
     models.db.migrate.migrate(url, settings.db_roles)
     print(models.store.seed.seed(url, settings.deploy_dir, demo=settings.is_dev))
     return 0
+
+
+def verify_command(file: str, trust: list[str]) -> int:
+    """Print the verification as JSON; exit 0 when the PDF is signed, intact and covered whole, else 1."""
+    import json
+    import os
+    from pathlib import Path
+
+    from service.documents.signature import load_roots, verify_pdf
+
+    # Verification needs no other setting (no database, no secret): read only the trust roots.
+    configured = json.loads(os.environ.get("THIDUA_SIGNING_TRUST_ROOTS") or "[]")
+    roots = [Path(t) for t in (trust or configured)]
+    try:
+        data = Path(file).read_bytes()
+    except OSError as exc:
+        print(f"{file}: {exc}", file=sys.stderr)
+        return 2
+    result = verify_pdf(data, load_roots(roots))
+    report = {
+        "file": file, "ok": result.ok, "signed": result.signed, "intact": result.intact, "valid": result.valid,
+        "trusted": result.trusted, "covers_whole_file": result.covers_whole_file, "signer": result.signer,
+        "signers": list(result.signers),
+        "signed_at": result.signed_at.isoformat() if result.signed_at else None, "problem": result.problem,
+    }  # fmt: skip
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0 if result.ok else 1
 
 
 if __name__ == "__main__":

@@ -189,6 +189,8 @@ class AwardFormDef(BaseModel):
     nominee_kinds: list[NomineeKind] = Field(min_length=1)
     periods: list[PeriodKind] = Field(min_length=1)
     criteria: dict[NomineeKind, list[Criterion]] | None = None
+    # The legal bases ("Căn cứ …") a decision of this form cites before the catalogue's defaults.
+    legal_bases: list[str] = Field(default_factory=list)
     # Copied from the catalogue defaults on load, for step names.
     head_titles: dict[str, str] = Field(default_factory=dict, exclude=True)
     default_head_title: str = Field(default="Thủ trưởng", exclude=True)
@@ -265,6 +267,8 @@ class CatalogueDefaults(BaseModel):
         }
     )
     criteria: dict[NomineeKind, list[Criterion]] = Field(default_factory=dict)
+    # The legal bases ("Căn cứ …") every award decision cites, after its form's own.
+    legal_bases: list[str] = Field(default_factory=list)
 
     _working_days = field_validator("working_days")(_check_working_days)
     _criteria = field_validator("criteria")(_check_criteria)
@@ -325,6 +329,12 @@ class Catalogue(BaseModel):
             for step in [*form.passing, *form.steps]:
                 _resolve_step(step, form, d)
         return self
+
+    def legal_bases(self, code: str) -> list[str]:
+        """What a decision of this form cites ("Căn cứ …"): the form's own first (the law organising its
+        issuer), then the catalogue's defaults (the law and decree on emulation and commendation)."""
+        form = self.get(code)
+        return [*(form.legal_bases if form else []), *self.defaults.legal_bases]
 
     def get(self, code: str) -> AwardFormDef | None:
         return next((f for f in self.award_forms if f.code == code), None)

@@ -5,6 +5,7 @@ Import a table from its module (`from models.tables.nominations import Nominatio
 
 from models.tables.catalogue import AwardForm
 from models.tables.councils import Ballot, BallotVoter, DisclosureComment
+from models.tables.decisions import Decision, DecisionCounter, DecisionDocument, DecisionNomination
 from models.tables.documents import Attachment
 from models.tables.nominations import IdempotencyKey, Nomination, NominationAccess, Notification, Task
 from models.tables.notices import EmailDelivery, NotificationPreference, NotificationRead
@@ -18,6 +19,10 @@ __all__ = [
     "AwardForm",
     "Ballot",
     "BallotVoter",
+    "Decision",
+    "DecisionCounter",
+    "DecisionDocument",
+    "DecisionNomination",
     "Delegation",
     "DisclosureComment",
     "EmailDelivery",

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.catalogue import Catalogue
+from models.rules.registers import Prizes, Registers
 from service.api.problems import Problem
 from service.core.settings import Settings
 from service.security.oidc import OidcVerifier
@@ -40,6 +41,9 @@ class AppContext:
     oidc: OidcVerifier | None = None
     # Now, in UTC: every rule of the API that depends on today reads this, so tests can set the date.
     clock: Callable[[], datetime] = utc_now
+    # The decision registers (symbols, places) and prizes, from deploy/registers.yaml and prizes.yaml.
+    registers: Registers | None = None
+    prizes: Prizes | None = None
 
 
 def get_context(request: Request) -> AppContext:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from limits import parse_many
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.db.roles import DEFAULT_OWNER_ROLE, DEFAULT_SERVICE_ROLE, Roles
@@ -15,6 +15,11 @@ from models.db.roles import DEFAULT_OWNER_ROLE, DEFAULT_SERVICE_ROLE, Roles
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 # Signature algorithms accepted from an identity provider: public-key only, never HS* or "none".
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"})
+
+
+class SigningCertificate(BaseModel):
+    file: Path
+    passphrase: str | None = None
 
 
 class CoreSettings(BaseSettings):
@@ -97,6 +102,13 @@ class CoreSettings(BaseSettings):
     max_attachment_bytes: int = Field(default=20 * 1_048_576, ge=1024)
     max_attachments_per_nomination: int = Field(default=50, ge=1)
     attachment_dir: Path | None = None
+
+    # Digital signature of decisions (PAdES): a PKCS#12 file per signer ("user:<username>") or per
+    # issuing unit (its code), e.g. {"GL": {"file": "/etc/thidua/gl.p12", "passphrase": "..."}}.
+    # A decision whose signer and unit have none is issued unsigned-digital, marked for printing.
+    signing_certificates: dict[str, SigningCertificate] = Field(default_factory=dict)
+    # Certificates (PEM or DER files) of the authorities whose signatures verification trusts.
+    signing_trust_roots: list[Path] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _refuse_unsafe_values(self) -> CoreSettings:

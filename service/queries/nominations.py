@@ -9,9 +9,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.catalogue import Catalogue
 from models.rules.labels import PHASES
-from models.tables import Nomination, Unit
+from models.tables import Decision, DecisionNomination, Nomination, Unit
 from service.api.problems import Problem
 from service.api.schemas.common import UnitRef
+from service.api.schemas.decisions import DecisionRef
 from service.api.schemas.nominations import NominationOut, Period, StepOut
 from service.queries.visibility import visible_to
 from service.security.principal import CurrentUser
@@ -26,9 +27,26 @@ async def get_visible(session: AsyncSession, user: CurrentUser, nomination_id: u
     return nomination
 
 
+async def decision_refs(session: AsyncSession, nomination_ids: list[uuid.UUID]) -> dict[uuid.UUID, DecisionRef]:
+    """The decision that awarded each of these nominations (those awarded by one)."""
+    if not nomination_ids:
+        return {}
+    rows = (
+        await session.exec(
+            select(  # type: ignore[call-overload]
+                DecisionNomination.nomination_id, Decision.id, Decision.number, Decision.symbol, Decision.signed_at
+            )
+            .join(Decision, col(Decision.id) == col(DecisionNomination.decision_id))
+            .where(col(DecisionNomination.nomination_id).in_(nomination_ids))
+        )
+    ).all()
+    return {nid: DecisionRef(id=did, number=num, symbol=sym, signed_at=at) for nid, did, num, sym, at in rows}
+
+
 async def to_out(session: AsyncSession, catalogue: Catalogue, rows: list[Nomination]) -> list[NominationOut]:
     unit_ids = {n.proposing_unit_id for n in rows}
     units = {u.id: u for u in (await session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))).all()}
+    decisions = await decision_refs(session, [n.id for n in rows])
     out = []
     for n in rows:
         unit = units[n.proposing_unit_id]
@@ -58,6 +76,7 @@ async def to_out(session: AsyncSession, catalogue: Catalogue, rows: list[Nominat
                 signed_by=n.signed_by,
                 disclosure_until=n.disclosure_until,
                 result=n.result,
+                decision=decisions.get(n.id),
             )
         )
     return out

@@ -76,6 +76,9 @@ class Access(StrEnum):
     PLAN_VIEWER = "plan_viewer"  # whoever the plan concerns (issuer, recipients, units in its scope): else 404
     PLAN_REPORTER = "plan_reporter"  # clerk or secretariat of the reporting unit: 404 if unseen, else 403
     DELEGATION_OWNER = "delegation_owner"  # who gave the delegation, or an administrator: else 404
+    # The signer of each named nomination's open signing task: 404 for one unseen; a viewer who is
+    # not its signer, or a nomination not at its signing step, is refused by the business rule (409).
+    NOMINATION_SIGNER = "nomination_signer"
     ADMIN = "admin"  # an administrator; what they see is limited to their scope
 
 
@@ -145,6 +148,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/plans/{plan_id}/reports"): _r(Access.PLAN_REPORTER, "plan"),
     ("POST", "/api/v1/plans/{plan_id}/amend"): _r(Access.ADMIN, "plan"),
     ("POST", "/api/v1/plans/{plan_id}/amend/preview"): _r(Access.ADMIN, "plan", note="nothing is saved"),
+    # award decisions and the award register (sổ khen thưởng)
+    ("POST", "/api/v1/decisions"): _r(Access.NOMINATION_SIGNER, "nomination", note="one decision for all"),
+    ("GET", "/api/v1/decisions"): _r(Access.SIGNED_IN, note="decisions awarding a nomination the caller sees"),
+    ("GET", "/api/v1/decisions/{decision_id}"): _r(Access.NOMINATION_VIEWER, "decision"),
+    ("GET", "/api/v1/decisions/{decision_id}/document.pdf"): _r(Access.NOMINATION_VIEWER, "decision"),
+    ("GET", "/api/v1/decisions/{decision_id}/document.docx"): _r(Access.NOMINATION_VIEWER, "decision"),
+    ("GET", "/api/v1/decisions/{decision_id}/certificates.pdf"): _r(Access.NOMINATION_VIEWER, "decision"),
+    ("GET", "/api/v1/decisions/{decision_id}/verify"): _r(Access.NOMINATION_VIEWER, "decision"),
+    ("GET", "/api/v1/awards"): _r(Access.SIGNED_IN, note="entries of nominations the caller sees"),
     # audit of administrative actions
     ("GET", "/api/v1/audit"): _r(Access.ADMIN, note="entries of units in the administrator's scope"),
     # dashboard and the administrators' "stuck and late" view

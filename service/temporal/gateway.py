@@ -174,6 +174,24 @@ class TemporalGateway:
     async def decide(self, ref: NominationRef, inp: DecisionInput, *, release: AsyncSession | None) -> NominationView:
         return await self._nomination_update(ref, NominationWorkflow.decide, inp, release)
 
+    async def decide_many(
+        self, actions: list[tuple[NominationRef, DecisionInput]], *, release: AsyncSession | None, parallel: int = 8
+    ) -> list[NominationView | StillRunning | Problem]:
+        """The same decision on several nominations (a signer signs one decision for all of them): each
+        Update's result, the `StillRunning` of one accepted but not yet recorded, or the problem of a
+        refused one, in the order given. At most `parallel` Updates are in flight at once."""
+        await _released(release)
+        gate = asyncio.Semaphore(max(1, parallel))
+
+        async def one(ref: NominationRef, inp: DecisionInput) -> NominationView | StillRunning | Problem:
+            async with gate:
+                try:
+                    return await self._nomination_update(ref, NominationWorkflow.decide, inp, None)
+                except (StillRunning, Problem) as exc:
+                    return exc
+
+        return list(await asyncio.gather(*(one(ref, inp) for ref, inp in actions)))
+
     async def withdraw(self, ref: NominationRef, inp: WithdrawInput, *, release: AsyncSession | None) -> NominationView:
         return await self._nomination_update(ref, NominationWorkflow.withdraw, inp, release)
 

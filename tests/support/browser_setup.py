@@ -43,17 +43,46 @@ def ensure_chromium() -> str:
     return f"browser_setup: installed Debian package chromium ({CHROMIUM})"
 
 
+# What the decision documents need: the fonts their PDF embeds and poppler to read it back in tests.
+DOCUMENT_PACKAGES = {
+    "fonts-texgyre": Path("/usr/share/texmf/fonts/opentype/public/tex-gyre/texgyretermes-regular.otf"),
+    "fonts-liberation2": Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"),
+    "poppler-utils": Path("/usr/bin/pdftotext"),
+}
+
+
+def ensure_document_packages() -> str:
+    """Install the Debian packages of the decision documents if needed and possible; a one-line report."""
+    missing = [name for name, path in DOCUMENT_PACKAGES.items() if not path.exists()]
+    if not missing:
+        return "browser_setup: document fonts and poppler-utils already present, nothing to do"
+    why = "document tests will be skipped with the reason"
+    if os.environ.get(SKIP_ENV):
+        return f"browser_setup: {', '.join(missing)} missing; {SKIP_ENV} is set, not installing ({why})"
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return f"browser_setup: {', '.join(missing)} missing; not root or no apt-get, cannot install ({why})"
+    apt = shutil.which("apt-get") or "apt-get"
+    update = _run([apt, "update", "-qq"])
+    if update.returncode != 0:
+        return f"browser_setup: apt-get update failed ({_last_line(update)}); {why}"
+    install = _run([apt, "install", "-y", "-qq", *missing])
+    if install.returncode != 0:
+        return f"browser_setup: apt-get install {' '.join(missing)} failed ({_last_line(install)}); {why}"
+    return f"browser_setup: installed Debian packages {', '.join(missing)}"
+
+
 def _last_line(result: subprocess.CompletedProcess[str]) -> str:
     lines = [line for line in (result.stderr or result.stdout or "").splitlines() if line.strip()]
     return lines[-1].strip() if lines else f"exit code {result.returncode}"
 
 
 def main() -> int:
-    try:
-        message = ensure_chromium()
-    except Exception as exc:  # never fail the build
-        message = f"browser_setup: could not check or install chromium: {exc!r}"
-    print(message, flush=True)
+    for ensure in (ensure_chromium, ensure_document_packages):
+        try:
+            message = ensure()
+        except Exception as exc:  # never fail the build
+            message = f"browser_setup: {ensure.__name__} failed: {exc!r}"
+        print(message, flush=True)
     return 0
 
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy import ColumnElement, and_, exists, func, tuple_
@@ -14,6 +14,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.rules.labels import STATUSES
+from models.rules.registers import number_text
 from models.rules.text import fold, search_text
 from models.store.access import record_access
 from models.tables import IdempotencyKey, Nomination, Task
@@ -30,7 +32,9 @@ from service.api.schemas.nominations import (
     ResubmitBody,
     WithdrawBody,
 )
+from service.api.xlsx import MAX_EXPORT_ROWS, XLSX, xlsx_response
 from service.core.metrics import NOMINATIONS_CREATED
+from service.queries.awards import earlier_awards
 from service.queries.history import build_history
 from service.queries.nominations import clerk_nomination, get_visible, to_out
 from service.queries.org import route_for
@@ -180,7 +184,7 @@ async def _replay(
     )
 
 
-@router.get("", response_model=NominationPage)
+@router.get("", response_model=NominationPage, responses={200: {"content": {XLSX: {}}}})
 async def list_nominations(
     ctx: ContextDep,
     session: SessionDep,
@@ -191,10 +195,11 @@ async def list_nominations(
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     overdue: bool | None = None,
+    format: Annotated[Literal["json", "xlsx"], Query()] = "json",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
-) -> NominationPage:
+) -> NominationPage | Response:
     filters: list[ColumnElement[bool]] = [visible_to(user)]
     if overdue is not None:
         # A nomination is overdue when its open task is past its limit (index ix_tasks_inbox covers the lookup).
@@ -215,6 +220,8 @@ async def list_nominations(
             func.to_tsvector("simple", Nomination.search_text).op("@@")(func.plainto_tsquery("simple", fold(q)))
         )
     where = and_(*filters)
+    if format == "xlsx":
+        return await _export(ctx, session, where)
     total, capped = await capped_count(session, select(col(Nomination.id)).where(where))
     page = select(Nomination).where(where)
     if cursor is not None:
@@ -235,12 +242,35 @@ async def list_nominations(
     )  # fmt: skip
 
 
+async def _export(ctx: AppContext, session: AsyncSession, where: ColumnElement[bool]) -> Response:
+    rows = (
+        await session.exec(
+            select(Nomination).where(where).order_by(col(Nomination.updated_at).desc()).limit(MAX_EXPORT_ROWS)
+        )
+    ).all()
+    items = await to_out(session, ctx.catalogue, list(rows))
+    return xlsx_response(
+        "de-nghi-khen-thuong.xlsx",
+        "Đề nghị khen thưởng",
+        ["STT", "Họ tên / Tên tập thể", "Đơn vị đề nghị", "Hình thức khen thưởng", "Năm", "Trạng thái",
+         "Bước hiện tại", "Ngày tạo", "Số quyết định"],
+        [
+            [i + 1, n.nominee.get("name", ""), n.proposing_unit.name, n.award_form_name or n.award_form,
+             n.period.year, STATUSES.get(n.status, n.status), n.current_step_name or "", n.created_at,
+             f"{number_text(n.decision.number)}/{n.decision.symbol}" if n.decision else ""]
+            for i, n in enumerate(items)
+        ],
+    )  # fmt: skip
+
+
 @router.get("/{nomination_id}", response_model=NominationOut)
 async def get_nomination(
     nomination_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
 ) -> NominationOut:
     nomination = await get_visible(session, user, nomination_id)
-    return (await to_out(session, ctx.catalogue, [nomination]))[0]
+    out = (await to_out(session, ctx.catalogue, [nomination]))[0]
+    out.earlier_awards = await earlier_awards(session, ctx.catalogue, nomination)
+    return out
 
 
 @router.post("/{nomination_id}/withdraw", response_model=NominationStatus)

@@ -12,16 +12,19 @@ from sqlmodel import col, select
 
 from models.tables import Nomination, Task
 from service.api.deps import ContextDep, SessionDep, UserDep
-from service.api.problems import Problem
+from service.api.problems import Problem, StillRunning
+from service.api.schemas.decisions import DecisionRef
 from service.api.schemas.nominations import NominationStatus
 from service.api.schemas.tasks import TaskComplete, TaskCompleted, TaskOut, TaskPage
+from service.api.signing import SIGNED_TASKS, sign_and_record
 from service.core.metrics import TASKS_COMPLETED
 from service.queries.attachments import attachment_digests
+from service.queries.decisions import Waiting, is_signing_step
 from service.queries.paging import capped_count
 from service.queries.tasks import open_task_of, task_out
 from service.queries.visibility import assigned_to
 from service.temporal.gateway import NominationRef
-from workflows.contracts import DecisionInput
+from workflows.contracts import DecisionInput, NominationView
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
@@ -77,6 +80,26 @@ async def complete_task(
     workflow_id = nomination.workflow_id
     if task.step in ("revision", "supplement"):
         raise Problem(409, "Đây là việc của đơn vị đề nghị: hãy nộp lại hoặc bổ sung hồ sơ.", code="wrong_step")
+    if body.outcome == "approve" and is_signing_step(nomination, task.step):
+        # Approving a signing task signs a decision of one, numbered once (its id is the task's).
+        decision, results = await sign_and_record(
+            ctx, session, user, [Waiting(task, nomination)], decision_id=uuid.uuid5(SIGNED_TASKS, str(task.id)),
+            comment=body.comment,
+        )  # fmt: skip
+        result = results[0]
+        if isinstance(result, StillRunning):
+            raise result
+        assert isinstance(result, NominationView)
+        TASKS_COMPLETED.labels(outcome=body.outcome).inc()
+        return TaskCompleted(
+            task_id=task.id, outcome=body.outcome,
+            nomination=NominationStatus(
+                id=task.nomination_id, status=result.status, current_step=result.current_step, workflow_id=workflow_id
+            ),
+            next_task_id=uuid.UUID(result.open_task_id) if result.open_task_id else None,
+            decision=DecisionRef(id=decision.id, number=decision.number, symbol=decision.symbol,
+                                 signed_at=decision.signed_at),
+        )  # fmt: skip
     files = await attachment_digests(session, nomination.id)
     view = await ctx.gateway.decide(
         NominationRef(workflow_id),

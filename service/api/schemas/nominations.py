@@ -24,6 +24,7 @@ from service.api.schemas.common import (
     Year,
     _Strict,
 )
+from service.api.schemas.decisions import AwardOut, DecisionRef
 
 
 class Nominee(BaseModel):
@@ -137,6 +138,11 @@ class NominationOut(BaseModel):
     signed_by: str | None = None
     disclosure_until: datetime | None = None
     result: str | None = None
+    # The decision that awarded it, once awarded by one.
+    decision: DecisionRef | None = None
+    # The nominee's earlier awards from the register (on one dossier, not in lists), for councils and
+    # appraisers judging criteria such as "already holds a provincial Bằng khen".
+    earlier_awards: list[AwardOut] | None = None
 
 
 class NominationPage(BaseModel):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from models.rules.text import nfc
 from service.api.schemas.common import MAX_TEXT, Outcome, Text, _Strict
+from service.api.schemas.decisions import DecisionRef
 from service.api.schemas.nominations import NominationStatus
 
 
@@ -70,3 +71,5 @@ class TaskCompleted(BaseModel):
     outcome: str
     nomination: NominationStatus
     next_task_id: uuid.UUID | None
+    # Approving a signing step makes a decision of one: its number and symbol.
+    decision: DecisionRef | None = None

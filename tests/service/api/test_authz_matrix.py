@@ -27,6 +27,7 @@ from temporalio.testing import WorkflowEnvironment
 from service.app import create_app
 from service.core.settings import Settings
 from service.security.authz import RULES, Access, Rule, api_endpoints, missing_rules
+from tests.support.api import PROVINCE_ROUTE, approve_step, task_for
 from tests.support.security import (
     PDF,
     PROBLEM,
@@ -100,6 +101,9 @@ NEEDS = {
     Access.PLAN_REPORTER: "reporter",
     Access.DELEGATION_OWNER: "owner",
     Access.ADMIN: "admin",
+    # Whoever sees the named nominations passes authorisation; that they are waiting for the caller's
+    # signature is the business rule after it (409), so the matrix asks only for the view.
+    Access.NOMINATION_SIGNER: "viewer",
 }
 
 
@@ -120,7 +124,9 @@ def expected(rule: Rule, persona: Persona, method: str) -> int | None:
         return 404  # the test dossier is not under public disclosure
     if access is Access.ADMIN and (rule.resource is None or not persona.admin):
         return ALLOWED if persona.admin else 403
-    if rule.resource in ("nomination", "task", "attachment"):
+    # A decision is seen by whoever sees the nomination it awards (the world's decision awards a dossier
+    # on the same route as the test dossier, so each persona has the same relations to it).
+    if rule.resource in ("nomination", "task", "attachment", "decision"):
         relations = persona.dossier
     elif rule.resource == "plan":
         if persona.plan is None:
@@ -170,6 +176,7 @@ class World:
         self.school_council = await unit_id(engine, "GL-BH-THCS-HDTDKT")
         r = await api.post("/api/v1/delegations", headers=secretary, json=self.delegation_body())
         assert r.status_code == 201, r.text
+        decision_id = await self.decision(api, engine)
         admin = await login(api, "admin")
         plans = (await api.get("/api/v1/plans", headers=admin)).json()
         assert plans, "no plan to test the plan endpoints with"
@@ -179,7 +186,20 @@ class World:
             "attachment_id": attachment_id,
             "delegation_id": r.json()["id"],
             "plan_id": plans[0]["id"],
+            "decision_id": decision_id,
         }
+
+    async def decision(self, api: httpx.AsyncClient, engine: AsyncEngine) -> str:
+        """A decision awarding a dossier of the school on the route of the test dossier (BANG_KHEN_TINH)."""
+        clerk = await login(api, "clerk.school")
+        body = nomination_body(await unit_id(engine, "GL-BH-THCS"), name="Quyết Định Ma Trận")
+        nid = await create_nomination(api, clerk, body)
+        for username in PROVINCE_ROUTE:
+            headers = await login(api, username)
+            await approve_step(api, headers, await task_for(api, headers, nid))
+        n = (await api.get(f"/api/v1/nominations/{nid}", headers=clerk)).json()
+        assert n["status"] == "awarded" and n["decision"], n
+        return str(n["decision"]["id"])
 
     def delegation_body(self) -> dict[str, Any]:
         today = date.today()
@@ -205,6 +225,7 @@ def sample_request(world: World, method: str, path: str) -> dict[str, Any]:
         ("POST", "/api/v1/nominations/{nomination_id}/resubmit"): {"json": {"comment": "Nộp lại"}},
         ("POST", "/api/v1/nominations/{nomination_id}/attachments"): {"files": {"file": ("b.pdf", PDF)}},
         ("POST", "/api/v1/tasks/{task_id}/complete"): {"json": {"outcome": "approve"}},
+        ("POST", "/api/v1/decisions"): {"json": {"nomination_ids": [world.ids["nomination_id"]]}},
         ("POST", "/api/v1/tasks/{task_id}/supplement"): {"json": {"items": ["Biên bản họp"]}},
         ("POST", "/api/v1/nominations/{nomination_id}/supplement"): {"json": {"answers": {"0": "Đã bổ sung"}}},
         ("POST", "/api/v1/nominations/{nomination_id}/ballot"): {"json": {}},

@@ -505,3 +505,81 @@ async def browser_scenario(
             assert not [m for m in console_errors if "Content Security Policy" in m], console_errors
         finally:
             await browser.close()
+
+
+async def test_chairperson_signs_one_decision_for_three_and_downloads_its_pdf(
+    database_url: str, engine: AsyncEngine, env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    """Three commune awards brought to the signing step over the API; the chairperson selects them in
+    "Ký quyết định", signs once, lands on the decision and downloads its PDF."""
+    import httpx
+
+    from tests.support import api as api_steps
+    from tests.support.documents import need_font, need_poppler, nfc, pdf_text
+
+    need_font()
+    need_poppler()
+    names = ["Hoàng Thị Lan", "Đỗ Văn Minh", "Lý Thị Ngọc"]
+    async with live_server(database_url, env, engine) as base, async_playwright() as p:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            clerk = await api_steps.login(http, "clerk.school")
+            unit = await api_steps.school_unit(http, clerk)
+            ids = [
+                (await api_steps.create(http, clerk, api_steps.body(unit, "GIAY_KHEN_XA", name=n)))["id"] for n in names
+            ]
+            for username in COMMUNE_ROUTE[:2]:
+                headers = await api_steps.login(http, username)
+                for nid in ids:
+                    await api_steps.approve_step(http, headers, await api_steps.task_for(http, headers, nid))
+            chair = await api_steps.login(http, "chair.commune")
+            for nid in ids:
+                await api_steps.task_for(http, chair, nid)
+        browser: Browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(
+                viewport={"width": 1280, "height": 900}, locale="vi-VN", accept_downloads=True
+            )
+            page.set_default_timeout(15_000)
+            page_errors: list[str] = []
+            page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+            page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+            await page.goto(f"{base}/")
+            await login(page, "chair.commune")
+            await page.get_by_role("link", name="Ký quyết định").click()
+            await expect(page.get_by_role("heading", name="Ký quyết định", level=1)).to_be_visible()
+            for name in names:
+                await page.get_by_label(f"Chọn {name}").check()
+            await shot(page, "40-sign")
+            await page.get_by_role("button", name="Ký quyết định").click()
+            await page.wait_for_url(re.compile(r"#/decisions/[0-9a-f-]{36}$"))
+            heading = page.get_by_role("heading", level=1)
+            await expect(heading).to_have_text(re.compile(r"^Quyết định số \d{2}/QĐ-UBND$"))
+            number = (await heading.inner_text()).removeprefix("Quyết định số ")
+            await expect(page.locator("#notice")).to_contain_text(f"Đã ký Quyết định số {number} cho 3 hồ sơ.")
+            table = page.get_by_role("table")
+            for name in names:
+                await expect(table).to_contain_text(name)
+            # dd/mm/yyyy HH:mm, Asia/Ho_Chi_Minh.
+            assert re.fullmatch(
+                r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", (await page.locator(".facts time").first.inner_text()).strip()
+            )
+            await shot(page, "41-decision")
+            async with page.expect_download() as download_info:
+                await page.get_by_role("button", name="Tải PDF").click()
+            download = await download_info.value
+            saved = tmp_path / download.suggested_filename
+            await download.save_as(saved)
+            assert saved.name.endswith(".pdf")
+            text = nfc(pdf_text(saved.read_bytes(), tmp_path))
+            assert f"Số: {number}" in text and all(n in text for n in names)
+            await page.get_by_role("button", name="Kiểm tra chữ ký số").click()
+            await expect(page.locator("#verification")).to_contain_text("Bản điện tử chưa ký số")
+            # The register finds them, without diacritics.
+            await page.get_by_role("link", name="Sổ khen thưởng").click()
+            await page.get_by_label("Tìm kiếm").fill("hoang thi lan")
+            await page.get_by_role("button", name="Tìm").click()
+            await expect(page.get_by_role("table")).to_contain_text("Hoàng Thị Lan")
+            await expect(page.get_by_role("table")).to_contain_text(number)
+            assert not page_errors, page_errors
+        finally:
+            await browser.close()

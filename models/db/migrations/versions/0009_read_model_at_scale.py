@@ -10,7 +10,7 @@ province-wide grant sent thousands of conditions with every list. Now:
   nomination. A list is then "an access row matches one of my grants", whatever the grant's reach.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 
 from collections.abc import Sequence
@@ -21,7 +21,7 @@ from alembic import context, op
 from models.db.roles import Roles
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

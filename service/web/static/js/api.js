@@ -70,9 +70,9 @@ export function orNull(promise) {
   });
 }
 
-/** A file the API serves (an attachment): fetched with the bearer token, as a Blob of the server's
- * Content-Type. The API uses tokens, not cookies, so a plain link cannot carry it; the page shows
- * or saves the Blob through a blob: URL. */
+/** A file the API serves (an attachment, a decision's PDF): fetched with the bearer token, as a
+ * Blob of the server's Content-Type, with the SHA-256 the server states. The API uses tokens, not
+ * cookies, so a plain link cannot carry it; the page shows or saves the Blob through a blob: URL. */
 export async function apiBlob(path) {
   const h = { Accept: "*/*" };
   if (state.token) h.Authorization = `Bearer ${state.token}`;
@@ -91,5 +91,22 @@ export async function apiBlob(path) {
     }
     throw error;
   }
-  return response.blob();
+  const blob = await response.blob();
+  blob.sha256 = response.headers.get("x-content-sha256");
+  return blob;
+}
+
+/** Download a file of the API (PDF, DOCX, XLSX) under `filename`: fetched with the token, then
+ * saved from a blob: address. Rejects with an ApiError like api(). */
+export async function download(path, filename) {
+  const blob = await apiBlob(path);
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return { size: blob.size, type: blob.type, sha256: blob.sha256 };
 }

@@ -12,6 +12,8 @@ import { loadLabels } from "./labels.js";
 import { route, setRoutes } from "./router.js";
 import { showLogin, signOut } from "./session.js";
 import { state } from "./state.js";
+import { renderAwards } from "./views/awards.js";
+import { renderDecision, renderSign } from "./views/decisions.js";
 import { renderDelegations } from "./views/delegations.js";
 import { renderDisclosures } from "./views/disclosures.js";
 import { renderInbox } from "./views/inbox.js";
@@ -41,6 +43,9 @@ setRoutes([
   { nav: "delegations", match: (p) => p[0] === "delegations", render: (p, params, stale) => renderDelegations(stale) },
   { nav: "plans", match: (p) => p[0] === "plans" && Boolean(p[1]), render: (p, params, stale) => renderPlan(p[1], params, stale) },
   { nav: "plans", match: (p) => p[0] === "plans", render: (p, params, stale) => renderPlans(stale) },
+  { nav: "sign", match: (p) => p[0] === "sign", render: (p, params, stale) => renderSign(stale) },
+  { nav: "awards", match: (p) => p[0] === "decisions" && Boolean(p[1]), render: (p, params, stale) => renderDecision(p[1], stale) },
+  { nav: "awards", match: (p) => p[0] === "awards", render: (p, params, stale) => renderAwards(params, stale) },
 ]);
 
 // An expired or forged token: back to the login page, with the server's explanation.

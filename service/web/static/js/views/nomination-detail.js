@@ -61,6 +61,16 @@ export async function renderDetail(id, stale) {
     n.decided_at ? fact("Ngày kết thúc", timeElement(n.decided_at)) : null,
     n.signed_by ? fact("Người ký quyết định", n.signed_by) : null,
     state.me.temporal_ui ? fact("Quy trình (Temporal)", temporalLink(n.workflow_id)) : null,
+    n.decision ? fact("Quyết định khen thưởng", [el("a", { href: `#/decisions/${n.decision.id}` }, `Số ${String(n.decision.number).padStart(2, "0")}/${n.decision.symbol}`), " – ", timeElement(n.decision.signed_at)]) : null,
+  );
+  // The nominee's earlier awards from the register, for whoever judges the criteria.
+  const earlier = el(
+    "section",
+    { class: "card", "aria-labelledby": "earlier-title" },
+    el("h2", { id: "earlier-title" }, "Khen thưởng đã nhận (sổ khen thưởng)"),
+    (n.earlier_awards || []).length
+      ? el("ul", null, n.earlier_awards.map((a) => el("li", null, `${a.award_form_name || a.award_form} – Quyết định số ${a.number_symbol} (${a.issuing_unit.name}), `, timeElement(a.decision.signed_at))))
+      : el("p", { class: "muted" }, "Chưa có khen thưởng nào trong sổ."),
   );
   const summary = el("section", { class: "card", "aria-labelledby": "facts-title" }, el("h2", { id: "facts-title" }, "Thông tin hồ sơ"), facts);
 
@@ -146,7 +156,7 @@ export async function renderDetail(id, stale) {
     el(
       "div",
       { class: "detail-grid" },
-      el("div", { class: "detail-main" }, summary, ballotSectionEl, achievements, files, commentsSection, actions),
+      el("div", { class: "detail-main" }, summary, ballotSectionEl, achievements, files, earlier, commentsSection, actions),
       el("div", { class: "detail-side" }, routeSection, timeline),
     ),
   ];

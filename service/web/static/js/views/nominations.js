@@ -1,6 +1,7 @@
 /* Hồ sơ đề nghị: the nominations the user sees, filtered, searched and paged. */
 
-import { api } from "../api.js";
+import { api, download } from "../api.js";
+import { clearError, reportError } from "../alerts.js";
 import { loadAwardForms } from "../catalogue.js";
 import { el, field, options } from "../dom.js";
 import { timeElement } from "../format.js";
@@ -49,10 +50,24 @@ export async function renderNominations(params, stale) {
     else location.hash = target;
   });
 
+  const exportButton = el("button", { type: "button", class: "button button-secondary" }, "Xuất Excel");
+  exportButton.addEventListener("click", async () => {
+    clearError();
+    const x = new URLSearchParams(query);
+    x.delete("limit");
+    x.delete("offset");
+    x.set("format", "xlsx");
+    try {
+      await download(`/nominations?${x}`, "de-nghi-khen-thuong.xlsx");
+    } catch (error) {
+      reportError(error);
+    }
+  });
   const head = el(
     "div",
     { class: "page-head" },
     el("h1", null, "Hồ sơ đề nghị"),
+    exportButton,
     isClerk() ? el("a", { href: "#/new", class: "button button-primary" }, "Tạo đề nghị") : null,
   );
   let body;

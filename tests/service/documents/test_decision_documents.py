@@ -1,0 +1,162 @@
+"""The decision's documents: the PDF in the format of Decree 30/2020/NĐ-CP with its Vietnamese text
+intact (NFC) and the number, the DOCX, and the PAdES signature: verified, and failed by a one-byte
+change."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from service.documents.decision import AwardeeLine, DecisionContent, render_docx, render_pdf, render_pdf_with_box
+from service.documents.signature import ORGANISATION_FIELD, load_roots, sign_pdf, verify_pdf
+from tests.support import paths
+from tests.support.documents import keep_first_page_png, need_font, nfc, pdf_text
+from tests.support.pki import make_pki
+
+TEMPLATE = paths.ROOT / "deploy" / "templates" / "decision.typ"
+
+
+def content(awardees: int = 3, *, signed: bool = False) -> DecisionContent:
+    return DecisionContent(
+        issuer_lines=["ỦY BAN NHÂN DÂN", "XÃ BIỂN HỒ"],
+        number_symbol="07/QĐ-UBND",
+        date_line="Gia Lai, ngày 05 tháng 12 năm 2026",
+        title_line="Về việc tặng Giấy khen của Chủ tịch UBND xã",
+        authority="CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ BIỂN HỒ",
+        legal_bases=["Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022"],
+        proposal="Xét đề nghị của Hội đồng Thi đua – Khen thưởng xã Biển Hồ.",
+        article1_intro=f"Tặng Giấy khen của Chủ tịch UBND xã cho {awardees:02d} cá nhân có tên sau đây:",
+        # Decomposed input (NFD) must come out composed (NFC).
+        awardees=[
+            AwardeeLine(
+                i + 1,
+                unicodedata.normalize("NFD", f"Đặng Thị Ánh {i + 1}"),
+                "Giáo viên, Trường THCS Nguyễn Du",
+                "Hoàn thành xuất sắc nhiệm vụ năm học 2025–2026",
+            )
+            for i in range(awardees)
+        ],
+        article2="Kèm theo Giấy khen là tiền thưởng. Tổng cộng: 2.106.000 đồng.",
+        article3="Quyết định này có hiệu lực kể từ ngày ký./.",
+        recipients=["Như Điều 3;", "Lưu: VT."],
+        signer_title_lines=["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"],
+        signer_name="Trần Văn Phó",
+        digitally_signed=signed,
+    )
+
+
+def test_pdf_carries_the_vietnamese_text_and_the_number(tmp_path: Path) -> None:
+    need_font()
+    pdf = render_pdf(content(), TEMPLATE)
+    text = nfc(pdf_text(pdf, tmp_path))
+    for expected in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Số: 07/QĐ-UBND",
+        "Gia Lai, ngày 05 tháng 12 năm 2026", "QUYẾT ĐỊNH", "Về việc tặng Giấy khen của Chủ tịch UBND xã",
+        "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;", "Đặng Thị Ánh 1", "Đặng Thị Ánh 3",
+        "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Trần Văn Phó", "Nơi nhận:", "Bản điện tử chưa ký số",
+    ]:  # fmt: skip
+        assert expected in text, expected
+    # Embedded fonts: the Times-metric serif only (no fallback font), subset into the file.
+    fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True).stdout.decode()
+    names = [line.split()[0] for line in fonts.splitlines()[2:]]
+    assert names and all("TeXGyreTermes" in n or "LiberationSerif" in n for n in names), names
+    png = keep_first_page_png(pdf, "decision-page1")
+    assert png.stat().st_size > 5_000
+
+
+def test_a4_and_margins(tmp_path: Path) -> None:
+    need_font()
+    pdf = render_pdf(content(), TEMPLATE)
+    pdf_text(pdf, tmp_path)  # skips without poppler
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True).stdout.decode()
+    assert "595.276 x 841.89 pts (A4)" in info
+    # The text starts 30 mm from the left edge (85 pt; bounding boxes of page 1's words).
+    boxes = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", "-", "-"], input=pdf, capture_output=True)
+    xs = [float(part.split('"')[1]) for part in boxes.stdout.decode().split("xMin=")[1:]]
+    assert min(xs) >= 85.0 - 0.5
+
+
+def test_docx_has_the_same_content() -> None:
+    data = render_docx(content())
+    doc = Document(io.BytesIO(data))
+    text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
+        c.text for t in doc.tables for row in t.rows for c in row.cells
+    )
+    assert "Số: 07/QĐ-UBND" in text and "Đặng Thị Ánh 2" in nfc(text) and "KT. CHỦ TỊCH" in text
+    section = doc.sections[0]
+    assert round(section.left_margin.mm) == 30 and round(section.right_margin.mm) == 15  # type: ignore[union-attr]
+
+
+def test_signature_verifies_and_a_one_byte_change_fails(tmp_path: Path) -> None:
+    need_font()
+    pki = make_pki(tmp_path)
+    pdf, box = render_pdf_with_box(content(signed=True), TEMPLATE)
+    # The stamp goes in the signature space of the template: page 1, right half, below the title.
+    assert box is not None and box.page == 0
+    x1, y1, x2, y2 = box.box
+    assert 300 < x1 < x2 <= 595 - 42 and 0 < y1 < y2 < 842
+    signed = sign_pdf(pdf, pki.signer_p12, pki.passphrase, signer_name="Trần Văn Phó", reason="Ký",
+                      location="Gia Lai", box=box)  # fmt: skip
+    keep_first_page_png(signed, "decision-signed-page1")
+    roots = load_roots([pki.ca_pem])
+    good = verify_pdf(signed, roots)
+    assert good.ok and good.trusted and good.signer and "Nguyễn Văn Chủ Tịch" in good.signer
+    assert "Bản điện tử chưa ký số" not in nfc(pdf_text(signed, tmp_path))
+    # Without the CA the signature is intact but not trusted.
+    assert verify_pdf(signed, []).intact and not verify_pdf(signed, []).trusted
+    for where in (len(signed) // 5, len(signed) // 2, len(signed) - 40):
+        damaged = bytearray(signed)
+        damaged[where] ^= 0x01
+        assert not verify_pdf(bytes(damaged), roots).ok, where
+    # Something appended after the signature is not covered by it.
+    assert not verify_pdf(signed + b"\n% added later\n", roots).ok
+    assert not verify_pdf(pdf, roots).signed
+
+
+def test_verify_command(tmp_path: Path) -> None:
+    need_font()
+    pki = make_pki(tmp_path)
+    signed = sign_pdf(render_pdf(content(signed=True), TEMPLATE), pki.signer_p12, pki.passphrase,
+                      signer_name="Trần Văn Phó", reason="Ký", location="Gia Lai")  # fmt: skip
+    good = tmp_path / "qd.pdf"
+    good.write_bytes(signed)
+    bad = tmp_path / "qd-sua.pdf"
+    damaged = bytearray(signed)
+    damaged[len(damaged) // 3] ^= 0x01
+    bad.write_bytes(bytes(damaged))
+    cli = [sys.executable, "-m", "service.cli", "decisions", "verify"]
+    ok = subprocess.run([*cli, str(good), "--trust", str(pki.ca_pem)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert '"ok": true' in ok.stdout and "Nguyễn Văn Chủ Tịch" in ok.stdout
+    failed = subprocess.run([*cli, str(bad), "--trust", str(pki.ca_pem)], capture_output=True, text=True)
+    assert failed.returncode == 1 and '"ok": false' in failed.stdout
+
+
+@pytest.mark.parametrize("count", [1, 200])
+def test_long_decisions_render(count: int) -> None:
+    need_font()
+    pdf = render_pdf(content(count), TEMPLATE)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+def test_the_organisation_signs_after_the_person(tmp_path: Path) -> None:
+    need_font()
+    pki = make_pki(tmp_path)
+    pdf, box = render_pdf_with_box(content(signed=True), TEMPLATE)
+    person = sign_pdf(pdf, pki.signer_p12, pki.passphrase, signer_name="Trần Văn Phó", reason="Ký",
+                      location="Gia Lai", box=box)  # fmt: skip
+    both = sign_pdf(person, pki.organisation_p12, pki.passphrase, signer_name="UBND xã Biển Hồ", reason="Cơ quan",
+                    location="Gia Lai", field=ORGANISATION_FIELD, visible=False)  # fmt: skip
+    roots = load_roots([pki.ca_pem])
+    v = verify_pdf(both, roots)
+    assert v.ok and v.trusted and len(v.signers) == 2
+    assert "Nguyễn Văn Chủ Tịch" in v.signers[0] and "UBND xã Biển Hồ" in v.signers[1]
+    damaged = bytearray(both)
+    damaged[len(damaged) // 4] ^= 0x01
+    assert not verify_pdf(bytes(damaged), roots).ok
