@@ -224,10 +224,8 @@ class DevStack:
         self.env.update({"TEMPORAL_ADDRESS": temporal, "DATABASE_URL": service_url, "THIDUA_ENV": self.settings.env})
         counts = seed(owner_url, self.settings.deploy_dir, demo=self.settings.is_dev)
         log(f"database migrated; seed: {counts}")
-        # Plans run as workflows from their business key; a running one is left as it is.
-        plans = start_plans(self.settings, temporal, service_url)
-        log(f"plan workflows: {plans}")
         python = sys.executable
+        # The worker and the API boot (a few seconds of imports each) while the plans are started.
         self.spawn("worker", [python, "-m", "service.cli", "worker"])
         api = self.spawn(
             "api",
@@ -236,6 +234,9 @@ class DevStack:
                 "--host", self.settings.api_host, "--port", str(self.settings.api_port), "--no-access-log",
             ],
         )  # fmt: skip
+        # Plans run as workflows from their business key; a running one is left as it is.
+        plans = start_plans(self.settings, temporal, service_url)
+        log(f"plan workflows: {plans}")
         base = f"http://{self.settings.api_host}:{self.settings.api_port}"
         _wait("API", lambda: _http_ok(f"{base}/readyz"), 90, api)
         print(

@@ -53,9 +53,9 @@ async def _record(engine: AsyncEngine, new: NewDecision) -> Decision:
         return decision
 
 
-async def test_fifty_concurrent_decisions_are_numbered_1_to_50(engine: AsyncEngine) -> None:
+async def test_fifty_concurrent_decisions_are_numbered_1_to_50(engine: AsyncEngine, owner_engine: AsyncEngine) -> None:
     unit = await ensure_unit(
-        engine, f"TEST-REG-{uuid.uuid4().hex[:6]}", "UBND tỉnh Thử", "people_committee", "province", None
+        owner_engine, f"TEST-REG-{uuid.uuid4().hex[:6]}", "UBND tỉnh Thử", "people_committee", "province", None
     )
     signer = await _signer(engine)
     at = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
@@ -65,9 +65,9 @@ async def test_fifty_concurrent_decisions_are_numbered_1_to_50(engine: AsyncEngi
     assert {d.year for d in decisions} == {2026}
 
 
-async def test_a_retry_never_numbers_a_decision_twice(engine: AsyncEngine) -> None:
+async def test_a_retry_never_numbers_a_decision_twice(engine: AsyncEngine, owner_engine: AsyncEngine) -> None:
     unit = await ensure_unit(
-        engine, f"TEST-REG-{uuid.uuid4().hex[:6]}", "UBND tỉnh Thử", "people_committee", "province", None
+        owner_engine, f"TEST-REG-{uuid.uuid4().hex[:6]}", "UBND tỉnh Thử", "people_committee", "province", None
     )
     signer = await _signer(engine)
     at = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
@@ -79,9 +79,9 @@ async def test_a_retry_never_numbers_a_decision_twice(engine: AsyncEngine) -> No
     assert following.number == 2  # no number was lost to the retries
 
 
-async def test_numbers_restart_at_1_on_1_january_vietnam_time(engine: AsyncEngine) -> None:
+async def test_numbers_restart_at_1_on_1_january_vietnam_time(engine: AsyncEngine, owner_engine: AsyncEngine) -> None:
     unit = await ensure_unit(
-        engine, f"TEST-REG-{uuid.uuid4().hex[:6]}", "UBND tỉnh Thử", "people_committee", "province", None
+        owner_engine, f"TEST-REG-{uuid.uuid4().hex[:6]}", "UBND tỉnh Thử", "people_committee", "province", None
     )
     signer = await _signer(engine)
     # 31/12/2026 23:59:59 in Vietnam is 16:59:59 UTC; 00:00:00 on 1/1/2027 is 17:00:00 UTC.
@@ -92,7 +92,9 @@ async def test_numbers_restart_at_1_on_1_january_vietnam_time(engine: AsyncEngin
     first = await _record(engine, _decision(unit, signer, datetime(2026, 12, 31, 17, 0, 0, tzinfo=UTC)))
     assert (first.year, first.number) == (2027, 1)
     # Another unit's register is its own.
-    other = await ensure_unit(engine, f"TEST-REG-{uuid.uuid4().hex[:6]}", "Sở Thử", "home_affairs", "province", None)
+    other = await ensure_unit(
+        owner_engine, f"TEST-REG-{uuid.uuid4().hex[:6]}", "Sở Thử", "home_affairs", "province", None
+    )
     assert (await _record(engine, _decision(other, signer, datetime(2027, 3, 1, tzinfo=UTC)))).number == 1
 
 

@@ -17,6 +17,7 @@ from models.store.decisions import find_decision
 from models.tables import Decision
 from service.api.deps import AppContext, ContextDep, CurrentUser, SessionDep, UserDep
 from service.api.problems import Problem
+from service.api.schemas.common import IDEMPOTENCY_KEY_PATTERN
 from service.api.schemas.decisions import DecisionCreate, DecisionOut, DecisionPage, VerificationOut
 from service.api.signing import decision_id_for, sign_and_record
 from service.documents.signature import load_roots, verify_pdf
@@ -33,7 +34,9 @@ async def sign_decision(
     ctx: ContextDep,
     session: SessionDep,
     user: UserDep,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=8, max_length=200, pattern=IDEMPOTENCY_KEY_PATTERN)
+    ] = None,
 ) -> DecisionOut:
     """The signer signs ONE decision for all these nominations waiting for their signature."""
     decision_id = decision_id_for(user.id, idempotency_key)

@@ -21,7 +21,7 @@ from models.store.access import record_access
 from models.tables import IdempotencyKey, Nomination, Task
 from service.api.deps import AppContext, ContextDep, CurrentUser, SessionDep, UserDep
 from service.api.problems import Problem
-from service.api.schemas.common import INT4_MAX
+from service.api.schemas.common import IDEMPOTENCY_KEY_PATTERN, INT4_MAX
 from service.api.schemas.nominations import (
     HistoryOut,
     NominationCreate,
@@ -51,7 +51,6 @@ from workflows.contracts import (
 )
 
 router = APIRouter(prefix="/api/v1/nominations", tags=["nominations"])
-IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]+$"
 
 
 def _request_hash(body: dict[str, Any]) -> str:

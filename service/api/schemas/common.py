@@ -64,3 +64,7 @@ class UnitRef(BaseModel):
 
 class UnitOut(UnitRef):
     parent_id: int | None
+
+
+# An Idempotency-Key is printable ASCII (a header carries no other characters faithfully).
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]+$"

@@ -94,6 +94,7 @@ class World:
             "plan_id": plan["id"],
             "attachment_id": str(uuid.uuid4()),
             "delegation_id": str(uuid.uuid4()),
+            "decision_id": str(uuid.uuid4()),
             "code": "BANG_KHEN_TINH",
         }
 
@@ -223,6 +224,10 @@ class World:
                     "reason": "Xem trước",
                     "expected_version": 1,
                 }
+            },
+            ("POST", "/api/v1/decisions"): {
+                "json": {"nomination_ids": [str(uuid.uuid4())]},
+                "headers": {"Idempotency-Key": str(uuid.uuid4())},
             },
             ("POST", "/api/v1/notifications/read"): {
                 "json": {"items": [{"source": "nomination", "id": 1}], "all": False}

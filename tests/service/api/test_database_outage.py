@@ -74,6 +74,7 @@ def sample(method: str, path: str) -> dict[str, Any]:
         "task_id": str(uuid.uuid4()),
         "attachment_id": str(uuid.uuid4()),
         "delegation_id": str(uuid.uuid4()),
+        "decision_id": str(uuid.uuid4()),
         "plan_id": "gl-65-2024",
         "code": "BANG_KHEN_TINH",
     }
