@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from service.core.settings import CoreSettings, get_core_settings
 
@@ -17,7 +18,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="thidua")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start everything for development (embedded Temporal and PostgreSQL)")
-    sub.add_parser("worker", help="run the Temporal worker")
+    api = sub.add_parser("api", help="serve the API and the web UI (uvicorn; THIDUA_API_HOST, _PORT, _WORKERS)")
+    api.add_argument("--host", help="listen address (default: THIDUA_API_HOST)")
+    api.add_argument("--port", type=int, help="listen port (default: THIDUA_API_PORT)")
+    api.add_argument("--workers", type=int, help="processes (default: THIDUA_API_WORKERS)")
+    sub.add_parser("worker", help="run the Temporal worker (drains on SIGTERM: THIDUA_SHUTDOWN_SECONDS)")
     sub.add_parser(
         "migrate",
         help="apply database migrations and seed reference data, as the owner role "
@@ -49,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         from service.dev.devstack import main as run_stack
 
         return run_stack()
+    if args.command == "api":
+        return api_command(args.host, args.port, args.workers)
     # None of these commands signs a token: they need no signing secret (the API's settings do).
     settings = get_core_settings()
     if args.command == "plans" and args.plans_command == "start":
@@ -75,6 +82,49 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def api_command(host: str | None, port: int | None, workers: int | None) -> int:
+    """uvicorn serving `service.app:create_app` as a factory. The settings are checked here first, so
+    that a missing secret in production is one clear line, not a traceback in every worker process."""
+    import os
+    import tempfile
+
+    import uvicorn
+    from pydantic import ValidationError
+
+    from service.core.settings import get_settings
+
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        print(f"thidua api: invalid settings: {exc}", file=sys.stderr)
+        return 2
+    if not settings.database_url:
+        print("DATABASE_URL is not set", file=sys.stderr)
+        return 2
+    processes = workers or settings.api_workers
+    if processes > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Several processes: each writes its metrics there and /metrics adds them up.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="thidua-metrics-")
+    uvicorn.run(
+        "service.app:create_app",
+        factory=True,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        workers=processes,
+        proxy_headers=settings.api_proxy_headers,
+        forwarded_allow_ips=settings.api_forwarded_allow_ips,
+        access_log=False,
+        # Requests in flight get this long after SIGTERM before the process exits.
+        timeout_graceful_shutdown=max(1, int(settings.shutdown_seconds)),
+    )
+    return 0
+
+
+def _roles_sql(settings: CoreSettings) -> Path:
+    """deploy/sql/roles.sql from THIDUA_DEPLOY_DIR: an installed package (the image) has no source tree."""
+    return settings.deploy_dir / "sql" / "roles.sql"
+
+
 def _role_passwords(settings: CoreSettings) -> dict[str, str]:
     """Passwords the configured URLs give the two roles (a URL that signs in as a role, with a password)."""
     from sqlalchemy.engine import make_url
@@ -99,7 +149,7 @@ def roles_command(settings: CoreSettings, admin_url: str | None) -> int:
     if not me.superuser:
         print(f"{me.user} is not a superuser: connect as one (--admin-url) to create the roles", file=sys.stderr)
         return 2
-    roles.install_roles(url, settings.db_roles, passwords=_role_passwords(settings))
+    roles.install_roles(url, settings.db_roles, passwords=_role_passwords(settings), path=_roles_sql(settings))
     log.info("database roles ready: owner %s, service %s", settings.db_owner_role, settings.db_service_role)
     return 0
 
@@ -123,7 +173,7 @@ def migrate_command(settings: CoreSettings) -> int:
         )
     if roles.inspect(url).superuser:
         # A superuser: create or repair both roles first; the migrations then act as the owner role.
-        roles.install_roles(url, settings.db_roles, passwords=_role_passwords(settings))
+        roles.install_roles(url, settings.db_roles, passwords=_role_passwords(settings), path=_roles_sql(settings))
     models.db.migrate.migrate(url, settings.db_roles)
     print(models.store.seed.seed(url, settings.deploy_dir, demo=settings.is_dev))
     return 0

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
@@ -27,7 +28,9 @@ log = logging.getLogger(__name__)
 RECONCILE_SECONDS = 10
 
 
-def build_worker(client: Client, engine: AsyncEngine, task_queue: str) -> Worker:
+def build_worker(
+    client: Client, engine: AsyncEngine, task_queue: str, graceful_shutdown_seconds: float = 0
+) -> Worker:
     projector = Projector(engine)
     plans = PlanActivities(engine)
     return Worker(
@@ -45,6 +48,9 @@ def build_worker(client: Client, engine: AsyncEngine, task_queue: str) -> Worker
         ],
         max_concurrent_activities=50,
         max_concurrent_workflow_tasks=100,
+        # On shutdown (SIGTERM): stop polling at once, let running activities finish for this long,
+        # then cancel them; Temporal retries a cancelled activity on another worker.
+        graceful_shutdown_timeout=timedelta(seconds=graceful_shutdown_seconds),
         # Still sandboxed (non-deterministic calls are refused), but modules are imported once, not
         # again for every workflow run: the workflows' modules hold no state, and re-importing them
         # cost about a third of the worker's CPU per nomination.
@@ -65,7 +71,7 @@ async def run_worker(settings: CoreSettings | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    worker = build_worker(client, engine, settings.task_queue)
+    worker = build_worker(client, engine, settings.task_queue, settings.shutdown_seconds)
     log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_target())
     gateway = TemporalGateway.from_settings(client, settings)
     catalogue = load_catalogue(settings.deploy_dir / "award_forms.yaml")
@@ -78,4 +84,6 @@ async def run_worker(settings: CoreSettings | None = None) -> None:
                 log.exception("starting unstarted nominations failed; trying again shortly")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=RECONCILE_SECONDS)
+        log.info("stopping: no new tasks; running activities get %.0fs to finish", settings.shutdown_seconds)
+    log.info("worker stopped")
     await engine.dispose()
