@@ -22,7 +22,8 @@ class CoreSettings(BaseSettings):
     run on these; the API, which signs access tokens, runs on `Settings`, which also requires a
     real signing secret in production."""
 
-    model_config = SettingsConfigDict(env_prefix="THIDUA_", extra="ignore")
+    # An empty variable means the default (Compose and Kubernetes pass unset settings as "").
+    model_config = SettingsConfigDict(env_prefix="THIDUA_", extra="ignore", env_ignore_empty=True)
 
     env: Literal["dev", "test", "prod"] = "prod"
     data_dir: Path = Path(".data")
