@@ -14,7 +14,8 @@ from service.core.settings import CoreSettings, get_core_settings
 log = logging.getLogger("thidua")
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line; tests/deploy checks every command the image and the manifests name against it."""
     parser = argparse.ArgumentParser(prog="thidua")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start everything for development (embedded Temporal and PostgreSQL)")
@@ -45,7 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     simulate.add_argument("--from", dest="start", default="2024-01-01", help="first day (YYYY-MM-DD)")
     simulate.add_argument("--to", dest="end", default="2031-01-01", help="day after the last (YYYY-MM-DD)")
     plans_sub.add_parser("start", help="start each plan's workflow unless it runs")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     for noisy in ("temporalio", "pgserver", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

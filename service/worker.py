@@ -28,9 +28,7 @@ log = logging.getLogger(__name__)
 RECONCILE_SECONDS = 10
 
 
-def build_worker(
-    client: Client, engine: AsyncEngine, task_queue: str, graceful_shutdown_seconds: float = 0
-) -> Worker:
+def build_worker(client: Client, engine: AsyncEngine, task_queue: str, graceful_shutdown_seconds: float = 0) -> Worker:
     projector = Projector(engine)
     plans = PlanActivities(engine)
     return Worker(
