@@ -305,3 +305,9 @@ def test_compose_shape() -> None:
         assert attribute in namespace
     prometheus = yaml.safe_load((DEPLOY / "compose" / "prometheus.yml").read_text(encoding="utf-8"))
     assert any(job.get("metrics_path") == "/metrics" for job in prometheus["scrape_configs"])
+
+
+def test_every_setting_is_in_the_readme_settings_table() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = sorted(n for n in setting_env_names() if f"`{n}`" not in readme)
+    assert not missing, f"settings missing from README's settings table: {missing}"
