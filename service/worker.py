@@ -62,14 +62,21 @@ async def run_worker(settings: CoreSettings | None = None) -> None:
     settings = settings or get_core_settings()
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set")
-    client = await connect(settings)
-    engine = make_engine(settings.database_url, pool_size=20)
-    await warn_if_privileged(engine, "worker")
+    # The Temporal client's threads (its Rust runtime) must never receive SIGTERM/SIGINT themselves:
+    # they inherit a mask that blocks both, and only this (main) thread takes them, through the loop.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    stopping = {signal.SIGINT, signal.SIGTERM}
+    for sig in stopping:
         loop.add_signal_handler(sig, stop.set)
-    worker = build_worker(client, engine, settings.task_queue, settings.shutdown_seconds)
+    signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
+    try:
+        client = await connect(settings)
+        engine = make_engine(settings.database_url, pool_size=20)
+        worker = build_worker(client, engine, settings.task_queue, settings.shutdown_seconds)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stopping)
+    await warn_if_privileged(engine, "worker")
     log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_target())
     gateway = TemporalGateway.from_settings(client, settings)
     catalogue = load_catalogue(settings.deploy_dir / "award_forms.yaml")

@@ -146,6 +146,39 @@ def wait_task(client: httpx.Client, headers: dict[str, str], nomination_id: str)
     raise AssertionError(f"no task for nomination {nomination_id}")
 
 
+def restore_and_check(admin_url: str, awarded: list[str], as_role: object, service: str, stack_dir: Path) -> None:
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    from models.db.roles import libpq_url
+
+    dump = stack_dir / "thidua.dump"
+    source = libpq_url(admin_url)
+    subprocess.run([str(POSTGRES_BIN_PATH / "pg_dump"), "-Fc", "-d", source, "-f", str(dump)], check=True, timeout=120)
+    admin = create_engine(sqlalchemy_url(admin_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE thidua_restored"))
+    admin.dispose()
+    target = libpq_url(
+        make_url(sqlalchemy_url(admin_url)).set(database="thidua_restored").render_as_string(hide_password=False)
+    )
+    subprocess.run(
+        [str(POSTGRES_BIN_PATH / "pg_restore"), "--exit-on-error", "-d", target, str(dump)], check=True, timeout=120
+    )
+    assert callable(as_role)
+    restored = make_url(as_role(service)).set(database="thidua_restored").render_as_string(hide_password=False)
+    engine = create_engine(sqlalchemy_url(restored))
+    try:
+        with engine.connect() as conn:
+            statuses = dict(conn.execute(text("SELECT id::text, status FROM nominations")).all())
+            assert all(statuses.get(n) == "awarded" for n in awarded), statuses
+            assert conn.execute(text("SELECT count(*) FROM audit_entries")).scalar_one() > 0
+            # The restored audit trail keeps its rights: the service role still cannot rewrite it.
+            with pytest.raises(Exception, match="permission denied"):
+                conn.execute(text("UPDATE audit_entries SET action = action"))
+    finally:
+        engine.dispose()
+
+
 def test_migrate_two_apis_two_workers_against_a_cluster(stack_dir: Path) -> None:
     temporal = binary("temporal")
     if temporal is None:
@@ -268,6 +301,11 @@ def test_migrate_two_apis_two_workers_against_a_cluster(stack_dir: Path) -> None
             # uvicorn finishes the requests in flight, then exits by the signal it was sent.
             assert procs.stop(name) in (0, -signal.SIGTERM), procs.tail(name)
             assert "Application shutdown complete" in procs.tail(name), procs.tail(name)
+
+        # Backup and restore as docs/deploy.md says: pg_dump -Fc (backup.sh), pg_restore into an empty
+        # database as the superuser; the roles are cluster-wide, so ownership and grants come back.
+        restore_and_check(admin_url.render_as_string(hide_password=False), [n for n, _, _ in nominations],
+                          as_role, service, stack_dir)  # fmt: skip
     except BaseException:
         for name in procs.procs:
             print(f"---- {name} ----\n{procs.tail(name)}")
