@@ -12,7 +12,7 @@ tool() {
 for pair in "$DBNAME:temporal" "$VISIBILITY_DBNAME:visibility"; do
   db=${pair%%:*}
   dir=${pair#*:}
-  tool --db "$db" create-database || echo "database $db exists"
+  tool --db "$db" create || echo "database $db exists"
   # setup-schema -v 0.0 only creates the version table; it is a no-op on a database already set up.
   tool --db "$db" setup-schema -v 0.0 || echo "schema of $db already set up"
   tool --db "$db" update-schema -d "$SCHEMA/$dir/versioned"

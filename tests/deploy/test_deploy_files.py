@@ -277,15 +277,20 @@ def test_the_kubernetes_shape() -> None:
 
 def test_temporal_values_choose_shards_once_and_use_existing_secrets() -> None:
     values = yaml.safe_load((K8S / "temporal" / "values.yaml").read_text(encoding="utf-8"))
-    config = values["server"]["config"]
-    shards = config["numHistoryShards"]
+    persistence = values["server"]["config"]["persistence"]
+    shards = persistence["numHistoryShards"]
     assert shards > 0 and shards & (shards - 1) == 0
     text = (K8S / "temporal" / "values.yaml").read_text(encoding="utf-8")
     assert re.search(r"#.*chosen once", text), "the shard count needs its reason next to it"
     for store in ("default", "visibility"):
-        sql = config["persistence"][store]["sql"]
-        assert sql["driver"] == "postgres12" and sql["existingSecret"] and "password" not in sql
+        sql = persistence["datastores"][store]["sql"]
+        assert sql["pluginName"] == "postgres12" and sql["existingSecret"] and "password" not in sql
     assert compose()["services"]["temporal"]["environment"]["NUM_HISTORY_SHARDS"] == str(shards)
+    namespace = values["server"]["config"]["namespaces"]["namespace"][0]
+    assert namespace == {"name": "thidua", "retention": "2560d"}
+    images = {values["server"]["image"]["tag"], values["admintools"]["image"]["tag"]}
+    assert len(images) == 1, "admin-tools must be the server's version"
+    assert compose()["services"]["temporal"]["image"].endswith(f":-{values['server']['image']['tag']}}}")
 
 
 def test_compose_shape() -> None:
@@ -298,7 +303,7 @@ def test_compose_shape() -> None:
     assert services["api"]["command"] == ["api"] and services["worker"]["command"] == ["worker"]
     assert "replicas" not in services["worker"].get("deploy", {}), "workers scale with --scale"
     schema = (DEPLOY / "temporal" / "schema.sh").read_text(encoding="utf-8")
-    for step in ("create-database", "setup-schema", "update-schema", "visibility"):
+    for step in (" create ", "setup-schema", "update-schema", "visibility"):
         assert step in schema
     namespace = (DEPLOY / "temporal" / "namespace.sh").read_text(encoding="utf-8")
     for attribute in ("ThiduaUnit", "ThiduaAwardForm", "ThiduaStatus", "ThiduaPlan"):
