@@ -316,3 +316,10 @@ def test_every_setting_is_in_the_readme_settings_table() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = sorted(n for n in setting_env_names() if f"`{n}`" not in readme)
     assert not missing, f"settings missing from README's settings table: {missing}"
+
+
+def test_operator_secrets_never_enter_the_image_or_git() -> None:
+    for ignore in (".containerignore", ".dockerignore", ".gitignore"):
+        lines = {line.strip().rstrip("/") for line in (ROOT / ignore).read_text(encoding="utf-8").splitlines()}
+        for path in ("deploy/compose/.env", "deploy/compose/certs", "deploy/compose/backups"):
+            assert path in lines, f"{ignore} must exclude {path}"
