@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -79,7 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         from service.worker import run_worker
 
         asyncio.run(run_worker(settings))
-        return 0
+        # Drained and closed. Exit without the interpreter's finalisation: the Temporal SDK's Rust
+        # threads may still call into Python while it finalises, which aborts the process
+        # ("PyGILState_Release ... finalizing") and turns a clean stop into a crash (exit 134).
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     if args.command == "migrate":
         return migrate_command(settings)
     if args.command == "db" and args.db_command == "roles":
@@ -90,7 +97,6 @@ def main(argv: list[str] | None = None) -> int:
 def api_command(host: str | None, port: int | None, workers: int | None) -> int:
     """uvicorn serving `service.app:create_app` as a factory. The settings are checked here first, so
     that a missing secret in production is one clear line, not a traceback in every worker process."""
-    import os
     import tempfile
 
     import uvicorn

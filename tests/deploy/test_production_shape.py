@@ -245,6 +245,9 @@ def test_migrate_two_apis_two_workers_against_a_cluster(stack_dir: Path) -> None
         procs.start("api-2", [*thidua(), "api", "--port", str(ports[1])], service_env | {"THIDUA_API_WORKERS": "2"})
         procs.start("worker-1", [*thidua(), "worker"], common)
         procs.start("worker-2", [*thidua(), "worker"], common)
+        # The plans job, as the service role: each plan's workflow starts (once: a second run starts none).
+        procs.run("plans-start", [*thidua(), "plans", "start"], common)
+        procs.run("plans-start-again", [*thidua(), "plans", "start"], common)
         bases = [f"http://127.0.0.1:{p}" for p in ports]
         for i, b in enumerate(bases, 1):
             wait_until(f"API {i}", lambda b=b: ready(b), 90, procs, f"api-{i}")
