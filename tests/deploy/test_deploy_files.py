@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -323,3 +324,21 @@ def test_operator_secrets_never_enter_the_image_or_git() -> None:
         lines = {line.strip().rstrip("/") for line in (ROOT / ignore).read_text(encoding="utf-8").splitlines()}
         for path in ("deploy/compose/.env", "deploy/compose/certs", "deploy/compose/backups"):
             assert path in lines, f"{ignore} must exclude {path}"
+
+
+def test_a_new_setting_without_a_deploy_entry_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checks above compare against the settings class itself: a setting added to it and to no
+    deploy file makes each of them fail, naming it."""
+
+    class WithANewSetting(Settings):
+        brand_new: int = 1
+
+    monkeypatch.setattr(sys.modules[__name__], "Settings", WithANewSetting)
+    for check in (
+        test_every_setting_is_in_the_compose_file,
+        test_every_setting_is_in_env_example_without_a_real_secret,
+        test_every_setting_is_in_the_kubernetes_manifests,
+        test_every_setting_is_in_the_readme_settings_table,
+    ):
+        with pytest.raises(AssertionError, match="THIDUA_BRAND_NEW"):
+            check()
