@@ -62,8 +62,9 @@ async def run_worker(settings: CoreSettings | None = None) -> None:
     settings = settings or get_core_settings()
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set")
-    # The Temporal client's threads (its Rust runtime) must never receive SIGTERM/SIGINT themselves:
-    # they inherit a mask that blocks both, and only this (main) thread takes them, through the loop.
+    # The Temporal client's threads (its Rust runtime) should never take SIGTERM/SIGINT themselves:
+    # they inherit a mask that blocks both, and only this (main) thread takes them, through the loop
+    # (a precaution; connect() does the same for the API).
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     stopping = {signal.SIGINT, signal.SIGTERM}

@@ -128,7 +128,8 @@ def unavailable(detail: str = _UNAVAILABLE, code: str = "temporal_unavailable") 
 async def connect(settings: CoreSettings) -> Client:
     """The client. The first connection starts the SDK's Rust runtime and its threads: they are started
     with SIGINT and SIGTERM blocked, so that only the main thread takes a stop signal (uvicorn's and the
-    worker's handlers); a SIGTERM landing on one of them once crashed a worker as it stopped."""
+    worker's handlers). A precaution: the crash seen when a worker stopped was at interpreter
+    finalisation (service/cli.py exits the worker without it)."""
     stopping = {signal.SIGINT, signal.SIGTERM}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
     try:
