@@ -6,18 +6,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
+from pathlib import Path
 
 from service.core.settings import CoreSettings, get_core_settings
 
 log = logging.getLogger("thidua")
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line; tests/deploy checks every command the image and the manifests name against it."""
     parser = argparse.ArgumentParser(prog="thidua")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start everything for development (embedded Temporal and PostgreSQL)")
-    sub.add_parser("worker", help="run the Temporal worker")
+    api = sub.add_parser("api", help="serve the API and the web UI (uvicorn; THIDUA_API_HOST, _PORT, _WORKERS)")
+    api.add_argument("--host", help="listen address (default: THIDUA_API_HOST)")
+    api.add_argument("--port", type=int, help="listen port (default: THIDUA_API_PORT)")
+    api.add_argument("--workers", type=int, help="processes (default: THIDUA_API_WORKERS)")
+    sub.add_parser("worker", help="run the Temporal worker (drains on SIGTERM: THIDUA_SHUTDOWN_SECONDS)")
     sub.add_parser(
         "migrate",
         help="apply database migrations and seed reference data, as the owner role "
@@ -48,7 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         "--trust", action="append", default=[], help="a trusted authority's certificate (PEM or DER); repeatable; "
         "THIDUA_SIGNING_TRUST_ROOTS by default",
     )  # fmt: skip
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if args.command == "decisions":
         return verify_command(args.file, args.trust)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -59,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         from service.dev.devstack import main as run_stack
 
         return run_stack()
+    if args.command == "api":
+        return api_command(args.host, args.port, args.workers)
     # None of these commands signs a token: they need no signing secret (the API's settings do).
     settings = get_core_settings()
     if args.command == "plans" and args.plans_command == "start":
@@ -77,12 +90,60 @@ def main(argv: list[str] | None = None) -> int:
         from service.worker import run_worker
 
         asyncio.run(run_worker(settings))
-        return 0
+        # Drained and closed. Exit without the interpreter's finalisation: the Temporal SDK's Rust
+        # threads may still call into Python while it finalises, which aborts the process
+        # ("PyGILState_Release ... finalizing") and turns a clean stop into a crash (exit 134).
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     if args.command == "migrate":
         return migrate_command(settings)
     if args.command == "db" and args.db_command == "roles":
         return roles_command(settings, args.admin_url)
     return 2
+
+
+def api_command(host: str | None, port: int | None, workers: int | None) -> int:
+    """uvicorn serving `service.app:create_app` as a factory. The settings are checked here first, so
+    that a missing secret in production is one clear line, not a traceback in every worker process."""
+    import tempfile
+
+    import uvicorn
+    from pydantic import ValidationError
+
+    from service.core.settings import get_settings
+
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        print(f"thidua api: invalid settings: {exc}", file=sys.stderr)
+        return 2
+    if not settings.database_url:
+        print("DATABASE_URL is not set", file=sys.stderr)
+        return 2
+    processes = workers or settings.api_workers
+    if processes > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Several processes: each writes its metrics there and /metrics adds them up.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="thidua-metrics-")
+    uvicorn.run(
+        "service.app:create_app",
+        factory=True,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        workers=processes,
+        proxy_headers=settings.api_proxy_headers,
+        forwarded_allow_ips=settings.api_forwarded_allow_ips,
+        access_log=False,
+        # Requests in flight get this long after SIGTERM before the process exits.
+        timeout_graceful_shutdown=max(1, int(settings.shutdown_seconds)),
+    )
+    return 0
+
+
+def _roles_sql(settings: CoreSettings) -> Path:
+    """deploy/sql/roles.sql from THIDUA_DEPLOY_DIR: an installed package (the image) has no source tree."""
+    return settings.deploy_dir / "sql" / "roles.sql"
 
 
 def _role_passwords(settings: CoreSettings) -> dict[str, str]:
@@ -109,7 +170,7 @@ def roles_command(settings: CoreSettings, admin_url: str | None) -> int:
     if not me.superuser:
         print(f"{me.user} is not a superuser: connect as one (--admin-url) to create the roles", file=sys.stderr)
         return 2
-    roles.install_roles(url, settings.db_roles, passwords=_role_passwords(settings))
+    roles.install_roles(url, settings.db_roles, passwords=_role_passwords(settings), path=_roles_sql(settings))
     log.info("database roles ready: owner %s, service %s", settings.db_owner_role, settings.db_service_role)
     return 0
 
@@ -133,7 +194,7 @@ def migrate_command(settings: CoreSettings) -> int:
         )
     if roles.inspect(url).superuser:
         # A superuser: create or repair both roles first; the migrations then act as the owner role.
-        roles.install_roles(url, settings.db_roles, passwords=_role_passwords(settings))
+        roles.install_roles(url, settings.db_roles, passwords=_role_passwords(settings), path=_roles_sql(settings))
     models.db.migrate.migrate(url, settings.db_roles)
     print(models.store.seed.seed(url, settings.deploy_dir, demo=settings.is_dev))
     return 0

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
@@ -45,7 +46,13 @@ def smtp_config(settings: CoreSettings) -> SmtpConfig | None:
     )
 
 
-def build_worker(client: Client, engine: AsyncEngine, task_queue: str, mail: SmtpConfig | None = None) -> Worker:
+def build_worker(
+    client: Client,
+    engine: AsyncEngine,
+    task_queue: str,
+    mail: SmtpConfig | None = None,
+    graceful_shutdown_seconds: float = 0,
+) -> Worker:
     projector = Projector(engine)
     plans = PlanActivities(engine)
     # Without an SMTP server the activity still runs and sends nothing (no host: nothing to do).
@@ -66,6 +73,9 @@ def build_worker(client: Client, engine: AsyncEngine, task_queue: str, mail: Smt
         ],
         max_concurrent_activities=50,
         max_concurrent_workflow_tasks=100,
+        # On shutdown (SIGTERM): stop polling at once, let running activities finish for this long,
+        # then cancel them; Temporal retries a cancelled activity on another worker.
+        graceful_shutdown_timeout=timedelta(seconds=graceful_shutdown_seconds),
         # Still sandboxed (non-deterministic calls are refused), but modules are imported once, not
         # again for every workflow run: the workflows' modules hold no state, and re-importing them
         # cost about a third of the worker's CPU per nomination.
@@ -79,15 +89,23 @@ async def run_worker(settings: CoreSettings | None = None) -> None:
     settings = settings or get_core_settings()
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set")
-    client = await connect(settings)
-    engine = make_engine(settings.database_url, pool_size=20)
-    await warn_if_privileged(engine, "worker")
+    # The Temporal client's threads (its Rust runtime) should never take SIGTERM/SIGINT themselves:
+    # they inherit a mask that blocks both, and only this (main) thread takes them, through the loop
+    # (a precaution; connect() does the same for the API).
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    stopping = {signal.SIGINT, signal.SIGTERM}
+    for sig in stopping:
         loop.add_signal_handler(sig, stop.set)
-    mail = smtp_config(settings)
-    worker = build_worker(client, engine, settings.task_queue, mail)
+    signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
+    try:
+        client = await connect(settings)
+        engine = make_engine(settings.database_url, pool_size=20)
+        mail = smtp_config(settings)
+        worker = build_worker(client, engine, settings.task_queue, mail, settings.shutdown_seconds)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stopping)
+    await warn_if_privileged(engine, "worker")
     log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_target())
     gateway = TemporalGateway.from_settings(client, settings)
     catalogue = load_catalogue(settings.deploy_dir / "award_forms.yaml")
@@ -105,4 +123,6 @@ async def run_worker(settings: CoreSettings | None = None) -> None:
                 log.exception("starting unstarted nominations failed; trying again shortly")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=RECONCILE_SECONDS)
+        log.info("stopping: no new tasks; running activities get %.0fs to finish", settings.shutdown_seconds)
+    log.info("worker stopped")
     await engine.dispose()

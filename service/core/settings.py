@@ -27,12 +27,22 @@ class CoreSettings(BaseSettings):
     run on these; the API, which signs access tokens, runs on `Settings`, which also requires a
     real signing secret in production."""
 
-    model_config = SettingsConfigDict(env_prefix="THIDUA_", extra="ignore")
+    # An empty variable means the default (Compose and Kubernetes pass unset settings as "").
+    model_config = SettingsConfigDict(env_prefix="THIDUA_", extra="ignore", env_ignore_empty=True)
 
     env: Literal["dev", "test", "prod"] = "prod"
     data_dir: Path = Path(".data")
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # `thidua api`: uvicorn processes of one API instance (metrics are then gathered across them).
+    api_workers: int = Field(default=1, ge=1, le=64)
+    # Behind a reverse proxy: trust X-Forwarded-For/-Proto from these addresses only (comma-separated,
+    # "*" for any), so that sign-in throttling counts the client's address, not the proxy's.
+    api_proxy_headers: bool = False
+    api_forwarded_allow_ips: str = "127.0.0.1"
+    # On SIGTERM, `thidua worker` stops polling and lets running activities finish for this long;
+    # `thidua api` stops accepting and lets requests in flight finish for this long.
+    shutdown_seconds: float = Field(default=30.0, ge=0, le=3600)
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
     temporal_namespace: str = "default"

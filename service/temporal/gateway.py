@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -126,7 +127,16 @@ def unavailable(detail: str = _UNAVAILABLE, code: str = "temporal_unavailable") 
 
 
 async def connect(settings: CoreSettings) -> Client:
-    return await Client.connect(settings.temporal_target(), namespace=settings.temporal_namespace)
+    """The client. The first connection starts the SDK's Rust runtime and its threads: they are started
+    with SIGINT and SIGTERM blocked, so that only the main thread takes a stop signal (uvicorn's and the
+    worker's handlers). A precaution: the crash seen when a worker stopped was at interpreter
+    finalisation (service/cli.py exits the worker without it)."""
+    stopping = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
+    try:
+        return await Client.connect(settings.temporal_target(), namespace=settings.temporal_namespace)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 async def _released(session: AsyncSession | None) -> None:
