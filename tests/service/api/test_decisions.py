@@ -82,7 +82,7 @@ async def test_one_decision_for_three_nominations_then_a_decision_of_one(api: ht
     assert r.status_code == 404  # a commune award's dossier is not on the provincial chair's route
 
     r = await api.post(
-        "/api/v1/decisions", headers={**chair, "Idempotency-Key": "ky-3"}, json={"nomination_ids": ids[:3]}
+        "/api/v1/decisions", headers={**chair, "Idempotency-Key": "ky-quyet-dinh-3"}, json={"nomination_ids": ids[:3]}
     )
     assert r.status_code == 201, r.text
     decision = r.json()
@@ -95,7 +95,7 @@ async def test_one_decision_for_three_nominations_then_a_decision_of_one(api: ht
 
     # The same request again (a retry) gives the same decision, not a second number.
     again = await api.post(
-        "/api/v1/decisions", headers={**chair, "Idempotency-Key": "ky-3"}, json={"nomination_ids": ids[:3]}
+        "/api/v1/decisions", headers={**chair, "Idempotency-Key": "ky-quyet-dinh-3"}, json={"nomination_ids": ids[:3]}
     )
     assert again.status_code == 200 and again.json()["id"] == decision["id"] and again.json()["number"] == 1
     # Signed already: no longer waiting.
