@@ -29,6 +29,8 @@ class Nomination(SQLModel, table=True):
         Index("ix_nominations_route", "route", postgresql_using="gin", postgresql_ops={"route": "jsonb_path_ops"}),
         # Lists: newest change first, the id as a stable tiebreak for keyset paging.
         Index("ix_nominations_updated_id", text("updated_at DESC"), text("id DESC")),
+        # The workers look every few seconds for dossiers whose workflow has not started (version 0).
+        Index("ix_nominations_unstarted", "created_at", postgresql_where=text("version = 0")),
     )
 
     id: uuid.UUID = Field(primary_key=True)

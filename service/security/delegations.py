@@ -34,34 +34,6 @@ def active_on(day: date):  # type: ignore[no-untyped-def]
     return and_(col(Delegation.starts_on) <= day, col(Delegation.ends_on) >= day, col(Delegation.revoked_at).is_(None))
 
 
-async def delegated_grants(session: AsyncSession, user_id: int, day: date | None = None) -> list[tuple[str, int, str]]:
-    """(role, unit, how the user acts) for every delegation to `user_id` in force today."""
-    rows = (
-        await session.exec(
-            select(Delegation.kind, Delegation.role, Delegation.unit_id, User.full_name)
-            .join(User, col(User.id) == col(Delegation.from_user_id))
-            .where(col(Delegation.to_user_id) == user_id, active_on(day or today()))
-        )
-    ).all()
-    return [
-        (role, unit, ON_BEHALF_TITLE if kind == SIGN_ON_BEHALF else f"thay {name}") for kind, role, unit, name in rows
-    ]
-
-
-async def suspended_grants(session: AsyncSession, user_id: int, day: date | None = None) -> set[tuple[str, int]]:
-    """(role, unit) a user handed to a substitute in force today: their own right is suspended meanwhile."""
-    rows = (
-        await session.exec(
-            select(Delegation.role, Delegation.unit_id).where(
-                col(Delegation.from_user_id) == user_id,
-                col(Delegation.kind) == SUBSTITUTE,
-                active_on(day or today()),
-            )
-        )
-    ).all()
-    return {(role, unit) for role, unit in rows}
-
-
 async def delegations_in_force(
     session: AsyncSession, user_id: int, day: date | None = None
 ) -> tuple[set[tuple[str, int]], list[tuple[str, int, str]]]:

@@ -286,17 +286,11 @@ class TemporalGateway:
         try:
             async with asyncio.timeout(max(0.1, ends - loop.time())):
                 return await update_handle.result(rpc_timeout=self.deadline)
-        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-            raise StillRunning(location) from None
-        except WorkflowUpdateFailedError as exc:
-            cause = exc.cause
-            if isinstance(cause, ApplicationError) and cause.type in REFUSAL_STATUS:
-                raise Problem(REFUSAL_STATUS[cause.type], cause.message, code=cause.type) from None
-            raise
-        except RPCError as exc:
-            if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-                raise StillRunning(location) from None
-            raise
+        except TEMPORAL_FAILURES as exc:
+            translated = _translated(exc, late=StillRunning(location))
+            if translated is exc:
+                raise
+            raise translated from None
 
     # ---- plans --------------------------------------------------------------------------------
 
@@ -409,15 +403,27 @@ class TemporalGateway:
         try:
             async with asyncio.timeout(self.deadline.total_seconds()):
                 return await call
-        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-            log.warning("temporal call exceeded its deadline of %ss", self.deadline.total_seconds())
-            raise unavailable() from None
-        except WorkflowUpdateFailedError as exc:
-            cause = exc.cause
-            if isinstance(cause, ApplicationError) and cause.type in REFUSAL_STATUS:
-                raise Problem(REFUSAL_STATUS[cause.type], cause.message, code=cause.type) from None
-            raise
-        except RPCError as exc:
-            if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-                raise unavailable() from None
-            raise
+        except TEMPORAL_FAILURES as exc:
+            translated = _translated(exc, late=unavailable())
+            if translated is exc:
+                raise
+            raise translated from None
+
+
+TEMPORAL_FAILURES = (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowUpdateFailedError, RPCError)
+
+
+def _translated(exc: BaseException, *, late: Exception) -> BaseException:
+    """One table for what Temporal answers: a validator's refusal becomes its problem; too late or
+    unreachable becomes `late` (503 before an Update was accepted, 202 after); anything else stays."""
+    if isinstance(exc, TimeoutError | WorkflowUpdateRPCTimeoutOrCancelledError):
+        log.warning("temporal call exceeded its deadline")
+        return late
+    if isinstance(exc, WorkflowUpdateFailedError):
+        cause = exc.cause
+        if isinstance(cause, ApplicationError) and cause.type in REFUSAL_STATUS:
+            return Problem(REFUSAL_STATUS[cause.type], cause.message, code=cause.type)
+        return exc
+    if isinstance(exc, RPCError) and exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+        return late
+    return exc

@@ -10,8 +10,7 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 
 from models.rules.text import nfc
-from models.store.org import load_org_tree
-from models.tables import Delegation, RoleAssignment, User
+from models.tables import Delegation, RoleAssignment, UnitAncestor, User
 from service.api.deps import SessionDep, UserDep
 from service.api.problems import Problem
 from service.api.schemas.delegations import DelegationCreate, DelegationOut
@@ -58,8 +57,15 @@ async def _check_substitute(session: SessionDep, delegate: User, role: str, unit
                 422, f"Người thay thế phải là {names[needed]} của cùng đơn vị.", code="substitute_not_eligible"
             )
         return
-    tree = await load_org_tree(session)
-    if delegate.unit_id != unit_id and delegate.unit_id not in tree.descendants(unit_id):
+    # The delegate's unit is the unit or below it (unit_ancestors holds every unit with itself).
+    below = (
+        await session.exec(
+            select(UnitAncestor.unit_id).where(
+                UnitAncestor.unit_id == delegate.unit_id, UnitAncestor.ancestor_id == unit_id
+            )
+        )
+    ).first()
+    if below is None:
         raise Problem(422, "Người thay thế phải thuộc đơn vị được giao.", code="substitute_not_eligible")
 
 

@@ -112,6 +112,8 @@ def upgrade() -> None:
     op.execute(BACKFILL_ACCESS)
     # Lists are ordered by the last change, newest first, with the id as a stable tiebreak.
     op.create_index("ix_nominations_updated_id", "nominations", [sa.text("updated_at DESC"), sa.text("id DESC")])
+    # Every worker looks for dossiers left unstarted every few seconds: a tiny index, not a table scan.
+    op.create_index("ix_nominations_unstarted", "nominations", ["created_at"], postgresql_where=sa.text("version = 0"))
     op.create_index(
         "ix_tasks_role_unit_open", "tasks", ["role", "unit_id", "due_at"], postgresql_where=sa.text("status = 'open'")
     )
@@ -124,6 +126,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_tasks_role_unit_open", table_name="tasks")
+    op.drop_index("ix_nominations_unstarted", table_name="nominations")
     op.drop_index("ix_nominations_updated_id", table_name="nominations")
     op.drop_table("nomination_access")
     op.execute("DROP TRIGGER IF EXISTS units_ancestors ON units")
