@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -22,7 +23,7 @@ from models.db.engine import make_engine, sqlalchemy_url
 from models.db.roles import Roles, prepare, url_as
 from models.store.seed import seed
 from tests.support import paths
-from tests.support.helpers import test_server_path
+from tests.support.helpers import running_api, test_server_path
 
 ROOT = paths.ROOT
 # The embedded PostgreSQL keeps its lock file in the runtime directory; CI machines have none set.
@@ -178,3 +179,13 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
     environment = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=test_server_path())
     yield environment
     await environment.shutdown()
+
+
+@pytest.fixture
+async def api(
+    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, tmp_path: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The API wired to a real worker, as a client with no token; attachments in the test's own folder.
+    A module that needs other settings (a client address, a body limit) defines its own `api`."""
+    async with running_api(env, engine, database_url, attachment_dir=str(tmp_path)) as client:
+        yield client

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -16,16 +15,9 @@ from temporalio.testing import WorkflowEnvironment
 from models.tables import Nomination, Task
 from service.queries.dashboard import median, percentile
 from tests.support.api import PROBLEM, approve_step, body, create, login, school_unit, task_for
-from tests.support.helpers import running_api
 
 # These tests change rows of the read model behind the workflow's back (a stuck dossier): own database.
 pytestmark = pytest.mark.own_database
-
-
-@pytest.fixture
-async def api(env: WorkflowEnvironment, engine: AsyncEngine, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_api(env, engine, database_url) as client:
-        yield client
 
 
 def test_median_and_nearest_rank_percentile() -> None:

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import get_args
 
 import httpx
-import pytest
 import yaml
-from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.testing import WorkflowEnvironment
 
 from models.rules.ballot import FAILED, PASSED, VOID
 from models.rules.catalogue import NomineeKind, PeriodKind, StepKind
@@ -18,7 +14,6 @@ from models.rules.labels import TABLES
 from models.store.org import ROLES
 from service.security.delegations import SIGN_ON_BEHALF, SUBSTITUTE
 from service.web import STATIC_DIR
-from tests.support.helpers import running_api
 from tests.support.paths import ROOT as REPO_ROOT
 from workflows.contracts import (
     AWARDED,
@@ -33,12 +28,6 @@ from workflows.contracts import (
 )
 
 ROOT = REPO_ROOT
-
-
-@pytest.fixture
-async def api(env: WorkflowEnvironment, engine: AsyncEngine, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_api(env, engine, database_url) as client:
-        yield client
 
 
 def demo_roles() -> set[str]:

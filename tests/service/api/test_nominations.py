@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.testing import WorkflowEnvironment
 
 from models.tables import AuditEntry, Nomination
 from tests.support.api import approve_step, body, create, login, school_unit, task_for
-from tests.support.helpers import running_api
 
 PROVINCE_ROUTE = ["council.school", "council.commune", "appraiser.home", "council.province", "chair.province"]
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-async def api(
-    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, tmp_path: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_api(env, engine, database_url, client="203.0.113.7", attachment_dir=str(tmp_path)) as client:
-        yield client
 
 
 async def audit_count(engine: AsyncEngine, nomination_id: str) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
@@ -11,20 +10,12 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
-from temporalio.testing import WorkflowEnvironment
 
 from models.tables import Unit
 from models.tables.plans import PlanNotification
 from tests.support.api import PROBLEM, login
-from tests.support.helpers import running_api
 
 pytestmark = pytest.mark.own_database
-
-
-@pytest.fixture
-async def api(env: WorkflowEnvironment, engine: AsyncEngine, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_api(env, engine, database_url) as client:
-        yield client
 
 
 async def notify(engine: AsyncEngine, role: str, unit_code: str, message: str) -> None:

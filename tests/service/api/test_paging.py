@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.testing import WorkflowEnvironment
 
 from service.queries import paging
 from tests.support.api import PROBLEM, body, create, login, school_unit
-from tests.support.helpers import running_api
 
 pytestmark = pytest.mark.own_database
-
-
-@pytest.fixture
-async def api(
-    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, tmp_path: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_api(env, engine, database_url, attachment_dir=str(tmp_path)) as client:
-        yield client
 
 
 async def test_cursor_pages_cover_the_list_once_and_counts_stop_at_the_cap(

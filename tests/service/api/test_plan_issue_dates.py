@@ -4,20 +4,15 @@ before the plan was issued (the Trạm Tấu plan of 15/10/2024 once showed 01/1
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
 
 import httpx
-import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.testing import WorkflowEnvironment
 
 from models.rules.plan_schedule import first_office_day
 from service.dev.plan_simulator import simulate
 from tests.support.paths import DEPLOY
 from tests.support.plans import PLANS, vn
-from tests.support.security import login, running_api
+from tests.support.security import login
 
 FIRST_DUE = {
     "yb-tt-246-2024": "2024-12-01T00:00:00+07:00",
@@ -26,14 +21,6 @@ FIRST_DUE = {
     "ct-1315-2024": "2024-11-30T00:00:00+07:00",
     "gl-65-2024": "2024-12-05T00:00:00+07:00",
 }
-
-
-@pytest.fixture
-async def api(
-    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, tmp_path: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_api(env, engine, database_url, attachment_dir=str(tmp_path)) as client:
-        yield client
 
 
 async def test_the_calendar_and_the_reports_ask_nothing_before_the_plan_was_issued(api: httpx.AsyncClient) -> None:

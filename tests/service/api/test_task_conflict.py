@@ -3,13 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import httpx
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.testing import WorkflowEnvironment
 
 from tests.support.api import approve_step, task_for
 from tests.support.security import (
@@ -19,17 +14,8 @@ from tests.support.security import (
     ensure_user,
     login,
     nomination_body,
-    running_api,
     unit_id,
 )
-
-
-@pytest.fixture
-async def api(
-    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, tmp_path: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_api(env, engine, database_url, attachment_dir=str(tmp_path)) as client:
-        yield client
 
 
 async def test_a_task_no_longer_open_answers_409_whoever_asks(

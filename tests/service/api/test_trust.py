@@ -8,9 +8,7 @@ import asyncio
 import base64
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,7 +26,7 @@ from service.temporal.gateway import TemporalGateway
 from service.temporal.nomination_start import start_unstarted
 from service.worker import build_worker
 from tests.support.api import PROBLEM, body, create, login, school_unit, task_for
-from tests.support.helpers import assert_eq_eventually, new_worker, running_api, test_server_path
+from tests.support.helpers import assert_eq_eventually, new_worker, test_server_path
 from tests.support.paths import DEPLOY
 
 # Several tests add council members and delegations: each gets its own database.
@@ -36,14 +34,6 @@ pytestmark = pytest.mark.own_database
 
 SCHOOL_COUNCIL_MEMBERS = [f"member{i}.school" for i in range(1, 6)]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-async def api(
-    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, tmp_path: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_api(env, engine, database_url, attachment_dir=str(tmp_path)) as client:
-        yield client
 
 
 def payload_text(history_json: str) -> str:
