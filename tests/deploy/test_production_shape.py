@@ -31,24 +31,12 @@ from sqlalchemy.engine import make_url
 
 from models.db.engine import sqlalchemy_url
 from tests.support import paths
+from tests.support.api import UNANIMOUS
+from tests.support.helpers import free_port
 
 ROOT = paths.ROOT
 NAMESPACE = "thidua"
 SEARCH_ATTRIBUTES = ("ThiduaUnit", "ThiduaAwardForm", "ThiduaStatus", "ThiduaPlan")
-UNANIMOUS = {
-    "members": 9,
-    "members_reason": "Quyết định thành lập Hội đồng: 9 thành viên",
-    "present": 9,
-    "votes_for": 9,
-    "votes_against": 0,
-    "minutes": "Biên bản số 01/BB-HĐTĐKT",
-}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def port_open(port: int) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,26 +25,10 @@ import pytest
 
 from service.dev.supervisor import GiveUp, Part, Supervisor
 from tests.support import paths
+from tests.support.api import UNANIMOUS
+from tests.support.helpers import free_port
 
 ROOT = paths.ROOT
-
-
-# A council's meeting: all nine members present and in favour, with the minutes' reference; the demo
-# roster has five members, so the nine of the council's founding decision are declared with a reason.
-UNANIMOUS = {
-    "members": 9,
-    "members_reason": "Quyết định thành lập Hội đồng: 9 thành viên",
-    "present": 9,
-    "votes_for": 9,
-    "votes_against": 0,
-    "minutes": "Biên bản số 01/BB-HĐTĐKT",
-}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Stack:

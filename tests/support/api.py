@@ -10,6 +10,16 @@ import httpx
 
 PROVINCE_ROUTE = ["council.school", "council.commune", "appraiser.home", "council.province", "chair.province"]
 PROBLEM = "application/problem+json"
+# A council's meeting: all nine members present and in favour, with the minutes' reference; the demo
+# roster has five members, so the nine of the council's founding decision are declared with a reason.
+UNANIMOUS = {
+    "members": 9,
+    "members_reason": "Quyết định thành lập Hội đồng: 9 thành viên",
+    "present": 9,
+    "votes_for": 9,
+    "votes_against": 0,
+    "minutes": "Biên bản số 01/BB-HĐTĐKT",
+}
 
 
 async def login(api: httpx.AsyncClient, username: str) -> dict[str, str]:
