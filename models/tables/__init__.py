@@ -4,14 +4,23 @@ Import a table from its module (`from models.tables.nominations import Nominatio
 """
 
 from models.tables.catalogue import AwardForm
-from models.tables.councils import Ballot, BallotVoter, DisclosureComment
+from models.tables.councils import (
+    Ballot,
+    BallotVoter,
+    CouncilSession,
+    CouncilSessionDocument,
+    CouncilSessionItem,
+    DisclosureComment,
+)
 from models.tables.decisions import Decision, DecisionCounter, DecisionDocument, DecisionNomination
 from models.tables.documents import Attachment
 from models.tables.nominations import IdempotencyKey, Nomination, NominationAccess, Notification, Task
 from models.tables.notices import EmailDelivery, NotificationPreference, NotificationRead
 from models.tables.organisation import RoleAssignment, Unit, UnitAncestor, UnitBase, UnitPublic, User
 from models.tables.plans import Plan, PlanEvent, PlanMilestone, PlanNotification, PlanReport
+from models.tables.saved_views import SavedView
 from models.tables.security import AuditEntry, Delegation, LoginAttempt, OidcIdentity
+from models.tables.submissions import Submission, SubmissionCounter, SubmissionDocument, SubmissionKey
 
 __all__ = [
     "Attachment",
@@ -19,6 +28,9 @@ __all__ = [
     "AwardForm",
     "Ballot",
     "BallotVoter",
+    "CouncilSession",
+    "CouncilSessionDocument",
+    "CouncilSessionItem",
     "Decision",
     "DecisionCounter",
     "DecisionDocument",
@@ -40,6 +52,11 @@ __all__ = [
     "PlanNotification",
     "PlanReport",
     "RoleAssignment",
+    "SavedView",
+    "Submission",
+    "SubmissionCounter",
+    "SubmissionDocument",
+    "SubmissionKey",
     "Task",
     "Unit",
     "UnitAncestor",

@@ -61,6 +61,8 @@ class Nomination(SQLModel, table=True):
     disclosure_until: datetime | None = timestamp()
     # Why it ended when it did not end awarded (the tally that failed the threshold, the reason given).
     result: str | None = None
+    # The unit's list (tờ trình) it was proposed in, if any.
+    submission_id: uuid.UUID | None = Field(default=None, foreign_key="submissions.id", index=True)
     # Monotonic projection version: a late or repeated activity never overwrites a newer state.
     version: int = 0
 
