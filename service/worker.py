@@ -85,6 +85,23 @@ def build_worker(
     )
 
 
+async def check_search_attributes(gateway: TemporalGateway) -> None:
+    """Say loudly when the namespace lacks the search attributes: Temporal refuses to start a
+    nomination without them (the dossier waits for its workflow until they are registered)."""
+    try:
+        missing = await gateway.missing_search_attributes()
+    except Exception:
+        log.warning("could not list the namespace's search attributes", exc_info=True)
+        return
+    if missing:
+        log.error(
+            "search attributes %s are not registered in namespace %s: no nomination can start until "
+            "deploy/temporal/namespace.sh registers them",
+            ", ".join(missing),
+            gateway.client.namespace,
+        )
+
+
 async def run_worker(settings: CoreSettings | None = None) -> None:
     settings = settings or get_core_settings()
     if not settings.database_url:
@@ -109,6 +126,7 @@ async def run_worker(settings: CoreSettings | None = None) -> None:
     log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_target())
     gateway = TemporalGateway.from_settings(client, settings)
     catalogue = load_catalogue(settings.deploy_dir / "award_forms.yaml")
+    await check_search_attributes(gateway)
     async with worker:
         if mail is not None:
             try:

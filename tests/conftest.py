@@ -23,7 +23,7 @@ from models.db.engine import make_engine, sqlalchemy_url
 from models.db.roles import Roles, prepare, url_as
 from models.store.seed import seed
 from tests.support import paths
-from tests.support.helpers import running_api, test_server_path
+from tests.support.helpers import register_search_attributes, running_api, test_server_path
 
 ROOT = paths.ROOT
 # The embedded PostgreSQL keeps its lock file in the runtime directory; CI machines have none set.
@@ -175,8 +175,10 @@ async def owner_engine(
 
 @pytest.fixture
 async def env() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server per test (0.2 s to start), so each test owns its clock."""
+    """A time-skipping server per test (0.2 s to start), so each test owns its clock; with thidua's
+    search attributes registered, as in production."""
     environment = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=test_server_path())
+    await register_search_attributes(environment.client)
     yield environment
     await environment.shutdown()
 

@@ -27,6 +27,9 @@ ROUTE_RULES_PATCH = "route-rules-v2"
 # Version 3: the electronic ballot box lives in PostgreSQL (the workflow sees only the closing count),
 # a council step ends by its vote or a reasoned return, and decisions record the dossier's files.
 SECRET_BALLOT_PATCH = "secret-ballot-v3"
+# Version 4: the workflow keeps its search attributes (unit, award form, status) up to date, so that
+# the Temporal UI can filter nominations (workflows/search_attributes.py).
+SEARCH_ATTRIBUTES_PATCH = "search-attributes-v4"
 
 # Activity names: the workflow calls them by name so that it imports no database code.
 RECORD_TRANSITION = "record_transition"
@@ -134,6 +137,7 @@ class NominationState:
     disclosure_until: datetime | None = None
     disclosed: list[str] = field(default_factory=list)  # steps whose disclosure period has ended
     v3: bool = False
+    v4: bool = False
 
 
 @dataclass
@@ -147,6 +151,8 @@ class NominationInput:
     state: NominationState | None = None
     # Continue-as-new past this many history events, well below Temporal's 10,000.
     history_limit: int = 2_000
+    # The award form's code, for the search attribute (inputs of workflows started before v4 lack it).
+    award_form: str | None = None
 
 
 @dataclass

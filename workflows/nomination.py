@@ -6,7 +6,8 @@ written in order; an Update returns once its change has been projected. Council 
 exception: a vote only counts, so its handler applies it at once.
 
 Version 2 (`ROUTE_RULES_PATCH`) added council ballots, public disclosure and supplement
-requests; nominations started before it keep their v1 behaviour and replay unchanged.
+requests; nominations started before it keep their v1 behaviour and replay unchanged. Version 4
+(`SEARCH_ATTRIBUTES_PATCH`) keeps the search attributes (unit, award form, status) up to date.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         RETURNED,
         REVISION_STEP,
         ROUTE_RULES_PATCH,
+        SEARCH_ATTRIBUTES_PATCH,
         SECRET_BALLOT_PATCH,
         SUPPLEMENT_STEP,
         WITHDRAWN,
@@ -67,6 +69,7 @@ with workflow.unsafe.imports_passed_through():
         VoteInput,
         WithdrawInput,
     )
+    from workflows.search_attributes import nomination_attributes
     from workflows.timers import sleep_until
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -111,6 +114,7 @@ class NominationWorkflow:
             # the proposal) is validated before run() begins, and must see the version it runs under.
             state.v2 = workflow.patched(ROUTE_RULES_PATCH)
             state.v3 = state.v2 and workflow.patched(SECRET_BALLOT_PATCH)
+            state.v4 = state.v3 and workflow.patched(SEARCH_ATTRIBUTES_PATCH)
         self._state = state
         # The task actions are accepted on. A transition moves it to the task it opens before its
         # projection runs, so that the task can be acted on as soon as it appears in an inbox.
@@ -618,7 +622,20 @@ class NominationWorkflow:
         )  # fmt: skip
         if result.opened is not None:
             self._state.open_task = result.opened
+        self._update_search_attributes()
         return result
+
+    def _update_search_attributes(self) -> None:
+        """v4: the Temporal UI shows what the read model now holds. Only what differs is sent; the
+        gateway set them all at the start, a workflow started otherwise gets them at its first step.
+        Continue-as-new carries them over."""
+        if not self._state.v4:
+            return
+        current = workflow.info().typed_search_attributes
+        wanted = nomination_attributes(self._input.proposing_unit_id, self._input.award_form, self._state.status)
+        changed = [pair.key.value_set(pair.value) for pair in wanted if current.get(pair.key) != pair.value]
+        if changed:
+            workflow.upsert_search_attributes(changed)
 
     # ---- helpers --------------------------------------------------------------------------------
 

@@ -8,8 +8,10 @@
 # durable record is PostgreSQL (read model, audit); this keeps the Temporal UI and the history page
 # whole for the movement's life. Size: ~20 000 nominations a year x ~150 events is a few GB.
 #
-# Search attributes (Keyword): ThiduaUnit, ThiduaAwardForm, ThiduaStatus, ThiduaPlan. They are
-# registered so the Temporal UI can filter by them; the workflows do not set them yet (docs/deploy.md).
+# Search attributes (Name=Type, as workflows/search_attributes.py defines them; a test compares the two).
+# The workflows set them (a nomination's unit, award form and status; a plan's code), so the Temporal
+# UI can filter by them. Temporal refuses a workflow that sets an attribute it does not know: run this
+# script BEFORE deploying a release whose workflows set a new one (docs/deploy.md, upgrade notes).
 set -eu
 NS=${THIDUA_TEMPORAL_NAMESPACE:-thidua}
 RETENTION=${TEMPORAL_NAMESPACE_RETENTION:-2560d}
@@ -23,8 +25,20 @@ else
   temporal operator namespace create --namespace "$NS" --retention "$RETENTION" \
     --description "thidua: đề nghị khen thưởng phong trào thi đua"
 fi
-for name in ThiduaUnit ThiduaAwardForm ThiduaStatus ThiduaPlan; do
-  temporal operator search-attribute create --namespace "$NS" --name "$name" --type Keyword \
-    || echo "search attribute $name exists"
+SEARCH_ATTRIBUTES="ThiduaUnit=Keyword ThiduaAwardForm=Keyword ThiduaStatus=Keyword ThiduaPlan=Keyword"
+# A namespace just created takes a few seconds to be known everywhere: try until each is listed.
+for attribute in $SEARCH_ATTRIBUTES; do
+  name=${attribute%%=*}
+  type=${attribute#*=}
+  tries=0
+  until temporal operator search-attribute list --namespace "$NS" 2>/dev/null \
+      | grep -Eq "^[[:space:]]*$name[[:space:]]+$type[[:space:]]*$"; do
+    tries=$((tries + 1))
+    if [ "$tries" -gt 30 ]; then
+      echo "search attribute $name ($type) could not be registered in $NS" >&2; exit 1
+    fi
+    temporal operator search-attribute create --namespace "$NS" --name "$name" --type "$type" >/dev/null 2>&1 || sleep 2
+  done
+  echo "search attribute $name ($type) registered"
 done
 echo "namespace $NS ready (retention $RETENTION)"

@@ -34,6 +34,7 @@ from models.store.seed import seed
 from service.core.settings import Settings, get_settings
 from service.dev.supervisor import GiveUp, Part, Supervisor, describe_exit
 from service.temporal.plan_startup import start_plans
+from workflows.search_attributes import dev_server_flags
 
 
 def log(msg: str) -> None:
@@ -179,6 +180,8 @@ class DevStack:
             "--db-filename", str(self.data_dir / "temporal.db"),
             "--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL",
             "--log-level", "warn",
+            # The workflows set them: a server without them refuses to start a nomination.
+            *dev_server_flags(),
         ]  # fmt: skip
         part = self.supervisor.start(Part("temporal", cmd, self.data_dir / "temporal.log", stop_signal=signal.SIGTERM))
         _wait("Temporal dev server", lambda: _port_open("127.0.0.1", port), 60, part)

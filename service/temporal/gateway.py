@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.api.history.v1 import HistoryEvent
+from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
@@ -35,14 +36,16 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
     WorkflowUpdateStage,
 )
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from service.api.problems import Problem, StillRunning
 from service.core.settings import CoreSettings
+from workflows import search_attributes
 from workflows.contracts import (
+    IN_PROGRESS,
     CloseBallotInput,
     DecisionInput,
     NominationInput,
@@ -168,6 +171,10 @@ class TemporalGateway:
                     task_queue=self.task_queue,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                     id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                    # Filterable in the Temporal UI from the start; the workflow keeps the status current.
+                    search_attributes=TypedSearchAttributes(
+                        search_attributes.nomination_attributes(inp.proposing_unit_id, inp.award_form, IN_PROGRESS)
+                    ),
                     rpc_timeout=self.deadline,
                 )
         except WorkflowAlreadyStartedError:
@@ -329,6 +336,7 @@ class TemporalGateway:
                 inp,
                 id=ref.workflow_id,
                 memo={"version": inp.version},
+                search_attributes=TypedSearchAttributes(search_attributes.plan_attributes(inp.plan_id)),
                 task_queue=self.task_queue,
                 # A plan that failed or was terminated starts again; one that ran to its end does not.
                 id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
@@ -396,6 +404,17 @@ class TemporalGateway:
 
     async def check_health(self) -> None:
         await self._bounded(self.client.service_client.check_health(timeout=self.deadline))
+
+    async def missing_search_attributes(self) -> list[str]:
+        """The attributes of workflows/search_attributes.py that the namespace lacks or has with another
+        type: without them no nomination can start (the worker says so when it starts)."""
+        answer = await self._bounded(
+            self.client.operator_service.list_search_attributes(
+                ListSearchAttributesRequest(namespace=self.client.namespace), timeout=self.deadline
+            )
+        )
+        registered = {**answer.system_attributes, **answer.custom_attributes}
+        return [key.name for key in search_attributes.ALL if registered.get(key.name) != key.indexed_value_type]
 
     # ---- one place for deadlines and refusals -----------------------------------------------------
 

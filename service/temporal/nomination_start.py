@@ -40,6 +40,7 @@ def nomination_input(nomination: Nomination, catalogue: Catalogue, submitted_by:
         reminder_working_days=form.reminder_working_days,
         revision_working_days=form.revision_working_days,
         submitted_by=submitted_by,
+        award_form=nomination.award_form,
     )
 
 

@@ -18,6 +18,7 @@ from service.cli import build_parser
 from service.core.settings import Settings
 from tests.deploy.k8s_schema import KINDS, Object, pod_specs
 from tests.support import paths
+from workflows import search_attributes
 
 ROOT = paths.ROOT
 DEPLOY = ROOT / "deploy"
@@ -306,11 +307,24 @@ def test_compose_shape() -> None:
     schema = (DEPLOY / "temporal" / "schema.sh").read_text(encoding="utf-8")
     for step in (" create ", "setup-schema", "update-schema", "visibility"):
         assert step in schema
-    namespace = (DEPLOY / "temporal" / "namespace.sh").read_text(encoding="utf-8")
-    for attribute in ("ThiduaUnit", "ThiduaAwardForm", "ThiduaStatus", "ThiduaPlan"):
-        assert attribute in namespace
     prometheus = yaml.safe_load((DEPLOY / "compose" / "prometheus.yml").read_text(encoding="utf-8"))
     assert any(job.get("metrics_path") == "/metrics" for job in prometheus["scrape_configs"])
+
+
+def test_the_namespace_script_registers_the_search_attributes_the_workflows_set() -> None:
+    """deploy/temporal/namespace.sh registers exactly workflows/search_attributes.py's names and types
+    (the dev and test servers register them from the Python definition itself)."""
+    script = (DEPLOY / "temporal" / "namespace.sh").read_text(encoding="utf-8")
+    listed = re.search(r'^SEARCH_ATTRIBUTES="([^"]*)"$', script, re.M)
+    assert listed, 'namespace.sh must list its search attributes as SEARCH_ATTRIBUTES="Name=Type ..."'
+    registered = dict(pair.split("=", 1) for pair in listed.group(1).split())
+    assert registered == {key.name: search_attributes.type_name(key) for key in search_attributes.ALL}
+    assert re.search(r"for attribute in \$SEARCH_ATTRIBUTES; do", script)
+    assert '--type "$type"' in script
+    for name in registered:
+        for path in (ROOT / "docs" / "deploy.md", K8S / "temporal" / "values.yaml"):
+            assert name in path.read_text(encoding="utf-8"), f"{path.name} does not name {name}"
+    assert search_attributes.dev_server_flags()[:2] == ["--search-attribute", "ThiduaUnit=Keyword"]
 
 
 def test_every_setting_is_in_the_readme_settings_table() -> None:

@@ -33,10 +33,10 @@ from models.db.engine import sqlalchemy_url
 from tests.support import paths
 from tests.support.api import UNANIMOUS
 from tests.support.helpers import free_port
+from workflows.search_attributes import dev_server_flags
 
 ROOT = paths.ROOT
 NAMESPACE = "thidua"
-SEARCH_ATTRIBUTES = ("ThiduaUnit", "ThiduaAwardForm", "ThiduaStatus", "ThiduaPlan")
 
 
 def port_open(port: int) -> bool:
@@ -195,12 +195,12 @@ def test_migrate_two_apis_two_workers_against_a_cluster(stack_dir: Path) -> None
         def as_role(role: str) -> str:
             return admin_url.set(username=role, password=password).render_as_string(hide_password=False)
 
-        # The province's Temporal cluster: the namespace and the search attributes of namespace.sh.
+        # The province's Temporal cluster: the namespace and the search attributes of namespace.sh
+        # (test_deploy_files checks that the script registers those of workflows/search_attributes.py).
         port = free_port()
         cmd = [temporal, "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), "--headless",
-               "--namespace", NAMESPACE, "--log-level", "warn", "--db-filename", str(stack_dir / "temporal.db")]  # fmt: skip
-        for name in SEARCH_ATTRIBUTES:
-            cmd += ["--search-attribute", f"{name}=Keyword"]
+               "--namespace", NAMESPACE, "--log-level", "warn", "--db-filename", str(stack_dir / "temporal.db"),
+               *dev_server_flags()]  # fmt: skip
         procs.start("temporal", cmd, dict(os.environ))
         wait_until("Temporal", lambda: port_open(port), 60, procs, "temporal")
 

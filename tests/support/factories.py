@@ -98,4 +98,5 @@ async def new_nomination(
         reminder_working_days=form.reminder_working_days or 2,
         revision_working_days=form.revision_working_days or 10,
         submitted_by=clerk,
+        award_form=award_form,
     )

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -23,6 +24,7 @@ from temporalio.worker import Worker
 from service.app import create_app
 from service.core.settings import Settings
 from service.worker import build_worker
+from workflows import search_attributes
 
 T = TypeVar("T")
 
@@ -62,6 +64,17 @@ async def assert_eq_eventually(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"expected {expected!r}, last value {last!r}")
         await asyncio.sleep(interval)
+
+
+async def register_search_attributes(client: Client) -> None:
+    """Register thidua's search attributes on a test server, as deploy/temporal/namespace.sh does in
+    production: Temporal refuses a workflow that sets an attribute it does not know."""
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=client.namespace,
+            search_attributes={key.name: key.indexed_value_type.value for key in search_attributes.ALL},
+        )
+    )
 
 
 def test_server_path() -> str:

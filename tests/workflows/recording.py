@@ -19,7 +19,7 @@ from tests.support.paths import HISTORIES as ALL_HISTORIES
 from workflows.contracts import NominationInput, nomination_workflow_id
 from workflows.nomination import NominationWorkflow
 
-HISTORY_VERSION = "v3"
+HISTORY_VERSION = "v4"
 
 HISTORIES = ALL_HISTORIES / HISTORY_VERSION
 _started: list[WorkflowHandle] = []
@@ -42,5 +42,10 @@ async def start(env: WorkflowEnvironment, task_queue: str, inp: NominationInput)
     handle = await env.client.start_workflow(
         NominationWorkflow.run, inp, id=nomination_workflow_id(inp.nomination_id), task_queue=task_queue
     )
+    return recorded(handle)
+
+
+def recorded(handle: WorkflowHandle) -> WorkflowHandle:
+    """A workflow started otherwise (through the gateway), recorded with the test's histories."""
     _started.append(handle)
     return handle

@@ -25,6 +25,7 @@ from workflows.contracts import (
     WithdrawInput,
 )
 from workflows.nomination import NominationWorkflow
+from workflows.search_attributes import STATUS, UNIT
 
 # Bump when recording histories of a changed workflow; earlier versions' histories stay and must replay.
 PROVINCE_ROUTE = ["council.school", "council.commune", "appraiser.home", "council.province", "chair.province"]
@@ -186,6 +187,9 @@ async def test_many_returns_continue_as_new_and_keep_the_state(env: WorkflowEnvi
         events = [e.event_type async for e in first_run.fetch_history_events()]
         assert EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW in events
         assert len(events) <= 60
+        # The search attributes went over to the last run with the state.
+        last = (await handle.describe()).typed_search_attributes
+        assert (last.get(UNIT), last.get(STATUS)) == (str(inp.proposing_unit_id), "awarded")
     # The read model saw every step once, in order, across the runs.
     steps = await tasks_of(engine, inp.nomination_id)
     assert [s for s, status, _ in steps if status == "open"] == []

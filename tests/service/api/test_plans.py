@@ -34,6 +34,7 @@ from tests.support.paths import ROOT as ROOT_DIR
 from tests.support.plans import PLANS, setup_plan, vn
 from workflows.plan import PlanWorkflow
 from workflows.plan_contracts import PlanInput, plan_workflow_id
+from workflows.search_attributes import PLAN
 
 # These tests change reference data (units, users, council members, plans): each gets its own database.
 pytestmark = pytest.mark.own_database
@@ -266,6 +267,9 @@ async def test_plan_workflows_start_from_their_business_key_once(
     assert second["gl-65-2024"] == "running" and second[own.id] == "running"
     view = await env.client.get_workflow_handle(plan_workflow_id("gl-65-2024")).query(PlanWorkflow.view)
     assert view.version == 1 and view.year >= 2026
+    # The Temporal UI finds a plan's workflow by its code.
+    described = await env.client.get_workflow_handle(plan_workflow_id("gl-65-2024")).describe()
+    assert described.typed_search_attributes.get(PLAN) == "gl-65-2024"
     # A changed plan file (the seed wrote version 2) reaches the running workflow as a signal.
     changed = own.model_copy(deep=True)
     changed.reports[0].due.day = 4
