@@ -40,6 +40,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="a superuser's postgresql:// URL to the thidua database (default: THIDUA_MIGRATION_DATABASE_URL, "
         "else DATABASE_URL)",
     )
+    db_wait = db_sub.add_parser(
+        "wait",
+        help="wait until `thidua migrate` has brought the database to this release's schema (or a later one); "
+        "as the service role (DATABASE_URL): the init container of the API's and the workers' pods",
+    )
+    db_wait.add_argument(
+        "--timeout", type=float, default=300.0, help="seconds to wait before exiting with 1 (default: 300)"
+    )
     plans = sub.add_parser("plans", help="plans: preview a plan's timeline, start the plan workflows")
     plans_sub = plans.add_subparsers(dest="plans_command", required=True)
     simulate = plans_sub.add_parser("simulate", help="run a plan on the time-skipping server and print its timeline")
@@ -101,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         return migrate_command(settings)
     if args.command == "db" and args.db_command == "roles":
         return roles_command(settings, args.admin_url)
+    if args.command == "db" and args.db_command == "wait":
+        return wait_command(settings, args.timeout)
     return 2
 
 
@@ -197,7 +207,21 @@ def migrate_command(settings: CoreSettings) -> int:
         roles.install_roles(url, settings.db_roles, passwords=_role_passwords(settings), path=_roles_sql(settings))
     models.db.migrate.migrate(url, settings.db_roles)
     print(models.store.seed.seed(url, settings.deploy_dir, demo=settings.is_dev))
+    # Last: the pods waiting in `thidua db wait` start only once the reference data is in too.
+    log.info("database at revision %s", models.db.migrate.mark_migrated(url, settings.db_roles))
     return 0
+
+
+def wait_command(settings: CoreSettings, timeout: float) -> int:
+    """Exit 0 once the schema is this release's (or later), 1 past the timeout (the pod's init
+    container is then started again by Kubernetes, with its back-off)."""
+    import models.db.migrate
+
+    if not settings.database_url:
+        print("DATABASE_URL is not set", file=sys.stderr)
+        return 2
+    ready = models.db.migrate.wait_for_schema(settings.database_url, timeout, say=log.info)
+    return 0 if ready else 1
 
 
 def verify_command(file: str, trust: list[str]) -> int:

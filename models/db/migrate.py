@@ -1,14 +1,22 @@
-"""Run Alembic migrations from code (used by `thidua migrate`, the dev stack and the tests)."""
+"""Run Alembic migrations from code (used by `thidua migrate`, the dev stack and the tests), and wait
+for them (`thidua db wait`)."""
 
 from __future__ import annotations
 
+import re
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from models.db.engine import sqlalchemy_url
-from models.db.roles import Roles
+from models.db.roles import Roles, become_owner
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -26,3 +34,89 @@ def migrate(database_url: str, roles: Roles | None = None) -> None:
     """Upgrade to the newest revision, connected with `database_url`: the owner role, or a superuser
     (who then acts as the owner role, so that the owner owns what the migrations create)."""
     command.upgrade(alembic_config(database_url, roles), "head")
+
+
+# ---- the release's schema is in: what the service's pods wait for ------------------------------
+#
+# `thidua migrate` ends by writing the revision it reached into the comment of `alembic_version`.
+# The service role has no right on that table (migration 0005), but comments (pg_description) are
+# readable by every role: so the API's and the workers' pods can wait, as the service role, until
+# the release's migration Job has run (`thidua db wait`, their init container on Kubernetes).
+MIGRATED_MARK = "thidua migrate reached "
+
+
+def _scripts() -> ScriptDirectory:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(cfg)
+
+
+def head_revision() -> str:
+    head = _scripts().get_current_head()
+    assert head is not None
+    return head
+
+
+def mark_migrated(database_url: str, roles: Roles | None = None) -> str:
+    """After the migrations and the reference data: record the revision reached; returns it."""
+    engine = create_engine(sqlalchemy_url(database_url), poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            become_owner(conn, roles or Roles.from_environment())
+            revision = str(conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one())
+            if not re.fullmatch(r"[A-Za-z0-9_]+", revision):
+                raise RuntimeError(f"unexpected revision id {revision!r} in alembic_version")
+            # COMMENT takes no parameter: the revision is checked above.
+            conn.execute(text(f"COMMENT ON TABLE alembic_version IS '{MIGRATED_MARK}{revision}'"))
+    finally:
+        engine.dispose()
+    return revision
+
+
+def migrated_revision(database_url: str) -> str | None:
+    """The revision `thidua migrate` last reached, read by any role; None before it first ran."""
+    engine = create_engine(sqlalchemy_url(database_url), poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            comment = conn.execute(text("SELECT obj_description(to_regclass('alembic_version'), 'pg_class')")).scalar()
+    finally:
+        engine.dispose()
+    if not isinstance(comment, str) or not comment.startswith(MIGRATED_MARK):
+        return None
+    return comment.removeprefix(MIGRATED_MARK)
+
+
+def is_recent_enough(revision: str | None) -> bool:
+    """This release's head, or a revision this release does not know: a later release migrated
+    already (a pod of the previous release restarting during a roll-out must not wait for ever)."""
+    if revision is None:
+        return False
+    scripts = _scripts()
+    known = {script.revision for script in scripts.walk_revisions()}
+    return revision == scripts.get_current_head() or revision not in known
+
+
+def wait_for_schema(
+    database_url: str, timeout: float, *, interval: float = 2.0, say: Callable[[str], None] = print
+) -> bool:
+    """Wait until the database holds this release's schema (or a later one); False past `timeout`.
+    A database not reachable yet counts as not ready."""
+    deadline = time.monotonic() + timeout
+    head = head_revision()
+    last = ""
+    while True:
+        try:
+            revision = migrated_revision(database_url)
+            state = f"schema at {revision or 'no release yet'}, this release needs {head}"
+        except OperationalError as exc:
+            revision, state = None, f"database not reachable: {str(exc.orig).strip().splitlines()[0]}"
+        if is_recent_enough(revision):
+            say(f"schema ready ({revision}; this release needs {head})")
+            return True
+        if state != last:
+            say(f"waiting for `thidua migrate`: {state}")
+            last = state
+        if time.monotonic() >= deadline:
+            say(f"gave up after {timeout:.0f} s: {state}")
+            return False
+        time.sleep(interval)

