@@ -334,8 +334,10 @@ async def test_administrator_lands_on_the_dashboard_and_exports_the_audit(browsi
     async with httpx.AsyncClient(base_url=base, timeout=30) as api:
         clerk = await api_login(api, "clerk.school")
         unit = int((await api.get("/api/v1/me", headers=clerk)).json()["unit"]["id"])
-        for name in ("Phan Văn Biểu Đồ", "Lý Thị Nhật Ký"):
-            await create(api, clerk, body(unit, "GIAY_KHEN_XA", name=name))
+        created = [
+            (await create(api, clerk, body(unit, "GIAY_KHEN_XA", name=name)))["id"]
+            for name in ("Phan Văn Biểu Đồ", "Lý Thị Nhật Ký")
+        ]
 
     # The administrator signs in and lands on the dashboard: charts, each with its table.
     await login(page, "admin")
@@ -389,6 +391,16 @@ async def test_administrator_lands_on_the_dashboard_and_exports_the_audit(browsi
     exported = list(sheet.iter_rows(values_only=True))
     assert exported[0][:4] == ("Thời gian", "Người thực hiện", "Mã người dùng", "Thao tác")
     assert len(exported) == 3 and {r[3] for r in exported[1:]} == {"Nộp hồ sơ"}
+
+    # A dossier links to its workflow and to the unit's nominations in the Temporal UI (the ThiduaUnit
+    # search attribute the workflows set).
+    await page.goto(f"{base}/#/nominations/{created[0]}")
+    unit_link = page.locator("a.temporal-unit-link")
+    await expect(unit_link).to_contain_text("Tất cả hồ sơ của")
+    href = await unit_link.get_attribute("href") or ""
+    assert href == f"http://127.0.0.1:8233/namespaces/default/workflows?query=ThiduaUnit%3D%22{unit}%22", href
+    workflow = await page.locator("a.temporal-link").get_attribute("href") or ""
+    assert workflow.endswith(f"/namespaces/default/workflows/nomination-{created[0]}"), workflow
     browsing.clean()
 
 

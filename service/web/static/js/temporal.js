@@ -4,10 +4,26 @@
 import { el } from "./dom.js";
 import { state } from "./state.js";
 
+const NEW_WINDOW = " (mở trong Temporal UI, cửa sổ mới)";
+
+function namespaceUrl(ui) {
+  return `${ui.base}/namespaces/${encodeURIComponent(ui.namespace)}`;
+}
+
 /** An <a> to the workflow in the Temporal UI, or the workflow id as text when there is no UI. */
 export function temporalLink(workflowId) {
   const ui = state.me && state.me.temporal_ui;
   if (!ui || !workflowId) return el("code", { class: "small" }, workflowId || "—");
-  const href = `${ui.base}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
-  return el("a", { href, target: "_blank", rel: "noopener noreferrer", class: "temporal-link" }, workflowId, el("span", { class: "visually-hidden" }, " (mở trong Temporal UI, cửa sổ mới)"));
+  const href = `${namespaceUrl(ui)}/workflows/${encodeURIComponent(workflowId)}`;
+  return el("a", { href, target: "_blank", rel: "noopener noreferrer", class: "temporal-link" }, workflowId, el("span", { class: "visually-hidden" }, NEW_WINDOW));
+}
+
+/** An <a> to the Temporal UI's list of a unit's nominations: the workflows set the ThiduaUnit search
+ * attribute (workflows/search_attributes.py); null when there is no UI. */
+export function temporalUnitLink(unit) {
+  const ui = state.me && state.me.temporal_ui;
+  if (!ui || !unit) return null;
+  const query = `ThiduaUnit="${unit.id}"`;
+  const href = `${namespaceUrl(ui)}/workflows?query=${encodeURIComponent(query)}`;
+  return el("a", { href, target: "_blank", rel: "noopener noreferrer", class: "temporal-unit-link" }, `Tất cả hồ sơ của ${unit.name}`, el("span", { class: "visually-hidden" }, NEW_WINDOW));
 }
