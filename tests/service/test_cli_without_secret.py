@@ -1,4 +1,4 @@
-"""Commands that sign nothing need no signing secret: `thidua plans simulate` (and migrate) run with
+"""Commands that sign nothing need no signing secret: `thidua plans simulate` (and migrate, db wait) run with
 THIDUA_ENV=prod and no THIDUA_JWT_SECRET, as the README types them; the API still refuses to start."""
 
 from __future__ import annotations
@@ -52,8 +52,24 @@ def test_migrate_runs_in_production_without_a_jwt_secret(
     monkeypatch.setattr(models.db.roles, "inspect", lambda url: models.db.roles.Connected("owner", False, 0))
     monkeypatch.setattr(models.db.migrate, "migrate", lambda url, roles=None: None)
     monkeypatch.setattr(models.store.seed, "seed", lambda url, deploy_dir, *, demo: seeded.append(demo) or {})
+    monkeypatch.setattr(models.db.migrate, "mark_migrated", lambda url, roles=None: "head")
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db.invalid/thidua")
     assert cli.main(["migrate"]) == 0 and seeded == [False]
+
+
+def test_db_wait_runs_in_production_without_a_jwt_secret(
+    production_without_secret: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The init container of the workers' pods, which never get the secret."""
+    import models.db.migrate
+
+    asked: list[tuple[str, float]] = []
+    monkeypatch.setattr(
+        models.db.migrate, "wait_for_schema", lambda url, timeout, say: asked.append((url, timeout)) or True
+    )
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db.invalid/thidua")
+    assert cli.main(["db", "wait", "--timeout", "7"]) == 0
+    assert asked == [("postgresql://u:p@db.invalid/thidua", 7.0)]
 
 
 def test_the_api_still_refuses_production_without_a_secret(production_without_secret: None, tmp_path: Path) -> None:
