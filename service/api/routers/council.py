@@ -30,10 +30,9 @@ from service.api.schemas.council import (
 )
 from service.api.schemas.nominations import NominationStatus
 from service.queries.attachments import attachment_digests
-from service.queries.councils import council_members, holds_seat
+from service.queries.councils import council_members, holds_seat, meeting_membership
 from service.queries.nominations import get_visible
 from service.queries.tasks import open_task_of
-from service.security.audit import record_admin_action
 from service.temporal.gateway import NominationRef
 from workflows.contracts import (
     CloseBallotInput,
@@ -147,8 +146,10 @@ async def record_tally(
     nomination_id: uuid.UUID, body: TallyBody, ctx: ContextDep, session: SessionDep, user: UserDep
 ) -> NominationStatus:
     n, step = await _secretary_step(session, user, nomination_id)
-    recorded = await council_members(session, step["unit_id"])
-    members = await _meeting_membership(session, user, n, step, body, recorded)
+    members = await meeting_membership(
+        session, user, step["unit_id"], body.members, body.members_reason, nomination_id=n.id,
+        details={"step": step["key"]},
+    )  # fmt: skip
     data = nfc_deep(body.model_dump(exclude={"members", "members_reason"}))
     files = await attachment_digests(session, n.id)
     view = await ctx.gateway.record_tally(
@@ -160,41 +161,6 @@ async def record_tally(
         release=session,
     )  # fmt: skip
     return _status(n, view)
-
-
-async def _meeting_membership(
-    session: AsyncSession, user: CurrentUser, n: Nomination, step: dict[str, Any], body: TallyBody, recorded: int
-) -> int:
-    """The council's size a meeting is judged on: the organisation's roster, or an audited override.
-
-    A smaller number would let a thin meeting pass (4 present of 9 members is no quorum), so the
-    override can only add members the system does not know yet, with the reason, in the audit trail.
-    """
-    if body.members is None or body.members == recorded:
-        if recorded < 1:
-            raise Problem(
-                422,
-                "Hội đồng chưa có danh sách thành viên trong hệ thống: hãy ghi tổng số thành viên theo quyết định "
-                "thành lập Hội đồng và lý do.",
-                code="members_required",
-            )
-        return recorded
-    if body.members < recorded:
-        raise Problem(
-            422,
-            f"Hội đồng có {recorded} thành viên theo dữ liệu tổ chức; không thể tính trên số nhỏ hơn.",
-            code="members_below_roster",
-        )
-    reason = (body.members_reason or "").strip()
-    if not reason:
-        raise Problem(422, "Hãy ghi lý do dùng số thành viên khác với danh sách của Hội đồng.", code="reason_required")
-    record_admin_action(
-        session, user, "council_size_override", subject_type="council", subject_id=step["unit_id"],
-        unit_id=step["unit_id"], nomination_id=n.id, comment=reason,
-        details={"recorded": recorded, "declared": body.members, "step": step["key"]},
-    )  # fmt: skip
-    await session.commit()
-    return body.members
 
 
 @router.get("/nominations/{nomination_id}/ballots", response_model=list[BallotOut])
