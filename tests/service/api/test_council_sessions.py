@@ -20,7 +20,7 @@ from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
 
 import service.worker
-from models.tables import Ballot, CouncilSession
+from models.tables import Ballot, CouncilSession, RoleAssignment, User
 from service.app import create_app
 from service.core.settings import Settings
 from service.temporal.council_sessions import CouncilSessionActivities
@@ -228,3 +228,63 @@ async def test_a_session_survives_its_worker_dying_midway(
             )
         ).all()
     assert sorted(n for _, n in per_nomination) == [1] * len(ids)
+
+
+async def test_electronic_session_one_paper_per_member_counted_secretly(
+    api: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    council = await unit_id(engine, SCHOOL_COUNCIL)
+    async with engine.connect() as conn:
+        voters = [
+            r.username
+            for r in (
+                await conn.execute(
+                    select(User.username)
+                    .join(RoleAssignment, col(RoleAssignment.user_id) == col(User.id))
+                    .where(col(RoleAssignment.role) == "council_member", col(RoleAssignment.unit_id) == council)
+                )
+            ).all()
+        ]
+    assert voters, "the demo school council has members"
+    secretary, ids = await nominations_at_council(api, ["Đinh Thị Phiếu", "Lý Văn Kín", "Mai Thị Điện"])
+    r = await api.post("/api/v1/council-sessions", headers=secretary,
+                       json={"council_unit_id": council, "nomination_ids": ids, "mode": "electronic"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    session_id = r.json()["id"]
+    # A member votes against the second nominee, everyone else for all three: one paper each.
+    for i, username in enumerate(voters):
+        member = await login(api, username)
+        choices = [{"nomination_id": nid, "choice": "against" if (nid == ids[1]) else "for"} for nid in ids]
+        r = await api.post(f"/api/v1/council-sessions/{session_id}/paper", headers=member, json={"choices": choices})
+        assert r.status_code == 200, r.text
+        if i == 0:
+            # A paper must cover every nominee; a second paper is refused, and the first still counts alone.
+            again = await api.post(f"/api/v1/council-sessions/{session_id}/paper", headers=member,
+                                   json={"choices": choices})  # fmt: skip
+            assert again.status_code == 409 and again.json()["code"] == "already_voted"
+            partial = await api.post(f"/api/v1/council-sessions/{session_id}/paper", headers=member,
+                                     json={"choices": choices[:2]})  # fmt: skip
+            assert partial.status_code == 422
+            mine = await api.get(f"/api/v1/council-sessions/{session_id}/paper", headers=member)
+            assert mine.json() == {"session_id": session_id, "votes": 3}
+    # The secretary sees how many papers are in, never how anyone voted; a non-member cannot vote.
+    seen = (await api.get(f"/api/v1/council-sessions/{session_id}", headers=secretary)).json()
+    assert seen["papers"] == len(voters) and seen["status"] == "open"
+    assert all(r["votes_for"] is None for r in seen["results"])
+    r = await api.post(f"/api/v1/council-sessions/{session_id}/paper", headers=secretary,
+                       json={"choices": [{"nomination_id": n, "choice": "for"} for n in ids]})  # fmt: skip
+    assert r.status_code == 403
+    r = await api.post(f"/api/v1/council-sessions/{session_id}/close", headers=secretary)
+    assert r.status_code == 202, r.text
+
+    async def status() -> str:
+        return str((await api.get(f"/api/v1/council-sessions/{session_id}", headers=secretary)).json()["status"])
+
+    await assert_eq_eventually("closed", status, within=60)
+    out = (await api.get(f"/api/v1/council-sessions/{session_id}", headers=secretary)).json()
+    outcomes = [r["outcome"] for r in out["results"]]
+    # All for: passed. One against among the members: passes or fails by the council's threshold.
+    assert outcomes[0] == "passed" and outcomes[2] == "passed"
+    assert outcomes[1] in ("passed", "failed")
+    minutes = await api.get(f"/api/v1/council-sessions/{session_id}/minutes.pdf", headers=secretary)
+    assert minutes.status_code == 200
