@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -27,9 +28,26 @@ from service.temporal.council_sessions import CouncilSessionActivities
 from tests.support.api import PROBLEM, body, create, login, school_unit, task_for
 from tests.support.factories import unit_id
 from tests.support.helpers import assert_eq_eventually, new_worker
-from workflows.council_session import APPLY_COUNCIL_RESULT, AppliedResult, ApplyResultInput
+from tests.support.paths import HISTORIES
+from workflows.council_session import (
+    APPLY_COUNCIL_RESULT,
+    AppliedResult,
+    ApplyResultInput,
+    council_session_workflow_id,
+)
 
 SCHOOL_COUNCIL = "GL-BH-THCS-HDTDKT"
+# Histories of CouncilSessionWorkflow, replayed by tests/workflows/test_council_session_replay.py.
+SESSION_HISTORIES = HISTORIES / "council_sessions" / "v1"
+
+
+async def keep_history(env: WorkflowEnvironment, session_id: str, name: str) -> None:
+    """With THIDUA_RECORD_HISTORIES=1, save the session workflow's history for the replay test."""
+    if os.environ.get("THIDUA_RECORD_HISTORIES") != "1":
+        return
+    history = await env.client.get_workflow_handle(council_session_workflow_id(session_id)).fetch_history()
+    SESSION_HISTORIES.mkdir(parents=True, exist_ok=True)
+    (SESSION_HISTORIES / f"{name}.json").write_text(history.to_json())
 
 
 async def waiting_list(api: httpx.AsyncClient, secretary: dict[str, str], council: int) -> list[dict[str, Any]]:
@@ -60,7 +78,9 @@ MEETING = {"members": 9, "members_reason": "Quyết định kiện toàn Hội �
            "minutes": "Biên bản số 03/BB-HĐTĐKT\nHội đồng thảo luận từng trường hợp."}  # fmt: skip
 
 
-async def test_one_meeting_decides_a_list_and_writes_its_minutes(api: httpx.AsyncClient, engine: AsyncEngine) -> None:
+async def test_one_meeting_decides_a_list_and_writes_its_minutes(
+    api: httpx.AsyncClient, engine: AsyncEngine, env: WorkflowEnvironment
+) -> None:
     names = ["Lê Thị Một", "Trần Văn Hai", "Phạm Thị Ba", "Ngô Văn Bốn"]
     secretary, ids = await nominations_at_council(api, names)
     council = await unit_id(engine, SCHOOL_COUNCIL)
@@ -110,6 +130,7 @@ async def test_one_meeting_decides_a_list_and_writes_its_minutes(api: httpx.Asyn
         return got["status"], got["applied"]
 
     await assert_eq_eventually(("closed", 4), status, within=60)
+    await keep_history(env, session_id, "meeting")
     out = (await api.get(f"/api/v1/council-sessions/{session_id}", headers=secretary)).json()
     outcomes = {r["nomination_id"]: r["outcome"] for r in out["results"]}
     assert outcomes == {ids[0]: "passed", ids[1]: "passed", ids[2]: "failed", ids[3]: "passed"}
@@ -231,7 +252,7 @@ async def test_a_session_survives_its_worker_dying_midway(
 
 
 async def test_electronic_session_one_paper_per_member_counted_secretly(
-    api: httpx.AsyncClient, engine: AsyncEngine
+    api: httpx.AsyncClient, engine: AsyncEngine, env: WorkflowEnvironment
 ) -> None:
     council = await unit_id(engine, SCHOOL_COUNCIL)
     async with engine.connect() as conn:
@@ -281,6 +302,7 @@ async def test_electronic_session_one_paper_per_member_counted_secretly(
         return str((await api.get(f"/api/v1/council-sessions/{session_id}", headers=secretary)).json()["status"])
 
     await assert_eq_eventually("closed", status, within=60)
+    await keep_history(env, session_id, "electronic")
     out = (await api.get(f"/api/v1/council-sessions/{session_id}", headers=secretary)).json()
     outcomes = [r["outcome"] for r in out["results"]]
     # All for: passed. One against among the members: passes or fails by the council's threshold.
