@@ -99,10 +99,12 @@ def minutes_content(
         f"Hồi {opened:%H} giờ {opened:%M} ngày {opened:%d/%m/%Y}, {name} họp xét đề nghị khen thưởng đối với "
         f"{out.total} hồ sơ trong danh sách kèm theo."
     ]
-    if out.mode == "electronic":
+    if out.present is None:
+        # An electronic ballot, or one meeting tally whose attendance counts present and written votes together.
+        how = "bỏ phiếu kín điện tử" if out.mode == "electronic" else "biểu quyết tại cuộc họp và bằng văn bản"
         opening.append(
-            f"Hình thức biểu quyết: bỏ phiếu kín điện tử; tổng số thành viên Hội đồng: {out.members or 0}; "
-            f"số thành viên đã bỏ phiếu: {out.papers or 0}."
+            f"Hình thức biểu quyết: {how}; tổng số thành viên Hội đồng: {out.members or 0}; "
+            f"số thành viên tham gia biểu quyết: {out.papers or 0}."
         )
     else:
         members, present = out.members or 0, out.present or 0
@@ -207,6 +209,20 @@ def render_docx(doc: MinutesContent) -> bytes:
     return buffer.getvalue()
 
 
+async def _council_place(db: AsyncSession, ctx: AppContext, council_unit_id: int) -> tuple[Unit, Unit | None, str]:
+    """The council, the body above it, and the place name of the date line (the nearest unit naming one)."""
+    council = await db.get(Unit, council_unit_id)
+    assert council is not None
+    chain = [council]
+    while chain[-1].parent_id is not None and len(chain) < 20:
+        above = await db.get(Unit, chain[-1].parent_id)
+        if above is None:
+            break
+        chain.append(above)
+    place = ctx.registers.place([u.code for u in chain]) if ctx.registers is not None else ""
+    return council, chain[1] if len(chain) > 1 else None, place
+
+
 async def _counted(db: AsyncSession, out: SessionOut) -> dict[str, tuple[int, int]]:
     """An electronic session's totals, from each nominee's closed ballot box (never who voted how)."""
     if out.mode != "electronic":
@@ -232,16 +248,7 @@ async def minutes_document(db: AsyncSession, ctx: AppContext, out: SessionOut, k
         )
     ).one_or_none()
     if stored is None:
-        council = await db.get(Unit, out.council_unit_id)
-        assert council is not None
-        parent = await db.get(Unit, council.parent_id) if council.parent_id is not None else None
-        chain = [council] + ([parent] if parent is not None else [])
-        while chain[-1].parent_id is not None and len(chain) < 20:
-            above = await db.get(Unit, chain[-1].parent_id)
-            if above is None:
-                break
-            chain.append(above)
-        place = ctx.registers.place([u.code for u in chain]) if ctx.registers is not None else ""
+        council, parent, place = await _council_place(db, ctx, out.council_unit_id)
         content = minutes_content(out, council, parent, place, await _counted(db, out))
         template = ctx.settings.deploy_dir / "templates" / "council_minutes.typ"
         rendered = {PDF: render_pdf(content, template), DOCX: render_docx(content)}
@@ -263,3 +270,11 @@ async def minutes_document(db: AsyncSession, ctx: AppContext, out: SessionOut, k
             )
         ).one()
     return stored.content, MEDIA[kind], stored.sha256
+
+
+async def ballot_minutes(db: AsyncSession, ctx: AppContext, out: SessionOut) -> bytes:
+    """The minutes of one nomination's own meeting tally or electronic ballot, as a session of one
+    (not stored: a small document, generated from the ballot row each time)."""
+    council, parent, place = await _council_place(db, ctx, out.council_unit_id)
+    content = minutes_content(out, council, parent, place, {})
+    return render_pdf(content, ctx.settings.deploy_dir / "templates" / "council_minutes.typ")

@@ -158,3 +158,26 @@ async def session_out(db: AsyncSession, catalogue: Catalogue, s: CouncilSession)
         **base.model_dump(), members=s.members, present=s.present, minutes=s.minutes, results_at=s.results_at,
         closed_at=s.closed_at, papers=int(papers) if papers is not None else None, results=items,
     )  # fmt: skip
+
+
+async def single_ballot(
+    db: AsyncSession, catalogue: Catalogue, n: Nomination, ballot: Ballot, council_unit_id: int
+) -> SessionOut:
+    """One nomination's own tally or ballot, shaped as a session of one (for its minutes)."""
+    names = await unit_names(db, {council_unit_id, n.proposing_unit_id})
+    form = catalogue.get(n.award_form)
+    outcome = {"passed": "passed", "failed": "failed", "void": "void"}.get(ballot.status)
+    item = SessionItemOut(
+        nomination_id=n.id, position=1, nominee_name=n.nominee_name, nominee_kind=n.nominee_kind,
+        award_form=n.award_form, award_form_name=form.name if form else None, proposing_unit_id=n.proposing_unit_id,
+        proposing_unit_name=names.get(n.proposing_unit_id), step=ballot.step, votes_for=ballot.votes_for,
+        votes_against=ballot.votes_against, written_for=0, written_against=0, outcome=outcome,
+        detail=ballot.reason if outcome == "void" else None, applied_at=ballot.closed_at, status=n.status,
+        current_step=n.current_step,
+    )  # fmt: skip
+    return SessionOut(
+        id=n.id, council_unit_id=council_unit_id, council_name=names.get(council_unit_id), mode=ballot.mode,
+        status="closed", opened_at=ballot.opened_at, opened_by=None, applied=1, total=1, members=ballot.members,
+        present=None, minutes=ballot.minutes, results_at=ballot.closed_at, closed_at=ballot.closed_at,
+        papers=ballot.participants, results=[item],
+    )  # fmt: skip

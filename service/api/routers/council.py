@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Response
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,7 +29,9 @@ from service.api.schemas.council import (
     VoteReceipt,
 )
 from service.api.schemas.nominations import NominationStatus
+from service.documents.council_minutes import ballot_minutes
 from service.queries.attachments import attachment_digests
+from service.queries.council_sessions import single_ballot
 from service.queries.councils import council_members, holds_seat, meeting_membership
 from service.queries.nominations import get_visible
 from service.queries.tasks import open_task_of
@@ -178,6 +180,39 @@ async def list_ballots(nomination_id: uuid.UUID, session: SessionDep, user: User
         )
         for b in rows
     ]
+
+
+@router.get(
+    "/nominations/{nomination_id}/ballots/{number}/minutes.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def ballot_minutes_pdf(
+    nomination_id: uuid.UUID,
+    number: Annotated[int, Path(ge=1, le=1_000)],
+    ctx: ContextDep,
+    session: SessionDep,
+    user: UserDep,
+) -> Response:
+    """The minutes (biên bản) of one council meeting tally or electronic ballot on this nomination."""
+    n = await get_visible(session, user, nomination_id)
+    ballot = (
+        await session.exec(
+            select(Ballot)
+            .where(col(Ballot.nomination_id) == n.id, col(Ballot.number) == number)
+            .order_by(col(Ballot.opened_at).desc())
+        )
+    ).first()
+    if ballot is None or ballot.status in ("open", "counting"):
+        raise Problem(404, "Không có cuộc biểu quyết đã kết thúc với số này.", code="ballot_not_found")
+    step = next((s for s in n.route if s["key"] == ballot.step), None)
+    if step is None:
+        raise Problem(404, "Không có cuộc biểu quyết đã kết thúc với số này.", code="ballot_not_found")
+    pdf = await ballot_minutes(session, ctx, await single_ballot(session, ctx.catalogue, n, ballot, step["unit_id"]))
+    return Response(
+        pdf, media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="bien-ban-bieu-quyet-{number:02d}.pdf"'},
+    )  # fmt: skip
 
 
 @router.get("/ballots", response_model=list[OpenBallotOut])

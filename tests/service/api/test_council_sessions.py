@@ -310,3 +310,25 @@ async def test_electronic_session_one_paper_per_member_counted_secretly(
     assert outcomes[1] in ("passed", "failed")
     minutes = await api.get(f"/api/v1/council-sessions/{session_id}/minutes.pdf", headers=secretary)
     assert minutes.status_code == 200
+
+
+async def test_a_single_meeting_tally_has_its_minutes(api: httpx.AsyncClient) -> None:
+    secretary, (nid,) = await nominations_at_council(api, ["Kiều Thị Riêng"])
+    r = await api.post(f"/api/v1/nominations/{nid}/tally", headers=secretary,
+                       json={**MEETING, "votes_for": 7, "votes_against": 1, "written_for": 1})  # fmt: skip
+    assert r.status_code == 200, r.text
+    clerk = await login(api, "clerk.school")
+    assert (await api.get(f"/api/v1/nominations/{nid}/ballots/9/minutes.pdf", headers=clerk)).status_code == 404
+    pdf = await api.get(f"/api/v1/nominations/{nid}/ballots/1/minutes.pdf", headers=clerk)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    if shutil.which("pdftotext") is None:
+        print("SKIPPED text check of the minutes: pdftotext (poppler-utils) is not installed")
+        return
+    text = (
+        await asyncio.to_thread(
+            subprocess.run, ["pdftotext", "-layout", "-", "-"], input=pdf.content, capture_output=True, check=True
+        )
+    ).stdout
+    words = " ".join(text.decode().split())
+    for expected in ("BIÊN BẢN", "Kiều Thị Riêng", "tham gia biểu quyết: 9", "Đạt"):
+        assert expected in words, expected
