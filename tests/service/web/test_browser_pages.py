@@ -209,7 +209,7 @@ async def test_dossier_files_upload_preview_download_and_lock(browsing: Browsing
         # The council's decision is the council's, recorded by its secretary.
         decided = page.locator(".timeline .event.action-approve")
         await expect(decided).to_contain_text("Hội đồng Thi đua – Khen thưởng Trường THCS Nguyễn Du")
-        await expect(decided).to_contain_text("thư ký ghi nhận: ")
+        await expect(decided).to_contain_text("(thư ký Trần Văn Hùng ghi nhận)")
         await shot(page, "23-files-locked")
         await logout(page)
 
