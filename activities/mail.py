@@ -1,9 +1,11 @@
 """E-mail of notifications over SMTP (aiosmtplib): each at once, or a daily digest, as each user chose.
 
 Run by `MailerWorkflow` (workflows/mailer.py) with retries. A notification addressed to a (role, unit)
-goes to every user who holds that role for that unit, has an e-mail preference, and chose it after the
-notification was made. What was sent is recorded in `email_deliveries` in the same transaction as the
-send, so a retried round never sends it twice.
+goes to every user who acts for that unit in that role today (their own grant, unless handed to a
+substitute, or a delegation in force: models/store/delegations.py, as the notification centre counts
+them), has an e-mail preference, and chose it after the notification was made. What was sent is
+recorded in `email_deliveries` in the same transaction as the send, so a retried round never sends
+it twice. Each kind says in Vietnamese what it is and what to do, with a link to the dossier.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from sqlmodel import select as sm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
+from models.rules import notices
 from models.rules.calendar import VN_TZ
-from models.rules.labels import ACTIONS, label
-from models.tables import Notification, RoleAssignment, User
+from models.rules.labels import NOTIFICATION_KINDS, label
+from models.store.delegations import acting_pairs
+from models.tables import Nomination, Notification, User
 from models.tables.notices import EmailDelivery, NotificationPreference
 from models.tables.plans import PlanNotification
 from workflows.mailer import DELIVER_NOTIFICATIONS
@@ -36,6 +40,16 @@ log = logging.getLogger(__name__)
 
 SUBJECT_PREFIX = "[Thi đua – Khen thưởng]"
 FOOTER = "Thư này do hệ thống Thi đua – Khen thưởng gửi tự động; vui lòng không trả lời thư."
+# What the reader is asked to do, by kind (none for a plan's reminders: their message says it).
+WHAT_NEXT = {
+    notices.NEW_TASK: "Đề nghị ông/bà xem xét, xử lý hồ sơ trong thời hạn.",
+    notices.RETURNED: "Đề nghị đơn vị chỉnh sửa, bổ sung hồ sơ theo lý do trên và nộp lại trong thời hạn.",
+    notices.SUPPLEMENT_REQUESTED: "Đề nghị đơn vị bổ sung các nội dung trên trong thời hạn.",
+    notices.REMINDER: "Đề nghị ông/bà xử lý hồ sơ trước hạn.",
+    notices.ESCALATION: "Đề nghị ông/bà đôn đốc xử lý hồ sơ.",
+    notices.BALLOT_OPENED: "Ông/bà đăng nhập hệ thống để bỏ phiếu trước khi thư ký Hội đồng kết thúc bỏ phiếu.",
+    notices.DECISION_SIGNED: "Đơn vị có thể xem và tải văn bản quyết định trong hệ thống.",
+}
 
 
 @dataclass(frozen=True)
@@ -60,10 +74,12 @@ class Pending:
     created_at: datetime
     nomination_id: str | None
     plan_id: str | None
+    decision_id: str | None = None
+    nominee: str | None = None
 
 
 def kind_name(kind: str) -> str:
-    return label(ACTIONS, kind)
+    return label(NOTIFICATION_KINDS, kind)
 
 
 class MailActivities:
@@ -94,7 +110,7 @@ class MailActivities:
         for pref_row in prefs:
             pref: NotificationPreference = pref_row[0]
             name: str = pref_row[1]
-            pending = await self._pending(pref)
+            pending = await self._pending(pref, now)
             if not pending:
                 continue
             if pref.email_mode == "immediate":
@@ -112,18 +128,10 @@ class MailActivities:
             return False
         return pref.last_digest_at is None or pref.last_digest_at.astimezone(VN_TZ).date() < local.date()
 
-    async def _pending(self, pref: NotificationPreference) -> list[Pending]:
+    async def _pending(self, pref: NotificationPreference, now: datetime) -> list[Pending]:
         async with self.engine.connect() as conn:
-            pairs = [
-                tuple(r)
-                for r in (
-                    await conn.execute(
-                        select(col(RoleAssignment.role), col(RoleAssignment.unit_id)).where(
-                            col(RoleAssignment.user_id) == pref.user_id
-                        )
-                    )
-                ).all()
-            ]
+            # Whoever acts for a (role, unit) today is told, as the notification centre shows it.
+            pairs = sorted(await acting_pairs(conn, pref.user_id, now.astimezone(VN_TZ).date()))
             if not pairs:
                 return []
             delivered = select(col(EmailDelivery.source), col(EmailDelivery.notification_id)).where(
@@ -133,7 +141,8 @@ class MailActivities:
                 literal("nomination").label("source"), col(Notification.id).label("id"), col(Notification.kind),
                 col(Notification.message), col(Notification.created_at),
                 col(Notification.nomination_id).label("nomination_id"), literal(None).label("plan_id"),
-            ).where(
+                col(Notification.decision_id).label("decision_id"), col(Nomination.nominee_name).label("nominee"),
+            ).join(Nomination, col(Nomination.id) == col(Notification.nomination_id)).where(
                 tuple_(col(Notification.role), col(Notification.unit_id)).in_(pairs),
                 col(Notification.created_at) >= pref.since,
             )  # fmt: skip
@@ -141,6 +150,7 @@ class MailActivities:
                 literal("plan").label("source"), col(PlanNotification.id).label("id"), col(PlanNotification.kind),
                 col(PlanNotification.message), col(PlanNotification.created_at),
                 literal(None).label("nomination_id"), col(PlanNotification.plan_id).label("plan_id"),
+                literal(None).label("decision_id"), literal(None).label("nominee"),
             ).where(
                 tuple_(col(PlanNotification.role), col(PlanNotification.unit_id)).in_(pairs),
                 col(PlanNotification.created_at) >= pref.since,
@@ -158,6 +168,7 @@ class MailActivities:
             Pending(
                 source=r.source, id=int(r.id), kind=r.kind, message=r.message, created_at=r.created_at,
                 nomination_id=str(r.nomination_id) if r.nomination_id else None, plan_id=r.plan_id,
+                decision_id=str(r.decision_id) if r.decision_id else None, nominee=r.nominee,
             )
             for r in rows
         ]  # fmt: skip
@@ -170,18 +181,29 @@ class MailActivities:
             return f"{base}/#/plans/{item.plan_id}"
         return f"{base}/"
 
+    def _links(self, item: Pending) -> str:
+        lines = f"Xem chi tiết: {self._link(item)}"
+        if item.decision_id:
+            lines += f"\nVăn bản quyết định: {self.config.web_base_url.rstrip('/')}/#/decisions/{item.decision_id}"
+        return lines
+
     def _line(self, item: Pending) -> str:
         at = item.created_at.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
         return f"- {at} · {kind_name(item.kind)}: {item.message}\n  Xem: {self._link(item)}"
 
     def _single(self, name: str, item: Pending) -> tuple[str, str]:
-        subject = f"{SUBJECT_PREFIX} {kind_name(item.kind)}: {item.message}"
+        # A nomination's subject names its kind and the nominee; the message follows in the body.
+        about = f"hồ sơ «{item.nominee}»" if item.nominee else item.message
+        subject = f"{SUBJECT_PREFIX} {kind_name(item.kind)}: {about}"
         if len(subject) > 150:
             subject = subject[:149] + "…"
         at = item.created_at.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+        # A plan's notification says what to do itself; a nomination's gets its kind's request.
+        what_next = WHAT_NEXT.get(item.kind, "") if item.nomination_id else ""
         body = (
             f"Kính gửi {name},\n\n{kind_name(item.kind)} lúc {at}:\n{item.message}\n\n"
-            f"Xem chi tiết: {self._link(item)}\n\n{FOOTER}\n"
+            + (f"{what_next}\n\n" if what_next else "")
+            + f"{self._links(item)}\n\n{FOOTER}\n"
         )
         return subject, body
 

@@ -1,5 +1,9 @@
 """Activities that write the nomination read model (nominations, tasks, audit, notifications).
 
+A transition also tells the people it concerns, in its own transaction: the holders of the task it
+opens (a new task; to the proposing unit's clerks, a return with its reason or a supplement request
+with its items) and, when a ballot opens, the council's members (models/rules/notices.py).
+
 Every write is keyed by ids the workflow chose (deterministic across replays) and guarded by
 the nomination's projection version, so a retried activity changes nothing twice.
 """
@@ -16,14 +20,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from temporalio import activity
 
+from models.rules import notices
 from models.rules.calendar import VN_TZ, add_working_days, reminder_before, working_days_between
 from models.rules.text import nfc_deep, search_text
-from models.tables import AuditEntry, Ballot, Nomination, Notification, RoleAssignment, Task, Unit
+from models.store.notices import notify
+from models.tables import AuditEntry, AwardForm, Ballot, Nomination, RoleAssignment, Task, Unit
 from workflows.contracts import (
     COUNT_BALLOT,
     RECORD_NOTIFICATION,
     RECORD_TRANSITION,
     RECORD_TRANSITION_V2,
+    REVISION_STEP,
+    SUPPLEMENT_STEP,
     BallotCount,
     BallotCountInput,
     NotificationInput,
@@ -104,13 +112,18 @@ class Projector:
         async with self._engine.begin() as conn:
             row = (
                 await conn.execute(
-                    select(col(Nomination.version), col(Nomination.nominee_name), col(Nomination.achievements))
+                    select(
+                        col(Nomination.version), col(Nomination.nominee_name), col(Nomination.achievements),
+                        col(Nomination.award_form), col(Nomination.route),
+                    )
                     .where(col(Nomination.id) == nomination_id)
                     .with_for_update()
                 )
-            ).one_or_none()
+            ).one_or_none()  # fmt: skip
             if row is None:
                 raise RuntimeError(f"nomination {inp.nomination_id} is not in the read model")
+            # Notifications name the nominee as this transition leaves the dossier (a resubmission may rename).
+            nominee = str(_dossier_changes(inp.changes).get("nominee_name", row.nominee_name))
 
             if inp.close_task_id is not None:
                 if inp.measure_remaining:
@@ -177,6 +190,7 @@ class Projector:
                     .on_conflict_do_nothing(index_elements=["id"])
                 )
                 result.opened = OpenedTask(task_id=spec.task_id, due_at=due, remind_at=remind)
+                await _notify_opened(conn, inp, row, nominee, due)
             if inp.ballot is not None:
                 b = inp.ballot
                 ballot_values = {
@@ -191,6 +205,8 @@ class Projector:
                     )
                     .on_conflict_do_update(index_elements=["nomination_id", "step", "number"], set_=ballot_values)
                 )
+                if any(a.action == "ballot_opened" for a in inp.audit):
+                    await _notify_ballot_opened(conn, inp, row, nominee)
 
             values: dict[str, Any] = {
                 "status": inp.status,
@@ -224,31 +240,75 @@ class Projector:
             nominee = (
                 await conn.execute(select(col(Nomination.nominee_name)).where(col(Nomination.id) == task.nomination_id))
             ).scalar_one()
-            due = task.due_at.astimezone(VN_TZ).strftime("%H:%M ngày %d/%m/%Y") if task.due_at else ""
-            if inp.kind == "reminder":
+            if inp.kind == notices.REMINDER:
                 role, unit_id = task.role, task.unit_id
-                message = f"Nhắc việc: hồ sơ «{nominee}» – {task.step_name}, hạn xử lý {due}."
+                message = notices.reminder(nominee, task.step_name, task.due_at)
                 column = "reminded_at"
             else:
                 role, unit_id = "chairperson", await _head_unit(conn, task.unit_id)
-                message = f"Quá hạn: hồ sơ «{nominee}» – {task.step_name} chưa được xử lý, hạn {due}."
+                message = notices.escalation(nominee, task.step_name, task.due_at)
                 column = "escalated_at"
-            await conn.execute(
-                insert(Notification)
-                .values(
-                    task_id=task.id,
-                    nomination_id=task.nomination_id,
-                    kind=inp.kind,
-                    role=role,
-                    unit_id=unit_id,
-                    message=message,
-                    created_at=inp.at,
-                )
-                .on_conflict_do_nothing(index_elements=["task_id", "kind"])
-            )
+            await notify(
+                conn, kind=inp.kind, role=role, unit_id=unit_id, nomination_id=task.nomination_id, message=message,
+                at=inp.at, task_id=task.id,
+            )  # fmt: skip
             await conn.execute(
                 update(Task).where(Task.id == task.id, getattr(Task, column).is_(None)).values({column: inp.at})
             )
+
+
+def _route_step(row: Any, key: str | None) -> dict[str, Any]:
+    return next((s for s in row.route if s.get("key") == key), {})
+
+
+async def _award_form_name(conn: Any, code: str) -> str:
+    name = (await conn.execute(select(col(AwardForm.name)).where(col(AwardForm.code) == code))).scalar_one_or_none()
+    return str(name or code)
+
+
+async def _notify_opened(conn: Any, inp: TransitionInput, row: Any, nominee: str, due: Any) -> None:
+    """Tell the holders of the task just opened: a new task, or (to the proposing unit's clerks) that
+    the dossier came back, with the reason, or what it must supplement. Keyed by the task: once."""
+    spec = inp.open_task
+    assert spec is not None
+    closed: Any = None
+    if inp.close_task_id is not None:
+        closed = (
+            await conn.execute(
+                select(col(Task.step), col(Task.step_name)).where(col(Task.id) == uuid.UUID(inp.close_task_id))
+            )
+        ).one_or_none()
+    if spec.step == REVISION_STEP:
+        kind = notices.RETURNED
+        message = notices.returned(nominee, closed.step_name if closed else None, inp.close_comment, due)
+    elif spec.step == SUPPLEMENT_STEP:
+        kind = notices.SUPPLEMENT_REQUESTED
+        by_unit = _route_step(row, closed.step if closed else None).get("unit_name")
+        message = notices.supplement_requested(nominee, by_unit, inp.supplement_items, inp.close_comment, due)
+    else:
+        kind = notices.NEW_TASK
+        message = notices.new_task(nominee, await _award_form_name(conn, row.award_form), spec.name, due)
+    await notify(
+        conn, kind=kind, role=spec.role, unit_id=spec.unit_id, nomination_id=uuid.UUID(inp.nomination_id),
+        message=message, at=inp.at, task_id=uuid.UUID(spec.task_id),
+    )  # fmt: skip
+
+
+async def _notify_ballot_opened(conn: Any, inp: TransitionInput, row: Any, nominee: str) -> None:
+    """Tell the council's members (a seat is never delegated) that a ballot is open for them: once
+    per ballot, a step's second ballot after a void one told again."""
+    ballot = inp.ballot
+    assert ballot is not None
+    step = _route_step(row, ballot.step)
+    if not step.get("unit_id"):
+        return
+    council = str(step.get("unit_name") or "Hội đồng Thi đua – Khen thưởng")
+    await notify(
+        conn, kind=notices.BALLOT_OPENED, role="council_member", unit_id=int(step["unit_id"]),
+        nomination_id=uuid.UUID(inp.nomination_id),
+        message=notices.ballot_opened(nominee, await _award_form_name(conn, row.award_form), council, ballot.number),
+        at=inp.at, event_key=f"{notices.BALLOT_OPENED}:{inp.nomination_id}:{ballot.step}:{ballot.number}",
+    )  # fmt: skip
 
 
 async def _head_unit(conn: Any, unit_id: int) -> int:

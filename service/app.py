@@ -24,6 +24,7 @@ from service.api.routers import (
     awards,
     catalogue,
     council,
+    council_sessions,
     dashboard,
     decisions,
     delegations,
@@ -94,7 +95,7 @@ def create_app(
     )
     for module in (
         auth, labels, catalogue, nominations, attachments, tasks, council, decisions, awards, delegations, audit, plans,
-        notifications, dashboard, health,
+        notifications, dashboard, council_sessions, health,
     ):  # fmt: skip
         app.include_router(module.router)
     mount_docs(app)

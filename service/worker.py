@@ -20,8 +20,10 @@ from models.db.engine import make_engine
 from models.db.roles import warn_if_privileged
 from models.rules.catalogue import load_catalogue
 from service.core.settings import CoreSettings, get_core_settings
+from service.temporal.council_sessions import CouncilSessionActivities, resume_sessions
 from service.temporal.gateway import TemporalGateway, connect
 from service.temporal.nomination_start import start_unstarted
+from workflows.council_session import CouncilSessionWorkflow
 from workflows.mailer import MailerWorkflow
 from workflows.nomination import NominationWorkflow
 from workflows.plan import PlanWorkflow
@@ -54,13 +56,14 @@ def build_worker(
     graceful_shutdown_seconds: float = 0,
 ) -> Worker:
     projector = Projector(engine)
+    sessions = CouncilSessionActivities(engine, TemporalGateway(client, task_queue=task_queue))
     plans = PlanActivities(engine)
     # Without an SMTP server the activity still runs and sends nothing (no host: nothing to do).
     mailer = MailActivities(engine, mail or SmtpConfig(host=""))
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[NominationWorkflow, PlanWorkflow, MailerWorkflow],
+        workflows=[NominationWorkflow, PlanWorkflow, MailerWorkflow, CouncilSessionWorkflow],
         activities=[
             projector.record_transition,
             projector.record_transition_v2,
@@ -70,6 +73,8 @@ def build_worker(
             plans.plan_event,
             plans.record_plan_version,
             mailer.deliver_notifications,
+            sessions.apply_council_result,
+            sessions.close_council_session,
         ],
         max_concurrent_activities=50,
         max_concurrent_workflow_tasks=100,
@@ -139,6 +144,11 @@ async def run_worker(settings: CoreSettings | None = None) -> None:
                 await start_unstarted(gateway, engine, catalogue)
             except Exception:
                 log.exception("starting unstarted nominations failed; trying again shortly")
+            # No council session stays half applied: resume those whose start did not happen.
+            try:
+                await resume_sessions(gateway, engine)
+            except Exception:
+                log.exception("resuming council sessions failed; trying again shortly")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=RECONCILE_SECONDS)
         log.info("stopping: no new tasks; running activities get %.0fs to finish", settings.shutdown_seconds)

@@ -291,7 +291,7 @@ class NominationWorkflow:
             else:
                 if self._state.ballot is not None:
                     raise RefusedAction("Đang có cuộc bỏ phiếu điện tử mở: hãy kết thúc nó trước.", "ballot_open")
-                _check_tally(action, step)
+                check_tally(action, step)
         elif isinstance(action, SupplementRequestInput):
             if step.kind != "appraisal" or not self._state.v2:
                 raise RefusedAction("Chỉ bước thẩm định mới được yêu cầu bổ sung hồ sơ.", "wrong_step")
@@ -704,7 +704,7 @@ class NominationWorkflow:
         )
 
 
-def _check_tally(tally: TallyInput, step: RouteStep) -> None:
+def check_tally(tally: TallyInput, step: RouteStep) -> None:
     numbers = (
         tally.members,
         tally.present,

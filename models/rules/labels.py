@@ -36,6 +36,10 @@ ACTIONS: Final = {
     "withdraw": "Rút hồ sơ",
     "award": "Quyết định khen thưởng",
     "attach": "Đính kèm tệp",
+    "council_size_override": "Khai số thành viên Hội đồng khác danh sách",
+    "delegation_sign_on_behalf": "Giao ký thay",
+    "delegation_substitute": "Giao người thay thế",
+    "delegation_revoked": "Thu hồi ủy quyền",
     "ballot_opened": "Mở bỏ phiếu",
     "ballot_void": "Bỏ phiếu không hợp lệ",
     "supplement_requested": "Yêu cầu bổ sung",
@@ -57,6 +61,20 @@ ACTIONS: Final = {
     "activity_failed": "Tác vụ bị lỗi",
     "activity_timed_out": "Tác vụ quá thời hạn",
     "workflow_task_failed": "Bước xử lý quy trình bị lỗi",
+}
+
+# What a notification tells (models/tables/nominations.py Notification, plans.py PlanNotification):
+# the notification centre and the e-mails name them so.
+NOTIFICATION_KINDS: Final = {
+    "new_task": "Việc mới",
+    "returned": "Hồ sơ bị trả lại",
+    "supplement_requested": "Yêu cầu bổ sung hồ sơ",
+    "reminder": "Nhắc việc",
+    "escalation": "Báo quá hạn",
+    "ballot_opened": "Mở bỏ phiếu",
+    "decision_signed": "Quyết định khen thưởng đã ký",
+    "overdue": "Quá hạn báo cáo",
+    "window": "Đợt nhận đề nghị khen thưởng",
 }
 
 # Who is nominated (models/catalogue.py NomineeKind).
@@ -148,6 +166,7 @@ PLAN_EVENT_KINDS: Final = dict(EVENT_LABELS)
 TABLES: Final[dict[str, dict[str, str]]] = {
     "statuses": STATUSES,
     "actions": ACTIONS,
+    "notification_kinds": NOTIFICATION_KINDS,
     "outcomes": OUTCOMES,
     "nominee_kinds": NOMINEE_KINDS,
     "period_kinds": PERIOD_KINDS,

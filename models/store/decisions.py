@@ -1,5 +1,6 @@
 """Recording an award decision: its number taken from the issuing unit's register for the year, in
-the same transaction that records the decision and its awardees.
+the same transaction that records the decision, its awardees, and the notifications that tell each
+awardee's proposing unit.
 
 Idempotent on the decision id the caller chose: recording the same id again returns the decision
 already recorded and takes no number. Concurrent decisions of one unit and year serialise on the
@@ -15,11 +16,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
-from models.rules.registers import register_year
+from models.rules import notices
+from models.rules.registers import number_text, register_year
 from models.rules.text import fold
+from models.store.notices import notify
+from models.tables.catalogue import AwardForm
 from models.tables.decisions import Decision, DecisionCounter, DecisionNomination
 
 
@@ -47,6 +51,22 @@ class NewDecision:
     signer_title: str | None
     award_form: str
     awardees: list[Awardee] = field(default_factory=list)
+
+
+async def _notify_signed(conn: AsyncConnection, new: NewDecision, number: int) -> None:
+    """Tell each awardee's proposing unit (its clerks) that the decision is signed, with its number:
+    in the decision's transaction, so a decision is never recorded without them nor told twice."""
+    form = (
+        await conn.execute(select(col(AwardForm.name)).where(col(AwardForm.code) == new.award_form))
+    ).scalar_one_or_none() or new.award_form
+    number_symbol = f"{number_text(number)}/{new.symbol}"
+    for a in new.awardees:
+        await notify(
+            conn, kind=notices.DECISION_SIGNED, role="clerk", unit_id=a.proposing_unit_id,
+            nomination_id=a.nomination_id, decision_id=new.id,
+            message=notices.decision_signed(number_symbol, new.signed_at, a.nominee_name, str(form)),
+            at=new.signed_at, event_key=f"{notices.DECISION_SIGNED}:{new.id}:{a.nomination_id}",
+        )  # fmt: skip
 
 
 async def find_decision(session: AsyncSession, decision_id: uuid.UUID) -> Decision | None:
@@ -121,6 +141,7 @@ async def record_decision(session: AsyncSession, new: NewDecision) -> tuple[Deci
                 ]
             )
         )
+        await _notify_signed(conn, new, number)
     await session.commit()
     found = await find_decision(session, new.id)
     assert found is not None

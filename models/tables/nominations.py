@@ -98,20 +98,31 @@ class Task(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
+    """What a (role, unit) is told about a nomination (kinds in models/rules/labels.py NOTIFICATION_KINDS).
+
+    Written with what it tells, and never twice: a task's notifications (a task opened, returned or
+    asked to supplement, its reminder and escalation) by (task_id, kind); the others (a ballot opened,
+    a decision signed) by their `event_key`.
+    """
+
     __tablename__ = "notifications"
     __table_args__ = (
         UniqueConstraint("task_id", "kind"),
+        UniqueConstraint("event_key", name="uq_notifications_event_key"),
         Index("ix_notifications_recipient", "role", "unit_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    task_id: uuid.UUID = Field(foreign_key="tasks.id")
+    task_id: uuid.UUID | None = Field(default=None, foreign_key="tasks.id")
     nomination_id: uuid.UUID = Field(foreign_key="nominations.id")
-    kind: str = Field(max_length=16)  # reminder | escalation
+    kind: str = Field(max_length=32)
     role: str = Field(max_length=32)
     unit_id: int = Field(foreign_key="units.id")
     message: str
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    # The decision a "decision_signed" notification is about.
+    decision_id: uuid.UUID | None = Field(default=None, foreign_key="decisions.id")
+    event_key: str | None = Field(default=None, max_length=200)
 
 
 class IdempotencyKey(SQLModel, table=True):

@@ -79,7 +79,7 @@ async def get_current_user(
         raise Problem(401, INVALID_SESSION, code="unauthorized")
     user = await load_user(session, user_id, address)
     if user is None:
-        raise Problem(401, "Tài khoản không tồn tại hoặc đã bị khoá.", code="unauthorized")
+        raise Problem(401, "Tài khoản không tồn tại hoặc đã bị khóa.", code="unauthorized")
     return user
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.api.enums.v1 import EventType
 
+from models.rules.notices import ESCALATION, REMINDER
 from models.tables import AuditEntry, Nomination, Notification, Task
 from service.api.schemas.nominations import HistoryItem
 from service.temporal.gateway import TemporalGateway
@@ -55,6 +57,23 @@ async def _workflow_events(gateway: TemporalGateway, workflow_id: str, include_s
     return items
 
 
+# A council's result: the council's, recorded by its secretary (the audit row's actor).
+_COUNCIL_RESULTS = ("approve", "reject")
+# Of the notifications, only these say something the audit does not (the others tell of a transition
+# the history already shows).
+_HISTORY_NOTICES = (REMINDER, ESCALATION)
+
+
+def _actor(nomination: Nomination, entry: AuditEntry) -> str | None:
+    """Who an entry is by: a council's result is the council's, its secretary only recorded it."""
+    if entry.action in _COUNCIL_RESULTS and entry.step and entry.step.startswith("council:"):
+        step: dict[str, Any] = next((s for s in nomination.route if s.get("key") == entry.step), {})
+        council = step.get("unit_name") or step.get("name")
+        if council:
+            return f"{council} (thư ký {entry.actor_name} ghi nhận)" if entry.actor_name else str(council)
+    return entry.actor_name
+
+
 async def build_history(
     session: AsyncSession, gateway: TemporalGateway, nomination: Nomination, *, include_system: bool
 ) -> list[HistoryItem]:
@@ -64,14 +83,16 @@ async def build_history(
         )
     ).all()
     items = [
-        HistoryItem(at=a.at, actor=a.actor_name, action=a.action, step=a.step, comment=a.comment, source="audit")
+        HistoryItem(
+            at=a.at, actor=_actor(nomination, a), action=a.action, step=a.step, comment=a.comment, source="audit"
+        )
         for a in audit
     ]
     notes = (
         await session.exec(
             select(Notification, Task.step)
             .join(Task, col(Task.id) == col(Notification.task_id))
-            .where(Notification.nomination_id == nomination.id)
+            .where(Notification.nomination_id == nomination.id, col(Notification.kind).in_(_HISTORY_NOTICES))
         )
     ).all()
     items += [

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.rules.notices import ESCALATION, REMINDER
 from models.tables import Ballot, Nomination, Notification, RoleAssignment, Task
 from service.api.problems import Problem
 from service.api.schemas.tasks import NotificationOut, TaskOut
@@ -60,7 +61,13 @@ async def task_out(session: AsyncSession, rows: list[tuple[Task, str, str, list[
             reasons[nid] = (comment, step_name)  # the newest wins
     notes: dict[uuid.UUID, list[NotificationOut]] = {}
     if ids:
-        for n in (await session.exec(select(Notification).where(col(Notification.task_id).in_(ids)))).all():
+        # The task's reminders and escalations; that it was opened (returned, asked to supplement)
+        # the card itself shows.
+        query = select(Notification).where(
+            col(Notification.task_id).in_(ids), col(Notification.kind).in_((REMINDER, ESCALATION))
+        )
+        for n in (await session.exec(query)).all():
+            assert n.task_id is not None
             notes.setdefault(n.task_id, []).append(
                 NotificationOut(kind=n.kind, message=n.message, created_at=n.created_at)
             )

@@ -145,7 +145,7 @@ async def oidc_user(oidc: OidcVerifier | None, session: AsyncSession, token: str
         raise Problem(401, "Đơn vị của tài khoản không có trong hệ thống thi đua.", code="unknown_unit")
     user = await oidc_user_row(session, identity, unit.id)
     if user is None:
-        raise Problem(401, "Tài khoản không tồn tại hoặc đã bị khoá.", code="unauthorized")
+        raise Problem(401, "Tài khoản không tồn tại hoặc đã bị khóa.", code="unauthorized")
     grants = [
         ScopedGrant(g.role, units[g.unit_code].id or 0, g.subtree) for g in identity.grants if g.unit_code in units
     ]

@@ -59,6 +59,7 @@ from workflows.contracts import (
     WithdrawInput,
     nomination_workflow_id,
 )
+from workflows.council_session import CouncilSessionInput, CouncilSessionWorkflow, council_session_workflow_id
 from workflows.mailer import MAILER_WORKFLOW_ID, MailerInput, MailerWorkflow
 from workflows.nomination import NominationWorkflow
 from workflows.plan import PlanWorkflow
@@ -123,6 +124,17 @@ class PlanRef:
     @property
     def location(self) -> str:
         return f"/api/v1/plans/{self.plan_id}"
+
+
+@dataclass(frozen=True)
+class CouncilSessionRef:
+    """A council session's workflow, by the session id."""
+
+    session_id: str
+
+    @property
+    def workflow_id(self) -> str:
+        return council_session_workflow_id(self.session_id)
 
 
 def unavailable(detail: str = _UNAVAILABLE, code: str = "temporal_unavailable") -> Problem:
@@ -216,19 +228,19 @@ class TemporalGateway:
         return await self._nomination_update(ref, NominationWorkflow.resubmit, inp, release)
 
     async def open_ballot(
-        self, ref: NominationRef, inp: OpenBallotInput, *, release: AsyncSession | None
+        self, ref: NominationRef, inp: OpenBallotInput, *, release: AsyncSession | None, update_id: str | None = None
     ) -> NominationView:
-        return await self._nomination_update(ref, NominationWorkflow.open_ballot, inp, release)
+        return await self._nomination_update(ref, NominationWorkflow.open_ballot, inp, release, update_id)
 
     async def close_ballot(
-        self, ref: NominationRef, inp: CloseBallotInput, *, release: AsyncSession | None
+        self, ref: NominationRef, inp: CloseBallotInput, *, release: AsyncSession | None, update_id: str | None = None
     ) -> NominationView:
-        return await self._nomination_update(ref, NominationWorkflow.close_ballot, inp, release)
+        return await self._nomination_update(ref, NominationWorkflow.close_ballot, inp, release, update_id)
 
     async def record_tally(
-        self, ref: NominationRef, inp: TallyInput, *, release: AsyncSession | None
+        self, ref: NominationRef, inp: TallyInput, *, release: AsyncSession | None, update_id: str | None = None
     ) -> NominationView:
-        return await self._nomination_update(ref, NominationWorkflow.record_tally, inp, release)
+        return await self._nomination_update(ref, NominationWorkflow.record_tally, inp, release, update_id)
 
     async def vote(self, ref: NominationRef, inp: VoteInput, *, release: AsyncSession | None) -> NominationView:
         return await self._nomination_update(ref, NominationWorkflow.vote, inp, release)
@@ -249,11 +261,14 @@ class TemporalGateway:
         update: UpdateMethodMultiParam[[NominationWorkflow, P], NominationView],
         arg: P,
         release: AsyncSession | None,
+        update_id: str | None = None,
     ) -> NominationView:
+        """`update_id` names the Update when a caller may send it again (a retried activity): Temporal
+        answers a repeated id with the first one's result instead of applying it twice."""
         await _released(release)
         handle = self.client.get_workflow_handle_for(NominationWorkflow.run, ref.workflow_id)
         try:
-            return await self._accepted_then_result(ref.location, handle.start_update, update, arg)
+            return await self._accepted_then_result(ref.location, handle.start_update, update, arg, update_id)
         except RPCError as exc:
             if "completed" in exc.message:
                 raise Problem(409, "Hồ sơ đã kết thúc, không thể xử lý thêm.", code="already_decided") from None
@@ -276,7 +291,12 @@ class TemporalGateway:
         return Problem(409, "Hồ sơ đã kết thúc, không thể xử lý thêm.", code="already_decided")
 
     async def _accepted_then_result(
-        self, location: str, start_update: Callable[..., Awaitable[WorkflowUpdateHandle[R]]], update: Any, arg: Any
+        self,
+        location: str,
+        start_update: Callable[..., Awaitable[WorkflowUpdateHandle[R]]],
+        update: Any,
+        arg: Any,
+        update_id: str | None = None,
     ) -> R:
         """Send the Update and wait for its result, within one deadline.
 
@@ -288,7 +308,9 @@ class TemporalGateway:
         loop = asyncio.get_running_loop()
         ends = loop.time() + self.deadline.total_seconds()
         update_handle = await self._bounded(
-            start_update(update, arg, wait_for_stage=WorkflowUpdateStage.ACCEPTED, rpc_timeout=self.deadline)
+            start_update(
+                update, arg, id=update_id, wait_for_stage=WorkflowUpdateStage.ACCEPTED, rpc_timeout=self.deadline
+            )
         )
         try:
             async with asyncio.timeout(max(0.1, ends - loop.time())):
@@ -298,6 +320,26 @@ class TemporalGateway:
             if translated is exc:
                 raise
             raise translated from None
+
+    # ---- council sessions ---------------------------------------------------------------------
+
+    async def start_council_session(self, ref: CouncilSessionRef, inp: CouncilSessionInput) -> None:
+        """Start applying a session's results unless its workflow runs or ran (then nothing happens);
+        one that failed or was terminated starts again and skips what it had applied."""
+        try:
+            await self._bounded(
+                self.client.start_workflow(
+                    CouncilSessionWorkflow.run,
+                    inp,
+                    id=ref.workflow_id,
+                    task_queue=self.task_queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                    rpc_timeout=self.deadline,
+                )
+            )
+        except WorkflowAlreadyStartedError:
+            pass
 
     # ---- plans --------------------------------------------------------------------------------
 

@@ -5,16 +5,11 @@ workflow runs the activity on its own."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage, Message
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
@@ -22,51 +17,24 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.mail import MailActivities, SmtpConfig
+from activities.projection import Projector
 from models.rules.calendar import VN_TZ
-from models.tables import RoleAssignment, Unit, User
+from models.tables import Delegation, Notification, RoleAssignment, Unit, User
 from models.tables.notices import EmailDelivery, NotificationPreference
 from models.tables.plans import PlanNotification
+from tests.support.factories import new_nomination
+from tests.support.helpers import free_port
+from tests.support.mailbox import Inbox, smtp_server, subject, text
+from workflows.contracts import TaskSpec, TransitionInput
 from workflows.mailer import MailerInput, MailerWorkflow
 
 pytestmark = pytest.mark.own_database
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        self.messages.append(message_from_bytes(envelope.original_content or envelope.content, policy=policy.default))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
-
-
-def subject(m: Message) -> str:
-    return str(m["Subject"])
-
-
-def text(m: Message) -> str:
-    assert isinstance(m, EmailMessage)
-    return str(m.get_content())
+    with smtp_server() as server:
+        yield server
 
 
 async def user_and_unit(engine: AsyncEngine, username: str) -> tuple[int, int, str]:
@@ -213,3 +181,74 @@ async def test_the_mailer_workflow_runs_the_activity_by_itself(
         await handle.terminate("test over")
     assert any(subject(m).endswith("Báo cáo năm của Thôn 1 sắp đến hạn") for m in inbox.messages)
     assert VN_TZ is not None and Unit is not None and RoleAssignment is not None
+
+
+async def test_a_transitions_notifications_reach_who_acts_and_a_retry_sends_nothing_twice(
+    engine: AsyncEngine, smtp: tuple[Inbox, int]
+) -> None:
+    """The projection tells the task's holders, in Vietnamese; the substitute of a secretary away is
+    told (and the secretary, whose role is suspended, is not); a retried transition writes nothing twice."""
+    inbox, port = smtp
+    nomination = await new_nomination(engine, "GIAY_KHEN_XA", name="Lò Văn Thư")
+    council = nomination.route[0]
+    secretary_id, _, _ = await user_and_unit(engine, "council.school")
+    substitute_id, _, substitute_name = await user_and_unit(engine, "member1.school")
+    clerk_id, _, _ = await user_and_unit(engine, "clerk.school")
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(Delegation).values(
+                id=uuid.uuid4(), kind="substitute", from_user_id=secretary_id, to_user_id=substitute_id,
+                role="council_secretary", unit_id=council.unit_id, starts_on=date.today() - timedelta(days=1),
+                ends_on=date.today() + timedelta(days=7), reason="Nghỉ phép", created_at=start,
+            )
+        )  # fmt: skip
+    for user_id, address in [
+        (secretary_id, "thu.ky@thcs-nguyendu.edu.vn"),
+        (substitute_id, "thanh.vien@thcs-nguyendu.edu.vn"),
+        (clerk_id, "lan.nguyen@thcs-nguyendu.edu.vn"),
+    ]:
+        await prefer(engine, user_id, address, "immediate", start)
+
+    projector = Projector(engine)
+    council_task = str(uuid.uuid4())
+    submitted = TransitionInput(
+        nomination_id=nomination.nomination_id, version=1, at=datetime.now(UTC), status="in_progress",
+        current_step=council.key, current_step_index=0,
+        open_task=TaskSpec(task_id=council_task, step=council.key, step_index=0, name=council.name,
+                           role=council.role, unit_id=council.unit_id, working_days=5, reminder_working_days=2),
+    )  # fmt: skip
+    returned = TransitionInput(
+        nomination_id=nomination.nomination_id, version=2, at=datetime.now(UTC), status="returned",
+        current_step="revision", current_step_index=0, close_task_id=council_task, close_outcome="return",
+        close_comment="Thiếu bản sao quyết định công nhận sáng kiến",
+        open_task=TaskSpec(task_id=str(uuid.uuid4()), step="revision", step_index=0,
+                           name="Đơn vị đề nghị chỉnh sửa, bổ sung hồ sơ", role="clerk",
+                           unit_id=nomination.proposing_unit_id, working_days=10, reminder_working_days=2),
+    )  # fmt: skip
+    for transition in (submitted, returned, returned):  # the second return: a retried activity
+        await projector.record_transition_v2(transition)
+    async with engine.connect() as conn:
+        kinds = (
+            await conn.execute(
+                select(col(Notification.kind), col(Notification.role)).where(
+                    col(Notification.nomination_id) == uuid.UUID(nomination.nomination_id)
+                )
+            )
+        ).all()
+    assert sorted(kinds) == [("new_task", "council_secretary"), ("returned", "clerk")]
+
+    mail = MailActivities(engine, SmtpConfig(host="127.0.0.1", port=port, tls="none", web_base_url="https://td.vn"))
+    assert await mail.deliver(datetime.now(UTC)) == {"sent": 2, "digests": 0}
+    assert inbox.to("thu.ky@thcs-nguyendu.edu.vn") == []  # handed to the substitute
+    [new_task] = inbox.to("thanh.vien@thcs-nguyendu.edu.vn")
+    assert subject(new_task) == "[Thi đua – Khen thưởng] Việc mới: hồ sơ «Lò Văn Thư»"
+    body = text(new_task)
+    assert body.startswith(f"Kính gửi {substitute_name},")
+    assert f"chờ xử lý ở bước: {council.name}" in body and "Giấy khen của Chủ tịch UBND xã" in body
+    assert "Đề nghị ông/bà xem xét, xử lý hồ sơ trong thời hạn." in body
+    assert f"Xem chi tiết: https://td.vn/#/nominations/{nomination.nomination_id}" in body
+    [back] = inbox.to("lan.nguyen@thcs-nguyendu.edu.vn")
+    assert subject(back) == "[Thi đua – Khen thưởng] Hồ sơ bị trả lại: hồ sơ «Lò Văn Thư»"
+    assert "Lý do: Thiếu bản sao quyết định công nhận sáng kiến." in text(back)
+    assert await mail.deliver(datetime.now(UTC)) == {"sent": 0, "digests": 0}

@@ -319,8 +319,10 @@ async def test_idle_step_is_escalated_after_its_working_days_across_tet(
                     .order_by(Notification.created_at)
                 )
             ).all()
-        assert [(n.kind, n.role) for n in notes] == [("reminder", "council_secretary"), ("escalation", "chairperson")]
-        assert "Quá hạn" in notes[1].message
+        assert [(n.kind, n.role) for n in notes] == [
+            ("new_task", "council_secretary"), ("reminder", "council_secretary"), ("escalation", "chairperson"),
+        ]  # fmt: skip
+        assert "đã quá hạn" in notes[2].message
 
         # The step is still open and can be decided after the escalation.
         view = await decide(engine, handle, "council.school")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Response
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,11 +29,12 @@ from service.api.schemas.council import (
     VoteReceipt,
 )
 from service.api.schemas.nominations import NominationStatus
+from service.documents.council_minutes import ballot_minutes
 from service.queries.attachments import attachment_digests
-from service.queries.councils import council_members, holds_seat
+from service.queries.council_sessions import single_ballot
+from service.queries.councils import council_members, holds_seat, meeting_membership
 from service.queries.nominations import get_visible
 from service.queries.tasks import open_task_of
-from service.security.audit import record_admin_action
 from service.temporal.gateway import NominationRef
 from workflows.contracts import (
     CloseBallotInput,
@@ -147,8 +148,10 @@ async def record_tally(
     nomination_id: uuid.UUID, body: TallyBody, ctx: ContextDep, session: SessionDep, user: UserDep
 ) -> NominationStatus:
     n, step = await _secretary_step(session, user, nomination_id)
-    recorded = await council_members(session, step["unit_id"])
-    members = await _meeting_membership(session, user, n, step, body, recorded)
+    members = await meeting_membership(
+        session, user, step["unit_id"], body.members, body.members_reason, nomination_id=n.id,
+        details={"step": step["key"]},
+    )  # fmt: skip
     data = nfc_deep(body.model_dump(exclude={"members", "members_reason"}))
     files = await attachment_digests(session, n.id)
     view = await ctx.gateway.record_tally(
@@ -160,41 +163,6 @@ async def record_tally(
         release=session,
     )  # fmt: skip
     return _status(n, view)
-
-
-async def _meeting_membership(
-    session: AsyncSession, user: CurrentUser, n: Nomination, step: dict[str, Any], body: TallyBody, recorded: int
-) -> int:
-    """The council's size a meeting is judged on: the organisation's roster, or an audited override.
-
-    A smaller number would let a thin meeting pass (4 present of 9 members is no quorum), so the
-    override can only add members the system does not know yet, with the reason, in the audit trail.
-    """
-    if body.members is None or body.members == recorded:
-        if recorded < 1:
-            raise Problem(
-                422,
-                "Hội đồng chưa có danh sách thành viên trong hệ thống: hãy ghi tổng số thành viên theo quyết định "
-                "thành lập Hội đồng và lý do.",
-                code="members_required",
-            )
-        return recorded
-    if body.members < recorded:
-        raise Problem(
-            422,
-            f"Hội đồng có {recorded} thành viên theo dữ liệu tổ chức; không thể tính trên số nhỏ hơn.",
-            code="members_below_roster",
-        )
-    reason = (body.members_reason or "").strip()
-    if not reason:
-        raise Problem(422, "Hãy ghi lý do dùng số thành viên khác với danh sách của Hội đồng.", code="reason_required")
-    record_admin_action(
-        session, user, "council_size_override", subject_type="council", subject_id=step["unit_id"],
-        unit_id=step["unit_id"], nomination_id=n.id, comment=reason,
-        details={"recorded": recorded, "declared": body.members, "step": step["key"]},
-    )  # fmt: skip
-    await session.commit()
-    return body.members
 
 
 @router.get("/nominations/{nomination_id}/ballots", response_model=list[BallotOut])
@@ -212,6 +180,39 @@ async def list_ballots(nomination_id: uuid.UUID, session: SessionDep, user: User
         )
         for b in rows
     ]
+
+
+@router.get(
+    "/nominations/{nomination_id}/ballots/{number}/minutes.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def ballot_minutes_pdf(
+    nomination_id: uuid.UUID,
+    number: Annotated[int, Path(ge=1, le=1_000)],
+    ctx: ContextDep,
+    session: SessionDep,
+    user: UserDep,
+) -> Response:
+    """The minutes (biên bản) of one council meeting tally or electronic ballot on this nomination."""
+    n = await get_visible(session, user, nomination_id)
+    ballot = (
+        await session.exec(
+            select(Ballot)
+            .where(col(Ballot.nomination_id) == n.id, col(Ballot.number) == number)
+            .order_by(col(Ballot.opened_at).desc())
+        )
+    ).first()
+    if ballot is None or ballot.status in ("open", "counting"):
+        raise Problem(404, "Không có cuộc biểu quyết đã kết thúc với số này.", code="ballot_not_found")
+    step = next((s for s in n.route if s["key"] == ballot.step), None)
+    if step is None:
+        raise Problem(404, "Không có cuộc biểu quyết đã kết thúc với số này.", code="ballot_not_found")
+    pdf = await ballot_minutes(session, ctx, await single_ballot(session, ctx.catalogue, n, ballot, step["unit_id"]))
+    return Response(
+        pdf, media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="bien-ban-bieu-quyet-{number:02d}.pdf"'},
+    )  # fmt: skip
 
 
 @router.get("/ballots", response_model=list[OpenBallotOut])

@@ -43,7 +43,7 @@ async def sign_decision(
     existing = await find_decision(session, decision_id)
     if existing is not None:
         if existing.signer_user_id != user.id:
-            raise Problem(409, "Khoá yêu cầu đã được dùng.", code="idempotency_conflict")
+            raise Problem(409, "Khóa yêu cầu đã được dùng.", code="idempotency_conflict")
         response.status_code = 200
         return (await decision_out(session, ctx.catalogue, [existing]))[0]
     waiting = await waiting_for_signer(session, user, body.nomination_ids)

@@ -168,7 +168,7 @@ async def _replay(
     if key.request_hash != request_hash:
         raise Problem(
             409,
-            "Idempotency-Key này đã được dùng cho một hồ sơ khác; hãy dùng khoá mới cho yêu cầu mới.",
+            "Idempotency-Key này đã được dùng cho một hồ sơ khác; hãy dùng khóa mới cho yêu cầu mới.",
             code="idempotency_key_reused",
         )
     nomination = (await session.exec(select(Nomination).where(Nomination.id == key.nomination_id))).one()

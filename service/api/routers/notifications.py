@@ -1,5 +1,9 @@
-"""The caller's notifications: reminders and escalations of nomination steps and of plan reports,
-with what the caller has read, and how they want them by e-mail (at once, a daily digest, or not).
+"""The caller's notifications: of nominations (a new task, a dossier returned or asked to supplement,
+reminders and escalations, a ballot opened, a decision signed) and of plan reports, with what the
+caller has read, and how they want them by e-mail (at once, a daily digest, or not).
+
+Notifications are addressed to a (role, unit): the caller reads those of every pair they act as,
+delegations in force included (service/security/principal.py), as the e-mail reaches them.
 """
 
 from __future__ import annotations
@@ -45,13 +49,15 @@ def _feed(user: CurrentUser) -> Any:
         cast(col(Notification.id), String).label("sid"), col(Notification.id).label("id"),
         literal("nomination").label("source"), col(Notification.kind), col(Notification.message),
         col(Notification.created_at), cast(col(Notification.nomination_id), String).label("nomination_id"),
-        literal(None, type_=String).label("plan_id"), read("nomination", col(Notification.id)).label("read"),
+        literal(None, type_=String).label("plan_id"), cast(col(Notification.decision_id), String).label("decision_id"),
+        read("nomination", col(Notification.id)).label("read"),
     ).where(tuple_(col(Notification.role), col(Notification.unit_id)).in_(pairs))  # fmt: skip
     plans = select(
         cast(col(PlanNotification.id), String).label("sid"), col(PlanNotification.id).label("id"),
         literal("plan").label("source"), col(PlanNotification.kind), col(PlanNotification.message),
         col(PlanNotification.created_at), literal(None, type_=String).label("nomination_id"),
-        col(PlanNotification.plan_id), read("plan", col(PlanNotification.id)).label("read"),
+        col(PlanNotification.plan_id), literal(None, type_=String).label("decision_id"),
+        read("plan", col(PlanNotification.id)).label("read"),
     ).where(tuple_(col(PlanNotification.role), col(PlanNotification.unit_id)).in_(pairs))  # fmt: skip
     return union_all(nominations, plans).subquery()
 

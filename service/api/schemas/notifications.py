@@ -13,11 +13,12 @@ from service.api.schemas.common import Id
 class NotificationItem(BaseModel):
     id: int | None = None
     source: str  # nomination | plan
-    kind: str
+    kind: str  # models/rules/labels.py NOTIFICATION_KINDS
     message: str
     created_at: datetime
     nomination_id: str | None = None
     plan_id: str | None = None
+    decision_id: str | None = None  # a signed decision's
     read: bool = False
 
 

@@ -8,6 +8,7 @@ from typing import get_args
 import httpx
 import yaml
 
+from models.rules import notices
 from models.rules.ballot import FAILED, PASSED, VOID
 from models.rules.catalogue import NomineeKind, PeriodKind, StepKind
 from models.rules.labels import TABLES
@@ -56,7 +57,14 @@ async def test_labels_are_public_cacheable_and_cover_the_servers_codes(api: http
         "step_kinds": set(get_args(StepKind)),
         "ballot_statuses": {"open", PASSED, FAILED, VOID},
         "delegation_kinds": {SIGN_ON_BEHALF, SUBSTITUTE},
-    }
+        "notification_kinds": {
+            notices.NEW_TASK, notices.RETURNED, notices.SUPPLEMENT_REQUESTED, notices.REMINDER, notices.ESCALATION,
+            notices.BALLOT_OPENED, notices.DECISION_SIGNED, "overdue", "window",
+        },
+        # What the API's audit records besides the workflow's actions (service/security/audit.py callers).
+        "actions": {"attach", "council_size_override", "delegation_revoked"}
+        | {f"delegation_{kind}" for kind in (SIGN_ON_BEHALF, SUBSTITUTE)},
+    }  # fmt: skip
     assert "council_member" in expected["roles"] and "clerk" in expected["roles"]
     for table, codes in expected.items():
         missing = codes - set(labels[table])

@@ -209,7 +209,7 @@ async def test_dossier_files_upload_preview_download_and_lock(browsing: Browsing
         # The council's decision is the council's, recorded by its secretary.
         decided = page.locator(".timeline .event.action-approve")
         await expect(decided).to_contain_text("Hội đồng Thi đua – Khen thưởng Trường THCS Nguyễn Du")
-        await expect(decided).to_contain_text("thư ký ghi nhận: ")
+        await expect(decided).to_contain_text("(thư ký Trần Văn Hùng ghi nhận)")
         await shot(page, "23-files-locked")
         await logout(page)
 
@@ -488,4 +488,26 @@ async def test_the_notification_centre_counts_unread_and_sets_email(browsing: Br
     await form.get_by_role("button", name="Lưu").click()
     await expect(page.locator("#notice")).to_have_text("Đã lưu cách nhận thông báo qua thư điện tử.")
     await expect(form.get_by_label("Cách gửi")).to_have_value("digest")
+    await logout(page)
+
+    # A new task for the school council's secretary: named in Vietnamese, and following its link reads it.
+    async with httpx.AsyncClient(base_url=browsing.base, timeout=30) as api:
+        clerk = await api_login(api, "clerk.school")
+        nid = (await create(api, clerk, body(school, "GIAY_KHEN_XA", name="Phạm Thị Báo")))["id"]
+        await task_for(api, await api_login(api, "council.school"), nid)
+    await login(page, "council.school")
+    await expect(bell).to_be_visible()
+    unread = int(await bell.inner_text())
+    await page.locator("#bell").click()
+    item = page.locator("li.notification.unread").filter(has_text="Phạm Thị Báo")
+    await expect(item).to_contain_text("Việc mới")
+    await expect(item.locator(".notification-icon")).to_have_text("✚")
+    await item.get_by_role("link", name="Xem hồ sơ").click()
+    await page.wait_for_url(re.compile(rf"#/nominations/{nid}$"))
+    if unread > 1:
+        await expect(bell).to_have_text(str(unread - 1))
+    else:
+        await expect(bell).to_be_hidden()
+    await page.locator("#bell").click()
+    await expect(page.locator("li.notification.read").filter(has_text="Phạm Thị Báo")).to_have_count(1)
     browsing.clean()

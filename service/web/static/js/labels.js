@@ -55,5 +55,7 @@ export const ballotStatusLabel = (code) => label("ballot_statuses", code);
 export const ballotModeLabel = (code) => label("ballot_modes", code);
 export const ballotChoiceLabel = (code) => label("ballot_choices", code);
 export const delegationKindLabel = (code) => label("delegation_kinds", code);
+/** What a notification tells (a history action's name for a kind the table does not know yet). */
+export const notificationKindLabel = (code) => label("notification_kinds", code, actionLabel(code));
 /** The name of a step that is not on the route (revision, supplement, disclosure), or null. */
 export const phaseLabel = (code) => label("phases", code, null);

@@ -13,6 +13,7 @@ import { route, setRoutes } from "./router.js";
 import { showLogin, signOut } from "./session.js";
 import { state } from "./state.js";
 import { renderAwards } from "./views/awards.js";
+import { renderSession, renderSessions } from "./views/council-sessions.js";
 import { renderDecision, renderSign } from "./views/decisions.js";
 import { renderDelegations } from "./views/delegations.js";
 import { renderDisclosures } from "./views/disclosures.js";
@@ -43,6 +44,8 @@ setRoutes([
   { nav: "delegations", match: (p) => p[0] === "delegations", render: (p, params, stale) => renderDelegations(stale) },
   { nav: "plans", match: (p) => p[0] === "plans" && Boolean(p[1]), render: (p, params, stale) => renderPlan(p[1], params, stale) },
   { nav: "plans", match: (p) => p[0] === "plans", render: (p, params, stale) => renderPlans(stale) },
+  { nav: "sessions", match: (p) => p[0] === "council-sessions" && Boolean(p[1]), render: (p, params, stale) => renderSession(p[1], stale) },
+  { nav: "sessions", match: (p) => p[0] === "council-sessions", render: (p, params, stale) => renderSessions(params, stale) },
   { nav: "sign", match: (p) => p[0] === "sign", render: (p, params, stale) => renderSign(stale) },
   { nav: "awards", match: (p) => p[0] === "decisions" && Boolean(p[1]), render: (p, params, stale) => renderDecision(p[1], stale) },
   { nav: "awards", match: (p) => p[0] === "awards", render: (p, params, stale) => renderAwards(params, stale) },

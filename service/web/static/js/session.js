@@ -63,6 +63,7 @@ function renderUserBox() {
   $("nav-new-item").hidden = !isClerk();
   $("nav-dashboard-item").hidden = !isLeader();
   $("nav-admin-item").hidden = !hasRole("admin");
+  $("nav-sessions-item").hidden = !(hasRole("council_secretary") || hasRole("council_member"));
   $("login-view").hidden = true;
   $("view").hidden = false;
   document.body.classList.remove("signed-out");

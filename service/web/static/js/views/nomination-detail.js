@@ -239,13 +239,10 @@ function disclosureComments(comments) {
   );
 }
 
-/** Who a history entry is by. A council's decision is the council's, recorded by its secretary:
- * it is not attributed to the secretary personally. */
+/** Who a history entry is by, and at which step. A council's result comes from the server as the
+ * council's, recorded by its secretary ("Hội đồng … (thư ký … ghi nhận)"). */
 function whoActed(item, stepNames) {
   const step = item.step ? stepNames.get(item.step) || item.step : null;
-  if (step && String(item.step).startsWith("council:") && ["approve", "reject"].includes(item.action)) {
-    return `${step}${item.actor ? ` · thư ký ghi nhận: ${item.actor}` : ""}`;
-  }
   return [item.actor, step].filter(Boolean).join(" · ");
 }
 

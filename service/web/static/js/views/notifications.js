@@ -1,11 +1,12 @@
-/* Thông báo: the notification centre (reminders, escalations, plan deadlines) with what is unread,
- * marking read, and how the user wants them by e-mail. The header's "Thông báo" shows the unread count. */
+/* Thông báo: the notification centre (a new task, a dossier returned or asked to supplement, reminders
+ * and escalations, a ballot opened, a decision signed, plan deadlines) with what is unread, marking
+ * read, and how the user wants them by e-mail. The header's "Thông báo" shows the unread count. */
 
 import { api, orNull } from "../api.js";
 import { reportError, setPendingNotice } from "../alerts.js";
 import { $, el, field, options } from "../dom.js";
 import { timeElement } from "../format.js";
-import { actionLabel } from "../labels.js";
+import { notificationKindLabel } from "../labels.js";
 import { route } from "../router.js";
 
 const MODES = [
@@ -25,8 +26,32 @@ export async function refreshBell() {
   $("bell").setAttribute("aria-label", n ? `Thông báo: ${n} chưa đọc` : "Thông báo: không có thông báo chưa đọc");
 }
 
+// A sign beside each kind's name (the name itself comes from the server's labels).
+const ICONS = {
+  new_task: "✚",
+  returned: "↩",
+  supplement_requested: "✎",
+  reminder: "◷",
+  escalation: "⚠",
+  overdue: "⚠",
+  ballot_opened: "☑",
+  decision_signed: "★",
+  window: "▤",
+};
+
 function kindName(kind) {
-  return actionLabel(kind);
+  return el("span", { class: "notification-kind" }, el("span", { class: "notification-icon", "aria-hidden": "true" }, ICONS[kind] || "•"), " ", el("strong", null, notificationKindLabel(kind)));
+}
+
+/** Where a notification leads: its dossier (and a signed decision), or its plan. */
+function links(n, markRead) {
+  const out = [];
+  if (n.nomination_id) out.push(el("a", { href: `#/nominations/${encodeURIComponent(n.nomination_id)}` }, "Xem hồ sơ"));
+  if (n.decision_id) out.push(el("a", { href: `#/decisions/${encodeURIComponent(n.decision_id)}` }, "Xem quyết định"));
+  if (n.plan_id) out.push(el("a", { href: `#/plans/${encodeURIComponent(n.plan_id)}` }, "Xem kế hoạch"));
+  // Following a link reads it: marked read on the way (the page shown refreshes the header's count).
+  if (!n.read) for (const a of out) a.addEventListener("click", markRead);
+  return out;
 }
 
 export async function renderNotifications(stale) {
@@ -47,22 +72,25 @@ export async function renderNotifications(stale) {
         "ul",
         { class: "notification-list" },
         feed.items.map((n) => {
-          const link = n.nomination_id ? `#/nominations/${n.nomination_id}` : n.plan_id ? `#/plans/${encodeURIComponent(n.plan_id)}` : null;
-          const read = el("button", { type: "button", class: "button button-small button-light" }, "Đã đọc");
+          const item = { source: n.source, id: n.id };
+          const read = el("button", { type: "button", class: "button button-small button-light" }, "Đánh dấu đã đọc");
           read.addEventListener("click", async () => {
             try {
-              await api("/notifications/read", { method: "POST", json: { items: [{ source: n.source, id: n.id }] } });
+              await api("/notifications/read", { method: "POST", json: { items: [item] } });
               await route();
             } catch (error) {
               reportError(error);
             }
           });
+          const markRead = () => {
+            api("/notifications/read", { method: "POST", json: { items: [item] } }).then(refreshBell, () => {});
+          };
           return el(
             "li",
             { class: `card notification ${n.read ? "read" : "unread"} note-${n.kind}` },
-            el("div", { class: "event-head" }, n.read ? null : el("span", { class: "badge badge-current" }, "Mới"), " ", el("strong", null, kindName(n.kind)), " · ", timeElement(n.created_at)),
+            el("div", { class: "event-head" }, n.read ? null : el("span", { class: "badge badge-current" }, "Mới"), " ", kindName(n.kind), " · ", timeElement(n.created_at)),
             el("p", null, n.message),
-            el("div", { class: "actions" }, link ? el("a", { href: link }, n.nomination_id ? "Xem hồ sơ" : "Xem kế hoạch") : null, n.read ? null : read),
+            el("div", { class: "actions" }, links(n, markRead), n.read ? null : read),
           );
         }),
       )
