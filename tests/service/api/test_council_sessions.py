@@ -29,6 +29,7 @@ from tests.support.api import PROBLEM, body, create, login, school_unit, task_fo
 from tests.support.factories import unit_id
 from tests.support.helpers import assert_eq_eventually, new_worker
 from tests.support.paths import HISTORIES
+from workflows import search_attributes
 from workflows.council_session import (
     APPLY_COUNCIL_RESULT,
     AppliedResult,
@@ -183,7 +184,10 @@ async def real_server() -> AsyncIterator[WorkflowEnvironment]:
     if not temporal.exists():
         pytest.skip("the `temporal` binary (extra `embedded`) is not installed")
     environment = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(temporal), dev_server_extra_args=["--headless", "--log-level", "error"]
+        dev_server_existing_path=str(temporal),
+        dev_server_extra_args=["--headless", "--log-level", "error"],
+        # As in production: nominations start with thidua's search attributes.
+        search_attributes=search_attributes.ALL,
     )
     yield environment
     await environment.shutdown()
