@@ -131,8 +131,9 @@ async def run_worker(settings: CoreSettings | None = None) -> None:
     log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_target())
     gateway = TemporalGateway.from_settings(client, settings)
     catalogue = load_catalogue(settings.deploy_dir / "award_forms.yaml")
-    await check_search_attributes(gateway)
     async with worker:
+        # Polling already: a slow answer here delays nothing.
+        await check_search_attributes(gateway)
         if mail is not None:
             try:
                 await gateway.ensure_mailer(settings.task_queue, settings.email_poll_seconds)

@@ -3,8 +3,10 @@ kept current by the workflow (v4, `search-attributes-v4`) and set by the gateway
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from temporalio.common import SearchAttributeKey
 from temporalio.testing import WorkflowEnvironment
 
 from service.temporal.gateway import NominationRef, TemporalGateway
+from service.worker import check_search_attributes
 from tests.support.factories import new_nomination, user_actor
 from tests.support.helpers import assert_eq_eventually, new_worker, register_search_attributes
 from tests.workflows.recording import record_histories, recorded, start  # noqa: F401  (records histories when asked)
@@ -110,3 +113,15 @@ async def test_the_worker_names_the_attributes_a_namespace_lacks() -> None:
         assert await gateway.missing_search_attributes() == []
     finally:
         await bare.shutdown()
+
+
+async def test_a_worker_on_a_namespace_without_them_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    class Gateway:
+        client = SimpleNamespace(namespace="thidua")
+
+        async def missing_search_attributes(self) -> list[str]:
+            return ["ThiduaStatus", "ThiduaPlan"]
+
+    with caplog.at_level(logging.ERROR, logger="service.worker"):
+        await check_search_attributes(Gateway())  # type: ignore[arg-type]
+    assert "search attributes ThiduaStatus, ThiduaPlan are not registered in namespace thidua" in caplog.text
