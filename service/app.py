@@ -32,6 +32,7 @@ from service.api.routers import (
     nominations,
     notifications,
     plans,
+    submissions,
     tasks,
 )
 from service.core.metrics import metrics_middleware
@@ -74,6 +75,7 @@ def create_app(
             prizes=load_prizes(settings.deploy_dir / "prizes.yaml"),
         )
         yield
+        await app.state.ctx.background.drain()
         await engine.dispose()
 
     app = FastAPI(
@@ -94,7 +96,7 @@ def create_app(
     )
     for module in (
         auth, labels, catalogue, nominations, attachments, tasks, council, decisions, awards, delegations, audit, plans,
-        notifications, dashboard, health,
+        notifications, dashboard, health, submissions,
     ):  # fmt: skip
         app.include_router(module.router)
     mount_docs(app)
