@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models.rules.registers import register_year
 from tests.support.api import PROBLEM, login, school_unit, task_for
-from tests.support.documents import need_font, need_poppler, nfc, pdf_text
+from tests.support.documents import keep_first_page_png, need_font, need_poppler, nfc, pdf_text
 from tests.support.helpers import assert_eq_eventually
 
 # Numbers are asserted from 1: each test's lists are the only ones in its database.
@@ -315,6 +315,7 @@ async def test_the_letter_as_pdf_and_docx(api: httpx.AsyncClient, tmp_path: Path
     pdf = await api.get(f"/api/v1/submissions/{sid}/letter.pdf", headers=clerk)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+    keep_first_page_png(pdf.content, "submission-letter")
     letter = nfc(pdf_text(pdf.content, tmp_path))
     squashed = " ".join(letter.split())
     for expected in (
