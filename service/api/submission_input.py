@@ -5,6 +5,7 @@ entries one by one, as POST /api/v1/nominations checks one nomination: the same 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -127,7 +128,8 @@ async def _read_upload(request: Request) -> ListRequest:
     }
     head = _head({k: v for k, v in raw.items() if v is not None})
     try:
-        rows = read_sheet(data)
+        # Parsing 2,000 rows takes a moment: off the event loop, so other requests are not held up.
+        rows = await asyncio.to_thread(read_sheet, data)
     except SheetError as exc:
         raise Problem(422, str(exc), code=exc.code) from None
     fingerprint = {k: v for k, v in raw.items() if k != "nominees"}

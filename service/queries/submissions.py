@@ -119,20 +119,34 @@ async def summaries(session: AsyncSession, catalogue: Catalogue, rows: Sequence[
 
 async def submission_out(session: AsyncSession, catalogue: Catalogue, s: Submission) -> SubmissionOut:
     head = (await summaries(session, catalogue, [s]))[0]
-    items = []
-    for n in await submission_nominations(session, s.id):
-        step = next((x.get("name") for x in n.route if x.get("key") == n.current_step), None)
-        items.append(
-            SubmissionNominationOut(
-                id=n.id,
-                nominee_name=n.nominee_name,
-                nominee_kind=n.nominee_kind,
-                status=n.status,
-                current_step=n.current_step,
-                current_step_name=step or PHASES.get(n.current_step or ""),
-                started=n.version > 0,
+    # Polled while the workflows start: the few columns shown, not 2,000 dossiers. The list's
+    # nominations share one route (one form, one unit, computed once), so one route names every step.
+    route = (
+        await session.exec(select(Nomination.route).where(col(Nomination.submission_id) == s.id).limit(1))
+    ).first() or []
+    names = {step.get("key"): step.get("name") for step in route}
+    rows = (
+        await session.exec(
+            select(  # type: ignore[call-overload]
+                Nomination.id, Nomination.nominee_name, Nomination.nominee_kind, Nomination.status,
+                Nomination.current_step, Nomination.version,
             )
+            .where(col(Nomination.submission_id) == s.id)
+            .order_by(col(Nomination.id))
         )
+    ).all()  # fmt: skip
+    items = [
+        SubmissionNominationOut(
+            id=nid,
+            nominee_name=name,
+            nominee_kind=kind,
+            status=status,
+            current_step=step,
+            current_step_name=names.get(step) or PHASES.get(step or ""),
+            started=version > 0,
+        )
+        for nid, name, kind, status, step, version in rows
+    ]
     docs = (
         await session.exec(
             select(SubmissionDocument.kind, SubmissionDocument.sha256).where(

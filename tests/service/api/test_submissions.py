@@ -22,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models.rules.registers import register_year
+from service.api.schemas.submissions import MAX_LIST_BYTES
 from tests.support.api import PROBLEM, login, school_unit, task_for
 from tests.support.documents import keep_first_page_png, need_font, need_poppler, nfc, pdf_text
 from tests.support.helpers import assert_eq_eventually
@@ -276,7 +277,9 @@ async def test_twenty_concurrent_lists_of_one_unit_are_numbered_1_to_20(api: htt
     assert sorted(r.json()["number"] for r in answers) == list(range(1, 21))
 
 
-async def test_a_clerk_of_another_unit_is_refused(api: httpx.AsyncClient, engine: AsyncEngine) -> None:
+async def test_a_clerk_of_another_unit_and_unreadable_lists_are_refused(
+    api: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
     school_clerk = await login(api, "clerk.school")
     school = await school_unit(api, school_clerk)
     commune_clerk = await login(api, "clerk.commune")
@@ -300,6 +303,12 @@ async def test_a_clerk_of_another_unit_is_refused(api: httpx.AsyncClient, engine
     assert r.status_code == 422 and r.json()["code"] == "not_xlsx", r.text
     r = await api.get("/api/v1/submissions/template.xlsx", headers=school_clerk, params={"award_form": "NOPE"})
     assert r.status_code == 404
+    # A body over the list's limit is refused before it is read.
+    r = await api.post(
+        "/api/v1/submissions", headers={**school_clerk, "Idempotency-Key": key(), "Content-Type": "application/json"},
+        content=b" " * (MAX_LIST_BYTES + 100 * 1024),
+    )  # fmt: skip
+    assert r.status_code == 413 and r.headers["content-type"] == PROBLEM
     assert await stored(engine) == before
 
 
