@@ -33,6 +33,7 @@ from service.api.routers import (
     nominations,
     notifications,
     plans,
+    submissions,
     tasks,
 )
 from service.core.metrics import metrics_middleware
@@ -75,6 +76,7 @@ def create_app(
             prizes=load_prizes(settings.deploy_dir / "prizes.yaml"),
         )
         yield
+        await app.state.ctx.background.drain()
         await engine.dispose()
 
     app = FastAPI(
@@ -95,7 +97,7 @@ def create_app(
     )
     for module in (
         auth, labels, catalogue, nominations, attachments, tasks, council, decisions, awards, delegations, audit, plans,
-        notifications, dashboard, council_sessions, health,
+        notifications, dashboard, council_sessions, health, submissions,
     ):  # fmt: skip
         app.include_router(module.router)
     mount_docs(app)

@@ -1,5 +1,6 @@
-"""Decision registers and prizes: the symbol and place of an issuer's decisions, the year of a number
-register, and the prize of an award, from `deploy/registers.yaml` and `deploy/prizes.yaml`.
+"""Decision registers and prizes: the symbol and place of an issuer's decisions and submission letters
+(tờ trình), the year of a number register, and the prize of an award, from `deploy/registers.yaml` and
+`deploy/prizes.yaml`.
 
 Pure: no database. Errors on load name the file and the field.
 """
@@ -33,6 +34,20 @@ def _symbol(value: str) -> str:
     return value
 
 
+# A submission letter's symbol: "TTr" (tờ trình, Decree 30/2020/NĐ-CP Appendix III) and the issuer's
+# abbreviation; stored in submissions.symbol (32 characters).
+LETTER_PREFIX = "TTr-"
+MAX_SYMBOL = 32
+
+
+def _letter_symbol(value: str) -> str:
+    if not value.startswith(LETTER_PREFIX) or len(value) <= len(LETTER_PREFIX) or any(c.isspace() for c in value):
+        raise ValueError(f"{value!r} is not a submission letter symbol like TTr-UBND")
+    if len(value) > MAX_SYMBOL:
+        raise ValueError(f"{value!r} is longer than {MAX_SYMBOL} characters")
+    return value
+
+
 class Registers(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -40,6 +55,9 @@ class Registers(BaseModel):
     symbols_by_unit: dict[str, str] = Field(default_factory=dict)
     places: dict[str, str] = Field(default_factory=dict)
     default_place: str = Field(min_length=2)
+    # Submission letters (tờ trình): by the proposing unit's kind, and by unit code over its kind's.
+    letter_symbols_by_kind: dict[str, str] = Field(default_factory=dict)
+    letter_symbols_by_unit: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("symbols_by_kind", "symbols_by_unit")
     @classmethod
@@ -51,9 +69,30 @@ class Registers(BaseModel):
                 raise ValueError(f"{key}: {exc}") from None
         return value
 
+    @field_validator("letter_symbols_by_kind", "letter_symbols_by_unit")
+    @classmethod
+    def _letter_symbols(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, symbol in value.items():
+            try:
+                _letter_symbol(symbol)
+            except ValueError as exc:
+                raise ValueError(f"{key}: {exc}") from None
+        return value
+
     def symbol(self, unit_code: str, unit_kind: str) -> str:
         found = self.symbols_by_unit.get(unit_code) or self.symbols_by_kind.get(unit_kind)
         return found or "QĐ"
+
+    def letter_symbol(self, unit_code: str, unit_kind: str) -> str:
+        """The symbol of the unit's submission letters: configured, else the abbreviation of its
+        decisions' symbol (QĐ-UBND -> TTr-UBND), else "TTr" alone."""
+        found = self.letter_symbols_by_unit.get(unit_code) or self.letter_symbols_by_kind.get(unit_kind)
+        if found:
+            return found
+        decision = self.symbols_by_unit.get(unit_code) or self.symbols_by_kind.get(unit_kind)
+        if decision:
+            return (LETTER_PREFIX + decision.removeprefix("QĐ-"))[:MAX_SYMBOL]
+        return "TTr"
 
     def place(self, codes_up_to_root: Iterable[str]) -> str:
         """The place of the date line: the first unit (itself, then its ancestors) that names one."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -22,6 +22,7 @@ from service.security.principal import INVALID_SESSION, CurrentUser, load_user, 
 from service.security.ratelimit import LoginThrottle
 from service.security.tokens import read_token, token_kind
 from service.temporal.gateway import TemporalGateway
+from service.temporal.nomination_start import BackgroundStarts
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ class AppContext:
     # The decision registers (symbols, places) and prizes, from deploy/registers.yaml and prizes.yaml.
     registers: Registers | None = None
     prizes: Prizes | None = None
+    # Workflow starts that run after the answer (a unit's list), drained when the API stops.
+    background: BackgroundStarts = field(default_factory=BackgroundStarts)
 
 
 def get_context(request: Request) -> AppContext:

@@ -12,10 +12,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.rules.text import has_control_characters
 from service.api.problems import problem_response
+from service.api.schemas.submissions import MAX_LIST_BYTES
 
 # Uploads of attachments may be larger than other bodies (multipart overhead included).
 _UPLOAD_PATH = re.compile(r"^/api/v1/nominations/[^/]+/attachments/?$")
 _MULTIPART_OVERHEAD = 64 * 1024
+# A unit's list (JSON or an Excel file) may be larger too: up to MAX_LIST_BYTES.
+_LIST_PATH = re.compile(r"^/api/v1/submissions/?$")
 
 
 class BodySizeLimit:
@@ -29,12 +32,16 @@ class BodySizeLimit:
         self.app = app
         self.max_body = max_body_bytes
         self.max_upload = max_upload_bytes + _MULTIPART_OVERHEAD
+        self.max_list = max(max_body_bytes, MAX_LIST_BYTES + _MULTIPART_OVERHEAD)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_upload if _UPLOAD_PATH.match(scope["path"]) else self.max_body
+        path = scope["path"]
+        limit = (
+            self.max_upload if _UPLOAD_PATH.match(path) else self.max_list if _LIST_PATH.match(path) else self.max_body
+        )
         detail = f"Dữ liệu gửi lên vượt quá giới hạn {limit // 1024} KB."
         for name, value in scope.get("headers", []):
             if name == b"content-length":

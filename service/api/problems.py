@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -115,17 +116,16 @@ def database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
+def field_message(err: Mapping[str, Any]) -> str:
+    """The Vietnamese message of one validation error (pydantic's own text when there is none)."""
+    return _FIELD_MESSAGES.get(err.get("type", ""), err.get("msg", ""))
+
+
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
-        out.append(
-            {
-                "field": ".".join(loc),
-                "message": _FIELD_MESSAGES.get(err.get("type", ""), err.get("msg", "")),
-                "type": err.get("type"),
-            }
-        )
+        out.append({"field": ".".join(loc), "message": field_message(err), "type": err.get("type")})
     return out
 
 

@@ -9,11 +9,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.catalogue import Catalogue
 from models.rules.labels import PHASES
-from models.tables import Decision, DecisionNomination, Nomination, Unit
+from models.tables import Decision, DecisionNomination, Nomination, Submission, Unit
 from service.api.problems import Problem
 from service.api.schemas.common import UnitRef
 from service.api.schemas.decisions import DecisionRef
-from service.api.schemas.nominations import NominationOut, Period, StepOut
+from service.api.schemas.nominations import NominationOut, Period, StepOut, SubmissionRef
 from service.queries.visibility import visible_to
 from service.security.principal import CurrentUser
 
@@ -43,10 +43,23 @@ async def decision_refs(session: AsyncSession, nomination_ids: list[uuid.UUID]) 
     return {nid: DecisionRef(id=did, number=num, symbol=sym, signed_at=at) for nid, did, num, sym, at in rows}
 
 
+async def submission_refs(session: AsyncSession, submission_ids: set[uuid.UUID]) -> dict[uuid.UUID, SubmissionRef]:
+    """The submission letter (tờ trình) of each of these submission ids."""
+    if not submission_ids:
+        return {}
+    rows = (
+        await session.exec(
+            select(Submission.id, Submission.number, Submission.symbol).where(col(Submission.id).in_(submission_ids))
+        )
+    ).all()
+    return {sid: SubmissionRef(id=sid, number=number, symbol=symbol) for sid, number, symbol in rows}
+
+
 async def to_out(session: AsyncSession, catalogue: Catalogue, rows: list[Nomination]) -> list[NominationOut]:
     unit_ids = {n.proposing_unit_id for n in rows}
     units = {u.id: u for u in (await session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))).all()}
     decisions = await decision_refs(session, [n.id for n in rows])
+    submissions = await submission_refs(session, {n.submission_id for n in rows if n.submission_id is not None})
     out = []
     for n in rows:
         unit = units[n.proposing_unit_id]
@@ -77,6 +90,7 @@ async def to_out(session: AsyncSession, catalogue: Catalogue, rows: list[Nominat
                 disclosure_until=n.disclosure_until,
                 result=n.result,
                 decision=decisions.get(n.id),
+                submission=submissions.get(n.submission_id) if n.submission_id else None,
             )
         )
     return out

@@ -109,6 +109,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/nominations/{nomination_id}/history"): _r(Access.NOMINATION_VIEWER, "nomination"),
     ("POST", "/api/v1/nominations/{nomination_id}/withdraw"): _r(Access.NOMINATION_PROPOSER, "nomination"),
     ("POST", "/api/v1/nominations/{nomination_id}/resubmit"): _r(Access.NOMINATION_PROPOSER, "nomination"),
+    # a unit's list (tờ trình kèm danh sách): seen by whoever sees its nominations
+    ("POST", "/api/v1/submissions"): _r(Access.UNIT_CLERK, note="one letter, its nominations in one transaction"),
+    ("GET", "/api/v1/submissions"): _r(Access.SIGNED_IN, note="lists of nominations the caller sees"),
+    ("GET", "/api/v1/submissions/template.xlsx"): _r(
+        Access.SIGNED_IN, note="the catalogue's criteria, no personal data"
+    ),
+    ("GET", "/api/v1/submissions/{submission_id}"): _r(Access.NOMINATION_VIEWER, "submission"),
+    ("GET", "/api/v1/submissions/{submission_id}/letter.pdf"): _r(Access.NOMINATION_VIEWER, "submission"),
+    ("GET", "/api/v1/submissions/{submission_id}/letter.docx"): _r(Access.NOMINATION_VIEWER, "submission"),
     # attachments
     ("GET", "/api/v1/nominations/{nomination_id}/attachments"): _r(Access.NOMINATION_VIEWER, "nomination"),
     ("POST", "/api/v1/nominations/{nomination_id}/attachments"): _r(Access.NOMINATION_PROPOSER, "nomination"),

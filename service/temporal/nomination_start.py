@@ -10,9 +10,13 @@ dossier to version 1.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
+import time
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
@@ -51,6 +55,74 @@ async def start_nomination(
     return await gateway.start_nomination(
         NominationRef(nomination.workflow_id), nomination_input(nomination, catalogue, submitted_by)
     )
+
+
+# How many starts of a unit's list are in flight at once: enough to start 1,000 in seconds, few enough
+# not to crowd out the other requests' calls to the Temporal frontend.
+START_PARALLEL = 16
+
+
+async def start_nominations(
+    gateway: TemporalGateway,
+    nominations: Sequence[Nomination],
+    catalogue: Catalogue,
+    submitted_by: Actor,
+    *,
+    parallel: int = START_PARALLEL,
+) -> int:
+    """Start the workflows of a unit's list, `parallel` at a time; how many this call started. When
+    Temporal cannot be reached the rest are left at version 0 for the workers' `start_unstarted`."""
+    gate = asyncio.Semaphore(max(1, parallel))
+    unavailable = asyncio.Event()
+
+    async def one(nomination: Nomination) -> bool:
+        async with gate:
+            if unavailable.is_set():
+                return False
+            try:
+                return await start_nomination(gateway, nomination, catalogue, submitted_by)
+            except Problem:
+                unavailable.set()
+                return False
+
+    began = time.perf_counter()
+    started = sum(await asyncio.gather(*(one(n) for n in nominations)))
+    log.info("started %d of %d workflows of a list in %.2f s", started, len(nominations), time.perf_counter() - began)
+    if unavailable.is_set():
+        log.warning(
+            "Temporal unavailable: %d of %d workflows of a list wait for the workers to start them",
+            len(nominations) - started, len(nominations),
+        )  # fmt: skip
+    return started
+
+
+class BackgroundStarts:
+    """Workflow starts the API runs after it has answered (a unit's list is stored, then started):
+    the tasks are kept here so that none is dropped half-way, and drained when the API stops. What
+    a stopped API did not start, the workers start (`start_unstarted`)."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("starting workflows in the background failed", exc_info=task.exception())
+
+    async def drain(self, within: float = 10.0) -> None:
+        """Let running starts finish for up to `within` seconds, then cancel what is left."""
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(set(self._tasks), timeout=within)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
 
 
 async def start_unstarted(

@@ -16,8 +16,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.labels import STATUSES
 from models.rules.registers import number_text
-from models.rules.text import fold, search_text
-from models.store.access import record_access
+from models.rules.text import fold
+from models.store.nominations import insert_nominations
 from models.tables import IdempotencyKey, Nomination, Task
 from service.api.deps import AppContext, ContextDep, CurrentUser, SessionDep, UserDep
 from service.api.problems import Problem
@@ -37,18 +37,12 @@ from service.core.metrics import NOMINATIONS_CREATED
 from service.queries.awards import earlier_awards
 from service.queries.history import build_history
 from service.queries.nominations import clerk_nomination, get_visible, to_out
-from service.queries.org import route_for
 from service.queries.paging import capped_count, decode_cursor, encode_cursor
-from service.queries.plan_windows import check_milestone_window
+from service.queries.proposals import check_proposal, new_nomination
 from service.queries.visibility import visible_to
 from service.temporal.gateway import NominationRef
 from service.temporal.nomination_start import start_nomination
-from workflows.contracts import (
-    IN_PROGRESS,
-    ResubmitInput,
-    WithdrawInput,
-    nomination_workflow_id,
-)
+from workflows.contracts import ResubmitInput, WithdrawInput
 
 router = APIRouter(prefix="/api/v1/nominations", tags=["nominations"])
 
@@ -84,48 +78,13 @@ async def create_nomination(
     if existing is not None:
         return await _replay(session, ctx, user, existing, request_hash)
 
-    if not user.has_role("clerk", body.proposing_unit_id):
-        raise Problem(403, "Bạn không phải cán bộ thi đua của đơn vị đề nghị.", code="not_unit_clerk")
-    form = ctx.catalogue.get(body.award_form)
-    if form is None:
-        raise Problem(422, f"Không có hình thức khen thưởng «{body.award_form}».", code="award_form_not_found")
-    if body.nominee.kind not in form.nominee_kinds:
-        raise Problem(422, f"{form.name} không áp dụng cho đối tượng loại «{body.nominee.kind}».", code="nominee_kind")
-    if body.period.kind not in form.periods:
-        raise Problem(422, f"{form.name} không được xét trong kỳ «{body.period.kind}».", code="period_kind")
-    await check_milestone_window(
-        session, form.code, body.period.kind, body.period.year, body.proposing_unit_id, ctx.clock()
-    )
-    steps = await route_for(session, form, body.proposing_unit_id)
-
+    proposal = await check_proposal(
+        session, ctx.catalogue, user, award_form=body.award_form, proposing_unit_id=body.proposing_unit_id,
+        period_kind=body.period.kind, period_year=body.period.year, at=ctx.clock(), nominee_kind=body.nominee.kind,
+    )  # fmt: skip
     now = datetime.now(UTC)
-    nomination_id = uuid.uuid4()
-    nomination = Nomination(
-        id=nomination_id,
-        workflow_id=nomination_workflow_id(str(nomination_id)),
-        award_form=form.code,
-        proposing_unit_id=body.proposing_unit_id,
-        nominee_kind=data["nominee"]["kind"],
-        nominee_name=data["nominee"]["name"],
-        nominee=data["nominee"],
-        period_kind=data["period"]["kind"],
-        period_year=data["period"]["year"],
-        achievements=data["achievements"],
-        criteria=data["criteria"],
-        route=[{**vars(s)} for s in steps],
-        status=IN_PROGRESS,
-        current_step=steps[0].key,
-        current_step_index=0,
-        search_text=search_text(data["nominee"]["name"], data["achievements"]),
-        created_by=user.id,
-        created_at=now,
-        updated_at=now,
-        version=0,
-    )
-    session.add(nomination)
-    await session.flush()
-    # Who may see it, written with it: lists filter on these rows (models/rules/access.py).
-    await record_access(session, nomination_id, nomination.proposing_unit_id, nomination.route)
+    nomination = new_nomination(proposal, data, created_by=user.id, now=now)
+    await insert_nominations(session, [nomination])
     claimed = (
         await session.exec(
             insert(IdempotencyKey)
@@ -133,7 +92,7 @@ async def create_nomination(
                 user_id=user.id,
                 key=idempotency_key,
                 request_hash=request_hash,
-                nomination_id=nomination_id,
+                nomination_id=nomination.id,
                 created_at=now,
             )
             .on_conflict_do_nothing()
@@ -153,7 +112,7 @@ async def create_nomination(
     # Stored first, then started: if Temporal cannot be reached the client gets 503 and the dossier
     # waits at version 0 until a worker starts its workflow (service/temporal/nomination_start.py).
     await _start_workflow(ctx, nomination, user)
-    NOMINATIONS_CREATED.labels(award_form=form.code).inc()
+    NOMINATIONS_CREATED.labels(award_form=proposal.form.code).inc()
     return NominationCreated(
         id=nomination.id,
         status=nomination.status,
@@ -194,6 +153,7 @@ async def list_nominations(
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     overdue: bool | None = None,
+    submission_id: uuid.UUID | None = None,
     format: Annotated[Literal["json", "xlsx"], Query()] = "json",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
@@ -212,6 +172,8 @@ async def list_nominations(
         filters.append(col(Nomination.proposing_unit_id) == unit_id)
     if award_form:
         filters.append(col(Nomination.award_form) == award_form)
+    if submission_id is not None:
+        filters.append(col(Nomination.submission_id) == submission_id)
     if year is not None:
         filters.append(col(Nomination.period_year) == year)
     if q and q.strip():

@@ -71,17 +71,23 @@ class Criterion(_Strict):
     evidence: Text | None = Field(default=None, max_length=2_000)
 
 
-class NominationCreate(_Strict):
-    award_form: Line = Field(min_length=1, max_length=64)
-    proposing_unit_id: Id
+class NomineeEntry(_Strict):
+    """Who is proposed, for what and by which criteria: one nomination's own part, the same in a single
+    create and in each row of a unit's list (POST /api/v1/submissions), so both keep the same limits."""
+
     nominee: Nominee
-    period: Period
     achievements: Text = Field(min_length=1, max_length=MAX_TEXT)
     criteria: list[Criterion] = Field(default_factory=list, max_length=100)
 
     def normalised(self) -> dict[str, Any]:
         data: dict[str, Any] = nfc_deep(self.model_dump(mode="json"))
         return data
+
+
+class NominationCreate(NomineeEntry):
+    award_form: Line = Field(min_length=1, max_length=64)
+    proposing_unit_id: Id
+    period: Period
 
 
 class NominationStatus(BaseModel):
@@ -97,6 +103,14 @@ class NominationStatus(BaseModel):
 
 class NominationCreated(NominationStatus):
     """The answer to creating a nomination: the same fields, its workflow already started."""
+
+
+class SubmissionRef(BaseModel):
+    """What a nomination shows of the submission letter (tờ trình) that proposed it."""
+
+    id: uuid.UUID
+    number: int
+    symbol: str
 
 
 class StepOut(BaseModel):
@@ -140,6 +154,8 @@ class NominationOut(BaseModel):
     result: str | None = None
     # The decision that awarded it, once awarded by one.
     decision: DecisionRef | None = None
+    # The unit's list (tờ trình) it was proposed in, if it came in one.
+    submission: SubmissionRef | None = None
     # The nominee's earlier awards from the register (on one dossier, not in lists), for councils and
     # appraisers judging criteria such as "already holds a provincial Bằng khen".
     earlier_awards: list[AwardOut] | None = None

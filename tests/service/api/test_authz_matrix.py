@@ -124,9 +124,10 @@ def expected(rule: Rule, persona: Persona, method: str) -> int | None:
         return 404  # the test dossier is not under public disclosure
     if access is Access.ADMIN and (rule.resource is None or not persona.admin):
         return ALLOWED if persona.admin else 403
-    # A decision is seen by whoever sees the nomination it awards (the world's decision awards a dossier
-    # on the same route as the test dossier, so each persona has the same relations to it).
-    if rule.resource in ("nomination", "task", "attachment", "decision"):
+    # A decision is seen by whoever sees the nomination it awards, a unit's list by whoever sees its
+    # nominations (the world's decision and list are of dossiers on the same route as the test dossier,
+    # so each persona has the same relations to them).
+    if rule.resource in ("nomination", "task", "attachment", "decision", "submission"):
         relations = persona.dossier
     elif rule.resource == "plan":
         if persona.plan is None:
@@ -177,6 +178,7 @@ class World:
         r = await api.post("/api/v1/delegations", headers=secretary, json=self.delegation_body())
         assert r.status_code == 201, r.text
         decision_id = await self.decision(api, engine)
+        submission_id = await self.submission(api, engine)
         admin = await login(api, "admin")
         plans = (await api.get("/api/v1/plans", headers=admin)).json()
         assert plans, "no plan to test the plan endpoints with"
@@ -187,7 +189,16 @@ class World:
             "delegation_id": r.json()["id"],
             "plan_id": plans[0]["id"],
             "decision_id": decision_id,
+            "submission_id": submission_id,
         }
+
+    async def submission(self, api: httpx.AsyncClient, engine: AsyncEngine) -> str:
+        """A unit's list of the school for BANG_KHEN_TINH: its nominations are on the test dossier's route."""
+        clerk = await login(api, "clerk.school")
+        body = submission_body(await unit_id(engine, "GL-BH-THCS"))
+        r = await api.post("/api/v1/submissions", headers={**clerk, "Idempotency-Key": str(uuid.uuid4())}, json=body)
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
 
     async def decision(self, api: httpx.AsyncClient, engine: AsyncEngine) -> str:
         """A decision awarding a dossier of the school on the route of the test dossier (BANG_KHEN_TINH)."""
@@ -215,6 +226,12 @@ class World:
         }
 
 
+def submission_body(unit: int) -> dict[str, Any]:
+    one = nomination_body(unit, name="Danh Sách Ma Trận")
+    entry = {k: one[k] for k in ("nominee", "achievements", "criteria")}
+    return {"award_form": one["award_form"], "proposing_unit_id": unit, "period": one["period"], "nominees": [entry]}
+
+
 def sample_request(world: World, method: str, path: str) -> dict[str, Any]:
     """A request that passes validation, so that only authorisation decides."""
     year = date.today().year
@@ -226,6 +243,7 @@ def sample_request(world: World, method: str, path: str) -> dict[str, Any]:
         ("POST", "/api/v1/nominations/{nomination_id}/attachments"): {"files": {"file": ("b.pdf", PDF)}},
         ("POST", "/api/v1/tasks/{task_id}/complete"): {"json": {"outcome": "approve"}},
         ("POST", "/api/v1/decisions"): {"json": {"nomination_ids": [world.ids["nomination_id"]]}},
+        ("POST", "/api/v1/submissions"): {"json": submission_body(0)},  # unit filled in below
         ("POST", "/api/v1/tasks/{task_id}/supplement"): {"json": {"items": ["Biên bản họp"]}},
         ("POST", "/api/v1/nominations/{nomination_id}/supplement"): {"json": {"answers": {"0": "Đã bổ sung"}}},
         ("POST", "/api/v1/nominations/{nomination_id}/ballot"): {"json": {}},
@@ -249,6 +267,7 @@ def sample_request(world: World, method: str, path: str) -> dict[str, Any]:
         ("GET", "/api/v1/award-forms/{code}/route"): {"params": {"unit_id": 1}},
         ("GET", "/api/v1/plans/{plan_id}/calendar"): {"params": {"from": f"{year}-01-01", "to": f"{year}-12-31"}},
         ("GET", "/api/v1/plans/{plan_id}/reports"): {"params": {"year": year}},
+        ("GET", "/api/v1/submissions/template.xlsx"): {"params": {"award_form": "BANG_KHEN_TINH"}},
     }
     if method != "GET" and (method, path) not in bodies:
         raise AssertionError(
@@ -317,7 +336,7 @@ async def test_every_endpoint_for_every_role_in_and_out_of_scope(api: httpx.Asyn
     gaps_seen: set[tuple[str, str, str]] = set()
     for method, path, persona, want in cases:
         request = sample_request(world, method, path)
-        if (method, path) == ("POST", "/api/v1/nominations"):
+        if (method, path) in (("POST", "/api/v1/nominations"), ("POST", "/api/v1/submissions")):
             request["json"] = {**request["json"], "proposing_unit_id": school}
             request.setdefault("headers", {})["Idempotency-Key"] = str(uuid.uuid4())
         if (method, path) == ("POST", "/api/v1/plans/{plan_id}/reports"):

@@ -95,6 +95,7 @@ class World:
             "attachment_id": str(uuid.uuid4()),
             "delegation_id": str(uuid.uuid4()),
             "decision_id": str(uuid.uuid4()),
+            "submission_id": str(uuid.uuid4()),
             "code": "BANG_KHEN_TINH",
         }
 
@@ -229,6 +230,22 @@ class World:
                 "json": {"nomination_ids": [str(uuid.uuid4())]},
                 "headers": {"Idempotency-Key": str(uuid.uuid4())},
             },
+            ("POST", "/api/v1/submissions"): {
+                "json": {
+                    "award_form": "BANG_KHEN_TINH",
+                    "proposing_unit_id": self.school,
+                    "period": {"kind": "annual", "year": 2026},
+                    "nominees": [
+                        {
+                            "nominee": self.nominee(),
+                            "achievements": "Hoàn thành xuất sắc nhiệm vụ năm học 2025–2026",
+                            "criteria": [self.criterion()],
+                        }
+                    ],
+                    "only_valid": False,
+                },
+                "headers": {"Idempotency-Key": str(uuid.uuid4())},
+            },
             ("POST", "/api/v1/notifications/read"): {
                 "json": {"items": [{"source": "nomination", "id": 1}], "all": False}
             },
@@ -244,6 +261,7 @@ class World:
             ("GET", "/api/v1/award-forms/{code}/route"): {"unit_id": self.school},
             ("GET", "/api/v1/plans/{plan_id}/calendar"): {"from": f"{year}-01-01", "to": f"{year}-12-31"},
             ("GET", "/api/v1/plans/{plan_id}/reports"): {"year": year},
+            ("GET", "/api/v1/submissions/template.xlsx"): {"award_form": "BANG_KHEN_TINH"},
         }
 
 

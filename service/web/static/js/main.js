@@ -22,6 +22,7 @@ import { onLogin, onLogout } from "./views/login.js";
 import { renderCreate } from "./views/new-nomination.js";
 import { renderDetail } from "./views/nomination-detail.js";
 import { renderNominations } from "./views/nominations.js";
+import { renderNewSubmission, renderSubmission, renderSubmissions } from "./views/submissions.js";
 import { renderPlan, renderPlans } from "./views/plans.js";
 import { renderAudit, renderStuck } from "./views/admin.js";
 import { renderDashboard } from "./views/dashboard.js";
@@ -40,6 +41,9 @@ setRoutes([
   { nav: "nominations", match: (p) => p[0] === "nominations" && Boolean(p[1]), render: (p, params, stale) => renderDetail(p[1], stale) },
   { nav: "nominations", match: (p) => p[0] === "nominations", render: (p, params, stale) => renderNominations(params, stale) },
   { nav: "new", match: (p) => p[0] === "new", render: (p, params, stale) => renderCreate(stale) },
+  { nav: "submissions", match: (p) => p[0] === "submissions" && p[1] === "new", render: (p, params, stale) => renderNewSubmission(stale) },
+  { nav: "submissions", match: (p) => p[0] === "submissions" && Boolean(p[1]), render: (p, params, stale) => renderSubmission(p[1], stale) },
+  { nav: "submissions", match: (p) => p[0] === "submissions", render: (p, params, stale) => renderSubmissions(params, stale) },
   { nav: "disclosures", match: (p) => p[0] === "disclosures", render: (p, params, stale) => renderDisclosures(stale) },
   { nav: "delegations", match: (p) => p[0] === "delegations", render: (p, params, stale) => renderDelegations(stale) },
   { nav: "plans", match: (p) => p[0] === "plans" && Boolean(p[1]), render: (p, params, stale) => renderPlan(p[1], params, stale) },

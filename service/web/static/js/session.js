@@ -61,6 +61,7 @@ function renderUserBox() {
   $("user-box").hidden = false;
   $("nav").hidden = false;
   $("nav-new-item").hidden = !isClerk();
+  $("nav-submission-item").hidden = !isClerk();
   $("nav-dashboard-item").hidden = !isLeader();
   $("nav-admin-item").hidden = !hasRole("admin");
   $("nav-sessions-item").hidden = !(hasRole("council_secretary") || hasRole("council_member"));

@@ -12,7 +12,7 @@ import { criteriaFromText, routeList } from "../nomination-parts.js";
 import { clerkUnitIds, unitName } from "../session.js";
 
 /** crypto.randomUUID() where the page is a secure context; the same v4 UUID from getRandomValues elsewhere. */
-function newIdempotencyKey() {
+export function newIdempotencyKey() {
   if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40;

@@ -61,6 +61,7 @@ export async function renderDetail(id, stale) {
     n.decided_at ? fact("Ngày kết thúc", timeElement(n.decided_at)) : null,
     n.signed_by ? fact("Người ký quyết định", n.signed_by) : null,
     state.me.temporal_ui ? fact("Quy trình (Temporal)", [temporalLink(n.workflow_id), " · ", temporalUnitLink(n.proposing_unit)]) : null,
+    n.submission ? fact("Tờ trình", el("a", { href: `#/submissions/${n.submission.id}`, class: "submission-link" }, `Thuộc tờ trình số ${String(n.submission.number).padStart(2, "0")}/${n.submission.symbol}`)) : null,
     n.decision ? fact("Quyết định khen thưởng", [el("a", { href: `#/decisions/${n.decision.id}` }, `Số ${String(n.decision.number).padStart(2, "0")}/${n.decision.symbol}`), " – ", timeElement(n.decision.signed_at)]) : null,
   );
   // The nominee's earlier awards from the register, for whoever judges the criteria.
