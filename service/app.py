@@ -32,6 +32,7 @@ from service.api.routers import (
     nominations,
     notifications,
     plans,
+    saved_views,
     tasks,
 )
 from service.core.metrics import metrics_middleware
@@ -94,7 +95,7 @@ def create_app(
     )
     for module in (
         auth, labels, catalogue, nominations, attachments, tasks, council, decisions, awards, delegations, audit, plans,
-        notifications, dashboard, health,
+        notifications, dashboard, health, saved_views,
     ):  # fmt: skip
         app.include_router(module.router)
     mount_docs(app)
