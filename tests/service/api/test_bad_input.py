@@ -159,7 +159,7 @@ class World:
                     "outcome": "return",
                     "comment": "Trả lại",
                 }
-            },  # fmt: skip
+            },
             ("POST", "/api/v1/saved-views"): {
                 "json": {"target": "tasks", "name": "Quá hạn của trường", "filters": {"unit_id": self.school}}
             },
