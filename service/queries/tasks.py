@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, String, Uuid, and_, func, literal, or_, tuple_
+from sqlalchemy import ColumnElement, String, Uuid, and_, func, literal, literal_column, or_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.calendar import VN_TZ
-from models.rules.text import fold
+from models.rules.text import MARKED_LETTERS, UNMARKED_LETTERS
 from models.tables import Ballot, Nomination, Notification, RoleAssignment, Task
 from service.api.problems import Problem
 from service.api.schemas.tasks import NotificationOut, TaskFilters, TaskOut
@@ -61,17 +61,12 @@ def inbox_rows(*columns: Any) -> Any:
     return select(*columns).join(Nomination, col(Nomination.id) == col(Task.nomination_id))
 
 
-# Vietnamese letters and what `fold` makes of them, so that PostgreSQL orders names as the search
-# folds them ("Đặng" among the D, not after Z as its code point would put it), whatever the collation.
-_MARKED = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
-_FOLD_FROM = _MARKED + _MARKED.upper()
-_FOLD_TO = "".join(fold(c) for c in _FOLD_FROM)
-assert len(_FOLD_TO) == len(_FOLD_FROM)
-
-
 def name_key(name: Any) -> ColumnElement[str]:
-    """A name as the inbox sorts it: marks removed, lower case (an SQL expression)."""
-    return func.lower(func.translate(name, _FOLD_FROM, _FOLD_TO))
+    """A name as the inbox sorts it: marks removed, lower case (an SQL expression). The two strings
+    are written into the SQL, not bound, so that it is the expression of ix_nominations_name_key."""
+    marked: ColumnElement[str] = literal_column(f"'{MARKED_LETTERS}'")
+    unmarked: ColumnElement[str] = literal_column(f"'{UNMARKED_LETTERS}'")
+    return func.lower(func.translate(name, marked, unmarked))
 
 
 def _sort_key(sort: str) -> ColumnElement[Any]:

@@ -11,12 +11,15 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from models.rules.calendar import VN_TZ
+from models.rules.text import MARKED_LETTERS, UNMARKED_LETTERS, fold
 from models.tables import Nomination, Submission, Task, User
+from service.queries.tasks import name_key
 from tests.support.api import PROBLEM, approve_step, body, create, login, task_for
 from tests.support.helpers import assert_eq_eventually
 from tests.support.security import ensure_user, unit_id
@@ -357,3 +360,16 @@ async def test_bulk_approve_moves_each_and_refuses_what_needs_something_else(
     # Decided already: a second bulk call on the same tasks changes nothing and says why.
     r = await api.post("/api/v1/tasks/bulk", headers=w.headers, json={"task_ids": asked[:1], "outcome": "approve"})
     assert r.status_code == 200 and [x["code"] for x in r.json()["refused"]] == ["already_decided"]
+
+
+async def test_the_name_order_is_the_expression_of_its_index(engine: AsyncEngine) -> None:
+    """The inbox sorted by name walks ix_nominations_name_key only if its SQL is the index's expression:
+    the same two strings, written into the statement (a bound parameter would not match)."""
+    async with engine.connect() as conn:
+        definition = (
+            await conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_nominations_name_key'"))
+        ).scalar_one()
+    assert MARKED_LETTERS in definition and UNMARKED_LETTERS in definition
+    sql = str(name_key(col(Nomination.nominee_name)).compile(dialect=postgresql.dialect()))
+    assert f"'{MARKED_LETTERS}'" in sql and f"'{UNMARKED_LETTERS}'" in sql and "%(" not in sql
+    assert all(fold(a) == b for a, b in zip(MARKED_LETTERS, UNMARKED_LETTERS, strict=True))
