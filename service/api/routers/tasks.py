@@ -104,15 +104,12 @@ async def complete_many(body: BulkComplete, ctx: ContextDep, session: SessionDep
     refused: dict[uuid.UUID, BulkRefused] = {}
     acting: list[tuple[Task, Nomination]] = []
     for task_id, row in found.items():
-        why = row if isinstance(row, Problem) else bulk_refusal(row[0], row[1], body.outcome)
-        if why is None:
-            acting.append(row)  # type: ignore[arg-type]
-            continue
-        nomination = None if isinstance(row, Problem) else row[1]
-        refused[task_id] = BulkRefused(
-            task_id=task_id, nomination_id=nomination.id if nomination else None,
-            nominee_name=nomination.nominee_name if nomination else None, code=why.code or "refused", detail=why.detail,
-        )  # fmt: skip
+        if isinstance(row, Problem):
+            refused[task_id] = _refused(task_id, None, row)
+        elif (why := bulk_refusal(row[0], row[1], body.outcome)) is not None:
+            refused[task_id] = _refused(task_id, row[1], why)
+        else:
+            acting.append(row)
     files = await attachment_digests_of(session, [n.id for _, n in acting])
     actions = [
         (
@@ -128,10 +125,7 @@ async def complete_many(body: BulkComplete, ctx: ContextDep, session: SessionDep
     done: dict[uuid.UUID, BulkDone] = {}
     for (task, nomination), result in zip(acting, results, strict=True):
         if isinstance(result, Problem):
-            refused[task.id] = BulkRefused(
-                task_id=task.id, nomination_id=nomination.id, nominee_name=nomination.nominee_name,
-                code=result.code or "refused", detail=result.detail,
-            )  # fmt: skip
+            refused[task.id] = _refused(task.id, nomination, result)
             continue
         # Accepted but still being recorded (StillRunning): done, it will take effect.
         view = result if isinstance(result, NominationView) else None
@@ -151,6 +145,14 @@ async def complete_many(body: BulkComplete, ctx: ContextDep, session: SessionDep
         done=[done[t] for t in body.task_ids if t in done],
         refused=[refused[t] for t in body.task_ids if t in refused],
     )
+
+
+def _refused(task_id: uuid.UUID, nomination: Nomination | None, why: Problem) -> BulkRefused:
+    # The dossier is named only when the caller may see it (a task they cannot see does not exist).
+    return BulkRefused(
+        task_id=task_id, nomination_id=nomination.id if nomination else None,
+        nominee_name=nomination.nominee_name if nomination else None, code=why.code or "refused", detail=why.detail,
+    )  # fmt: skip
 
 
 @router.get("/{task_id}", response_model=TaskOut)

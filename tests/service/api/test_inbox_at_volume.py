@@ -15,13 +15,14 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
+from temporalio.testing import WorkflowEnvironment
 
 from models.rules.calendar import VN_TZ
 from models.rules.text import MARKED_LETTERS, UNMARKED_LETTERS, fold
 from models.tables import Nomination, Submission, Task, User
 from service.queries.tasks import name_key
 from tests.support.api import PROBLEM, approve_step, body, create, login, task_for
-from tests.support.helpers import assert_eq_eventually
+from tests.support.helpers import assert_eq_eventually, running_api
 from tests.support.security import ensure_user, unit_id
 
 # Exact inboxes and counts: this module's dossiers are the only ones in its database.
@@ -373,3 +374,36 @@ async def test_the_name_order_is_the_expression_of_its_index(engine: AsyncEngine
     sql = str(name_key(col(Nomination.nominee_name)).compile(dialect=postgresql.dialect()))
     assert f"'{MARKED_LETTERS}'" in sql and f"'{UNMARKED_LETTERS}'" in sql and "%(" not in sql
     assert all(fold(a) == b for a, b in zip(MARKED_LETTERS, UNMARKED_LETTERS, strict=True))
+
+
+async def test_a_bulk_action_accepted_but_not_yet_recorded_is_listed_as_accepted(
+    env: WorkflowEnvironment, engine: AsyncEngine, owner_engine: AsyncEngine, database_url: str, tmp_path: Any
+) -> None:
+    """The dossier's row is locked, so its step cannot be recorded in time: the workflow has accepted
+    the appraiser's Update, which will take effect, so the answer lists it as done, "accepted"; once
+    the lock goes, the dossier moves on."""
+    async with running_api(env, engine, database_url, attachment_dir=str(tmp_path), temporal_call_seconds=4) as api:
+        clerk = await login(api, "clerk.commune")
+        unit = int((await api.get("/api/v1/me", headers=clerk)).json()["unit"]["id"])
+        created = await create(api, clerk, body(unit, name="Lý Thị Chờ Ghi"))
+        council = await login(api, "council.commune")
+        assert await approve_step(api, council, await task_for(api, council, created["id"])) == "in_progress"
+        appraiser = await login(api, "appraiser.home")
+        task = await task_for(api, appraiser, created["id"])
+        nomination = uuid.UUID(created["id"])
+        async with owner_engine.connect() as lock:
+            await lock.execute(select(Nomination.id).where(col(Nomination.id) == nomination).with_for_update())
+            r = await api.post(
+                "/api/v1/tasks/bulk", headers=appraiser, json={"task_ids": [task["id"]], "outcome": "approve"}
+            )
+            await lock.rollback()
+        assert r.status_code == 200, r.text
+        assert r.json()["refused"] == []
+        [done] = r.json()["done"]
+        assert (done["task_id"], done["status"], done["current_step"]) == (task["id"], "accepted", None)
+
+        async def still_open() -> bool:
+            items = (await api.get("/api/v1/tasks", headers=appraiser)).json()["items"]
+            return any(t["id"] == task["id"] for t in items)
+
+        await assert_eq_eventually(False, still_open)
