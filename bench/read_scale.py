@@ -210,6 +210,14 @@ async def measure(url: str, people: dict[str, str], repeat: int, school: int) ->
         "search_q": ("/api/v1/nominations", {"q": "nguyen van", "limit": 50}),
         "list_unit": ("/api/v1/nominations", {"unit_id": school, "limit": 50}),
         "inbox": ("/api/v1/tasks", {"limit": 100}),
+        "inbox_by_name": ("/api/v1/tasks", {"sort": "nominee_name", "limit": 100}),
+        "inbox_unit": ("/api/v1/tasks", {"unit_id": school, "limit": 100}),
+        "inbox_q": ("/api/v1/tasks", {"q": "nguyen van", "limit": 100}),
+        "inbox_form_year_overdue": (
+            "/api/v1/tasks",
+            {"award_form": "BANG_KHEN_TINH", "year": 2026, "overdue": True, "limit": 100},
+        ),
+        "saved_view_counts": ("/api/v1/saved-views", {"target": "tasks"}),
     }
     out: dict[str, dict[str, float]] = {}
     try:
@@ -231,7 +239,7 @@ async def measure(url: str, people: dict[str, str], repeat: int, school: int) ->
                             "p50_ms": round(statistics.median(times), 1),
                             "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
                             "p99_ms": round(times[int(0.99 * (len(times) - 1))], 1),
-                            "total": r.json()["total"],
+                            "total": r.json()["total"] if "total" in r.json() else r.json()["builtin"][0]["count"],
                         }
     finally:
         await env.shutdown()

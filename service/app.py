@@ -33,6 +33,7 @@ from service.api.routers import (
     nominations,
     notifications,
     plans,
+    saved_views,
     submissions,
     tasks,
 )
@@ -97,7 +98,7 @@ def create_app(
     )
     for module in (
         auth, labels, catalogue, nominations, attachments, tasks, council, decisions, awards, delegations, audit, plans,
-        notifications, dashboard, council_sessions, health, submissions,
+        notifications, dashboard, council_sessions, health, saved_views, submissions,
     ):  # fmt: skip
         app.include_router(module.router)
     mount_docs(app)

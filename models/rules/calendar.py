@@ -1,7 +1,8 @@
 """Working days in Vietnam: weekends and public holidays (Tết included) do not count.
 
-Only activities call this module: a workflow must never compute dates with a library
-whose data can change between releases, or a replayed history would diverge.
+Activities call this module (and the API, for the inbox's "due within 3 working days" view); a
+workflow must never compute dates with a library whose data can change between releases, or a
+replayed history would diverge.
 """
 
 from __future__ import annotations

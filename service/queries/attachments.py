@@ -23,6 +23,23 @@ async def attachment_digests(session: AsyncSession, nomination_id: uuid.UUID) ->
     return [f"{name} sha256:{digest}" for name, digest in rows]
 
 
+async def attachment_digests_of(session: AsyncSession, nomination_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """`attachment_digests` of several dossiers in one query."""
+    if not nomination_ids:
+        return {}
+    rows = (
+        await session.exec(
+            select(Attachment.nomination_id, Attachment.file_name, Attachment.sha256)
+            .where(col(Attachment.nomination_id).in_(nomination_ids))
+            .order_by(col(Attachment.created_at), col(Attachment.id))
+        )
+    ).all()
+    out: dict[uuid.UUID, list[str]] = {}
+    for nomination_id, name, digest in rows:
+        out.setdefault(nomination_id, []).append(f"{name} sha256:{digest}")
+    return out
+
+
 async def files_may_change(session: AsyncSession, nomination: Nomination) -> bool:
     """The dossier's files change while the unit still holds it: before the first reviewer has acted
     (the clerk attaches them right after proposing), and when it is returned for revision or a

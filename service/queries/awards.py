@@ -64,7 +64,12 @@ async def list_awards(
         await session.exec(
             _base()
             .where(where)
-            .order_by(col(Decision.signed_at).desc(), col(DecisionNomination.position))
+            .order_by(
+                col(Decision.signed_at).desc(),
+                col(Decision.id),
+                col(DecisionNomination.position),
+                col(DecisionNomination.nomination_id),
+            )
             .limit(limit)
             .offset(offset)
         )
@@ -110,7 +115,7 @@ async def earlier_awards(session: AsyncSession, catalogue: Catalogue, nomination
                 col(DecisionNomination.nomination_id) != nomination.id,
                 col(DecisionNomination.search_text).startswith(name + " "),
             )
-            .order_by(col(Decision.signed_at).desc())
+            .order_by(col(Decision.signed_at).desc(), col(Decision.id), col(DecisionNomination.position))
             .limit(50)
         )
     ).all()

@@ -4,18 +4,49 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import ColumnElement, and_, exists, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.catalogue import Catalogue
 from models.rules.labels import PHASES
-from models.tables import Decision, DecisionNomination, Nomination, Submission, Unit
+from models.rules.text import fold
+from models.tables import Decision, DecisionNomination, Nomination, Submission, Task, Unit
 from service.api.problems import Problem
 from service.api.schemas.common import UnitRef
 from service.api.schemas.decisions import DecisionRef
-from service.api.schemas.nominations import NominationOut, Period, StepOut, SubmissionRef
+from service.api.schemas.nominations import NominationFilters, NominationOut, Period, StepOut, SubmissionRef
 from service.queries.visibility import visible_to
 from service.security.principal import CurrentUser
+
+
+def matches_search(q: str) -> ColumnElement[bool]:
+    """Nominee name or achievements match `q`, accents and case ignored (the full-text index)."""
+    return func.to_tsvector("simple", Nomination.search_text).op("@@")(func.plainto_tsquery("simple", fold(q)))
+
+
+def nominations_where(user: CurrentUser, f: NominationFilters) -> ColumnElement[bool]:
+    """The list's condition: what the user sees, narrowed by the filters (the list and its saved views)."""
+    filters: list[ColumnElement[bool]] = [visible_to(user)]
+    if f.overdue is not None:
+        # A nomination is overdue when its open task is past its limit (index ix_tasks_inbox covers the lookup).
+        late = exists().where(
+            col(Task.nomination_id) == col(Nomination.id), col(Task.status) == "open", col(Task.due_at) < func.now()
+        )
+        filters.append(late if f.overdue else ~late)
+    if f.status:
+        filters.append(col(Nomination.status) == f.status)
+    if f.unit_id is not None:
+        filters.append(col(Nomination.proposing_unit_id) == f.unit_id)
+    if f.award_form:
+        filters.append(col(Nomination.award_form) == f.award_form)
+    if f.year is not None:
+        filters.append(col(Nomination.period_year) == f.year)
+    if f.submission_id is not None:
+        filters.append(col(Nomination.submission_id) == f.submission_id)
+    if f.q and f.q.strip():
+        filters.append(matches_search(f.q))
+    return and_(*filters)
 
 
 async def get_visible(session: AsyncSession, user: CurrentUser, nomination_id: uuid.UUID) -> Nomination:

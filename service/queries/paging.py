@@ -8,6 +8,7 @@ shown, so the next page starts exactly after it whatever arrived meanwhile.
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.rules.text import has_control_characters
 from service.api.problems import Problem
 
 COUNT_CAP = 10_000
@@ -29,6 +31,28 @@ async def capped_count(session: AsyncSession, rows: Any) -> tuple[int, bool]:
 
 def encode_cursor(at: datetime, row_id: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(f"{at.isoformat()}|{row_id}".encode()).decode().rstrip("=")
+
+
+def encode_keyset(order: str, value: str | None, row_id: uuid.UUID) -> str:
+    """A cursor for a list that may be sorted in several ways: the order's name, the last row's sort
+    value (None for a missing one) and its id."""
+    return base64.urlsafe_b64encode(json.dumps([order, value, str(row_id)]).encode()).decode().rstrip("=")
+
+
+def decode_keyset(cursor: str, order: str) -> tuple[str | None, uuid.UUID]:
+    """The sort value and id a cursor of `order` holds; 422 for any other text (or another order's cursor)."""
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+        if not (isinstance(raw, list) and len(raw) == 3 and raw[0] == order):
+            raise ValueError("not a cursor of this order")
+        if raw[1] is not None and (not isinstance(raw[1], str) or has_control_characters(raw[1])):
+            # A lone surrogate or NUL could not even be sent to PostgreSQL.
+            raise ValueError("value")
+        return raw[1], uuid.UUID(raw[2])
+    except (ValueError, TypeError, UnicodeDecodeError, AttributeError):
+        raise Problem(
+            422, "Tham số trang (cursor) không hợp lệ; hãy tải lại danh sách.", code="invalid_cursor"
+        ) from None
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:

@@ -1,22 +1,136 @@
-"""Task queries of the API: the inbox of a user's (role, unit) pairs and the task a caller acts on."""
+"""Task queries of the API: the inbox of a user's (role, unit) pairs, its filters and orders, and the
+tasks a caller acts on (one, or several at once)."""
 
 from __future__ import annotations
 
+import operator
 import uuid
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Sequence
+from datetime import UTC, datetime, time
+from typing import Any, cast
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, String, Uuid, and_, func, literal, literal_column, or_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.rules.calendar import VN_TZ
 from models.rules.notices import ESCALATION, REMINDER
+from models.rules.text import MARKED_LETTERS, UNMARKED_LETTERS
 from models.tables import Ballot, Nomination, Notification, RoleAssignment, Task
 from service.api.problems import Problem
-from service.api.schemas.tasks import NotificationOut, TaskOut
-from service.queries.visibility import visible_to
+from service.api.schemas.tasks import NotificationOut, TaskFilters, TaskOut
+from service.queries.decisions import is_signing_step
+from service.queries.nominations import matches_search
+from service.queries.paging import decode_keyset, encode_keyset
+from service.queries.visibility import assigned_to, visible_to
 from service.security.principal import CurrentUser
-from workflows.contracts import REVISION_STEP
+from workflows.contracts import REVISION_STEP, SUPPLEMENT_STEP
+
+# ---- the inbox: filters, orders, cursors ----------------------------------------------------------
+
+
+def inbox_where(user: CurrentUser, f: TaskFilters, now: datetime) -> ColumnElement[bool]:
+    """The inbox's condition over tasks joined with their nomination (`inbox_rows`): the caller's
+    (role, unit) pairs, narrowed by the filters. The list, its count and the saved views' counts all
+    use it, so a view's count is the list's total."""
+    filters: list[ColumnElement[bool]] = [col(Task.status) == f.status, assigned_to(user)]
+    if f.overdue is not None:
+        filters.append(
+            col(Task.due_at) < now if f.overdue else or_(col(Task.due_at).is_(None), col(Task.due_at) >= now)
+        )
+    if f.due_before is not None:
+        filters.append(col(Task.due_at) < datetime.combine(f.due_before, time(0, 0), VN_TZ))
+    if f.step:
+        filters.append(col(Task.step) == f.step)
+    if f.award_form:
+        filters.append(col(Nomination.award_form) == f.award_form)
+    if f.unit_id is not None:
+        filters.append(col(Nomination.proposing_unit_id) == f.unit_id)
+    if f.year is not None:
+        filters.append(col(Nomination.period_year) == f.year)
+    if f.period_kind:
+        filters.append(col(Nomination.period_kind) == f.period_kind)
+    if f.submission_id is not None:
+        filters.append(col(Nomination.submission_id) == f.submission_id)
+    if f.q and f.q.strip():
+        filters.append(matches_search(f.q))
+    return and_(*filters)
+
+
+def inbox_rows(*columns: Any) -> Any:
+    """SELECT `columns` FROM tasks JOIN nominations: what `inbox_where` filters."""
+    return select(*columns).join(Nomination, col(Nomination.id) == col(Task.nomination_id))
+
+
+def name_key(name: Any) -> ColumnElement[str]:
+    """A name as the inbox sorts it: marks removed, lower case (an SQL expression). The two strings
+    are written into the SQL, not bound, so that it is the expression of ix_nominations_name_key."""
+    marked: ColumnElement[str] = literal_column(f"'{MARKED_LETTERS}'")
+    unmarked: ColumnElement[str] = literal_column(f"'{UNMARKED_LETTERS}'")
+    return func.lower(func.translate(name, marked, unmarked))
+
+
+def _sort_key(sort: str) -> ColumnElement[Any]:
+    if sort.endswith("due_at"):
+        return cast(ColumnElement[Any], col(Task.due_at))
+    if sort.endswith("created_at"):
+        return cast(ColumnElement[Any], col(Task.created_at))
+    return name_key(col(Nomination.nominee_name))
+
+
+def inbox_order(sort: str) -> list[Any]:
+    """ORDER BY of a sort: its key, then the task id in the same direction (tasks without a limit last)."""
+    key = _sort_key(sort)
+    descending = sort.startswith("-")
+    first = key.desc() if descending else key.asc()
+    if sort.endswith("due_at"):
+        first = first.nulls_last()
+    return [first, col(Task.id).desc() if descending else col(Task.id).asc()]
+
+
+def inbox_cursor(sort: str, task: Task, nominee_name: str) -> str:
+    """The cursor after this row in this order."""
+    if sort.endswith("due_at"):
+        value = task.due_at.isoformat() if task.due_at else None
+    elif sort.endswith("created_at"):
+        value = task.created_at.isoformat()
+    else:
+        value = nominee_name
+    return encode_keyset(sort, value, task.id)
+
+
+def inbox_after(sort: str, cursor: str) -> ColumnElement[bool]:
+    """The rows after the cursor's row in this order (keyset paging)."""
+    raw, last_id = decode_keyset(cursor, sort)
+    beyond = operator.lt if sort.startswith("-") else operator.gt
+    key = _sort_key(sort)
+    after_id = beyond(col(Task.id), last_id)
+    if sort == "nominee_name":
+        if raw is None:
+            raise Problem(422, "Tham số trang (cursor) không hợp lệ; hãy tải lại danh sách.", code="invalid_cursor")
+        return beyond(tuple_(key, col(Task.id)), tuple_(name_key(literal(raw, String)), literal(last_id, Uuid)))
+    value = _instant(raw) if raw is not None else None
+    if value is None:
+        if not sort.endswith("due_at"):
+            raise Problem(422, "Tham số trang (cursor) không hợp lệ; hãy tải lại danh sách.", code="invalid_cursor")
+        # Past the tasks with a limit: the rest of those without one.
+        return and_(key.is_(None), after_id)
+    later = beyond(tuple_(key, col(Task.id)), (value, last_id))
+    # Tasks without a limit come after every task with one, in both directions.
+    return or_(later, key.is_(None)) if sort.endswith("due_at") else later
+
+
+def _instant(raw: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise Problem(422, "Tham số trang (cursor) không hợp lệ; hãy tải lại danh sách.", code="invalid_cursor")
+    return parsed
+
+
+# ---- a task's card --------------------------------------------------------------------------------
 
 
 async def task_out(session: AsyncSession, rows: list[tuple[Task, str, str, list[Any]]]) -> list[TaskOut]:
@@ -92,23 +206,72 @@ async def task_out(session: AsyncSession, rows: list[tuple[Task, str, str, list[
     ]
 
 
+# ---- the tasks a caller acts on --------------------------------------------------------------------
+
+
+def _not_found() -> Problem:
+    return Problem(404, "Không tìm thấy nhiệm vụ.", code="task_not_found")
+
+
+def _refusal(user: CurrentUser, task: Task) -> Problem | None:
+    # A task no longer open is a conflict for whoever asks (two people acting at once): the one
+    # who lost the race learns that it was decided, not that it was never theirs.
+    if task.status != "open":
+        return Problem(409, "Nhiệm vụ này đã được xử lý.", code="already_decided")
+    if not user.has_role(task.role, task.unit_id):
+        return Problem(403, "Nhiệm vụ này không thuộc thẩm quyền của bạn.", code="not_your_task")
+    return None
+
+
 async def open_task_of(session: AsyncSession, user: CurrentUser, task_id: uuid.UUID) -> tuple[Task, Nomination]:
     """The open task the caller is about to act on, with its nomination; else the problem to answer."""
-    row = (
+    found = (await open_tasks_of(session, user, [task_id]))[task_id]
+    if isinstance(found, Problem):
+        raise found
+    return found
+
+
+async def open_tasks_of(
+    session: AsyncSession, user: CurrentUser, task_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[Task, Nomination] | Problem]:
+    """Each task with its nomination when the caller may act on it now, else the problem that says why
+    not: the checks of `open_task_of`, for several tasks in one query."""
+    rows = (
         await session.exec(
             select(Task, Nomination)
             .join(Nomination, col(Nomination.id) == col(Task.nomination_id))
             # A task of a nomination the caller cannot see does not exist for them (404, not 403).
-            .where(Task.id == task_id, visible_to(user))
+            .where(col(Task.id).in_(list(task_ids)), visible_to(user))
         )
-    ).one_or_none()
-    if row is None:
-        raise Problem(404, "Không tìm thấy nhiệm vụ.", code="task_not_found")
-    task, nomination = row
-    # A task no longer open is a conflict for whoever asks (two people acting at once): the one
-    # who lost the race learns that it was decided, not that it was never theirs.
-    if task.status != "open":
-        raise Problem(409, "Nhiệm vụ này đã được xử lý.", code="already_decided")
-    if not user.has_role(task.role, task.unit_id):
-        raise Problem(403, "Nhiệm vụ này không thuộc thẩm quyền của bạn.", code="not_your_task")
-    return task, nomination
+    ).all()
+    found = {task.id: (task, nomination) for task, nomination in rows}
+    out: dict[uuid.UUID, tuple[Task, Nomination] | Problem] = {}
+    for task_id in task_ids:
+        row = found.get(task_id)
+        out[task_id] = _not_found() if row is None else (_refusal(user, row[0]) or row)
+    return out
+
+
+def bulk_refusal(task: Task, nomination: Nomination, outcome: str) -> Problem | None:
+    """Why this task cannot be decided in a bulk action (its step needs something else), or None."""
+    if task.step in (REVISION_STEP, SUPPLEMENT_STEP):
+        return Problem(
+            409,
+            "Đây là việc của đơn vị đề nghị (chỉnh sửa, bổ sung hồ sơ): hãy mở hồ sơ để nộp lại hoặc bổ sung.",
+            code="proposer_step",
+        )
+    if outcome != "approve":
+        return None
+    if is_signing_step(nomination, task.step):
+        return Problem(
+            409,
+            "Bước ký quyết định khen thưởng: hãy dùng «Ký quyết định» để ký một quyết định cho các hồ sơ đã chọn.",
+            code="signing_step",
+        )
+    if any(s.get("key") == task.step and s.get("kind") == "council" for s in nomination.route):
+        return Problem(
+            409,
+            "Bước xét của Hội đồng: cần ghi kết quả họp hoặc tổ chức bỏ phiếu, không duyệt hàng loạt.",
+            code="council_step",
+        )
+    return None

@@ -80,6 +80,7 @@ class Access(StrEnum):
     # not its signer, or a nomination not at its signing step, is refused by the business rule (409).
     NOMINATION_SIGNER = "nomination_signer"
     ADMIN = "admin"  # an administrator; what they see is limited to their scope
+    VIEW_OWNER = "view_owner"  # the user who saved the view: anyone else gets 404
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/tasks"): _r(Access.SIGNED_IN, note="filtered to the caller's roles and units"),
     ("GET", "/api/v1/tasks/{task_id}"): _r(Access.TASK_ASSIGNEE, "task"),
     ("POST", "/api/v1/tasks/{task_id}/complete"): _r(Access.TASK_ASSIGNEE, "task"),
+    ("POST", "/api/v1/tasks/bulk"): _r(
+        Access.SIGNED_IN, note="each task checked as complete checks one; refusals listed per task in the answer"
+    ),
     # councils: ballots, tallies, public disclosure
     ("POST", "/api/v1/nominations/{nomination_id}/ballot"): _r(Access.STEP_SECRETARY, "nomination"),
     ("POST", "/api/v1/nominations/{nomination_id}/ballot/close"): _r(Access.STEP_SECRETARY, "nomination"),
@@ -166,6 +170,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/decisions/{decision_id}/certificates.pdf"): _r(Access.NOMINATION_VIEWER, "decision"),
     ("GET", "/api/v1/decisions/{decision_id}/verify"): _r(Access.NOMINATION_VIEWER, "decision"),
     ("GET", "/api/v1/awards"): _r(Access.SIGNED_IN, note="entries of nominations the caller sees"),
+    # saved views of the inbox and the lists
+    ("GET", "/api/v1/saved-views"): _r(Access.SIGNED_IN, note="the caller's own views, counted in their scope"),
+    ("POST", "/api/v1/saved-views"): _r(Access.SIGNED_IN, note="a view of the caller's own"),
+    ("PUT", "/api/v1/saved-views/{view_id}"): _r(Access.VIEW_OWNER, "saved_view"),
+    ("DELETE", "/api/v1/saved-views/{view_id}"): _r(Access.VIEW_OWNER, "saved_view"),
     # audit of administrative actions
     ("GET", "/api/v1/audit"): _r(Access.ADMIN, note="entries of units in the administrator's scope"),
     # dashboard and the administrators' "stuck and late" view

@@ -93,7 +93,12 @@ async def audit_trail(
     where = and_(*filters)
     if format == "xlsx":
         everything = (
-            await session.exec(select(AuditEntry).where(where).order_by(col(AuditEntry.at).desc()).limit(EXPORT_LIMIT))
+            await session.exec(
+                select(AuditEntry)
+                .where(where)
+                .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
+                .limit(EXPORT_LIMIT)
+            )
         ).all()
         entries = [AuditEntryOut.model_validate(r, from_attributes=True) for r in everything]
         content = await asyncio.to_thread(audit_workbook, entries)
@@ -109,7 +114,11 @@ async def audit_trail(
     total = (await session.exec(select(func.count()).select_from(AuditEntry).where(where))).one()
     rows = (
         await session.exec(
-            select(AuditEntry).where(where).order_by(col(AuditEntry.at).desc()).limit(limit).offset(offset)
+            select(AuditEntry)
+            .where(where)
+            .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
+            .limit(limit)
+            .offset(offset)
         )
     ).all()
     return AuditPage(items=[AuditEntryOut.model_validate(r, from_attributes=True) for r in rows], total=total)

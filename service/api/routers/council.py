@@ -169,7 +169,11 @@ async def record_tally(
 async def list_ballots(nomination_id: uuid.UUID, session: SessionDep, user: UserDep) -> list[BallotOut]:
     n = await get_visible(session, user, nomination_id)
     rows = (
-        await session.exec(select(Ballot).where(Ballot.nomination_id == n.id).order_by(col(Ballot.opened_at)))
+        await session.exec(
+            select(Ballot)
+            .where(Ballot.nomination_id == n.id)
+            .order_by(col(Ballot.opened_at), col(Ballot.step), col(Ballot.number))
+        )
     ).all()
     # While a ballot is open nobody sees the split, only that it is open.
     return [
@@ -226,7 +230,7 @@ async def my_open_ballots(session: SessionDep, user: UserDep) -> list[OpenBallot
             select(Ballot, Nomination)
             .join(Nomination, col(Nomination.id) == col(Ballot.nomination_id))
             .where(col(Ballot.status) == "open", col(Nomination.current_step) == col(Ballot.step))
-            .order_by(col(Ballot.opened_at))
+            .order_by(col(Ballot.opened_at), col(Ballot.nomination_id), col(Ballot.step), col(Ballot.number))
         )
     ).all()
     voted = {
@@ -251,7 +255,7 @@ async def disclosed_now(session: SessionDep, user: UserDep) -> list[DisclosedOut
         await session.exec(
             select(Nomination)
             .where(col(Nomination.current_step) == "disclosure", col(Nomination.disclosure_until) > now)
-            .order_by(col(Nomination.disclosure_until))
+            .order_by(col(Nomination.disclosure_until), col(Nomination.id))
         )
     ).all()
     return [
@@ -285,7 +289,7 @@ async def disclosure_comments(nomination_id: uuid.UUID, session: SessionDep, use
         await session.exec(
             select(DisclosureComment)
             .where(DisclosureComment.nomination_id == n.id)
-            .order_by(col(DisclosureComment.created_at))
+            .order_by(col(DisclosureComment.created_at), col(DisclosureComment.id))
         )
     ).all()
     return [CommentOut(id=c.id, author_name=c.author_name, text=c.text, created_at=c.created_at) for c in rows]

@@ -74,7 +74,9 @@ async def list_decisions(
         await session.exec(
             select(Decision)
             .where(where)
-            .order_by(col(Decision.year).desc(), col(Decision.issuing_unit_id), col(Decision.number).desc())
+            .order_by(
+                col(Decision.year).desc(), col(Decision.issuing_unit_id), col(Decision.number).desc(), col(Decision.id)
+            )
             .limit(limit)
             .offset(offset)
         )

@@ -110,7 +110,7 @@ async def create_delegation(body: DelegationCreate, session: SessionDep, user: U
 
 @router.get("", response_model=list[DelegationOut])
 async def list_delegations(session: SessionDep, user: UserDep) -> list[DelegationOut]:
-    query = select(Delegation).order_by(col(Delegation.starts_on).desc())
+    query = select(Delegation).order_by(col(Delegation.starts_on).desc(), col(Delegation.id))
     mine = or_(col(Delegation.from_user_id) == user.id, col(Delegation.to_user_id) == user.id)
     # Administrators also see the delegations of the units in their scope.
     admin_units = user.units_for("admin")

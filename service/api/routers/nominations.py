@@ -9,16 +9,15 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
-from sqlalchemy import ColumnElement, and_, exists, func, tuple_
+from sqlalchemy import ColumnElement, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.labels import STATUSES
 from models.rules.registers import number_text
-from models.rules.text import fold
 from models.store.nominations import insert_nominations
-from models.tables import IdempotencyKey, Nomination, Task
+from models.tables import IdempotencyKey, Nomination
 from service.api.deps import AppContext, ContextDep, CurrentUser, SessionDep, UserDep
 from service.api.problems import Problem
 from service.api.schemas.common import IDEMPOTENCY_KEY_PATTERN, INT4_MAX
@@ -26,6 +25,7 @@ from service.api.schemas.nominations import (
     HistoryOut,
     NominationCreate,
     NominationCreated,
+    NominationFilters,
     NominationOut,
     NominationPage,
     NominationStatus,
@@ -36,10 +36,9 @@ from service.api.xlsx import MAX_EXPORT_ROWS, XLSX, xlsx_response
 from service.core.metrics import NOMINATIONS_CREATED
 from service.queries.awards import earlier_awards
 from service.queries.history import build_history
-from service.queries.nominations import clerk_nomination, get_visible, to_out
+from service.queries.nominations import clerk_nomination, get_visible, nominations_where, to_out
 from service.queries.paging import capped_count, decode_cursor, encode_cursor
 from service.queries.proposals import check_proposal, new_nomination
-from service.queries.visibility import visible_to
 from service.temporal.gateway import NominationRef
 from service.temporal.nomination_start import start_nomination
 from workflows.contracts import ResubmitInput, WithdrawInput
@@ -159,28 +158,18 @@ async def list_nominations(
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> NominationPage | Response:
-    filters: list[ColumnElement[bool]] = [visible_to(user)]
-    if overdue is not None:
-        # A nomination is overdue when its open task is past its limit (index ix_tasks_inbox covers the lookup).
-        late = exists().where(
-            col(Task.nomination_id) == col(Nomination.id), col(Task.status) == "open", col(Task.due_at) < func.now()
-        )
-        filters.append(late if overdue else ~late)
-    if status:
-        filters.append(col(Nomination.status) == status)
-    if unit_id is not None:
-        filters.append(col(Nomination.proposing_unit_id) == unit_id)
-    if award_form:
-        filters.append(col(Nomination.award_form) == award_form)
-    if submission_id is not None:
-        filters.append(col(Nomination.submission_id) == submission_id)
-    if year is not None:
-        filters.append(col(Nomination.period_year) == year)
-    if q and q.strip():
-        filters.append(
-            func.to_tsvector("simple", Nomination.search_text).op("@@")(func.plainto_tsquery("simple", fold(q)))
-        )
-    where = and_(*filters)
+    where = nominations_where(
+        user,
+        NominationFilters(
+            status=status,
+            unit_id=unit_id,
+            award_form=award_form,
+            year=year,
+            q=q,
+            overdue=overdue,
+            submission_id=submission_id,
+        ),
+    )
     if format == "xlsx":
         return await _export(ctx, session, where)
     total, capped = await capped_count(session, select(col(Nomination.id)).where(where))
@@ -206,7 +195,10 @@ async def list_nominations(
 async def _export(ctx: AppContext, session: AsyncSession, where: ColumnElement[bool]) -> Response:
     rows = (
         await session.exec(
-            select(Nomination).where(where).order_by(col(Nomination.updated_at).desc()).limit(MAX_EXPORT_ROWS)
+            select(Nomination)
+            .where(where)
+            .order_by(col(Nomination.updated_at).desc(), col(Nomination.id).desc())
+            .limit(MAX_EXPORT_ROWS)
         )
     ).all()
     items = await to_out(session, ctx.catalogue, list(rows))

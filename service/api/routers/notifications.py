@@ -70,7 +70,15 @@ async def my_notifications(
         return NotificationFeed(items=[])
     feed = _feed(user)
     connection = await session.connection()
-    rows = (await connection.execute(select(feed).order_by(feed.c.created_at.desc()).limit(limit))).mappings().all()
+    rows = (
+        (
+            await connection.execute(
+                select(feed).order_by(feed.c.created_at.desc(), feed.c.source, feed.c.id.desc()).limit(limit)
+            )
+        )
+        .mappings()
+        .all()
+    )
     unread = (await connection.execute(select(func.count()).select_from(feed).where(~feed.c.read))).scalar_one()
     return NotificationFeed(items=[NotificationItem.model_validate(dict(r)) for r in rows], unread=unread)
 

@@ -1,27 +1,50 @@
-"""The inbox: open tasks the caller's roles allow, and completing one."""
+"""The inbox: open tasks the caller's roles allow (filtered, sorted, paged), completing one, and
+completing several at once."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from sqlalchemy import and_, or_
+from pydantic import ValidationError
 from sqlmodel import col, select
 
 from models.tables import Nomination, Task
 from service.api.deps import ContextDep, SessionDep, UserDep
-from service.api.problems import Problem, StillRunning
+from service.api.problems import Problem, StillRunning, invalid
+from service.api.schemas.common import INT4_MAX, PeriodKind
 from service.api.schemas.decisions import DecisionRef
 from service.api.schemas.nominations import NominationStatus
-from service.api.schemas.tasks import TaskComplete, TaskCompleted, TaskOut, TaskPage
+from service.api.schemas.tasks import (
+    BulkComplete,
+    BulkCompleted,
+    BulkDone,
+    BulkRefused,
+    TaskComplete,
+    TaskCompleted,
+    TaskFilters,
+    TaskOut,
+    TaskPage,
+    TaskSort,
+)
 from service.api.signing import SIGNED_TASKS, sign_and_record
 from service.core.metrics import TASKS_COMPLETED
-from service.queries.attachments import attachment_digests
+from service.queries.attachments import attachment_digests, attachment_digests_of
 from service.queries.decisions import Waiting, is_signing_step
 from service.queries.paging import capped_count
-from service.queries.tasks import open_task_of, task_out
+from service.queries.tasks import (
+    bulk_refusal,
+    inbox_after,
+    inbox_cursor,
+    inbox_order,
+    inbox_rows,
+    inbox_where,
+    open_task_of,
+    open_tasks_of,
+    task_out,
+)
 from service.queries.visibility import assigned_to
 from service.temporal.gateway import NominationRef
 from workflows.contracts import DecisionInput, NominationView
@@ -31,31 +54,105 @@ router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
 @router.get("", response_model=TaskPage)
 async def inbox(
+    ctx: ContextDep,
     session: SessionDep,
     user: UserDep,
-    status: Annotated[str, Query(pattern="^(open|done|cancelled)$")] = "open",
+    status: Annotated[Literal["open", "done", "cancelled"], Query()] = "open",
+    award_form: Annotated[str | None, Query(max_length=64)] = None,
+    unit_id: Annotated[int | None, Query(ge=1, le=INT4_MAX, description="The proposing unit.")] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="The period's year.")] = None,
+    period_kind: Annotated[PeriodKind | None, Query()] = None,
+    step: Annotated[str | None, Query(max_length=64, description="The step's key.")] = None,
     overdue: bool | None = None,
+    due_before: Annotated[date | None, Query(description="Due before this day (Asia/Ho_Chi_Minh).")] = None,
+    submission_id: uuid.UUID | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[TaskSort, Query()] = "due_at",
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    cursor: Annotated[str | None, Query(max_length=1_000)] = None,
 ) -> TaskPage:
-    filters = [col(Task.status) == status, assigned_to(user)]
-    if overdue is not None:
-        now = datetime.now(UTC)
-        filters.append(col(Task.due_at) < now if overdue else or_(col(Task.due_at).is_(None), col(Task.due_at) >= now))
-    where = and_(*filters)
-    total, capped = await capped_count(session, select(col(Task.id)).where(where))
-    rows = (
-        await session.exec(
-            select(Task, Nomination.nominee_name, Nomination.award_form, Nomination.route)
-            .join(Nomination, col(Nomination.id) == col(Task.nomination_id))
-            .where(where)
-            .order_by(col(Task.due_at).asc().nulls_last(), col(Task.created_at), col(Task.id))
-            .limit(limit)
-            .offset(offset)
-        )
-    ).all()
+    try:
+        filters = TaskFilters(
+            status=status, award_form=award_form, unit_id=unit_id, year=year, period_kind=period_kind, step=step,
+            overdue=overdue, due_before=due_before, submission_id=submission_id, q=q,
+        )  # fmt: skip
+    except ValidationError as exc:
+        raise invalid(exc, "query") from None
+    where = inbox_where(user, filters, ctx.clock())
+    total, capped = await capped_count(session, inbox_rows(col(Task.id)).where(where))
+    page = inbox_rows(Task, Nomination.nominee_name, Nomination.award_form, Nomination.route).where(where)
+    if cursor is not None:
+        page = page.where(inbox_after(sort, cursor))
+        offset = 0
+    rows = (await session.exec(page.order_by(*inbox_order(sort)).limit(limit).offset(offset))).all()
     items = await task_out(session, [tuple(r) for r in rows])  # type: ignore[misc]
-    return TaskPage(items=items, total=total, total_capped=capped)
+    next_cursor = inbox_cursor(sort, rows[-1][0], rows[-1][1]) if len(rows) == limit else None
+    return TaskPage(items=items, total=total, total_capped=capped, limit=limit, offset=offset, next_cursor=next_cursor)
+
+
+@router.post("/bulk", response_model=BulkCompleted)
+async def complete_many(body: BulkComplete, ctx: ContextDep, session: SessionDep, user: UserDep) -> BulkCompleted:
+    """The same outcome on several tasks: each is checked as `complete` checks one and gets its own
+    Update (a few in flight at once); a refused task does not stop the others. Signing, council and the
+    proposer's steps are refused here: they need a decision, a vote or the dossier itself."""
+    if len(set(body.task_ids)) != len(body.task_ids):
+        raise Problem(422, "Danh sách nhiệm vụ có mã trùng nhau.", code="duplicate_task_ids")
+    if body.outcome != "approve" and not (body.comment or "").strip():
+        raise Problem(422, "Hãy ghi lý do khi trả lại hoặc không duyệt hồ sơ.", code="comment_required")
+    found = await open_tasks_of(session, user, body.task_ids)
+    refused: dict[uuid.UUID, BulkRefused] = {}
+    acting: list[tuple[Task, Nomination]] = []
+    for task_id, row in found.items():
+        if isinstance(row, Problem):
+            refused[task_id] = _refused(task_id, None, row)
+        elif (why := bulk_refusal(row[0], row[1], body.outcome)) is not None:
+            refused[task_id] = _refused(task_id, row[1], why)
+        else:
+            acting.append(row)
+    files = await attachment_digests_of(session, [n.id for _, n in acting])
+    actions = [
+        (
+            NominationRef(n.workflow_id),
+            DecisionInput(
+                task_id=str(t.id), outcome=body.outcome, actor=user.actor((t.role, t.unit_id)), comment=body.comment,
+                attachments=files.get(n.id, []),
+            ),
+        )
+        for t, n in acting
+    ]  # fmt: skip
+    results = await ctx.gateway.decide_many(actions, release=session) if actions else []
+    done: dict[uuid.UUID, BulkDone] = {}
+    for (task, nomination), result in zip(acting, results, strict=True):
+        if isinstance(result, Problem):
+            refused[task.id] = _refused(task.id, nomination, result)
+            continue
+        # Accepted but still being recorded (StillRunning): done, it will take effect.
+        view = result if isinstance(result, NominationView) else None
+        done[task.id] = BulkDone(
+            task_id=task.id, nomination_id=nomination.id, nominee_name=nomination.nominee_name,
+            status=view.status if view else "accepted", current_step=view.current_step if view else None,
+            next_task_id=uuid.UUID(view.open_task_id) if view and view.open_task_id else None,
+        )  # fmt: skip
+    if not done:
+        # Nothing happened because Temporal could not be reached: 503 with Retry-After, not a list of refusals.
+        outage = next((r for r in results if isinstance(r, Problem) and r.status == 503), None)
+        if outage is not None:
+            raise outage
+    TASKS_COMPLETED.labels(outcome=body.outcome).inc(len(done))
+    return BulkCompleted(
+        outcome=body.outcome,
+        done=[done[t] for t in body.task_ids if t in done],
+        refused=[refused[t] for t in body.task_ids if t in refused],
+    )
+
+
+def _refused(task_id: uuid.UUID, nomination: Nomination | None, why: Problem) -> BulkRefused:
+    # The dossier is named only when the caller may see it (a task they cannot see does not exist).
+    return BulkRefused(
+        task_id=task_id, nomination_id=nomination.id if nomination else None,
+        nominee_name=nomination.nominee_name if nomination else None, code=why.code or "refused", detail=why.detail,
+    )  # fmt: skip
 
 
 @router.get("/{task_id}", response_model=TaskOut)

@@ -13,6 +13,7 @@ from pydantic_core import PydanticCustomError
 from models.rules.text import has_control_characters, nfc, nfc_deep
 from service.api.schemas.common import (
     CONTROL_CHARACTER,
+    INT4_MAX,
     MAX_NOMINEE_EXTRAS,
     MAX_TEXT,
     Id,
@@ -170,6 +171,22 @@ class NominationPage(BaseModel):
     offset: int
     # Keyset paging: pass it as `cursor` for the next page (stable under new arrivals, fast at any depth).
     next_cursor: str | None = None
+
+
+class NominationFilters(BaseModel):
+    """The list's filters: the query parameters of GET /api/v1/nominations, and what a saved view of
+    the list may hold."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    status: Line | None = Field(default=None, max_length=32)
+    unit_id: int | None = Field(default=None, ge=1, le=INT4_MAX)
+    award_form: Line | None = Field(default=None, max_length=64)
+    year: int | None = Field(default=None, ge=2000, le=2100)
+    q: Line | None = Field(default=None, max_length=200)
+    overdue: bool | None = None
+    # The unit's list (tờ trình) the nominations came in.
+    submission_id: uuid.UUID | None = None
 
 
 class WithdrawBody(_Strict):

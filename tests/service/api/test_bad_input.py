@@ -96,6 +96,7 @@ class World:
             "delegation_id": str(uuid.uuid4()),
             "decision_id": str(uuid.uuid4()),
             "submission_id": str(uuid.uuid4()),
+            "view_id": "1",
             "code": "BANG_KHEN_TINH",
         }
 
@@ -153,6 +154,19 @@ class World:
                 "files": {"file": ("bao-cao.pdf", PDF, "application/pdf")},
             },
             ("POST", "/api/v1/tasks/{task_id}/complete"): {"json": {"outcome": "approve", "comment": "Đồng ý"}},
+            ("POST", "/api/v1/tasks/bulk"): {
+                "json": {
+                    "task_ids": [self.ids.get("task_id", str(uuid.uuid4()))],
+                    "outcome": "return",
+                    "comment": "Trả lại",
+                }
+            },
+            ("POST", "/api/v1/saved-views"): {
+                "json": {"target": "tasks", "name": "Quá hạn của trường", "filters": {"unit_id": self.school}}
+            },
+            ("PUT", "/api/v1/saved-views/{view_id}"): {
+                "json": {"name": "Quá hạn của trường", "filters": {"overdue": True}}
+            },
             ("POST", "/api/v1/tasks/{task_id}/supplement"): {
                 "json": {"items": ["Biên bản họp"], "comment": "Đề nghị bổ sung"}
             },

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Dialog, Page, async_playwright, expect
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
@@ -29,7 +29,7 @@ from models.rules.calendar import VN_TZ
 from models.tables import Unit
 from models.tables.plans import Plan, PlanNotification, PlanReport
 from tests.service.web.test_browser_ui import CHROMIUM, CHROMIUM_ARGS, live_server, login, logout
-from tests.support.api import body, create, task_for
+from tests.support.api import approve_step, body, create, task_for
 from tests.support.api import login as api_login
 
 pytestmark = pytest.mark.own_database
@@ -510,4 +510,79 @@ async def test_the_notification_centre_counts_unread_and_sets_email(browsing: Br
         await expect(bell).to_be_hidden()
     await page.locator("#bell").click()
     await expect(page.locator("li.notification.read").filter(has_text="Phạm Thị Báo")).to_have_count(1)
+    browsing.clean()
+
+
+async def test_inbox_filtered_two_chosen_and_approved_at_once(browsing: Browsing) -> None:
+    """An appraiser filters the inbox, saves the filter, ticks two dossiers, approves both at once and
+    reads the result panel; the saved view shows its count and can be deleted."""
+    page, base = browsing.page, browsing.base
+    names = ["Hà Thị Lọc", "Hà Văn Lọc", "Trương Văn Khác"]
+    async with httpx.AsyncClient(base_url=base, timeout=30) as api:
+        clerk = await api_login(api, "clerk.commune")
+        unit = int((await api.get("/api/v1/me", headers=clerk)).json()["unit"]["id"])
+        ids = [(await create(api, clerk, body(unit, "BANG_KHEN_TINH", name=n)))["id"] for n in names]
+        council = await api_login(api, "council.commune")
+        for nid in ids:
+            assert await approve_step(api, council, await task_for(api, council, nid)) == "in_progress"
+        appraiser = await api_login(api, "appraiser.home")
+        for nid in ids:
+            await task_for(api, appraiser, nid)
+
+    confirms: list[str] = []
+
+    async def on_dialog(dialog: Dialog) -> None:
+        confirms.append(dialog.message)
+        await dialog.accept()
+
+    page.on("dialog", on_dialog)
+    await login(page, "appraiser.home")
+    await page.goto(f"{base}/#/inbox")
+    await expect(page.get_by_role("heading", name="Việc cần xử lý", level=1)).to_be_visible()
+    cards = page.locator("li.task")
+    await expect(cards).to_have_count(3)
+    await expect(page.locator(".view-chips a.chip").filter(has_text="Tất cả").locator(".chip-count")).to_have_text("3")
+
+    filters = page.get_by_role("search", name="Lọc việc cần xử lý")
+    await filters.get_by_label("Tìm kiếm").fill("ha loc")  # accents left out, as typed on a phone
+    await filters.get_by_label("Sắp xếp").select_option("nominee_name")
+    await filters.get_by_role("button", name="Lọc").click()
+    await expect(cards).to_have_count(2)
+    await expect(page.locator(".page-head .count")).to_have_text("2 việc phù hợp bộ lọc")
+    await expect(cards.locator(".task-title")).to_have_text(["Hà Thị Lọc", "Hà Văn Lọc"])
+
+    save = page.get_by_role("form", name="Lưu bộ lọc")
+    await save.get_by_label("Tên bộ lọc").fill("Họ Hà")
+    await save.get_by_role("button", name="Lưu bộ lọc").click()
+    await expect(page.locator("#notice")).to_have_text("Đã lưu bộ lọc «Họ Hà» (2 việc).")
+    chip = page.locator(".view-chips a.chip").filter(has_text="Họ Hà")
+    await expect(chip).to_have_attribute("aria-current", "page")
+    await expect(chip.locator(".chip-count")).to_have_text("2")
+
+    await page.get_by_label("Chọn hồ sơ Hà Thị Lọc").check()
+    await expect(page.locator(".bulk-count")).to_have_text("Đã chọn 1 hồ sơ")
+    await page.get_by_label("Chọn hồ sơ Hà Văn Lọc").check()
+    await expect(page.locator(".bulk-count")).to_have_text("Đã chọn 2 hồ sơ")
+    await expect(page.get_by_label("Chọn tất cả trên trang")).to_be_checked()
+    await shot(page, "30-inbox-filtered-chosen")
+    await page.get_by_role("button", name="Duyệt các hồ sơ đã chọn").click()
+    panel = page.locator("section.bulk-result")
+    await expect(panel.get_by_role("heading", name="Kết quả xử lý nhiều hồ sơ")).to_be_visible()
+    await expect(panel.get_by_role("status")).to_have_text("Đã duyệt 2 hồ sơ.")
+    await expect(panel.locator(".bulk-done li")).to_have_count(2)
+    await expect(panel.locator(".bulk-done li").first).to_contain_text(
+        "Hà Thị Lọc: Đang xét duyệt, đã chuyển bước tiếp theo"
+    )
+    assert confirms == ["Duyệt 2 hồ sơ đã chọn?"], confirms
+    # Both moved on to the provincial council: the filtered inbox is empty, the third task remains.
+    await expect(cards).to_have_count(0)
+    await expect(chip.locator(".chip-count")).to_have_text("0")
+    await shot(page, "31-inbox-bulk-result")
+
+    await page.get_by_role("button", name="Xoá bộ lọc «Họ Hà»").click()
+    await expect(page.locator("#notice")).to_have_text("Đã xoá bộ lọc «Họ Hà».")
+    await expect(page.locator(".view-chips a.chip").filter(has_text="Họ Hà")).to_have_count(0)
+    await page.goto(f"{base}/#/inbox")
+    await expect(cards).to_have_count(1)
+    await expect(cards.first).to_contain_text(names[2])
     browsing.clean()

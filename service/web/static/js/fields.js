@@ -28,6 +28,14 @@ const FIELD_LABELS = {
   starts_on: "Từ ngày",
   ends_on: "Đến ngày",
   kind: "Hình thức giao quyền",
+  name: "Tên bộ lọc",
+  task_ids: "Hồ sơ đã chọn",
+  "filters.unit_id": "Đơn vị đề nghị",
+  "filters.year": "Năm",
+  "filters.step": "Bước xử lý",
+  "filters.overdue": "Thời hạn",
+  "filters.q": "Tìm kiếm",
+  "filters.sort": "Sắp xếp",
 };
 
 /** The field's name, or undefined for a field this table does not know. */

@@ -33,7 +33,7 @@ import { hasRole } from "./session.js";
 setRoutes([
   // Administrators land on the dashboard; everyone else on their inbox.
   { nav: "dashboard", match: (p) => p.length === 0 && hasRole("admin"), render: (p, params, stale) => renderDashboard(stale) },
-  { nav: "inbox", match: (p) => p[0] === "inbox" || p.length === 0, render: (p, params, stale) => renderInbox(stale) },
+  { nav: "inbox", match: (p) => p[0] === "inbox" || p.length === 0, render: (p, params, stale) => renderInbox(params, stale) },
   { nav: "dashboard", match: (p) => p[0] === "dashboard", render: (p, params, stale) => renderDashboard(stale) },
   { nav: "notifications", match: (p) => p[0] === "notifications", render: (p, params, stale) => renderNotifications(stale) },
   { nav: "admin", match: (p) => p[0] === "admin" && p[1] === "audit", render: (p, params, stale) => renderAudit(params, stale) },
