@@ -27,7 +27,7 @@ def council_step(nomination: Nomination) -> dict[str, Any] | None:
 
 def may_read(user: CurrentUser, council_unit_id: int) -> bool:
     return (
-        user.is_admin
+        user.has_role("admin", council_unit_id)
         or user.has_role("council_secretary", council_unit_id)
         or user.has_role("council_member", council_unit_id)
     )

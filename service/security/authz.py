@@ -81,6 +81,9 @@ class Access(StrEnum):
     NOMINATION_SIGNER = "nomination_signer"
     ADMIN = "admin"  # an administrator; what they see is limited to their scope
     VIEW_OWNER = "view_owner"  # the user who saved the view: anyone else gets 404
+    # The secretary or a member of the council the request names, or an administrator over it: else 403.
+    COUNCIL_READER = "council_reader"
+    COUNCIL_SECRETARY = "council_secretary"  # the secretary of the council the request names: else 403
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,22 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/nominations/{nomination_id}/ballot/votes"): _r(Access.COUNCIL_MEMBER, "nomination"),
     ("GET", "/api/v1/nominations/{nomination_id}/ballots"): _r(Access.NOMINATION_VIEWER, "nomination"),
     ("GET", "/api/v1/ballots"): _r(Access.SIGNED_IN, note="open ballots of the caller's councils"),
+    ("GET", "/api/v1/nominations/{nomination_id}/ballots/{number}/minutes.pdf"): _r(
+        Access.NOMINATION_VIEWER, "nomination", note="the minutes of a closed tally or ballot"
+    ),
+    # council sessions: a council decides a list in one meeting; a session is read by its council
+    # (secretary, members) and the administrators over it, and not found by anyone else
+    ("GET", "/api/v1/council-sessions"): _r(Access.SIGNED_IN, note="the sessions of the caller's councils"),
+    ("GET", "/api/v1/council-sessions/waiting"): _r(Access.COUNCIL_READER),
+    ("POST", "/api/v1/council-sessions"): _r(Access.COUNCIL_SECRETARY),
+    ("GET", "/api/v1/council-sessions/{session_id}"): _r(Access.NOMINATION_VIEWER, "council_session"),
+    ("GET", "/api/v1/council-sessions/{session_id}/minutes.pdf"): _r(Access.NOMINATION_VIEWER, "council_session"),
+    ("GET", "/api/v1/council-sessions/{session_id}/minutes.docx"): _r(Access.NOMINATION_VIEWER, "council_session"),
+    ("GET", "/api/v1/council-sessions/{session_id}/paper"): _r(Access.NOMINATION_VIEWER, "council_session"),
+    ("POST", "/api/v1/council-sessions/{session_id}/results"): _r(Access.STEP_SECRETARY, "council_session"),
+    ("POST", "/api/v1/council-sessions/{session_id}/cancel"): _r(Access.STEP_SECRETARY, "council_session"),
+    ("POST", "/api/v1/council-sessions/{session_id}/close"): _r(Access.STEP_SECRETARY, "council_session"),
+    ("POST", "/api/v1/council-sessions/{session_id}/paper"): _r(Access.COUNCIL_MEMBER, "council_session"),
     ("GET", "/api/v1/disclosures"): _r(Access.SIGNED_IN, note="nominee lists under public disclosure"),
     ("GET", "/api/v1/nominations/{nomination_id}/comments"): _r(Access.NOMINATION_VIEWER, "nomination"),
     ("POST", "/api/v1/nominations/{nomination_id}/comments"): _r(Access.DISCLOSED, "nomination"),

@@ -318,12 +318,12 @@ async def hand_in_paper(session_id: uuid.UUID, body: BallotPaper, session: Sessi
     """A member's ballot paper: a choice for every nominee, put in each nominee's secret ballot box in
     ONE transaction (all counted, or none)."""
     found = await load_session(session, user, session_id)
-    if found.mode != "electronic" or found.status != "open":
-        raise Problem(409, "Phiên họp không có cuộc bỏ phiếu điện tử đang mở.", code="no_ballot")
     if not user.has_role("council_member", found.council_unit_id) or not await holds_seat(
         session, user.id, found.council_unit_id
     ):
         raise Problem(403, "Chỉ thành viên Hội đồng này mới được bỏ phiếu.", code="not_council_member")
+    if found.mode != "electronic" or found.status != "open":
+        raise Problem(409, "Phiên họp không có cuộc bỏ phiếu điện tử đang mở.", code="no_ballot")
     items = {
         i.nomination_id: i
         for i in (await session.exec(select(CouncilSessionItem).where(CouncilSessionItem.session_id == found.id))).all()

@@ -56,6 +56,8 @@ class Persona:
     delegation: frozenset[str] = frozenset()
     # Relation to the saved view of the world (the proposing clerk saved it).
     saved_view: frozenset[str] = frozenset()
+    # Relation to the school council and its session: "viewer" (reads them), "secretary".
+    council: frozenset[str] = frozenset()
     admin: bool = False
     grant_holder: bool = False
 
@@ -75,6 +77,7 @@ PERSONAS = [
         plan=None,
         delegation=frozenset({"owner"}),
         grant_holder=True,
+        council=frozenset({"viewer", "secretary"}),
     ),
     _p("secretary of a later council", "council.commune", {"viewer"}, plan=None),
     _p("appraiser on the route", "appraiser.home", {"viewer"}, plan=None),
@@ -86,6 +89,7 @@ PERSONAS = [
         plan=frozenset({"viewer", "admin"}),
         delegation=frozenset({"owner"}),
         admin=True,
+        council=frozenset({"viewer"}),
     ),
     _p("clerk of another province", "mx.stranger.clerk"),
     _p("council secretary of another province", "mx.stranger.secretary"),
@@ -123,6 +127,10 @@ def expected(rule: Rule, persona: Persona, method: str) -> int | None:
         return ALLOWED if "proposer" in persona.dossier else 403
     if access is Access.GRANT_HOLDER:
         return ALLOWED if persona.grant_holder else 403
+    if access is Access.COUNCIL_READER:
+        return ALLOWED if "viewer" in persona.council else 403
+    if access is Access.COUNCIL_SECRETARY:
+        return ALLOWED if "secretary" in persona.council else 403
     if access is Access.DISCLOSED:
         return 404  # the test dossier is not under public disclosure
     if access is Access.ADMIN and (rule.resource is None or not persona.admin):
@@ -140,6 +148,8 @@ def expected(rule: Rule, persona: Persona, method: str) -> int | None:
         relations = persona.delegation
     elif rule.resource == "saved_view":
         relations = persona.saved_view
+    elif rule.resource == "council_session":
+        relations = persona.council
     else:
         raise AssertionError(
             f"tests/test_authz_matrix.py does not know the resource {rule.resource!r}: add the relations of "
@@ -180,10 +190,16 @@ class World:
         assert r.status_code == 201, r.text
         attachment_id = r.json()["id"]
         self.school_council = await unit_id(engine, "GL-BH-THCS-HDTDKT")
-        r = await api.post("/api/v1/delegations", headers=secretary, json=self.delegation_body())
-        assert r.status_code == 201, r.text
         decision_id = await self.decision(api, engine)
         submission_id = await self.submission(api, engine)
+        session_id = await self.council_session(api, engine, submission_id)
+        # A ballot nobody voted in: void, the dossier stays at its council step, and has minutes.
+        r = await api.post(f"/api/v1/nominations/{nid}/ballot", headers=secretary, json={})
+        assert r.status_code == 200, r.text
+        r = await api.post(f"/api/v1/nominations/{nid}/ballot/close", headers=secretary)
+        assert r.status_code == 200 and r.json()["current_step"] == task["step"], r.text
+        r = await api.post("/api/v1/delegations", headers=secretary, json=self.delegation_body())
+        assert r.status_code == 201, r.text
         view = await api.post(
             "/api/v1/saved-views", headers=clerk, json={"target": "tasks", "name": "Ma trận", "filters": {}}
         )
@@ -200,7 +216,37 @@ class World:
             "decision_id": decision_id,
             "submission_id": submission_id,
             "view_id": str(view.json()["id"]),
+            "session_id": session_id,
+            "number": "1",
         }
+
+    async def council_session(self, api: httpx.AsyncClient, engine: AsyncEngine, submission_id: str) -> str:
+        """A closed session of the school council on the list's nominee (at that council's step)."""
+        secretary = await login(api, "council.school")
+        nominee = (await api.get(f"/api/v1/submissions/{submission_id}", headers=secretary)).json()["nominations"][0]
+        for _ in range(200):
+            waiting = (
+                await api.get("/api/v1/council-sessions/waiting", headers=secretary,
+                              params={"council_unit_id": self.school_council})
+            ).json()  # fmt: skip
+            if any(w["nomination_id"] == nominee["id"] for w in waiting):
+                break
+            await asyncio.sleep(0.05)
+        r = await api.post("/api/v1/council-sessions", headers=secretary,
+                           json={"council_unit_id": self.school_council, "nomination_ids": [nominee["id"]]})  # fmt: skip
+        assert r.status_code == 201, r.text
+        session_id = str(r.json()["id"])
+        r = await api.post(f"/api/v1/council-sessions/{session_id}/results", headers=secretary, json={
+            "present": 5, "minutes": "Biên bản số 2",
+            "results": [{"nomination_id": nominee["id"], "votes_for": 5, "votes_against": 0}]})  # fmt: skip
+        assert r.status_code == 202, r.text
+        for _ in range(400):
+            if (await api.get(f"/api/v1/council-sessions/{session_id}", headers=secretary)).json()[
+                "status"
+            ] == "closed":
+                return session_id
+            await asyncio.sleep(0.05)
+        raise AssertionError("the council session never closed")
 
     async def submission(self, api: httpx.AsyncClient, engine: AsyncEngine) -> str:
         """A unit's list of the school for BANG_KHEN_TINH: its nominations are on the test dossier's route."""
@@ -283,6 +329,24 @@ def sample_request(world: World, method: str, path: str) -> dict[str, Any]:
         ("GET", "/api/v1/plans/{plan_id}/calendar"): {"params": {"from": f"{year}-01-01", "to": f"{year}-12-31"}},
         ("GET", "/api/v1/plans/{plan_id}/reports"): {"params": {"year": year}},
         ("GET", "/api/v1/submissions/template.xlsx"): {"params": {"award_form": "BANG_KHEN_TINH"}},
+        ("GET", "/api/v1/council-sessions/waiting"): {"params": {"council_unit_id": world.school_council}},
+        # A dossier that is not waiting: the secretary is refused by the business rule (409), nothing opens.
+        ("POST", "/api/v1/council-sessions"): {
+            "json": {"council_unit_id": world.school_council, "nomination_ids": [str(uuid.uuid4())]}
+        },
+        # The world's session is closed: whoever may act gets the business rule's 409.
+        ("POST", "/api/v1/council-sessions/{session_id}/results"): {
+            "json": {
+                "present": 5,
+                "minutes": "Biên bản",
+                "results": [{"nomination_id": str(uuid.uuid4()), "votes_for": 5, "votes_against": 0}],
+            }
+        },
+        ("POST", "/api/v1/council-sessions/{session_id}/cancel"): {},
+        ("POST", "/api/v1/council-sessions/{session_id}/close"): {},
+        ("POST", "/api/v1/council-sessions/{session_id}/paper"): {
+            "json": {"choices": [{"nomination_id": str(uuid.uuid4()), "choice": "for"}]}
+        },
     }
     if method != "GET" and (method, path) not in bodies:
         raise AssertionError(

@@ -97,12 +97,19 @@ class World:
             "decision_id": str(uuid.uuid4()),
             "submission_id": str(uuid.uuid4()),
             "view_id": "1",
+            "session_id": str(uuid.uuid4()),
+            "number": "1",
             "code": "BANG_KHEN_TINH",
         }
 
     def who(self, method: str, path: str) -> dict[str, str]:
         """The user the request is meant for, so that only the hostile value can stop it."""
-        if "/tasks/" in path or path.endswith(("/tally", "/ballot", "/ballot/close")) or path.endswith("delegations"):
+        if (
+            "/tasks/" in path
+            or "/council-sessions" in path
+            or path.endswith(("/tally", "/ballot", "/ballot/close"))
+            or path.endswith("delegations")
+        ):
             return self.headers["council.school"]
         if path.endswith("/amend"):
             return self.headers["admin"]
@@ -260,6 +267,35 @@ class World:
                 },
                 "headers": {"Idempotency-Key": str(uuid.uuid4())},
             },
+            ("POST", "/api/v1/council-sessions"): {
+                "json": {
+                    "council_unit_id": self.school_council,
+                    "nomination_ids": [self.ids.get("nomination_id", str(uuid.uuid4()))],
+                    "mode": "meeting",
+                }
+            },
+            ("POST", "/api/v1/council-sessions/{session_id}/results"): {
+                "json": {
+                    "members": 5,
+                    "members_reason": "Quyết định thành lập Hội đồng",
+                    "present": 5,
+                    "minutes": "Biên bản phiên họp số 1",
+                    "results": [
+                        {
+                            "nomination_id": self.ids.get("nomination_id", str(uuid.uuid4())),
+                            "votes_for": 5,
+                            "votes_against": 0,
+                            "written_for": 0,
+                            "written_against": 0,
+                        }
+                    ],
+                }
+            },
+            ("POST", "/api/v1/council-sessions/{session_id}/paper"): {
+                "json": {
+                    "choices": [{"nomination_id": self.ids.get("nomination_id", str(uuid.uuid4())), "choice": "for"}]
+                }
+            },
             ("POST", "/api/v1/notifications/read"): {
                 "json": {"items": [{"source": "nomination", "id": 1}], "all": False}
             },
@@ -276,6 +312,7 @@ class World:
             ("GET", "/api/v1/plans/{plan_id}/calendar"): {"from": f"{year}-01-01", "to": f"{year}-12-31"},
             ("GET", "/api/v1/plans/{plan_id}/reports"): {"year": year},
             ("GET", "/api/v1/submissions/template.xlsx"): {"award_form": "BANG_KHEN_TINH"},
+            ("GET", "/api/v1/council-sessions/waiting"): {"council_unit_id": self.school_council},
         }
 
 
