@@ -132,6 +132,21 @@ BALLOT_MODES: Final = {
     "electronic": "Bỏ phiếu điện tử",
     "meeting": "Họp Hội đồng",
 }
+# Council sessions (phiên họp): where a session stands, how it votes, what applying a result did.
+SESSION_STATUSES: Final = {
+    "open": "Đang họp",
+    "applying": "Đang áp dụng kết quả",
+    "closed": "Đã kết thúc",
+    "cancelled": "Đã hủy",
+}
+SESSION_MODES: Final = {
+    "meeting": "Họp trực tiếp (thư ký ghi kết quả)",
+    "electronic": "Bỏ phiếu kín điện tử",
+}
+SESSION_OUTCOMES: Final = {
+    **{k: v for k, v in BALLOT_STATUSES.items() if k != "open"},
+    "refused": "Không áp dụng",
+}
 BALLOT_CHOICES: Final = {
     "for": "Đồng ý",
     "against": "Không đồng ý",
@@ -176,6 +191,9 @@ TABLES: Final[dict[str, dict[str, str]]] = {
     "ballot_statuses": BALLOT_STATUSES,
     "ballot_modes": BALLOT_MODES,
     "ballot_choices": BALLOT_CHOICES,
+    "session_statuses": SESSION_STATUSES,
+    "session_modes": SESSION_MODES,
+    "session_outcomes": SESSION_OUTCOMES,
     "delegation_kinds": DELEGATION_KINDS,
     "attachment_kinds": ATTACHMENT_KINDS,
     "report_statuses": REPORT_STATUSES,

@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.rules.labels import SESSION_OUTCOMES
 from models.rules.registers import VIETNAM, date_line
 from models.tables import Ballot, CouncilSessionDocument, Unit
 from service.api.deps import AppContext
@@ -34,12 +35,6 @@ from service.queries.decisions import issuer_lines
 PDF = "pdf"
 DOCX = "docx"
 MEDIA = {PDF: "application/pdf", DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
-OUTCOMES = {
-    "passed": "Đạt",
-    "failed": "Không đạt",
-    "void": "Không đủ thành viên tham gia biểu quyết",
-    "refused": "Không áp dụng",
-}
 
 
 @dataclass
@@ -81,7 +76,7 @@ def _row(item: SessionItemOut, counted: tuple[int, int] | None) -> MinutesRow:
     else:
         votes_for = (item.votes_for or 0) + item.written_for
         votes_against = (item.votes_against or 0) + item.written_against
-    result = OUTCOMES.get(item.outcome or "", "Chưa áp dụng")
+    result = SESSION_OUTCOMES.get(item.outcome or "", "Chưa áp dụng")
     if item.outcome in ("refused", "void") and item.detail:
         result = f"{result}: {item.detail}"
     form = item.award_form_name or item.award_form

@@ -382,3 +382,14 @@ def test_a_new_setting_without_a_deploy_entry_fails(monkeypatch: pytest.MonkeyPa
     ):
         with pytest.raises(AssertionError, match="THIDUA_BRAND_NEW"):
             check()
+
+
+def test_the_image_has_the_fonts_documents_need() -> None:
+    """Decisions, letters and minutes are PDFs in a Times-metric serif with Vietnamese glyphs, found
+    where service/documents/decision.py looks (Liberation 1.x alone lacks them)."""
+    from service.documents.decision import FONT_FILES
+
+    text = CONTAINERFILE.read_text(encoding="utf-8")
+    run_stage = text[text.index("AS run") :]
+    assert re.search(r"apt-get install[^\n]*fonts-texgyre", run_stage), "the image installs no Vietnamese serif"
+    assert any("texgyre" in str(f) for f in FONT_FILES)

@@ -75,6 +75,10 @@ def sample(method: str, path: str) -> dict[str, Any]:
         "attachment_id": str(uuid.uuid4()),
         "delegation_id": str(uuid.uuid4()),
         "decision_id": str(uuid.uuid4()),
+        "submission_id": str(uuid.uuid4()),
+        "session_id": str(uuid.uuid4()),
+        "view_id": "1",
+        "number": "1",
         "plan_id": "gl-65-2024",
         "code": "BANG_KHEN_TINH",
     }

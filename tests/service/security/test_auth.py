@@ -289,6 +289,7 @@ def test_demo_users_are_seeded_only_in_dev(monkeypatch: pytest.MonkeyPatch) -> N
     import models.store.seed
 
     monkeypatch.setattr(models.db.migrate, "migrate", lambda url, roles=None: None)
+    monkeypatch.setattr(models.db.migrate, "mark_migrated", lambda url, roles=None: "head")
     monkeypatch.setattr(models.db.roles, "inspect", lambda url: models.db.roles.Connected("thidua_owner", False, 20))
     monkeypatch.setattr(models.store.seed, "seed", record_seed)
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db.invalid/thidua")

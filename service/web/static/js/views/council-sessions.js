@@ -7,13 +7,14 @@ import { api, download } from "../api.js";
 import { clearError, reportError, setPendingNotice } from "../alerts.js";
 import { awardFormName, loadAwardForms } from "../catalogue.js";
 import { el } from "../dom.js";
+import { label, labelEntries, loadLabels } from "../labels.js";
 import { timeElement } from "../format.js";
 import { state } from "../state.js";
 import { unitName } from "../session.js";
 
-const STATUS = { open: "Đang họp", applying: "Đang áp dụng kết quả", closed: "Đã kết thúc", cancelled: "Đã hủy" };
-const MODE = { meeting: "Họp trực tiếp (thư ký ghi kết quả)", electronic: "Bỏ phiếu kín điện tử" };
-const OUTCOME = { passed: "Đạt", failed: "Không đạt", void: "Không đủ thành viên tham gia", refused: "Không áp dụng" };
+const statusName = (code) => label("session_statuses", code);
+const modeName = (code) => label("session_modes", code);
+const outcomeName = (code) => label("session_outcomes", code);
 
 function councilsOf(role) {
   if (!state.me) return [];
@@ -30,7 +31,7 @@ export async function renderSessions(params, stale) {
   const secretaryOf = councilsOf("council_secretary");
   const councils = [...new Set([...secretaryOf, ...councilsOf("council_member")])];
   const council = Number(params.get("council")) || secretaryOf[0] || councils[0];
-  await loadAwardForms();
+  await Promise.all([loadAwardForms(), loadLabels()]);
   const [sessions, waiting] = await Promise.all([
     api(`/council-sessions${council ? `?council_unit_id=${council}` : ""}`),
     council && secretaryOf.includes(council) ? api(`/council-sessions/waiting?council_unit_id=${council}`) : Promise.resolve([]),
@@ -52,8 +53,8 @@ export async function renderSessions(params, stale) {
       null,
       el("td", null, el("a", { href: `#/council-sessions/${s.id}` }, timeElement(s.opened_at))),
       el("td", null, s.council_name || unitName(s.council_unit_id)),
-      el("td", null, MODE[s.mode] || s.mode),
-      el("td", null, STATUS[s.status] || s.status),
+      el("td", null, modeName(s.mode)),
+      el("td", null, statusName(s.status)),
       el("td", null, `${s.applied}/${s.total}`),
     ),
   );
@@ -93,7 +94,7 @@ function openForm(council, waiting) {
       el("td", null, String(w.period_year)),
     ),
   );
-  const mode = el("select", { id: "session-mode" }, Object.entries(MODE).map(([v, label]) => el("option", { value: v }, label)));
+  const mode = el("select", { id: "session-mode" }, labelEntries("session_modes").map(([v, name]) => el("option", { value: v }, name)));
   const button = el("button", { type: "button", class: "button button-primary", id: "open-session" }, "Mở phiên họp");
   button.addEventListener("click", async () => {
     clearError();
@@ -126,7 +127,7 @@ function openForm(council, waiting) {
 
 /** #/council-sessions/{id}: the session, its form or ballot paper, its progress and its minutes. */
 export async function renderSession(id, stale) {
-  const s = await api(`/council-sessions/${encodeURIComponent(id)}`);
+  const [s] = await Promise.all([api(`/council-sessions/${encodeURIComponent(id)}`), loadLabels()]);
   if (stale()) return null;
   const secretary = councilsOf("council_secretary").includes(s.council_unit_id);
   const member = councilsOf("council_member").includes(s.council_unit_id);
@@ -137,8 +138,8 @@ export async function renderSession(id, stale) {
       { class: "card facts" },
       el("dt", null, "Mở lúc"), el("dd", null, timeElement(s.opened_at)),
       el("dt", null, "Thư ký"), el("dd", null, s.opened_by || ""),
-      el("dt", null, "Hình thức"), el("dd", null, MODE[s.mode] || s.mode),
-      el("dt", null, "Trạng thái"), el("dd", { id: "session-status" }, STATUS[s.status] || s.status),
+      el("dt", null, "Hình thức"), el("dd", null, modeName(s.mode)),
+      el("dt", null, "Trạng thái"), el("dd", { id: "session-status" }, statusName(s.status)),
       s.mode === "electronic" && s.status === "open" ? [el("dt", null, "Số phiếu đã nộp"), el("dd", { id: "session-papers" }, `${s.papers ?? 0}/${s.members ?? "?"} thành viên`)] : null,
       s.present != null ? [el("dt", null, "Có mặt"), el("dd", null, `${s.present}/${s.members} thành viên`)] : null,
     ),
@@ -180,7 +181,7 @@ function outcomeText(r) {
   if (!r.outcome) return "Chưa áp dụng";
   // A failed tally's reason already reads "Không đạt: 1/5 phiếu đồng ý…".
   if (r.outcome === "failed" && r.detail) return r.detail;
-  return r.detail && r.outcome !== "passed" ? `${OUTCOME[r.outcome] || r.outcome}: ${r.detail}` : OUTCOME[r.outcome] || r.outcome;
+  return r.detail && r.outcome !== "passed" ? `${outcomeName(r.outcome)}: ${r.detail}` : outcomeName(r.outcome);
 }
 
 function resultsTable(s) {
