@@ -74,7 +74,7 @@ def main() -> int:
                 t0 = time.perf_counter()
                 pdf, box = render_pdf_with_box(c, TEMPLATE)
                 t1 = time.perf_counter()
-                signed = sign_pdf(pdf, pki.signer_p12, pki.passphrase, signer_name=c.signer_name,
+                signed = sign_pdf(pdf, pki.signer_key, signer_name=c.signer_name,
                                   reason="Ký quyết định", location="Gia Lai", box=box)  # fmt: skip
                 t2 = time.perf_counter()
                 render_docx(c)

@@ -5,16 +5,19 @@ change."""
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 import unicodedata
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from docx import Document
 
 from service.documents.decision import AwardeeLine, DecisionContent, render_docx, render_pdf, render_pdf_with_box
-from service.documents.signature import ORGANISATION_FIELD, load_roots, sign_pdf, verify_pdf
+from service.documents.signature import ORGANISATION_FIELD, load_roots, sign_pdf, stamp_font, stamp_time, verify_pdf
 from tests.support import paths
 from tests.support.documents import keep_first_page_png, need_font, nfc, pdf_text
 from tests.support.pki import make_pki
@@ -101,7 +104,7 @@ def test_signature_verifies_and_a_one_byte_change_fails(tmp_path: Path) -> None:
     assert box is not None and box.page == 0
     x1, y1, x2, y2 = box.box
     assert 300 < x1 < x2 <= 595 - 42 and 0 < y1 < y2 < 842
-    signed = sign_pdf(pdf, pki.signer_p12, pki.passphrase, signer_name="Trần Văn Phó", reason="Ký",
+    signed = sign_pdf(pdf, pki.signer_key, signer_name="Trần Văn Phó", reason="Ký",
                       location="Gia Lai", box=box)  # fmt: skip
     keep_first_page_png(signed, "decision-signed-page1")
     roots = load_roots([pki.ca_pem])
@@ -122,7 +125,7 @@ def test_signature_verifies_and_a_one_byte_change_fails(tmp_path: Path) -> None:
 def test_verify_command(tmp_path: Path) -> None:
     need_font()
     pki = make_pki(tmp_path)
-    signed = sign_pdf(render_pdf(content(signed=True), TEMPLATE), pki.signer_p12, pki.passphrase,
+    signed = sign_pdf(render_pdf(content(signed=True), TEMPLATE), pki.signer_key,
                       signer_name="Trần Văn Phó", reason="Ký", location="Gia Lai")  # fmt: skip
     good = tmp_path / "qd.pdf"
     good.write_bytes(signed)
@@ -149,9 +152,9 @@ def test_the_organisation_signs_after_the_person(tmp_path: Path) -> None:
     need_font()
     pki = make_pki(tmp_path)
     pdf, box = render_pdf_with_box(content(signed=True), TEMPLATE)
-    person = sign_pdf(pdf, pki.signer_p12, pki.passphrase, signer_name="Trần Văn Phó", reason="Ký",
+    person = sign_pdf(pdf, pki.signer_key, signer_name="Trần Văn Phó", reason="Ký",
                       location="Gia Lai", box=box)  # fmt: skip
-    both = sign_pdf(person, pki.organisation_p12, pki.passphrase, signer_name="UBND xã Biển Hồ", reason="Cơ quan",
+    both = sign_pdf(person, pki.organisation_key, signer_name="UBND xã Biển Hồ", reason="Cơ quan",
                     location="Gia Lai", field=ORGANISATION_FIELD, visible=False)  # fmt: skip
     roots = load_roots([pki.ca_pem])
     v = verify_pdf(both, roots)
@@ -160,3 +163,24 @@ def test_the_organisation_signs_after_the_person(tmp_path: Path) -> None:
     damaged = bytearray(both)
     damaged[len(damaged) // 4] ^= 0x01
     assert not verify_pdf(bytes(damaged), roots).ok
+
+
+def test_the_stamp_shows_the_signing_time_in_vietnam(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Vietnamese document shows Vietnam's time whatever the server's zone (a container runs in UTC)."""
+    need_font()
+    assert stamp_time(datetime(2026, 12, 5, 7, 3, tzinfo=UTC)) == "05/12/2026 14:03 (GMT+7)"
+    assert stamp_time(datetime(2026, 12, 31, 17, 30, tzinfo=UTC)) == "01/01/2027 00:30 (GMT+7)"
+    monkeypatch.setenv("TZ", "UTC")
+    pki = make_pki(tmp_path)
+    pdf, box = render_pdf_with_box(content(signed=True), TEMPLATE)
+    signed = sign_pdf(pdf, pki.signer_key, signer_name="Trần Văn Phó", reason="Ký", location="Gia Lai", box=box)
+    text = nfc(pdf_text(signed, tmp_path))
+    found = re.search(r"Ngày ký: (\d\d/\d\d/\d{4} \d\d:\d\d) \(GMT\+7\)", text) or re.search(
+        r"Ngay ky: (\d\d/\d\d/\d{4} \d\d:\d\d) \(GMT\+7\)", text
+    )
+    signed_at = verify_pdf(signed, load_roots([pki.ca_pem])).signed_at
+    assert found is not None and signed_at is not None, text[-500:]
+    assert found.group(1) == f"{signed_at.astimezone(ZoneInfo('Asia/Ho_Chi_Minh')):%d/%m/%Y %H:%M}"
+    # With TeX Gyre Termes the stamp keeps its diacritics.
+    if stamp_font() is not None:
+        assert "Đã ký số: Trần Văn Phó" in text and "Ngày ký:" in text
