@@ -87,7 +87,7 @@ async def ensure_documents(ctx: AppContext, session: AsyncSession, decision: Dec
         )
         return {
             "pdf": (pdf, cert is not None),
-            "docx": (render_docx(content), False),
+            "docx": (render_docx(content, ctx.settings.deploy_dir / "templates" / "decision.docx"), False),
             "certs": (certificates, False),
         }
 

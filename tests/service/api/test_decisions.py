@@ -8,6 +8,7 @@ import hashlib
 import io
 import logging
 import re
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -17,13 +18,15 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
 from service.documents.signature import load_roots, verify_pdf
+from tests.support import paths
 from tests.support.api import PROBLEM, approve_step, body, create, login, school_unit, task_for
-from tests.support.documents import keep_first_page_png, need_font, need_poppler, nfc, pdf_text
+from tests.support.documents import docx_text, keep_first_page_png, need_font, need_poppler, nfc, pdf_text
 from tests.support.helpers import running_api
 from tests.support.pki import TestPki, make_pki
 from tests.support.softhsm import PIN, SoftToken, make_token
@@ -223,6 +226,9 @@ async def test_documents_signed_when_the_unit_has_a_certificate(
         assert len(verified["signers"]) == 2 and "UBND xã Biển Hồ" in verified["signers"][1]
         docx = await api.get(f"/api/v1/decisions/{decision['id']}/document.docx", headers=clerk)
         assert docx.status_code == 200 and docx.content.startswith(b"PK")
+        text = docx_text(docx.content)
+        for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số: 01/QĐ-UBND", "Phạm Thị Hương", "Võ Văn Được"):
+            assert expected in text, expected
         got = (await api.get(f"/api/v1/decisions/{decision['id']}", headers=clerk)).json()
         assert {d["kind"]: d["signed"] for d in got["documents"]} == {"pdf": True, "docx": False, "certs": False}
         # The certificates: one page per awardee, for the pre-printed blanks.
@@ -236,9 +242,27 @@ async def test_documents_signed_when_the_unit_has_a_certificate(
         assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
 
 
-async def test_without_a_certificate_the_decision_is_unsigned_digital(api: httpx.AsyncClient, tmp_path: Path) -> None:
+async def test_without_a_certificate_the_decision_is_unsigned_digital(
+    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    """Unsigned-digital, and its DOCX from the province's own Word template (deploy/ is data)."""
     need_font()
     need_poppler()
+    deploy = tmp_path / "deploy"
+    shutil.copytree(paths.ROOT / "deploy", deploy)
+    own = Document()
+    own.add_paragraph("MẪU CỦA TỈNH – Quyết định số {{ number_symbol }}")
+    own.add_paragraph("{%p for a in awardees %}")
+    own.add_paragraph("{{ a.position }}) {{ a.name }}")
+    own.add_paragraph("{%p endfor %}")
+    own.save(str(deploy / "templates" / "decision.docx"))
+    async with running_api(
+        env, engine, database_url, attachment_dir=str(tmp_path), clock=Clock(BEFORE_NEW_YEAR), deploy_dir=str(deploy)
+    ) as api:
+        await _unsigned_digital(api, tmp_path)
+
+
+async def _unsigned_digital(api: httpx.AsyncClient, tmp_path: Path) -> None:
     ids = await to_signing(api, ["Bùi Thị Xuân"])
     chair = await login(api, "chair.commune")
     task = await task_for(api, chair, ids[0])
@@ -249,6 +273,8 @@ async def test_without_a_certificate_the_decision_is_unsigned_digital(api: httpx
     assert "Bản điện tử chưa ký số" in text and "Số: 01/QĐ-UBND" in text and "Bùi Thị Xuân" in text
     verified = (await api.get(f"/api/v1/decisions/{decision['id']}/verify", headers=chair)).json()
     assert verified["status"] == "unsigned_digital" and verified["signed"] is False and verified["problem"]
+    docx = await api.get(f"/api/v1/decisions/{decision['id']}/document.docx", headers=chair)
+    assert docx_text(docx.content) == "MẪU CỦA TỈNH – Quyết định số 01/QĐ-UBND\n1) Bùi Thị Xuân"
 
 
 async def test_signed_but_not_recorded_is_recorded_on_the_next_request(
