@@ -26,6 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 from service.documents.signature import load_roots, verify_pdf
 from tests.support import paths
 from tests.support.api import PROBLEM, approve_step, body, create, login, school_unit, task_for
+from tests.support.catalogue import CRITERION, CRITERION_TEXT, deploy_with_award_criterion
 from tests.support.documents import docx_text, keep_first_page_png, need_font, need_poppler, nfc, pdf_text
 from tests.support.helpers import running_api
 from tests.support.pki import TestPki, make_pki
@@ -421,3 +422,35 @@ async def test_a_token_that_refuses_the_pin_is_503_and_the_pin_is_never_shown(
     assert "THIDUA_SIGNING_CERTIFICATES['GL-BH'], field pin_file: the token refused the PIN" in caplog.text
     for secret in (wrong, PIN):
         assert secret not in caplog.text and secret not in r.text
+
+
+async def test_a_criterion_that_is_an_earlier_award_is_judged_from_the_register(
+    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    """The catalogue's BANG_KHEN_TINH (in this test's deploy/) asks for a commune Giấy khen within 5
+    years: a nominee who holds one sees it with the decision's number and date, another sees none."""
+    deploy = deploy_with_award_criterion(tmp_path)
+    async with running_api(
+        env, engine, database_url, attachment_dir=str(tmp_path), clock=Clock(BEFORE_NEW_YEAR), deploy_dir=str(deploy)
+    ) as api:
+        ids = await to_signing(api, ["Đoàn Thị Mai"])
+        chair = await login(api, "chair.commune")
+        decision = (await api.post("/api/v1/decisions", headers=chair, json={"nomination_ids": ids})).json()
+        clerk = await login(api, "clerk.school")
+        school = await school_unit(api, clerk)
+        holder = await create(api, clerk, body(school, "BANG_KHEN_TINH", name="Đoàn thị MAI"))
+        other = await create(api, clerk, body(school, "BANG_KHEN_TINH", name="Đoàn Thị Cúc"))
+        council = await login(api, "council.school")
+        n = (await api.get(f"/api/v1/nominations/{holder['id']}", headers=council)).json()
+        assert len(n["award_checks"]) == 1
+        check = n["award_checks"][0]
+        assert check["criterion_code"] == CRITERION and check["criterion_text"] == CRITERION_TEXT
+        assert check["award_form_names"] == ["Giấy khen của Chủ tịch UBND xã"] and check["within_years"] == 5
+        assert check["found"] is True and check["signed_on"] == "2026-12-31"
+        assert check["award"]["number_symbol"] == "01/QĐ-UBND" and check["award"]["decision"]["id"] == decision["id"]
+        n = (await api.get(f"/api/v1/nominations/{other['id']}", headers=council)).json()
+        assert [(c["criterion_code"], c["found"], c["award"]) for c in n["award_checks"]] == [(CRITERION, False, None)]
+        # A form whose criteria name no earlier award has no checks; lists do not compute them.
+        assert (await api.get(f"/api/v1/nominations/{ids[0]}", headers=council)).json()["award_checks"] == []
+        page = (await api.get("/api/v1/nominations", headers=council)).json()
+        assert all(item["award_checks"] is None for item in page["items"])

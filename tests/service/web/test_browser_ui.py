@@ -511,16 +511,19 @@ async def test_chairperson_signs_one_decision_for_three_and_downloads_its_pdf(
     database_url: str, engine: AsyncEngine, env: WorkflowEnvironment, tmp_path: Path
 ) -> None:
     """Three commune awards brought to the signing step over the API; the chairperson selects them in
-    "Ký quyết định", signs once, lands on the decision and downloads its PDF."""
+    "Ký quyết định", signs once, lands on the decision and downloads its PDF. A later dossier of one of
+    them shows, next to the catalogue's criterion that asks for that award, the decision that gave it."""
     import httpx
 
     from tests.support import api as api_steps
+    from tests.support.catalogue import CRITERION, CRITERION_TEXT, deploy_with_award_criterion
     from tests.support.documents import need_font, need_poppler, nfc, pdf_text
 
     need_font()
     need_poppler()
     names = ["Hoàng Thị Lan", "Đỗ Văn Minh", "Lý Thị Ngọc"]
-    async with live_server(database_url, env, engine) as base, async_playwright() as p:
+    deploy = deploy_with_award_criterion(tmp_path)
+    async with live_server(database_url, env, engine, deploy_dir=str(deploy)) as base, async_playwright() as p:
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             clerk = await api_steps.login(http, "clerk.school")
             unit = await api_steps.school_unit(http, clerk)
@@ -580,6 +583,32 @@ async def test_chairperson_signs_one_decision_for_three_and_downloads_its_pdf(
             await page.get_by_role("button", name="Tìm").click()
             await expect(page.get_by_role("table")).to_contain_text("Hoàng Thị Lan")
             await expect(page.get_by_role("table")).to_contain_text(number)
+            # A later dossier: the clerk names the criterion by its code; the register answers next to it.
+            async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+                clerk = await api_steps.login(http, "clerk.school")
+                criteria = [{"code": CRITERION, "text": "Đã có Giấy khen của xã", "met": True}]
+                later = await api_steps.create(
+                    http, clerk, api_steps.body(unit, "BANG_KHEN_TINH", name="Hoàng Thị Lan", criteria=criteria)
+                )
+                newcomer = await api_steps.create(
+                    http, clerk, api_steps.body(unit, "BANG_KHEN_TINH", name="Mạc Văn Tú")
+                )
+            await logout(page)
+            await login(page, "clerk.school")
+            await page.goto(f"{base}/#/nominations/{later['id']}")
+            item = page.locator(".criteria li", has_text="Đã có Giấy khen của xã")
+            await expect(item.locator(".award-check-found")).to_have_text(
+                re.compile(
+                    rf"^Đã có: Giấy khen của Chủ tịch UBND xã, QĐ số {re.escape(number)} ngày \d{{2}}/\d{{2}}/\d{{4}}$"
+                )
+            )
+            await shot(page, "42-award-check-found")
+            await page.goto(f"{base}/#/nominations/{newcomer['id']}")
+            checks = page.locator(".award-checks li")
+            await expect(checks).to_have_count(1)
+            await expect(checks).to_contain_text(CRITERION_TEXT)
+            await expect(checks.locator(".award-check-missing")).to_have_text("Chưa thấy trong sổ khen thưởng")
+            await shot(page, "43-award-check-missing")
             assert not page_errors, page_errors
         finally:
             await browser.close()

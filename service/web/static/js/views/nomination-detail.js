@@ -74,6 +74,12 @@ export async function renderDetail(id, stale) {
   );
   const summary = el("section", { class: "card", "aria-labelledby": "facts-title" }, el("h2", { id: "facts-title" }, "Thông tin hồ sơ"), facts);
 
+  // Criteria of the catalogue that are earlier awards, judged against the award register: next to
+  // the dossier's own criterion of the same code, the others listed after the dossier's criteria.
+  const checks = n.award_checks || [];
+  const checkByCode = new Map(checks.map((c) => [c.criterion_code, c]));
+  const shownCodes = new Set(n.criteria.map((c) => c.code).filter((code) => code && checkByCode.has(code)));
+  const otherChecks = checks.filter((c) => !shownCodes.has(c.criterion_code));
   const achievements = el(
     "section",
     { class: "card", "aria-labelledby": "ach-title" },
@@ -85,10 +91,16 @@ export async function renderDetail(id, stale) {
           "ul",
           { class: "criteria" },
           n.criteria.map((c) =>
-            el("li", { class: c.met === false ? "unmet" : "met" }, el("span", { class: "visually-hidden" }, c.met === false ? "Chưa đạt: " : "Đạt: "), el("span", { "aria-hidden": "true", class: "mark" }, c.met === false ? "✗" : "✓"), " ", c.text, c.evidence ? el("span", { class: "muted small" }, ` (Minh chứng: ${c.evidence})`) : null),
+            el("li", { class: c.met === false ? "unmet" : "met" }, el("span", { class: "visually-hidden" }, c.met === false ? "Chưa đạt: " : "Đạt: "), el("span", { "aria-hidden": "true", class: "mark" }, c.met === false ? "✗" : "✓"), " ", c.text, c.evidence ? el("span", { class: "muted small" }, ` (Minh chứng: ${c.evidence})`) : null, c.code && checkByCode.has(c.code) ? awardCheckNote(checkByCode.get(c.code)) : null),
           ),
         )
       : el("p", { class: "muted" }, "Chưa nêu tiêu chuẩn."),
+    otherChecks.length
+      ? [
+          el("h3", null, "Tiêu chuẩn về khen thưởng đã nhận (đối chiếu sổ khen thưởng)"),
+          el("ul", { class: "criteria award-checks" }, otherChecks.map((c) => el("li", { class: "award-check-item" }, c.criterion_text, awardCheckNote(c)))),
+        ]
+      : null,
   );
 
   const routeSection = el(
@@ -244,6 +256,15 @@ function disclosureComments(comments) {
 function whoActed(item, stepNames) {
   const step = item.step ? stepNames.get(item.step) || item.step : null;
   return [item.actor, step].filter(Boolean).join(" · ");
+}
+
+/** What the award register shows for a criterion that is an earlier award. */
+function awardCheckNote(check) {
+  if (check.found && check.award) {
+    const a = check.award;
+    return el("div", { class: "award-check award-check-found" }, `Đã có: ${a.award_form_name || a.award_form}, QĐ số ${a.number_symbol} ngày ${formatDate(check.signed_on)}`);
+  }
+  return el("div", { class: "award-check award-check-missing" }, "Chưa thấy trong sổ khen thưởng");
 }
 
 function fact(label, value) {
