@@ -28,6 +28,7 @@ from service.api.routers import (
     dashboard,
     decisions,
     delegations,
+    forward_letters,
     health,
     labels,
     nominations,
@@ -95,7 +96,7 @@ def create_app(
     )
     for module in (
         auth, labels, catalogue, nominations, attachments, tasks, council, decisions, awards, delegations, audit, plans,
-        notifications, dashboard, council_sessions, health,
+        notifications, dashboard, council_sessions, forward_letters, health,
     ):  # fmt: skip
         app.include_router(module.router)
     mount_docs(app)

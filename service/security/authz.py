@@ -79,6 +79,10 @@ class Access(StrEnum):
     # The signer of each named nomination's open signing task: 404 for one unseen; a viewer who is
     # not its signer, or a nomination not at its signing step, is refused by the business rule (409).
     NOMINATION_SIGNER = "nomination_signer"
+    # The head of the unit at a `submit` step of each named nomination (or whoever acts for them): 404
+    # for one unseen; a nomination not at (or past) that step is refused by the business rule (409),
+    # then a viewer who does not submit there (403).
+    NOMINATION_FORWARDER = "nomination_forwarder"
     ADMIN = "admin"  # an administrator; what they see is limited to their scope
 
 
@@ -157,6 +161,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/decisions/{decision_id}/certificates.pdf"): _r(Access.NOMINATION_VIEWER, "decision"),
     ("GET", "/api/v1/decisions/{decision_id}/verify"): _r(Access.NOMINATION_VIEWER, "decision"),
     ("GET", "/api/v1/awards"): _r(Access.SIGNED_IN, note="entries of nominations the caller sees"),
+    # submission letters (tờ trình) at a submit step
+    ("POST", "/api/v1/forward-letters"): _r(Access.NOMINATION_FORWARDER, "nomination", note="a PDF, not stored"),
     # audit of administrative actions
     ("GET", "/api/v1/audit"): _r(Access.ADMIN, note="entries of units in the administrator's scope"),
     # dashboard and the administrators' "stuck and late" view

@@ -104,6 +104,8 @@ NEEDS = {
     # Whoever sees the named nominations passes authorisation; that they are waiting for the caller's
     # signature is the business rule after it (409), so the matrix asks only for the view.
     Access.NOMINATION_SIGNER: "viewer",
+    # Likewise: that the nominations are at a submit step of the caller's unit is checked after it.
+    Access.NOMINATION_FORWARDER: "viewer",
 }
 
 
@@ -226,6 +228,7 @@ def sample_request(world: World, method: str, path: str) -> dict[str, Any]:
         ("POST", "/api/v1/nominations/{nomination_id}/attachments"): {"files": {"file": ("b.pdf", PDF)}},
         ("POST", "/api/v1/tasks/{task_id}/complete"): {"json": {"outcome": "approve"}},
         ("POST", "/api/v1/decisions"): {"json": {"nomination_ids": [world.ids["nomination_id"]]}},
+        ("POST", "/api/v1/forward-letters"): {"json": {"nomination_ids": [world.ids["nomination_id"]]}},
         ("POST", "/api/v1/tasks/{task_id}/supplement"): {"json": {"items": ["Biên bản họp"]}},
         ("POST", "/api/v1/nominations/{nomination_id}/supplement"): {"json": {"answers": {"0": "Đã bổ sung"}}},
         ("POST", "/api/v1/nominations/{nomination_id}/ballot"): {"json": {}},
