@@ -5,6 +5,7 @@ after the signature."""
 from __future__ import annotations
 
 import io
+import logging
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -39,6 +40,13 @@ STAMP_BOX = (330, 50, 565, 120)
 # lays it out correctly; with a TrueType font of 2048 units per em (Liberation, DejaVu) pyHanko 0.38
 # spaces the glyphs out of their boxes, so without Termes the stamp falls back to its built-in font.
 TERMES = "texgyretermes-regular.otf"
+
+
+# Termes is a CFF font without CID registry data; pyHanko warns so at every signature and rightly
+# assumes the identity mapping. The one expected message is dropped, any other warning kept.
+logging.getLogger("pyhanko.pdf_utils.font.opentype").addFilter(
+    lambda record: record.getMessage() != "No ROS metadata. Assuming identity."
+)
 
 
 def stamp_font() -> Path | None:
