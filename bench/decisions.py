@@ -25,6 +25,7 @@ from service.documents.signature import load_roots, sign_pdf, verify_pdf  # noqa
 from tests.support.pki import make_pki  # noqa: E402
 
 TEMPLATE = ROOT / "deploy" / "templates" / "decision.typ"
+DOCX_TEMPLATE = ROOT / "deploy" / "templates" / "decision.docx"
 
 
 def content(n: int) -> DecisionContent:
@@ -74,10 +75,10 @@ def main() -> int:
                 t0 = time.perf_counter()
                 pdf, box = render_pdf_with_box(c, TEMPLATE)
                 t1 = time.perf_counter()
-                signed = sign_pdf(pdf, pki.signer_p12, pki.passphrase, signer_name=c.signer_name,
+                signed = sign_pdf(pdf, pki.signer_key, signer_name=c.signer_name,
                                   reason="Ký quyết định", location="Gia Lai", box=box)  # fmt: skip
                 t2 = time.perf_counter()
-                render_docx(c)
+                render_docx(c, DOCX_TEMPLATE)
                 t3 = time.perf_counter()
                 assert verify_pdf(signed, roots).ok
                 totals.append(t3 - t0)

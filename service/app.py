@@ -28,6 +28,7 @@ from service.api.routers import (
     dashboard,
     decisions,
     delegations,
+    forward_letters,
     health,
     labels,
     nominations,
@@ -98,7 +99,7 @@ def create_app(
     )
     for module in (
         auth, labels, catalogue, nominations, attachments, tasks, council, decisions, awards, delegations, audit, plans,
-        notifications, dashboard, council_sessions, health, saved_views, submissions,
+        notifications, dashboard, council_sessions, forward_letters, health, saved_views, submissions,
     ):  # fmt: skip
         app.include_router(module.router)
     mount_docs(app)

@@ -138,6 +138,40 @@ class StepDef(BaseModel):
         return self
 
 
+class AwardReference(BaseModel):
+    """A criterion judged from the award register: the nominee already holds one of these award forms,
+    awarded in a year at most `within_years` and at least `at_least_years` before the dossier's
+    period year (and not after it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    award_form: list[str] = Field(min_length=1, max_length=10)
+    within_years: int | None = Field(default=None, ge=0, le=50)
+    at_least_years: int | None = Field(default=None, ge=0, le=50)
+
+    _as_lists = field_validator("award_form", mode="before")(_as_list)
+
+    @model_validator(mode="after")
+    def _a_window(self) -> AwardReference:
+        if len(set(self.award_form)) != len(self.award_form):
+            raise ValueError("award_form: a form is listed twice")
+        if (
+            self.within_years is not None
+            and self.at_least_years is not None
+            and self.at_least_years > self.within_years
+        ):
+            raise ValueError("at_least_years is more than within_years: no award can match")
+        return self
+
+    def accepts(self, award_form: str, award_year: int, period_year: int) -> bool:
+        age = period_year - award_year
+        return (
+            award_form in self.award_form
+            and age >= 0
+            and (self.within_years is None or age <= self.within_years)
+            and (self.at_least_years is None or age >= self.at_least_years)
+        )
+
+
 class Criterion(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_.-]{1,63}$")
@@ -145,6 +179,8 @@ class Criterion(BaseModel):
     # For collectives: the kinds of collective the criterion is for (commune, village, school...);
     # empty: every collective.
     applies_to: list[str] = Field(default_factory=list)
+    # The criterion is an earlier award: the dossier shows whether the award register holds it.
+    requires_award: AwardReference | None = None
 
 
 Criteria = dict[NomineeKind, list[Criterion]]
@@ -328,7 +364,20 @@ class Catalogue(BaseModel):
                 _check_criteria(form.criteria)  # type: ignore[arg-type]
             for step in [*form.passing, *form.steps]:
                 _resolve_step(step, form, d)
+        for kind, items in d.criteria.items():
+            for c in items:
+                self._check_reference(c, f"defaults: criteria.{kind}.{c.code}")
+        for form in self.award_forms:
+            for kind, items in (form.criteria or {}).items():
+                for c in items:
+                    self._check_reference(c, f"award form {form.code}: criteria.{kind}.{c.code}")
         return self
+
+    def _check_reference(self, criterion: Criterion, where: str) -> None:
+        ref = criterion.requires_award
+        unknown = [code for code in (ref.award_form if ref else []) if self.get(code) is None]
+        if unknown:
+            raise ValueError(f"{where}.requires_award.award_form: unknown award form {unknown[0]!r}")
 
     def legal_bases(self, code: str) -> list[str]:
         """What a decision of this form cites ("Căn cứ …"): the form's own first (the law organising its
@@ -389,11 +438,17 @@ def _describe(errors: list[Any], raw: dict[str, Any]) -> str:
 def _describe_catalogue_error(message: str, raw: dict[str, Any]) -> str:
     """Errors raised across entries (defaults applied to a form) name the form they are about."""
     message = message.removeprefix("Value error, ")
+    if message.startswith("defaults: criteria."):
+        field, why = message.removeprefix("defaults: ").split(": ", 1)
+        return f"entry defaults, field {field}: {why}"
     for index, form in enumerate(raw.get("award_forms") or []):
         code = form.get("code") if isinstance(form, dict) else None
         if code and message.startswith(f"award form {code}: "):
             rest = message.removeprefix(f"award form {code}: ")
-            field = "criteria" if rest.startswith("criteria") else "(entry)"
+            if rest.startswith("criteria.") and ": " in rest:
+                field, rest = rest.split(": ", 1)
+            else:
+                field = "criteria" if rest.startswith("criteria") else "(entry)"
             return f"entry {_entry_name(raw, index)}, field {field}: {rest}"
     return message
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from limits import parse_many
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.db.roles import DEFAULT_OWNER_ROLE, DEFAULT_SERVICE_ROLE, Roles
@@ -18,8 +18,51 @@ ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", 
 
 
 class SigningCertificate(BaseModel):
-    file: Path
-    passphrase: str | None = None
+    """Where one signer's (or unit's) signing key is, in one shape for both kinds: a PKCS#12 file
+    (`file`), or a key on a PKCS#11 token (`module`: a smart card, USB token or HSM, whose key never
+    leaves it). The passphrase or PIN is given inline or, better, in a secret file; it is never
+    logged (SecretStr) and read when signing, so a rotated secret file needs no restart."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    # PKCS#12
+    file: Path | None = None
+    passphrase: SecretStr | None = None
+    passphrase_file: Path | None = None
+    # PKCS#11: the vendor's module library, the token's label, the labels of the private key and of
+    # its certificate on the token (the key's label when not given).
+    module: Path | None = None
+    token_label: str | None = Field(default=None, min_length=1, max_length=32)
+    key_label: str | None = Field(default=None, min_length=1, max_length=200)
+    cert_label: str | None = Field(default=None, min_length=1, max_length=200)
+    pin: SecretStr | None = None
+    pin_file: Path | None = None
+
+    @property
+    def kind(self) -> Literal["pkcs12", "pkcs11"]:
+        return "pkcs11" if self.module is not None else "pkcs12"
+
+    def problem(self) -> tuple[str, str] | None:
+        """What is wrong with the entry: (the field, why), or None."""
+        if (self.file is None) == (self.module is None):
+            return "file", "give either file (a PKCS#12 file) or module (a PKCS#11 token), not both"
+        pkcs11 = ("token_label", "key_label", "cert_label", "pin", "pin_file")
+        pkcs12 = ("passphrase", "passphrase_file")
+        for name in pkcs11 if self.kind == "pkcs12" else pkcs12:
+            if getattr(self, name) is not None:
+                return name, f"applies to a {'PKCS#11 token (module)' if name in pkcs11 else 'PKCS#12 file'} only"
+        if self.passphrase is not None and self.passphrase_file is not None:
+            return "passphrase_file", "give passphrase or passphrase_file, not both"
+        if self.kind == "pkcs11":
+            for name in ("token_label", "key_label"):
+                if getattr(self, name) is None:
+                    return name, "required with module (a PKCS#11 token)"
+            if (self.pin is None) == (self.pin_file is None):
+                return (
+                    "pin_file",
+                    "a PKCS#11 token needs its user PIN: give pin_file (a secret file) or pin, one of them",
+                )
+        return None
 
 
 class CoreSettings(BaseSettings):
@@ -28,7 +71,10 @@ class CoreSettings(BaseSettings):
     real signing secret in production."""
 
     # An empty variable means the default (Compose and Kubernetes pass unset settings as "").
-    model_config = SettingsConfigDict(env_prefix="THIDUA_", extra="ignore", env_ignore_empty=True)
+    # A refused setting is named, its value (perhaps a secret) never echoed in the error.
+    model_config = SettingsConfigDict(
+        env_prefix="THIDUA_", extra="ignore", env_ignore_empty=True, hide_input_in_errors=True
+    )
 
     env: Literal["dev", "test", "prod"] = "prod"
     data_dir: Path = Path(".data")
@@ -113,8 +159,11 @@ class CoreSettings(BaseSettings):
     max_attachments_per_nomination: int = Field(default=50, ge=1)
     attachment_dir: Path | None = None
 
-    # Digital signature of decisions (PAdES): a PKCS#12 file per signer ("user:<username>") or per
-    # issuing unit (its code), e.g. {"GL": {"file": "/etc/thidua/gl.p12", "passphrase": "..."}}.
+    # Digital signature of decisions (PAdES): a key per signer ("user:<username>") or per issuing unit
+    # (its code), in a PKCS#12 file, e.g. {"GL": {"file": "/etc/thidua/gl.p12", "passphrase_file":
+    # "/run/secrets/gl-pass"}}, or on a PKCS#11 token, e.g. {"user:chair.gl": {"module":
+    # "/usr/lib/vendor/pkcs11.so", "token_label": "CHU TICH", "key_label": "ky-so", "pin_file":
+    # "/run/secrets/chair-pin"}}; "org:<unit code>" adds the organisation's signature after the person's.
     # A decision whose signer and unit have none is issued unsigned-digital, marked for printing.
     signing_certificates: dict[str, SigningCertificate] = Field(default_factory=dict)
     # Certificates (PEM or DER files) of the authorities whose signatures verification trusts.
@@ -145,6 +194,10 @@ class CoreSettings(BaseSettings):
                 ) from None
             if name == "login_limit_account" and "login_free_failures" not in self.model_fields_set:
                 self.login_free_failures = max(1, min(item.amount for item in items))
+        for key, entry in self.signing_certificates.items():
+            wrong = entry.problem()
+            if wrong:
+                raise ValueError(f"THIDUA_SIGNING_CERTIFICATES[{key!r}], field {wrong[0]}: {wrong[1]}")
         try:
             Roles(owner=self.db_owner_role, service=self.db_service_role)
         except ValueError as exc:

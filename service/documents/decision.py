@@ -1,5 +1,6 @@
 """The award decision as documents: PDF (Typst, from the template deploy/templates/decision.typ) and
-DOCX (python-docx), in the format of Decree 30/2020/NĐ-CP Appendix I.
+DOCX (docxtpl, from the Word template deploy/templates/decision.docx, made by
+service/documents/decision_docx_template.py), in the format of Decree 30/2020/NĐ-CP Appendix I.
 
 Why Typst: it is one pip-installable wheel (no system service, no LibreOffice, no headless browser),
 it embeds and subsets the TrueType font it is given, lays out A4 pages with exact margins and
@@ -22,11 +23,6 @@ import tempfile
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Mm, Pt
 
 FONT_FAMILIES = ["TeX Gyre Termes", "Liberation Serif"]
 FONT_FILES = (
@@ -162,83 +158,15 @@ def render_pdf(doc: DecisionContent, template: Path) -> bytes:
     return render_pdf_with_box(doc, template)[0]
 
 
-def _run(paragraph: object, text: str, *, size: float = 14, bold: bool = False, italic: bool = False) -> None:
-    run = paragraph.add_run(text)  # type: ignore[attr-defined]
-    run.font.name = "Times New Roman"
-    run.font.size = Pt(size)
-    run.bold = bold
-    run.italic = italic
+def render_docx(doc: DecisionContent, template: Path) -> bytes:
+    """An editable DOCX with the same content, from the Word template deploy/templates/decision.docx
+    (docxtpl: Jinja tags over the data the Typst template gets). A province replaces the template
+    file, not code; the template is rendered in Jinja's sandbox, with the data XML-escaped."""
+    from docxtpl import DocxTemplate
+    from jinja2.sandbox import SandboxedEnvironment
 
-
-def render_docx(doc: DecisionContent) -> bytes:
-    """An editable DOCX with the same content and page setup (Times New Roman, as offices use)."""
-    d = Document()
-    section = d.sections[0]
-    section.page_height, section.page_width = Mm(297), Mm(210)
-    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
-    section.left_margin, section.right_margin = Mm(30), Mm(15)
-    style = d.styles["Normal"]
-    style.font.name = "Times New Roman"  # type: ignore[attr-defined]
-    style.font.size = Pt(14)  # type: ignore[attr-defined]
-    head = d.add_table(rows=1, cols=2)
-    head.alignment = WD_TABLE_ALIGNMENT.CENTER
-    left, right = head.rows[0].cells
-    left.width, right.width = Mm(62), Mm(103)
-    p = left.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for i, line in enumerate(doc.issuer_lines):
-        _run(p, line + "\n", size=12.5, bold=i == len(doc.issuer_lines) - 1)
-    _run(p, f"Số: {doc.number_symbol}", size=13)
-    p = right.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(p, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n", size=12.5, bold=True)
-    _run(p, "Độc lập - Tự do - Hạnh phúc\n", size=13.5, bold=True)
-    _run(p, doc.date_line, size=13.5, italic=True)
-    if not doc.digitally_signed:
-        p = d.add_paragraph()
-        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        _run(p, doc.unsigned_mark, size=9, italic=True)
-    for text, size in (("QUYẾT ĐỊNH", 14), (doc.title_line, 14), (doc.authority, 14)):
-        p = d.add_paragraph()
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _run(p, text, size=size, bold=True)
-    for basis in doc.legal_bases:
-        p = d.add_paragraph()
-        p.paragraph_format.first_line_indent = Mm(10)
-        _run(p, f"Căn cứ {basis};", italic=True)
-    p = d.add_paragraph()
-    p.paragraph_format.first_line_indent = Mm(10)
-    _run(p, doc.proposal, italic=True)
-    p = d.add_paragraph()
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(p, "QUYẾT ĐỊNH:", bold=True)
-    for label, text in (("Điều 1. ", doc.article1_intro),):
-        p = d.add_paragraph()
-        p.paragraph_format.first_line_indent = Mm(10)
-        _run(p, label, bold=True)
-        _run(p, text)
-    for a in doc.awardees:
-        p = d.add_paragraph()
-        p.paragraph_format.first_line_indent = Mm(10)
-        _run(p, f"{a.position}. ")
-        _run(p, a.name, bold=True)
-        _run(p, (f", {a.detail}" if a.detail else "") + f"; đã có thành tích: {a.achievements}.")
-    for label, text in (("Điều 2. ", doc.article2), ("Điều 3. ", doc.article3)):
-        p = d.add_paragraph()
-        p.paragraph_format.first_line_indent = Mm(10)
-        _run(p, label, bold=True)
-        _run(p, text)
-    sign = d.add_table(rows=1, cols=2)
-    left, right = sign.rows[0].cells
-    p = left.paragraphs[0]
-    _run(p, "Nơi nhận:\n", size=12, bold=True, italic=True)
-    for r in doc.recipients:
-        _run(p, f"- {r}\n", size=11)
-    p = right.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for line in doc.signer_title_lines:
-        _run(p, line + "\n", bold=True)
-    _run(p, "\n\n\n\n" + doc.signer_name, bold=True)
+    tpl = DocxTemplate(str(template))
+    tpl.render(doc.data(), jinja_env=SandboxedEnvironment(autoescape=True))
     buf = io.BytesIO()
-    d.save(buf)
+    tpl.save(buf)
     return buf.getvalue()

@@ -1,17 +1,25 @@
-"""PAdES signatures of decision PDFs (pyHanko): sign with a PKCS#12 key and a visible stamp, and
-verify a PDF: intact, signed by whom, trusted, and nothing added after the signature."""
+"""PAdES signatures of decision PDFs (pyHanko): sign with a key from a PKCS#12 file or on a PKCS#11
+token, with a visible stamp, and verify a PDF: intact, signed by whom, trusted, and nothing added
+after the signature."""
 
 from __future__ import annotations
 
 import io
+import logging
+import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import pem, x509
+from pydantic import SecretStr
 from pyhanko import stamp
 from pyhanko.pdf_utils import text
+from pyhanko.pdf_utils.font import opentype
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -19,13 +27,43 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from service.documents.decision import SignatureBox
+from models.rules.registers import VIETNAM
+from service.core.settings import SigningCertificate
+from service.documents.decision import FONT_FILES, SignatureBox
 
 FIELD = "ChuKySo"
 # The organisation's signature (Decree 30/2020 Art. 13.7, 17.2), after the person's, without a stamp.
 ORGANISATION_FIELD = "ChuKyCoQuan"
 # Without a signature space in the template: bottom right of the last page (points; A4 is 595 × 842).
 STAMP_BOX = (330, 50, 565, 120)
+# The stamp's font: TeX Gyre Termes (CFF, 1000 units per em) has the Vietnamese letters and pyHanko
+# lays it out correctly; with a TrueType font of 2048 units per em (Liberation, DejaVu) pyHanko 0.38
+# spaces the glyphs out of their boxes, so without Termes the stamp falls back to its built-in font.
+TERMES = "texgyretermes-regular.otf"
+
+
+# Termes is a CFF font without CID registry data; pyHanko warns so at every signature and rightly
+# assumes the identity mapping. The one expected message is dropped, any other warning kept.
+logging.getLogger("pyhanko.pdf_utils.font.opentype").addFilter(
+    lambda record: record.getMessage() != "No ROS metadata. Assuming identity."
+)
+
+
+def stamp_font() -> Path | None:
+    return next((f for f in FONT_FILES if f.name == TERMES and f.exists()), None)
+
+
+# pyHanko writes the signing time into the stamp in the server's local zone (UTC in a container); it
+# is handed over in this exact form and shown in Vietnam's time (see VietnamTimeStampStyle).
+_HANDOVER_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"
+# A token is one device: its sessions are opened one at a time in this process.
+_TOKEN_LOCKS: dict[str, threading.Lock] = {}
+_TOKEN_LOCKS_GUARD = threading.Lock()
+
+
+class SigningUnavailable(RuntimeError):
+    """The configured key cannot sign now: file or secret unreadable, token absent, PIN refused.
+    The message names the setting's entry and field, never the secret."""
 
 
 @dataclass(frozen=True)
@@ -52,10 +90,120 @@ def fold_name(value: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c) and ord(c) < 128)
 
 
+def stamp_text(signer_name: str, location: str, *, vietnamese: bool) -> str:
+    """The stamp's lines; %(ts)s is the signing time. Without the Termes font, pyHanko's built-in font
+    has no Vietnamese letters: the text is written without diacritics (the signer's identity with
+    them is in the certificate the verification reports)."""
+    if vietnamese:
+        return f"Đã ký số: {signer_name}\nNgày ký: %(ts)s\n{location}"
+    return f"Da ky so: {fold_name(signer_name)}\nNgay ky: %(ts)s\n{fold_name(location)}"
+
+
+def stamp_time(when: datetime) -> str:
+    """The signing time as a Vietnamese document shows it: "05/12/2026 14:03 (GMT+7)"."""
+    return f"{when.astimezone(VIETNAM):%d/%m/%Y %H:%M} (GMT+7)"
+
+
+@dataclass(frozen=True)
+class VietnamTimeStampStyle(stamp.TextStampStyle):
+    """A text stamp whose %(ts)s is the signing time in Asia/Ho_Chi_Minh, whatever the server's zone."""
+
+    timestamp_format: str = _HANDOVER_FORMAT
+
+    def create_stamp(self, writer: Any, box: Any, text_params: dict[str, Any]) -> stamp.TextStamp:
+        when = datetime.strptime(text_params["ts"], _HANDOVER_FORMAT)
+        return super().create_stamp(writer, box, {**text_params, "ts": stamp_time(when)})
+
+
+def _secret(entry: str, value: SecretStr | None, file: Path | None, field: str) -> str | None:
+    if value is not None:
+        return value.get_secret_value()
+    if file is None:
+        return None
+    try:
+        return file.read_text(encoding="utf-8").strip("\r\n")
+    except OSError as exc:
+        raise SigningUnavailable(
+            f"THIDUA_SIGNING_CERTIFICATES[{entry!r}], field {field}: cannot read {file} ({exc.strerror})"
+        ) from None
+
+
+def _token_lock(module: str) -> threading.Lock:
+    with _TOKEN_LOCKS_GUARD:
+        return _TOKEN_LOCKS.setdefault(module, threading.Lock())
+
+
+@contextmanager
+def open_signer(key: SigningCertificate, entry: str = "") -> Iterator[signers.Signer]:
+    """The signer of one configured key; `entry` (the setting's key) names it in errors."""
+    if key.kind == "pkcs12":
+        assert key.file is not None
+        passphrase = _secret(entry, key.passphrase, key.passphrase_file, "passphrase_file")
+        try:
+            signer = signers.SimpleSigner.load_pkcs12(
+                pfx_file=str(key.file), passphrase=passphrase.encode() if passphrase is not None else None
+            )
+        except OSError as exc:
+            signer, problem = None, f"cannot read {key.file} ({exc.strerror})"
+        else:
+            problem = f"cannot read the PKCS#12 file {key.file} (wrong passphrase?)"
+        if signer is None:
+            raise SigningUnavailable(f"THIDUA_SIGNING_CERTIFICATES[{entry!r}], field file: {problem}")
+        yield signer
+        return
+    # Imported here: python-pkcs11 loads only where a token is configured.
+    import pkcs11
+    from pyhanko.sign.general import SigningError
+    from pyhanko.sign.pkcs11 import PKCS11Signer
+
+    assert key.module is not None
+    pin = _secret(entry, key.pin, key.pin_file, "pin_file")
+    where = f"THIDUA_SIGNING_CERTIFICATES[{entry!r}]"
+    with _token_lock(str(key.module)):
+        try:
+            library = pkcs11.lib(str(key.module))
+        except (pkcs11.PKCS11Error, RuntimeError, OSError) as exc:
+            raise SigningUnavailable(f"{where}, field module: cannot load {key.module} ({exc})") from None
+        try:
+            token = library.get_token(token_label=key.token_label)
+            session = token.open(user_pin=pin)
+        except (pkcs11.NoSuchToken, pkcs11.MultipleTokensReturned):
+            raise SigningUnavailable(
+                f"{where}, field token_label: no single token labelled {key.token_label!r}"
+            ) from None
+        except (pkcs11.PinIncorrect, pkcs11.PinInvalid, pkcs11.PinLenRange, pkcs11.PinExpired, pkcs11.PinLocked) as exc:
+            # The PIN itself is in no message.
+            field = "pin" if key.pin is not None else "pin_file"
+            raise SigningUnavailable(
+                f"{where}, field {field}: the token refused the PIN ({type(exc).__name__})"
+            ) from None
+        except pkcs11.PKCS11Error as exc:
+            raise SigningUnavailable(
+                f"{where}, field token_label: cannot open token {key.token_label!r} ({type(exc).__name__})"
+            ) from None
+        try:
+            # other_certs_to_pull=None: every certificate on the token (its chain) goes into the signature.
+            signer = PKCS11Signer(
+                session, cert_label=key.cert_label or key.key_label, key_label=key.key_label, other_certs_to_pull=None
+            )
+            try:
+                algorithm = signer.signing_cert.public_key.algorithm
+            except (pkcs11.PKCS11Error, SigningError) as exc:
+                raise SigningUnavailable(
+                    f"{where}, field {'cert_label' if key.cert_label else 'key_label'}: no certificate or key "
+                    f"{key.cert_label or key.key_label!r} on token {key.token_label!r} ({exc})"
+                ) from None
+            # ECDSA: hash here and let the token sign the digest (CKM_ECDSA), the one EC mechanism every
+            # token has; many (SoftHSM2 among them) lack the hash-and-sign ones. RSA keeps hash-and-sign.
+            signer.use_raw_mechanism = algorithm == "ec"
+            yield signer
+        finally:
+            session.close()
+
+
 def sign_pdf(
     pdf: bytes,
-    pkcs12: Path,
-    passphrase: str | None,
+    key: SigningCertificate,
     *,
     signer_name: str,
     reason: str,
@@ -63,34 +211,31 @@ def sign_pdf(
     box: SignatureBox | None = None,
     field: str = FIELD,
     visible: bool = True,
+    entry: str = "",
 ) -> bytes:
     """Sign with a visible stamp in `box` (the template's signature space), else at the foot of the last page."""
-    signer = signers.SimpleSigner.load_pkcs12(
-        pfx_file=str(pkcs12), passphrase=passphrase.encode() if passphrase is not None else None
-    )
-    if signer is None:
-        raise ValueError(f"{pkcs12}: cannot read the PKCS#12 file (wrong passphrase?)")
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     page = box.page if box is not None else int(writer.root["/Pages"]["/Count"]) - 1
     rect = box.box if box is not None else STAMP_BOX
-    # The stamp is written in pyHanko's built-in font, without diacritics: with a TrueType font of
-    # 2048 units per em (Liberation, DejaVu) pyHanko 0.38 spaces the glyphs out of their boxes. The
-    # signer's identity with its diacritics is in the certificate the verification reports.
-    style = stamp.TextStampStyle(
-        stamp_text=f"Da ky so: {fold_name(signer_name)}\nThoi gian: %(ts)s\n{fold_name(location)}",
-        text_box_style=text.TextBoxStyle(font_size=9),
+    font = stamp_font()
+    style = VietnamTimeStampStyle(
+        stamp_text=stamp_text(signer_name, location, vietnamese=font is not None),
+        text_box_style=text.TextBoxStyle(font_size=9, font=opentype.GlyphAccumulatorFactory(str(font)))
+        if font is not None
+        else text.TextBoxStyle(font_size=9),
         border_width=1,
     )
-    pdf_signer = signers.PdfSigner(
-        signers.PdfSignatureMetadata(
-            field_name=field, reason=reason, location=location, subfilter=fields.SigSeedSubFilter.PADES
-        ),
-        signer=signer,
-        stamp_style=style,
-        new_field_spec=fields.SigFieldSpec(field, on_page=page, box=rect if visible else None),
-    )
     out = io.BytesIO()
-    pdf_signer.sign_pdf(writer, output=out)
+    with open_signer(key, entry) as signer:
+        pdf_signer = signers.PdfSigner(
+            signers.PdfSignatureMetadata(
+                field_name=field, reason=reason, location=location, subfilter=fields.SigSeedSubFilter.PADES
+            ),
+            signer=signer,
+            stamp_style=style,
+            new_field_spec=fields.SigFieldSpec(field, on_page=page, box=rect if visible else None),
+        )
+        pdf_signer.sign_pdf(writer, output=out)
     return out.getvalue()
 
 

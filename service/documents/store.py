@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
@@ -14,18 +15,23 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.rules.certificates import load_certificate_layout
 from models.tables import Decision, DecisionDocument, Unit, User
 from service.api.deps import AppContext
+from service.api.problems import Problem
 from service.core.settings import SigningCertificate
 from service.documents.decision import render_certificates, render_docx, render_pdf_with_box
-from service.documents.signature import ORGANISATION_FIELD, sign_pdf
+from service.documents.signature import ORGANISATION_FIELD, SigningUnavailable, sign_pdf
 from service.queries.decisions import decision_document
 
 KINDS = ("pdf", "docx", "certs")
+log = logging.getLogger(__name__)
 
 
-def certificate_for(ctx: AppContext, username: str, unit_code: str) -> SigningCertificate | None:
-    """The signer's own certificate, else the issuing unit's; none: unsigned-digital."""
+def certificate_for(ctx: AppContext, username: str, unit_code: str) -> tuple[str, SigningCertificate] | None:
+    """The signer's own key, else the issuing unit's, with its setting's key; none: unsigned-digital."""
     certs = ctx.settings.signing_certificates
-    return certs.get(f"user:{username}") or certs.get(unit_code)
+    for entry in (f"user:{username}", unit_code):
+        if entry in certs:
+            return entry, certs[entry]
+    return None
 
 
 async def stored_document(session: AsyncSession, decision_id: object, kind: str) -> DecisionDocument | None:
@@ -49,7 +55,8 @@ async def ensure_documents(ctx: AppContext, session: AsyncSession, decision: Dec
     assert signer is not None and unit is not None
     cert = certificate_for(ctx, signer.username, unit.code)
     # The organisation's signature where configured ("org:<unit code>"), after the person's.
-    organisation = ctx.settings.signing_certificates.get(f"org:{unit.code}") if cert is not None else None
+    org_entry = f"org:{unit.code}"
+    organisation = ctx.settings.signing_certificates.get(org_entry) if cert is not None else None
     content = await decision_document(
         session, ctx.catalogue, ctx.registers, ctx.prizes, decision, digitally_signed=cert is not None
     )
@@ -61,18 +68,18 @@ async def ensure_documents(ctx: AppContext, session: AsyncSession, decision: Dec
             place = content.date_line.split(",")[0]
             pdf = sign_pdf(
                 pdf,
-                cert.file,
-                cert.passphrase,
+                cert[1],
                 signer_name=decision.signer_name,
                 reason=f"Ký Quyết định số {content.number_symbol}",
                 location=place,
                 box=box,
+                entry=cert[0],
             )
             if organisation is not None:
                 pdf = sign_pdf(
-                    pdf, organisation.file, organisation.passphrase, signer_name=unit.name,
+                    pdf, organisation, signer_name=unit.name,
                     reason=f"Chữ ký số của cơ quan, Quyết định số {content.number_symbol}", location=place,
-                    field=ORGANISATION_FIELD, visible=False,
+                    field=ORGANISATION_FIELD, visible=False, entry=org_entry,
                 )  # fmt: skip
         layout = load_certificate_layout(ctx.settings.deploy_dir / "templates" / "certificate.yaml")
         certificates = render_certificates(
@@ -80,11 +87,23 @@ async def ensure_documents(ctx: AppContext, session: AsyncSession, decision: Dec
         )
         return {
             "pdf": (pdf, cert is not None),
-            "docx": (render_docx(content), False),
+            "docx": (render_docx(content, ctx.settings.deploy_dir / "templates" / "decision.docx"), False),
             "certs": (certificates, False),
         }
 
-    built = await asyncio.to_thread(build)
+    try:
+        built = await asyncio.to_thread(build)
+    except SigningUnavailable as exc:
+        # The key is configured but cannot sign now (token unplugged, secret unreadable, PIN refused):
+        # nothing is stored, so the next download signs; the operator reads which setting in the log.
+        log.error("cannot sign decision %s: %s", decision.id, exc)
+        raise Problem(
+            503,
+            "Chưa ký số được quyết định: thiết bị hoặc tệp chữ ký số của người ký chưa sẵn sàng. "
+            "Vui lòng thử lại sau hoặc báo quản trị hệ thống.",
+            code="signing_unavailable",
+            retry_after=60,
+        ) from None
     now = ctx.clock()
     for kind, (data, signed) in built.items():
         if kind not in missing:

@@ -1,5 +1,6 @@
 """The award register (sổ khen thưởng): every awardee of a decision, searchable accent-insensitively,
-and the earlier awards of a nominee shown on a dossier."""
+the earlier awards of a nominee shown on a dossier, and the catalogue's criteria that are earlier
+awards, judged against them."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.catalogue import Catalogue
-from models.rules.registers import number_text
+from models.rules.registers import VIETNAM, number_text
 from models.rules.text import fold
 from models.tables import Decision, DecisionNomination, Nomination
 from service.api.schemas.decisions import AwardOut, DecisionRef
+from service.api.schemas.nominations import AwardCheckOut
 from service.queries.decisions import units_by_id
 from service.queries.nominations import visible_to
 from service.security.principal import CurrentUser
@@ -120,3 +122,38 @@ async def earlier_awards(session: AsyncSession, catalogue: Catalogue, nomination
         )
     ).all()
     return await _out(session, catalogue, [(e, d) for e, d in rows if fold(e.nominee_name).strip() == name])
+
+
+def award_checks(catalogue: Catalogue, nomination: Nomination, earlier: list[AwardOut]) -> list[AwardCheckOut]:
+    """For each criterion of the dossier's form and nominee kind that names an earlier award, the most
+    recent award of the register (`earlier`, newest first) that satisfies it, judged against the
+    dossier's period year."""
+    form = catalogue.get(nomination.award_form)
+    out = []
+    for criterion in form.checklist(nomination.nominee_kind) if form else []:
+        ref = criterion.requires_award
+        if ref is None:
+            continue
+        match = next(
+            (
+                a
+                for a in earlier
+                if ref.accepts(a.award_form, a.decision.signed_at.astimezone(VIETNAM).year, nomination.period_year)
+            ),
+            None,
+        )
+        names = [f.name if (f := catalogue.get(code)) else code for code in ref.award_form]
+        out.append(
+            AwardCheckOut(
+                criterion_code=criterion.code,
+                criterion_text=criterion.text,
+                award_forms=list(ref.award_form),
+                award_form_names=names,
+                within_years=ref.within_years,
+                at_least_years=ref.at_least_years,
+                found=match is not None,
+                award=match,
+                signed_on=match.decision.signed_at.astimezone(VIETNAM).date() if match else None,
+            )
+        )
+    return out

@@ -259,7 +259,8 @@ async def decision_out(
 KIND_NAMES = {"individual": "cá nhân", "collective": "tập thể", "household": "hộ gia đình", "clan": "dòng họ"}
 
 
-async def _ancestors(session: AsyncSession, unit: Unit) -> list[Unit]:
+async def ancestors(session: AsyncSession, unit: Unit) -> list[Unit]:
+    """The unit, then its parent, up to the root."""
     chain = [unit]
     while chain[-1].parent_id is not None and len(chain) < 20:
         parent = await session.get(Unit, chain[-1].parent_id)
@@ -279,7 +280,8 @@ def issuer_lines(unit: Unit, parent: Unit | None) -> list[str]:
     return [name.upper()]
 
 
-def _expanded(unit: Unit) -> str:
+def expanded_name(unit: Unit) -> str:
+    """ "UBND xã Biển Hồ" -> "Ủy ban nhân dân xã Biển Hồ" (a name written out in full in the text)."""
     return ("Ủy ban nhân dân " + unit.name.removeprefix("UBND ")) if unit.name.startswith("UBND ") else unit.name
 
 
@@ -295,7 +297,7 @@ async def decision_document(
     """What the decision's documents print, from the decision, its awardees and the reference data."""
     unit = await session.get(Unit, decision.issuing_unit_id)
     assert unit is not None
-    chain = await _ancestors(session, unit)
+    chain = await ancestors(session, unit)
     entries = [
         e
         for e in (
@@ -355,7 +357,7 @@ async def decision_document(
         ]
         article2 = (
             f"Kèm theo {award} là tiền thưởng: {'; '.join(parts)}. Tổng cộng: {money(total)} đồng. "
-            f"Kinh phí khen thưởng chi từ Quỹ thi đua, khen thưởng của {_expanded(unit)}."
+            f"Kinh phí khen thưởng chi từ Quỹ thi đua, khen thưởng của {expanded_name(unit)}."
         )
     else:
         article2 = "Việc khen thưởng không kèm theo tiền thưởng."
@@ -366,14 +368,14 @@ async def decision_document(
         number_symbol=f"{number_text(decision.number)}/{decision.symbol}",
         date_line=date_line(registers.place([u.code for u in chain]), decision.signed_at),
         title_line=f"Về việc tặng {award}",
-        authority=f"{head} {_expanded(unit)}".upper(),
+        authority=f"{head} {expanded_name(unit)}".upper(),
         legal_bases=catalogue.legal_bases(decision.award_form),
         proposal=proposal,
         article1_intro=f"Tặng {award} cho {who} có tên sau đây:",
         awardees=lines,
         article2=article2,
         article3=(
-            f"Quyết định này có hiệu lực kể từ ngày ký. Chánh Văn phòng {_expanded(unit)}, Thủ trưởng các cơ quan, "
+            f"Quyết định này có hiệu lực kể từ ngày ký. Chánh Văn phòng {expanded_name(unit)}, Thủ trưởng các cơ quan, "
             "đơn vị có liên quan và các tập thể, cá nhân có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này./."
         ),
         recipients=["Như Điều 3;", "Lưu: VT."],

@@ -79,6 +79,10 @@ class Access(StrEnum):
     # The signer of each named nomination's open signing task: 404 for one unseen; a viewer who is
     # not its signer, or a nomination not at its signing step, is refused by the business rule (409).
     NOMINATION_SIGNER = "nomination_signer"
+    # The head of the unit at a `submit` step of each named nomination (or whoever acts for them): 404
+    # for one unseen; a nomination not at (or past) that step is refused by the business rule (409),
+    # then a viewer who does not submit there (403).
+    NOMINATION_FORWARDER = "nomination_forwarder"
     ADMIN = "admin"  # an administrator; what they see is limited to their scope
     VIEW_OWNER = "view_owner"  # the user who saved the view: anyone else gets 404
     # The secretary or a member of the council the request names, or an administrator over it: else 403.
@@ -194,6 +198,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/saved-views"): _r(Access.SIGNED_IN, note="a view of the caller's own"),
     ("PUT", "/api/v1/saved-views/{view_id}"): _r(Access.VIEW_OWNER, "saved_view"),
     ("DELETE", "/api/v1/saved-views/{view_id}"): _r(Access.VIEW_OWNER, "saved_view"),
+    # submission letters (tờ trình) at a submit step
+    ("POST", "/api/v1/forward-letters"): _r(Access.NOMINATION_FORWARDER, "nomination", note="a PDF, not stored"),
     # audit of administrative actions
     ("GET", "/api/v1/audit"): _r(Access.ADMIN, note="entries of units in the administrator's scope"),
     # dashboard and the administrators' "stuck and late" view

@@ -107,6 +107,40 @@ def test_criteria_checklist_per_nominee_kind_from_the_seed_plans() -> None:
     assert "head_titles" not in dumped
 
 
+def test_criteria_that_are_earlier_awards() -> None:
+    """The shipped example: the Prime Minister's Bằng khen asks of an individual a Bằng khen of a
+    ministry or the province at least 5 years before the period; other forms' criteria name no award."""
+    catalogue = load_catalogue(DEPLOY / "award_forms.yaml")
+    ttg = catalogue.get("BANG_KHEN_THU_TUONG")
+    assert ttg is not None
+    referring = [c for c in ttg.checklist("individual") if c.requires_award is not None]
+    assert [c.code for c in referring] == ["TTG-CN-1"]
+    ref = referring[0].requires_award
+    assert ref is not None and ref.award_form == ["BANG_KHEN_TINH", "BANG_KHEN_BO"] and ref.at_least_years == 5
+    # The defaults are kept beside it (YAML anchors), for every nominee kind of the form.
+    xa = catalogue.get("GIAY_KHEN_XA")
+    assert xa is not None
+    assert [c.code for c in ttg.checklist("individual")[:3]] == [c.code for c in xa.checklist("individual")]
+    assert ttg.checklist("collective") == xa.checklist("collective")
+    assert all(
+        c.requires_award is None for f in catalogue.award_forms if f.code != ttg.code for c in f.checklist("individual")
+    )
+    # Judged against the dossier's period year: within 5 years and at least 5 years before.
+    assert ref.accepts("BANG_KHEN_TINH", 2020, 2025) and ref.accepts("BANG_KHEN_BO", 2015, 2025)
+    assert not ref.accepts("BANG_KHEN_TINH", 2021, 2025)  # only 4 years before
+    assert not ref.accepts("GIAY_KHEN_XA", 2015, 2025)  # another form
+    window = parse_catalogue(
+        {**_raw(), "defaults": {**_raw()["defaults"], "criteria": {"individual": [
+            {"code": "X-1", "text": "Có Giấy khen", "requires_award": {"award_form": "GIAY_KHEN_XA", "within_years": 5}}
+        ]}}},
+        "award_forms.yaml",
+    ).defaults.criteria["individual"][0].requires_award  # fmt: skip
+    assert window is not None and window.award_form == ["GIAY_KHEN_XA"]  # one code is a list of one
+    assert window.accepts("GIAY_KHEN_XA", 2020, 2025) and window.accepts("GIAY_KHEN_XA", 2025, 2025)
+    assert not window.accepts("GIAY_KHEN_XA", 2019, 2025)  # 6 years before
+    assert not window.accepts("GIAY_KHEN_XA", 2026, 2025)  # after the period
+
+
 def test_fractions_and_form_level_overrides() -> None:
     raw = _raw()
     raw["defaults"]["council"] = {"quorum": "3/4", "threshold": "2/3", "threshold_basis": "all"}
@@ -209,6 +243,30 @@ def _set_step(code: str, index: int, **values: Any) -> Any:
             "entry defaults, field criteria: individual: criterion CN-1 is listed twice",
         ),
         (lambda r: r["award_forms"].append(dict(r["award_forms"][0])), "award form GIAY_KHEN_XA is defined twice"),
+        # a criterion that is an earlier award
+        (
+            lambda r: _entry(r, "BANG_KHEN_THU_TUONG")["criteria"]["individual"][3]["requires_award"].update(
+                award_form="BANG_KHEN_HUYEN"
+            ),
+            "entry BANG_KHEN_THU_TUONG, field criteria.individual.TTG-CN-1.requires_award.award_form: "
+            "unknown award form 'BANG_KHEN_HUYEN'",
+        ),
+        (
+            lambda r: r["defaults"]["criteria"]["household"][0].update(requires_award={"award_form": ["NO_SUCH"]}),
+            "entry defaults, field criteria.household.HGD-1.requires_award.award_form: unknown award form 'NO_SUCH'",
+        ),
+        (
+            lambda r: r["defaults"]["criteria"]["clan"][0].update(
+                requires_award={"award_form": "BANG_KHEN_TINH", "within_years": 2, "at_least_years": 3}
+            ),
+            "entry defaults, field criteria.clan.0.requires_award: at_least_years is more than within_years",
+        ),
+        (
+            lambda r: r["defaults"]["criteria"]["clan"][0].update(
+                requires_award={"award_form": "BANG_KHEN_TINH", "within_year": 2}
+            ),
+            "entry defaults, field criteria.clan.0.requires_award.within_year",
+        ),
     ],
 )
 def test_catalogue_mistakes_name_file_entry_and_field(mutate: Any, message: str) -> None:

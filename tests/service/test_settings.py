@@ -28,3 +28,50 @@ def test_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TEMPORAL_ADDRESS")
     monkeypatch.setenv("THIDUA_TEMPORAL_PORT", "7999")
     assert Settings().temporal_target() == "127.0.0.1:7999"
+
+
+def test_signing_keys_one_shape_for_pkcs12_and_pkcs11() -> None:
+    s = Settings(
+        signing_certificates={
+            "GL": {"file": "/run/secrets/gl.p12", "passphrase_file": "/run/secrets/gl-pass"},
+            "user:chair.gl": {
+                "module": "/usr/lib/softhsm/libsofthsm2.so",
+                "token_label": "CHU TICH",
+                "key_label": "ky-so",
+                "pin": "246810",
+            },
+        }
+    )
+    assert s.signing_certificates["GL"].kind == "pkcs12"
+    token = s.signing_certificates["user:chair.gl"]
+    assert token.kind == "pkcs11" and token.pin is not None and token.pin.get_secret_value() == "246810"
+    # The PIN is never printed with the settings.
+    assert "246810" not in repr(s) and "246810" not in str(token)
+
+
+@pytest.mark.parametrize(
+    ("entry", "field"),
+    [
+        ({"file": "/a.p12", "module": "/m.so", "token_label": "T", "key_label": "K", "pin": "1"}, "file"),
+        ({"passphrase": "x"}, "file"),
+        ({"module": "/m.so", "key_label": "K", "pin": "1"}, "token_label"),
+        ({"module": "/m.so", "token_label": "T", "pin": "1"}, "key_label"),
+        ({"module": "/m.so", "token_label": "T", "key_label": "K"}, "pin_file"),
+        ({"module": "/m.so", "token_label": "T", "key_label": "K", "pin": "1", "pin_file": "/p"}, "pin_file"),
+        ({"module": "/m.so", "token_label": "T", "key_label": "K", "pin": "1", "passphrase": "x"}, "passphrase"),
+        ({"file": "/a.p12", "pin_file": "/p"}, "pin_file"),
+        ({"file": "/a.p12", "passphrase": "x", "passphrase_file": "/p"}, "passphrase_file"),
+    ],
+)
+def test_a_wrong_signing_key_names_the_setting_and_the_field(entry: dict[str, str], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(signing_certificates={"GL": entry})
+    message = str(caught.value)
+    assert f"THIDUA_SIGNING_CERTIFICATES['GL'], field {field}:" in message, message
+    for secret in ("1", "x"):
+        assert f"'{secret}'" not in message  # no secret echoed back
+
+
+def test_an_unknown_signing_key_field_is_named() -> None:
+    with pytest.raises(ValidationError, match=r"signing_certificates\.GL\.modul"):
+        Settings(signing_certificates={"GL": {"modul": "/m.so"}})

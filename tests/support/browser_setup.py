@@ -48,6 +48,8 @@ DOCUMENT_PACKAGES = {
     "fonts-texgyre": Path("/usr/share/texmf/fonts/opentype/public/tex-gyre/texgyretermes-regular.otf"),
     "fonts-liberation2": Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"),
     "poppler-utils": Path("/usr/bin/pdftotext"),
+    # A software PKCS#11 token: the signature test signs with a key that never leaves it.
+    "softhsm2": Path("/usr/lib/softhsm/libsofthsm2.so"),
 }
 
 
@@ -55,7 +57,7 @@ def ensure_document_packages() -> str:
     """Install the Debian packages of the decision documents if needed and possible; a one-line report."""
     missing = [name for name, path in DOCUMENT_PACKAGES.items() if not path.exists()]
     if not missing:
-        return "browser_setup: document fonts and poppler-utils already present, nothing to do"
+        return "browser_setup: document fonts, poppler-utils and softhsm2 already present, nothing to do"
     why = "document tests will be skipped with the reason"
     if os.environ.get(SKIP_ENV):
         return f"browser_setup: {', '.join(missing)} missing; {SKIP_ENV} is set, not installing ({why})"

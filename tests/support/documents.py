@@ -3,6 +3,7 @@ reason when poppler-utils is missing (make test installs it with apt when it can
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 import tempfile
@@ -53,3 +54,12 @@ def keep_first_page_png(pdf: bytes, name: str) -> Path:
 
 def nfc(value: str) -> str:
     return unicodedata.normalize("NFC", value)
+
+
+def docx_text(data: bytes) -> str:
+    """A DOCX's text as python-docx reads it back: body paragraphs, then table cells (NFC)."""
+    from docx import Document
+
+    doc = Document(io.BytesIO(data))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return nfc("\n".join([p.text for p in doc.paragraphs] + cells))

@@ -13,6 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from service.core.settings import SigningCertificate
+
 
 @dataclass(frozen=True)
 class TestPki:
@@ -21,6 +23,14 @@ class TestPki:
     passphrase: str
     # The organisation's certificate (the unit's own), from the same authority.
     organisation_p12: Path
+
+    @property
+    def signer_key(self) -> SigningCertificate:
+        return SigningCertificate(file=self.signer_p12, passphrase=self.passphrase)  # type: ignore[arg-type]
+
+    @property
+    def organisation_key(self) -> SigningCertificate:
+        return SigningCertificate(file=self.organisation_p12, passphrase=self.passphrase)  # type: ignore[arg-type]
 
 
 def _name(common: str) -> x509.Name:

@@ -34,7 +34,7 @@ from service.api.schemas.nominations import (
 )
 from service.api.xlsx import MAX_EXPORT_ROWS, XLSX, xlsx_response
 from service.core.metrics import NOMINATIONS_CREATED
-from service.queries.awards import earlier_awards
+from service.queries.awards import award_checks, earlier_awards
 from service.queries.history import build_history
 from service.queries.nominations import clerk_nomination, get_visible, nominations_where, to_out
 from service.queries.paging import capped_count, decode_cursor, encode_cursor
@@ -223,6 +223,7 @@ async def get_nomination(
     nomination = await get_visible(session, user, nomination_id)
     out = (await to_out(session, ctx.catalogue, [nomination]))[0]
     out.earlier_awards = await earlier_awards(session, ctx.catalogue, nomination)
+    out.award_checks = award_checks(ctx.catalogue, nomination, out.earlier_awards)
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -133,6 +133,22 @@ class StepOut(BaseModel):
     reminder_working_days: int | None = None
 
 
+class AwardCheckOut(BaseModel):
+    """A criterion of the catalogue that is an earlier award (`requires_award`), and what the award
+    register shows for the nominee: the most recent matching award, or none."""
+
+    criterion_code: str
+    criterion_text: str
+    award_forms: list[str]
+    award_form_names: list[str]
+    within_years: int | None = None
+    at_least_years: int | None = None
+    found: bool
+    award: AwardOut | None = None
+    # The day the matching award's decision was signed (Asia/Ho_Chi_Minh).
+    signed_on: date | None = None
+
+
 class NominationOut(BaseModel):
     id: uuid.UUID
     workflow_id: str
@@ -160,6 +176,9 @@ class NominationOut(BaseModel):
     # The nominee's earlier awards from the register (on one dossier, not in lists), for councils and
     # appraisers judging criteria such as "already holds a provincial Bằng khen".
     earlier_awards: list[AwardOut] | None = None
+    # The catalogue's criteria of this form and nominee kind that are earlier awards, each judged
+    # against the register (on one dossier, not in lists).
+    award_checks: list[AwardCheckOut] | None = None
 
 
 class NominationPage(BaseModel):

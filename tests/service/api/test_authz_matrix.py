@@ -111,6 +111,8 @@ NEEDS = {
     # signature is the business rule after it (409), so the matrix asks only for the view.
     Access.NOMINATION_SIGNER: "viewer",
     Access.VIEW_OWNER: "owner",
+    # Likewise: that the nominations are at a submit step of the caller's unit is checked after it.
+    Access.NOMINATION_FORWARDER: "viewer",
 }
 
 
@@ -305,6 +307,7 @@ def sample_request(world: World, method: str, path: str) -> dict[str, Any]:
         ("DELETE", "/api/v1/saved-views/{view_id}"): {},
         ("POST", "/api/v1/decisions"): {"json": {"nomination_ids": [world.ids["nomination_id"]]}},
         ("POST", "/api/v1/submissions"): {"json": submission_body(0)},  # unit filled in below
+        ("POST", "/api/v1/forward-letters"): {"json": {"nomination_ids": [world.ids["nomination_id"]]}},
         ("POST", "/api/v1/tasks/{task_id}/supplement"): {"json": {"items": ["Biên bản họp"]}},
         ("POST", "/api/v1/nominations/{nomination_id}/supplement"): {"json": {"answers": {"0": "Đã bổ sung"}}},
         ("POST", "/api/v1/nominations/{nomination_id}/ballot"): {"json": {}},

@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import logging
+import re
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -15,14 +18,19 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 
+from service.documents.signature import load_roots, verify_pdf
+from tests.support import paths
 from tests.support.api import PROBLEM, approve_step, body, create, login, school_unit, task_for
-from tests.support.documents import keep_first_page_png, need_font, need_poppler, nfc, pdf_text
+from tests.support.catalogue import CRITERION, CRITERION_TEXT, deploy_with_award_criterion
+from tests.support.documents import docx_text, keep_first_page_png, need_font, need_poppler, nfc, pdf_text
 from tests.support.helpers import running_api
 from tests.support.pki import TestPki, make_pki
+from tests.support.softhsm import PIN, SoftToken, make_token
 
 # Numbers are asserted from 1: this module's decisions are the only ones in its database.
 pytestmark = pytest.mark.own_database
@@ -219,6 +227,9 @@ async def test_documents_signed_when_the_unit_has_a_certificate(
         assert len(verified["signers"]) == 2 and "UBND xã Biển Hồ" in verified["signers"][1]
         docx = await api.get(f"/api/v1/decisions/{decision['id']}/document.docx", headers=clerk)
         assert docx.status_code == 200 and docx.content.startswith(b"PK")
+        text = docx_text(docx.content)
+        for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số: 01/QĐ-UBND", "Phạm Thị Hương", "Võ Văn Được"):
+            assert expected in text, expected
         got = (await api.get(f"/api/v1/decisions/{decision['id']}", headers=clerk)).json()
         assert {d["kind"]: d["signed"] for d in got["documents"]} == {"pdf": True, "docx": False, "certs": False}
         # The certificates: one page per awardee, for the pre-printed blanks.
@@ -232,9 +243,27 @@ async def test_documents_signed_when_the_unit_has_a_certificate(
         assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
 
 
-async def test_without_a_certificate_the_decision_is_unsigned_digital(api: httpx.AsyncClient, tmp_path: Path) -> None:
+async def test_without_a_certificate_the_decision_is_unsigned_digital(
+    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    """Unsigned-digital, and its DOCX from the province's own Word template (deploy/ is data)."""
     need_font()
     need_poppler()
+    deploy = tmp_path / "deploy"
+    shutil.copytree(paths.ROOT / "deploy", deploy)
+    own = Document()
+    own.add_paragraph("MẪU CỦA TỈNH – Quyết định số {{ number_symbol }}")
+    own.add_paragraph("{%p for a in awardees %}")
+    own.add_paragraph("{{ a.position }}) {{ a.name }}")
+    own.add_paragraph("{%p endfor %}")
+    own.save(str(deploy / "templates" / "decision.docx"))
+    async with running_api(
+        env, engine, database_url, attachment_dir=str(tmp_path), clock=Clock(BEFORE_NEW_YEAR), deploy_dir=str(deploy)
+    ) as api:
+        await _unsigned_digital(api, tmp_path)
+
+
+async def _unsigned_digital(api: httpx.AsyncClient, tmp_path: Path) -> None:
     ids = await to_signing(api, ["Bùi Thị Xuân"])
     chair = await login(api, "chair.commune")
     task = await task_for(api, chair, ids[0])
@@ -245,6 +274,8 @@ async def test_without_a_certificate_the_decision_is_unsigned_digital(api: httpx
     assert "Bản điện tử chưa ký số" in text and "Số: 01/QĐ-UBND" in text and "Bùi Thị Xuân" in text
     verified = (await api.get(f"/api/v1/decisions/{decision['id']}/verify", headers=chair)).json()
     assert verified["status"] == "unsigned_digital" and verified["signed"] is False and verified["problem"]
+    docx = await api.get(f"/api/v1/decisions/{decision['id']}/document.docx", headers=chair)
+    assert docx_text(docx.content) == "MẪU CỦA TỈNH – Quyết định số 01/QĐ-UBND\n1) Bùi Thị Xuân"
 
 
 async def test_signed_but_not_recorded_is_recorded_on_the_next_request(
@@ -311,3 +342,115 @@ async def test_a_deputy_signs_on_behalf_of_the_chairperson(
         clerk = await login(api, "clerk.school")
         n = (await api.get(f"/api/v1/nominations/{ids[0]}", headers=clerk)).json()
         assert n["signed_by"].startswith("KT. CHỦ TỊCH") and n["decision"]["id"] == decision["id"]
+
+
+@pytest.fixture(scope="module")
+def token(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestPki, SoftToken]:
+    """A SoftHSM2 token holding the chairperson's key (one per module: SoftHSM2 reads its
+    configuration once per process)."""
+    directory = tmp_path_factory.mktemp("token")
+    pki = make_pki(directory)
+    return pki, make_token(directory, pki)
+
+
+async def test_a_decision_signed_with_a_key_on_a_pkcs11_token(
+    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, tmp_path: Path, token: tuple[TestPki, SoftToken]
+) -> None:
+    """The chairperson's key never leaves the token: the API signs through PKCS#11 with the PIN from a
+    secret file; the PDF verifies, its stamp shows the signing time in Vietnam, a changed byte fails."""
+    need_font()
+    need_poppler()
+    pki, tok = token
+    async with running_api(
+        env, engine, database_url, attachment_dir=str(tmp_path), clock=Clock(BEFORE_NEW_YEAR),
+        signing_certificates={"user:chair.commune": tok.setting()}, signing_trust_roots=[str(pki.ca_pem)],
+    ) as api:  # fmt: skip
+        ids = await to_signing(api, ["Hồ Thị Lan"])
+        chair = await login(api, "chair.commune")
+        r = await api.post("/api/v1/decisions", headers=chair, json={"nomination_ids": ids})
+        assert r.status_code == 201, r.text
+        decision = r.json()
+        pdf = await api.get(f"/api/v1/decisions/{decision['id']}/document.pdf", headers=chair)
+        assert pdf.status_code == 200, pdf.text
+        verified = (await api.get(f"/api/v1/decisions/{decision['id']}/verify", headers=chair)).json()
+        assert verified["status"] == "signed" and verified["ok"] and verified["trusted"], verified
+        assert "Nguyễn Văn Chủ Tịch" in verified["signer"]
+        text = nfc(pdf_text(pdf.content, tmp_path))
+        assert "Bản điện tử chưa ký số" not in text and "Hồ Thị Lan" in text
+        # The visible stamp: Vietnam's time of the signature the verification reports, not UTC.
+        stamped = re.search(r"Ngày ký: (\d\d/\d\d/\d{4} \d\d:\d\d) \(GMT\+7\)", text)
+        signed_at = datetime.fromisoformat(verified["signed_at"]).astimezone(VN)
+        assert stamped is not None and stamped.group(1) == f"{signed_at:%d/%m/%Y %H:%M}", text[-600:]
+        assert f"Đã ký số: {decision['signer_name']}" in text
+        roots = load_roots([pki.ca_pem])
+        assert (await asyncio.to_thread(verify_pdf, pdf.content, roots)).ok
+        for where in (len(pdf.content) // 3, len(pdf.content) - 100):
+            damaged = bytearray(pdf.content)
+            damaged[where] ^= 0x01
+            assert not (await asyncio.to_thread(verify_pdf, bytes(damaged), roots)).ok, where
+
+
+async def test_a_token_that_refuses_the_pin_is_503_and_the_pin_is_never_shown(
+    env: WorkflowEnvironment,
+    engine: AsyncEngine,
+    database_url: str,
+    tmp_path: Path,
+    token: tuple[TestPki, SoftToken],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    need_font()
+    pki, tok = token
+    wrong = "97531"
+    pin_file = tmp_path / "wrong-pin"
+    pin_file.write_text(wrong)
+    setting = {**tok.setting(), "pin_file": str(pin_file)}
+    caplog.set_level(logging.DEBUG)
+    async with running_api(
+        env, engine, database_url, attachment_dir=str(tmp_path), clock=Clock(BEFORE_NEW_YEAR),
+        signing_certificates={"GL-BH": setting}, signing_trust_roots=[str(pki.ca_pem)],
+    ) as api:  # fmt: skip
+        ids = await to_signing(api, ["Vũ Văn Nam"])
+        chair = await login(api, "chair.commune")
+        decision = (await api.post("/api/v1/decisions", headers=chair, json={"nomination_ids": ids})).json()
+        r = await api.get(f"/api/v1/decisions/{decision['id']}/document.pdf", headers=chair)
+        assert r.status_code == 503 and r.headers["content-type"] == PROBLEM and int(r.headers["retry-after"]) > 0
+        assert r.json()["code"] == "signing_unavailable"
+        # Nothing stored: the next download signs once the token is back.
+        got = (await api.get(f"/api/v1/decisions/{decision['id']}", headers=chair)).json()
+        assert got["documents"] == []
+    # The operator reads which setting failed; nobody reads the PIN.
+    assert "THIDUA_SIGNING_CERTIFICATES['GL-BH'], field pin_file: the token refused the PIN" in caplog.text
+    for secret in (wrong, PIN):
+        assert secret not in caplog.text and secret not in r.text
+
+
+async def test_a_criterion_that_is_an_earlier_award_is_judged_from_the_register(
+    env: WorkflowEnvironment, engine: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    """The catalogue's BANG_KHEN_TINH (in this test's deploy/) asks for a commune Giấy khen within 5
+    years: a nominee who holds one sees it with the decision's number and date, another sees none."""
+    deploy = deploy_with_award_criterion(tmp_path)
+    async with running_api(
+        env, engine, database_url, attachment_dir=str(tmp_path), clock=Clock(BEFORE_NEW_YEAR), deploy_dir=str(deploy)
+    ) as api:
+        ids = await to_signing(api, ["Đoàn Thị Mai"])
+        chair = await login(api, "chair.commune")
+        decision = (await api.post("/api/v1/decisions", headers=chair, json={"nomination_ids": ids})).json()
+        clerk = await login(api, "clerk.school")
+        school = await school_unit(api, clerk)
+        holder = await create(api, clerk, body(school, "BANG_KHEN_TINH", name="Đoàn thị MAI"))
+        other = await create(api, clerk, body(school, "BANG_KHEN_TINH", name="Đoàn Thị Cúc"))
+        council = await login(api, "council.school")
+        n = (await api.get(f"/api/v1/nominations/{holder['id']}", headers=council)).json()
+        assert len(n["award_checks"]) == 1
+        check = n["award_checks"][0]
+        assert check["criterion_code"] == CRITERION and check["criterion_text"] == CRITERION_TEXT
+        assert check["award_form_names"] == ["Giấy khen của Chủ tịch UBND xã"] and check["within_years"] == 5
+        assert check["found"] is True and check["signed_on"] == "2026-12-31"
+        assert check["award"]["number_symbol"] == "01/QĐ-UBND" and check["award"]["decision"]["id"] == decision["id"]
+        n = (await api.get(f"/api/v1/nominations/{other['id']}", headers=council)).json()
+        assert [(c["criterion_code"], c["found"], c["award"]) for c in n["award_checks"]] == [(CRITERION, False, None)]
+        # A form whose criteria name no earlier award has no checks; lists do not compute them.
+        assert (await api.get(f"/api/v1/nominations/{ids[0]}", headers=council)).json()["award_checks"] == []
+        page = (await api.get("/api/v1/nominations", headers=council)).json()
+        assert all(item["award_checks"] is None for item in page["items"])

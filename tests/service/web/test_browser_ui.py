@@ -19,7 +19,8 @@ import socket
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -73,14 +74,18 @@ async def shot(page: Page, name: str) -> None:
 
 @contextlib.asynccontextmanager
 async def live_server(
-    database_url: str, env: WorkflowEnvironment, engine: AsyncEngine, **settings_overrides: object
+    database_url: str,
+    env: WorkflowEnvironment,
+    engine: AsyncEngine,
+    clock: Callable[[], datetime] | None = None,
+    **settings_overrides: object,
 ) -> AsyncIterator[str]:
     """The real app on a free 127.0.0.1 port, and a real worker, both in this event loop."""
     task_queue = f"tq-ui-{uuid.uuid4()}"
     settings = Settings.model_validate(
         {"env": "test", "DATABASE_URL": database_url, "task_queue": task_queue, **settings_overrides}
     )
-    app = create_app(settings, temporal=env.client)
+    app = create_app(settings, temporal=env.client, clock=clock)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -511,16 +516,19 @@ async def test_chairperson_signs_one_decision_for_three_and_downloads_its_pdf(
     database_url: str, engine: AsyncEngine, env: WorkflowEnvironment, tmp_path: Path
 ) -> None:
     """Three commune awards brought to the signing step over the API; the chairperson selects them in
-    "Ký quyết định", signs once, lands on the decision and downloads its PDF."""
+    "Ký quyết định", signs once, lands on the decision and downloads its PDF. A later dossier of one of
+    them shows, next to the catalogue's criterion that asks for that award, the decision that gave it."""
     import httpx
 
     from tests.support import api as api_steps
+    from tests.support.catalogue import CRITERION, CRITERION_TEXT, deploy_with_award_criterion
     from tests.support.documents import need_font, need_poppler, nfc, pdf_text
 
     need_font()
     need_poppler()
     names = ["Hoàng Thị Lan", "Đỗ Văn Minh", "Lý Thị Ngọc"]
-    async with live_server(database_url, env, engine) as base, async_playwright() as p:
+    deploy = deploy_with_award_criterion(tmp_path)
+    async with live_server(database_url, env, engine, deploy_dir=str(deploy)) as base, async_playwright() as p:
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             clerk = await api_steps.login(http, "clerk.school")
             unit = await api_steps.school_unit(http, clerk)
@@ -580,6 +588,90 @@ async def test_chairperson_signs_one_decision_for_three_and_downloads_its_pdf(
             await page.get_by_role("button", name="Tìm").click()
             await expect(page.get_by_role("table")).to_contain_text("Hoàng Thị Lan")
             await expect(page.get_by_role("table")).to_contain_text(number)
+            # A later dossier: the clerk names the criterion by its code; the register answers next to it.
+            async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+                clerk = await api_steps.login(http, "clerk.school")
+                criteria = [{"code": CRITERION, "text": "Đã có Giấy khen của xã", "met": True}]
+                later = await api_steps.create(
+                    http, clerk, api_steps.body(unit, "BANG_KHEN_TINH", name="Hoàng Thị Lan", criteria=criteria)
+                )
+                newcomer = await api_steps.create(
+                    http, clerk, api_steps.body(unit, "BANG_KHEN_TINH", name="Mạc Văn Tú")
+                )
+            await logout(page)
+            await login(page, "clerk.school")
+            await page.goto(f"{base}/#/nominations/{later['id']}")
+            item = page.locator(".criteria li", has_text="Đã có Giấy khen của xã")
+            await expect(item.locator(".award-check-found")).to_have_text(
+                re.compile(
+                    rf"^Đã có: Giấy khen của Chủ tịch UBND xã, QĐ số {re.escape(number)} ngày \d{{2}}/\d{{2}}/\d{{4}}$"
+                )
+            )
+            await shot(page, "42-award-check-found")
+            await page.goto(f"{base}/#/nominations/{newcomer['id']}")
+            checks = page.locator(".award-checks li")
+            await expect(checks).to_have_count(1)
+            await expect(checks).to_contain_text(CRITERION_TEXT)
+            await expect(checks.locator(".award-check-missing")).to_have_text("Chưa thấy trong sổ khen thưởng")
+            await shot(page, "43-award-check-missing")
+            assert not page_errors, page_errors
+        finally:
+            await browser.close()
+
+
+async def test_the_provincial_chair_downloads_the_forward_letter_at_the_submit_step(
+    database_url: str, engine: AsyncEngine, env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    """A Prime Minister's Bằng khen dossier brought over the API to the province's submit step (inside the
+    Gia Lai plan's 2025 window); its head opens it and downloads the letter (tờ trình) forwarding it."""
+    import httpx
+
+    from tests.support import api as api_steps
+    from tests.support.documents import need_font, need_poppler, nfc, pdf_text
+
+    need_font()
+    need_poppler()
+    now = datetime(2025, 8, 4, 2, 0, tzinfo=UTC)
+    async with live_server(database_url, env, engine, clock=lambda: now) as base, async_playwright() as p:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            clerk = await api_steps.login(http, "clerk.school")
+            unit = await api_steps.school_unit(http, clerk)
+            body = {**api_steps.body(unit, "BANG_KHEN_THU_TUONG", name="Võ Thị Sáu"),
+                    "period": {"kind": "preliminary_review", "year": 2025}}  # fmt: skip
+            nid = (await api_steps.create(http, clerk, body))["id"]
+            for username in ["council.school", "council.commune", "appraiser.home", "council.province"]:
+                headers = await api_steps.login(http, username)
+                await api_steps.approve_step(http, headers, await api_steps.task_for(http, headers, nid))
+            chair = await api_steps.login(http, "chair.province")
+            assert (await api_steps.task_for(http, chair, nid))["step"] == "submit:GL"
+        browser: Browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(
+                viewport={"width": 1280, "height": 900}, locale="vi-VN", accept_downloads=True
+            )
+            page.set_default_timeout(15_000)
+            page_errors: list[str] = []
+            page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+            await page.goto(f"{base}/")
+            await login(page, "chair.province")
+            await page.goto(f"{base}/#/nominations/{nid}")
+            await expect(page.get_by_role("heading", name="Tờ trình đề nghị cấp trên khen thưởng")).to_be_visible()
+            await shot(page, "50-forward-letter")
+            async with page.expect_download() as download_info:
+                await page.get_by_role("button", name="Tải tờ trình (PDF)").click()
+            download = await download_info.value
+            saved = tmp_path / download.suggested_filename
+            await download.save_as(saved)
+            assert saved.name == "to-trinh-gl.pdf"
+            text = nfc(pdf_text(saved.read_bytes(), tmp_path))
+            assert "TỜ TRÌNH" in text and "Võ Thị Sáu" in text and "Kính gửi: Thủ tướng Chính phủ" in text
+            await expect(page.get_by_role("status").filter(has_text="Đã tải tờ trình")).to_be_visible()
+            # The proposing clerk sees the dossier, not the letter (it is the head's).
+            await logout(page)
+            await login(page, "clerk.school")
+            await page.goto(f"{base}/#/nominations/{nid}")
+            await expect(page.get_by_role("heading", name="Võ Thị Sáu", level=1)).to_be_visible()
+            await expect(page.get_by_role("button", name="Tải tờ trình (PDF)")).to_have_count(0)
             assert not page_errors, page_errors
         finally:
             await browser.close()

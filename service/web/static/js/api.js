@@ -73,12 +73,14 @@ export function orNull(promise) {
 /** A file the API serves (an attachment, a decision's PDF): fetched with the bearer token, as a
  * Blob of the server's Content-Type, with the SHA-256 the server states. The API uses tokens, not
  * cookies, so a plain link cannot carry it; the page shows or saves the Blob through a blob: URL. */
-export async function apiBlob(path) {
+export async function apiBlob(path, { method = "GET", json } = {}) {
   const h = { Accept: "*/*" };
   if (state.token) h.Authorization = `Bearer ${state.token}`;
+  if (json !== undefined) h["Content-Type"] = "application/json";
+  const body = json !== undefined ? JSON.stringify(json) : undefined;
   let response;
   try {
-    response = await fetch(API + path, { headers: h, credentials: "same-origin", cache: "no-store" });
+    response = await fetch(API + path, { method, headers: h, body, credentials: "same-origin", cache: "no-store" });
   } catch (_e) {
     throw new ApiError({ status: 0, detail: "Không kết nối được tới máy chủ. Vui lòng kiểm tra mạng và thử lại." }, 0);
   }
@@ -97,9 +99,10 @@ export async function apiBlob(path) {
 }
 
 /** Download a file of the API (PDF, DOCX, XLSX) under `filename`: fetched with the token, then
- * saved from a blob: address. Rejects with an ApiError like api(). */
-export async function download(path, filename) {
-  const blob = await apiBlob(path);
+ * saved from a blob: address; `options` ({method, json}) for a file made from a request body.
+ * Rejects with an ApiError like api(). */
+export async function download(path, filename, options) {
+  const blob = await apiBlob(path, options);
   const url = URL.createObjectURL(blob);
   const link = document.createElement("a");
   link.href = url;

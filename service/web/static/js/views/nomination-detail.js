@@ -1,7 +1,8 @@
 /* A nomination's page: its facts, achievements, route, history, ballots and disclosure comments;
  * for the proposing clerk, the forms to resubmit or withdraw it. */
 
-import { api, orNull } from "../api.js";
+import { clearError, reportError } from "../alerts.js";
+import { api, download, orNull } from "../api.js";
 import { loadAwardForms } from "../catalogue.js";
 import { el } from "../dom.js";
 import { formatDate, timeElement } from "../format.js";
@@ -75,6 +76,12 @@ export async function renderDetail(id, stale) {
   );
   const summary = el("section", { class: "card", "aria-labelledby": "facts-title" }, el("h2", { id: "facts-title" }, "Thông tin hồ sơ"), facts);
 
+  // Criteria of the catalogue that are earlier awards, judged against the award register: next to
+  // the dossier's own criterion of the same code, the others listed after the dossier's criteria.
+  const checks = n.award_checks || [];
+  const checkByCode = new Map(checks.map((c) => [c.criterion_code, c]));
+  const shownCodes = new Set(n.criteria.map((c) => c.code).filter((code) => code && checkByCode.has(code)));
+  const otherChecks = checks.filter((c) => !shownCodes.has(c.criterion_code));
   const achievements = el(
     "section",
     { class: "card", "aria-labelledby": "ach-title" },
@@ -86,10 +93,16 @@ export async function renderDetail(id, stale) {
           "ul",
           { class: "criteria" },
           n.criteria.map((c) =>
-            el("li", { class: c.met === false ? "unmet" : "met" }, el("span", { class: "visually-hidden" }, c.met === false ? "Chưa đạt: " : "Đạt: "), el("span", { "aria-hidden": "true", class: "mark" }, c.met === false ? "✗" : "✓"), " ", c.text, c.evidence ? el("span", { class: "muted small" }, ` (Minh chứng: ${c.evidence})`) : null),
+            el("li", { class: c.met === false ? "unmet" : "met" }, el("span", { class: "visually-hidden" }, c.met === false ? "Chưa đạt: " : "Đạt: "), el("span", { "aria-hidden": "true", class: "mark" }, c.met === false ? "✗" : "✓"), " ", c.text, c.evidence ? el("span", { class: "muted small" }, ` (Minh chứng: ${c.evidence})`) : null, c.code && checkByCode.has(c.code) ? awardCheckNote(checkByCode.get(c.code)) : null),
           ),
         )
       : el("p", { class: "muted" }, "Chưa nêu tiêu chuẩn."),
+    otherChecks.length
+      ? [
+          el("h3", null, "Tiêu chuẩn về khen thưởng đã nhận (đối chiếu sổ khen thưởng)"),
+          el("ul", { class: "criteria award-checks" }, otherChecks.map((c) => el("li", { class: "award-check-item" }, c.criterion_text, awardCheckNote(c)))),
+        ]
+      : null,
   );
 
   const routeSection = el(
@@ -149,6 +162,11 @@ export async function renderDetail(id, stale) {
     actions.push(resubmitForm(n, returned));
   }
   if (clerk && (n.status === "in_progress" || n.status === "returned")) actions.push(withdrawForm(n));
+  // At a submit step, its head downloads the letter (tờ trình) forwarding the dossier upward.
+  const submitStep = n.status === "in_progress" ? n.route.find((s) => s.key === n.current_step && s.kind === "submit") : null;
+  if (submitStep && state.me.roles.some((r) => r.role === submitStep.role && r.unit_id === submitStep.unit_id)) {
+    actions.push(forwardLetterSection(n, submitStep));
+  }
 
   return [
     el("p", { class: "breadcrumb" }, el("a", { href: "#/nominations" }, "‹ Danh sách hồ sơ")),
@@ -245,6 +263,43 @@ function disclosureComments(comments) {
 function whoActed(item, stepNames) {
   const step = item.step ? stepNames.get(item.step) || item.step : null;
   return [item.actor, step].filter(Boolean).join(" · ");
+}
+
+/** The submission letter (tờ trình) of this dossier at its submit step, as a PDF draft to sign. */
+function forwardLetterSection(n, step) {
+  const status = el("p", { class: "muted small", role: "status" });
+  const button = el("button", { type: "button", class: "button button-primary" }, "Tải tờ trình (PDF)");
+  const name = `to-trinh-${step.key.replace(/^submit:/, "").toLowerCase()}.pdf`;
+  button.addEventListener("click", async () => {
+    clearError();
+    button.disabled = true;
+    status.textContent = "";
+    try {
+      await download("/forward-letters", name, { method: "POST", json: { nomination_ids: [n.id], step: step.key } });
+      status.textContent = "Đã tải tờ trình (bản dự thảo: in, ký và đóng dấu trước khi gửi).";
+    } catch (error) {
+      reportError(error);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return el(
+    "section",
+    { class: "card", "aria-labelledby": "forward-title" },
+    el("h2", { id: "forward-title" }, "Tờ trình đề nghị cấp trên khen thưởng"),
+    el("p", { class: "muted" }, `${step.name}: tờ trình liệt kê hồ sơ này, để ký và gửi cấp trên.`),
+    button,
+    status,
+  );
+}
+
+/** What the award register shows for a criterion that is an earlier award. */
+function awardCheckNote(check) {
+  if (check.found && check.award) {
+    const a = check.award;
+    return el("div", { class: "award-check award-check-found" }, `Đã có: ${a.award_form_name || a.award_form}, QĐ số ${a.number_symbol} ngày ${formatDate(check.signed_on)}`);
+  }
+  return el("div", { class: "award-check award-check-missing" }, "Chưa thấy trong sổ khen thưởng");
 }
 
 function fact(label, value) {
