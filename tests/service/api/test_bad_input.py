@@ -267,6 +267,9 @@ class World:
                 },
                 "headers": {"Idempotency-Key": str(uuid.uuid4())},
             },
+            ("POST", "/api/v1/forward-letters"): {
+                "json": {"nomination_ids": [self.ids.get("nomination_id", str(uuid.uuid4()))], "step": "submit:GL-BH"}
+            },
             ("POST", "/api/v1/council-sessions"): {
                 "json": {
                     "council_unit_id": self.school_council,
