@@ -10,6 +10,7 @@ timeline row counts its runs, which shows a repeated event.
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +35,7 @@ from models.rules.plans import PlanDef
 from models.store.org import load_org_tree
 from models.store.plan_reports import consolidated
 from models.store.plans import write_plan
-from models.tables import Nomination
+from models.tables import AuditEntry, Nomination, Unit
 from models.tables.plans import Plan, PlanEvent, PlanNotification, PlanReport
 from workflows.plan_contracts import (
     PLAN_EVENT,
@@ -60,6 +61,31 @@ def _planned(e: ScheduledEvent) -> PlannedEvent:
     return PlannedEvent(key=e.key, kind=e.kind, subject=e.subject, at=e.at, catch_up_until=e.catch_up_until)
 
 
+def amendment_id(plan_id: str, version: int) -> uuid.UUID:
+    """The audit row of a plan's amendment to `version`: one per version, whatever the retries."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"thidua:plan-amendment:{plan_id}:{version}")
+
+
+def amendment_audit(inp: PlanVersionInput, plan: PlanDef) -> dict[str, Any]:
+    """Who amended the plan, when, why, to which version: written with the new version, read by the
+    administrators of the plan's scope (its unit) and shown in the plan's workflow timeline."""
+    actor = inp.actor
+    return {
+        "id": amendment_id(inp.plan_id, inp.version),
+        "nomination_id": None,
+        "at": inp.at,
+        "actor_id": actor.user_id,
+        "actor_name": f"{actor.name} ({actor.acting_as})" if actor.acting_as else actor.name,
+        "action": "plan_amended",
+        "comment": inp.reason,
+        "source_address": actor.address,
+        "subject_type": "plan",
+        "subject_id": inp.plan_id,
+        "unit_id": select(col(Unit.id)).where(col(Unit.code) == plan.scope_code).scalar_subquery(),
+        "details": {"version": inp.version},
+    }
+
+
 class PlanActivities:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -83,6 +109,7 @@ class PlanActivities:
                 return  # a retried activity: already written
             source = current.source_file if current is not None else None
             await conn.run_sync(lambda sync: write_plan(sync, plan, inp.version, source))
+            await conn.execute(insert(AuditEntry).values(**amendment_audit(inp, plan)).on_conflict_do_nothing())
             activity.logger.info(
                 "plan %s amended to version %s by user %s", inp.plan_id, inp.version, inp.actor.user_id
             )

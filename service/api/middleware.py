@@ -13,8 +13,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from models.rules.text import has_control_characters
 from service.api.problems import problem_response
 
-# Uploads of attachments may be larger than other bodies (multipart overhead included).
-_UPLOAD_PATH = re.compile(r"^/api/v1/nominations/[^/]+/attachments/?$")
+# Uploads of files (a dossier's, a plan report's) may be larger than other bodies (multipart overhead included).
+_UPLOAD_PATH = re.compile(r"^/api/v1/(nominations/[^/]+/attachments|plans/[^/]+/reports/[^/]+/files)/?$")
 _MULTIPART_OVERHEAD = 64 * 1024
 
 
