@@ -272,6 +272,7 @@ async def list_report_files(
         items=files,
         total=len(files),
         may_add=refused is None,
+        may_remove=_why_no_change(report, user) is None,
         locked_reason=refused[1] if refused else None,
         max_bytes=ctx.settings.max_attachment_bytes,
         max_files=MAX_FILES_PER_REPORT,

@@ -87,6 +87,7 @@ class ReportFilePage(BaseModel):
     # Whether the caller may add (or remove) a file now, and why not (Vietnamese) when not; the limits
     # the API checks, so that the page checks them before sending.
     may_add: bool = False
+    may_remove: bool = False
     locked_reason: str | None = None
     max_bytes: int
     max_files: int

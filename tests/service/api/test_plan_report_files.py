@@ -111,7 +111,8 @@ async def test_a_report_takes_files_stored_once_seen_by_who_sees_the_report(
     assert len(stored_files(api)) == 3
 
     page = (await api.get(base, headers=clerk)).json()
-    assert page["total"] == 3 and page["may_add"] is True and page["max_bytes"] == 64 * 1024
+    assert page["total"] == 3 and page["may_add"] is True and page["may_remove"] is True
+    assert page["max_bytes"] == 64 * 1024
     assert XLSX in page["accepted_types"] and "application/pdf" in page["accepted_types"]
     assert [f["file_name"] for f in page["items"]] == ["Báo cáo năm 2026.pdf", "so-lieu.xlsx", "thuyet-minh.docx"]
 
@@ -134,7 +135,8 @@ async def test_a_report_takes_files_stored_once_seen_by_who_sees_the_report(
     education = await login(api, "clerk.education")
     r = await api.post(base, headers=education, files={"file": ("x.pdf", PDF)})
     assert r.status_code == 403 and r.json()["code"] == "not_unit_reporter"
-    assert (await api.get(base, headers=education)).json()["may_add"] is False
+    theirs = (await api.get(base, headers=education)).json()
+    assert theirs["may_add"] is False and theirs["may_remove"] is False and theirs["total"] == 3
     # A file of another report is not reached through this one.
     other = f"/api/v1/plans/{PLAN}/reports/{reports['GL-SNV']}/files/{first['id']}"
     assert (await api.get(other, headers=await login(api, "admin"))).status_code == 404
@@ -156,7 +158,8 @@ async def test_a_report_takes_files_stored_once_seen_by_who_sees_the_report(
     late = await api.post(base, headers=clerk, files={"file": ("them.pdf", PDF)})
     assert late.status_code == 409 and late.json()["code"] == "report_submitted"
     assert (await api.delete(f"{base}/{first['id']}", headers=clerk)).status_code == 409
-    assert (await api.get(base, headers=clerk)).json()["locked_reason"] == late.json()["detail"]
+    locked = (await api.get(base, headers=clerk)).json()
+    assert locked["locked_reason"] == late.json()["detail"] and not locked["may_add"] and not locked["may_remove"]
     view = (await api.get(f"/api/v1/plans/{PLAN}/reports?year={YEAR}", headers=education)).json()
     files = {i["unit_code"]: [f["sha256"] for f in i["files"]] for i in view["items"]}
     assert files == {"GL-BH-THCS": [first["sha256"], sheet.json()["sha256"]], "GL-SNV": []}

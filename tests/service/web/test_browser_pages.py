@@ -288,12 +288,27 @@ async def test_plans_calendar_report_status_report_form_and_amendment(browsing: 
     form = page.get_by_role("form", name="Gửi báo cáo năm")
     await form.get_by_label("Nội dung báo cáo").fill("Trường tổ chức 12 lớp học tập cộng đồng.")
     await form.get_by_label("Số liệu chính").fill("lop_hoc_tap = 12\nghi_chu = đạt")
-    await form.get_by_label("Tệp kèm theo").fill("bao-cao-truong-2026.pdf")
+    # The report's file: uploaded when chosen, listed with its size and SHA-256 (a wrong type is refused
+    # before sending).
+    report_pdf = pdf_bytes("Bao cao nam cua truong")
+    await form.get_by_label("Thêm tệp").set_input_files(
+        files=[{"name": "so-lieu.txt", "mimeType": "text/plain", "buffer": b"12 lop"}]
+    )
+    await expect(page.get_by_role("alert")).to_contain_text("so-lieu.txt: Chỉ nhận tệp PDF, DOCX, XLSX, JPEG, PNG.")
+    await form.get_by_label("Thêm tệp").set_input_files(
+        files=[{"name": "Báo cáo trường 2026.pdf", "mimeType": "application/pdf", "buffer": report_pdf}]
+    )
+    attached = form.locator("li.report-file")
+    await expect(attached).to_have_count(1)
+    await expect(attached).to_contain_text("Báo cáo trường 2026.pdf")
+    await expect(attached.locator("code.sha256")).to_have_text(hashlib.sha256(report_pdf).hexdigest())
+    await expect(form.get_by_role("button", name="Gỡ")).to_be_visible()
     await shot(page, "31-plan-clerk")
     await form.get_by_role("button", name="Gửi báo cáo").click()
     await expect(page.locator("#notice")).to_have_text(f"Đã gửi báo cáo năm {year}.")
     await expect(page.locator("tr.report-row .badge")).to_have_text("Đã gửi")
     await expect(page.get_by_role("form", name="Gửi báo cáo năm")).to_have_count(0)
+    await expect(page.locator("tr.report-row li.report-file")).to_contain_text("Báo cáo trường 2026.pdf")
     await logout(page)
 
     # The administrator: every unit's status and the consolidated view, the workflow link, the amendment.
@@ -306,6 +321,15 @@ async def test_plans_calendar_report_status_report_form_and_amendment(browsing: 
     await expect(stream).to_contain_text("lop_hoc_tap: 12")
     statuses = await page.locator("tr.report-row .badge").all_inner_texts()
     assert sorted(statuses) == ["Quá hạn", "Đã gửi"], statuses
+    # Each unit's file, from the year's reports: downloaded with the token, the bytes the school sent.
+    sent = page.locator("tr.report-row").filter(has_text="Đã gửi")
+    async with page.expect_download() as info:
+        await sent.get_by_role("button", name="Báo cáo trường 2026.pdf").click()
+    download = await info.value
+    assert download.suggested_filename == "Báo cáo trường 2026.pdf"
+    saved = await download.path()
+    assert Path(str(saved)).read_bytes() == report_pdf  # noqa: ASYNC240
+    await expect(sent.get_by_role("button", name="Gỡ")).to_have_count(0)
     link = page.locator("a.temporal-link")
     href = await link.get_attribute("href") or ""
     assert href.endswith("/namespaces/default/workflows/plan-gl-65-2024"), href
