@@ -34,6 +34,7 @@ from service.api.routers import (
     notifications,
     plans,
     tasks,
+    workflow_events,
 )
 from service.core.metrics import metrics_middleware
 from service.core.settings import Settings, get_settings
@@ -98,6 +99,7 @@ def create_app(
         notifications, dashboard, council_sessions, health,
     ):  # fmt: skip
         app.include_router(module.router)
+    app.include_router(workflow_events.router)
     mount_docs(app)
     mount_ui(app)
     return app
