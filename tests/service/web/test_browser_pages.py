@@ -29,7 +29,7 @@ from models.rules.calendar import VN_TZ
 from models.tables import Unit
 from models.tables.plans import Plan, PlanNotification, PlanReport
 from tests.service.web.test_browser_ui import CHROMIUM, CHROMIUM_ARGS, live_server, login, logout
-from tests.support.api import body, create, task_for
+from tests.support.api import approve_step, body, create, task_for
 from tests.support.api import login as api_login
 
 pytestmark = pytest.mark.own_database
@@ -350,6 +350,11 @@ async def test_plans_calendar_report_status_report_form_and_amendment(browsing: 
         await conn.execute(update(Plan).where(col(Plan.id) == PLAN).values(version=2))
     await form.get_by_role("button", name="Lưu thay đổi").click()
     await expect(page.get_by_role("alert")).to_contain_text("Kế hoạch đã được thay đổi (nay là phiên bản 2")
+    # The plan's workflow, for its administrator: the timeline beside the raw events.
+    await page.get_by_role("link", name="Sự kiện quy trình").click()
+    await expect(page.get_by_role("heading", name="Sự kiện quy trình", level=1)).to_be_visible()
+    await expect(page.locator("section.workflow-head a.temporal-link")).to_have_text(re.compile(r"^plan-gl-65-2024"))
+    await shot(page, "34-plan-workflow-events")
     browsing.clean()
 
 
@@ -522,4 +527,70 @@ async def test_the_notification_centre_counts_unread_and_sets_email(browsing: Br
         await expect(bell).to_be_hidden()
     await page.locator("#bell").click()
     await expect(page.locator("li.notification.read").filter(has_text="Phạm Thị Báo")).to_have_count(1)
+    browsing.clean()
+
+
+async def test_an_administrator_reads_a_workflows_events_beside_its_timeline(browsing: Browsing) -> None:
+    page, base = browsing.page, browsing.base
+    async with httpx.AsyncClient(base_url=base, timeout=30) as api:
+        clerk = await api_login(api, "clerk.school")
+        unit = int((await api.get("/api/v1/me", headers=clerk)).json()["unit"]["id"])
+        nid = (await create(api, clerk, body(unit, "GIAY_KHEN_XA", name="Đoàn Văn Quy Trình")))["id"]
+        council = await api_login(api, "council.school")
+        await approve_step(api, council, await task_for(api, council, nid), comment="Hội đồng trường nhất trí")
+
+    # From the dossier's page, beside the link to the Temporal UI.
+    await login(page, "admin")
+    await page.goto(f"{base}/#/nominations/{nid}")
+    await page.get_by_role("link", name="Sự kiện quy trình").click()
+    await expect(page.get_by_role("heading", name="Sự kiện quy trình", level=1)).to_be_visible()
+    href = await page.locator("section.workflow-head a.temporal-link").get_attribute("href") or ""
+    assert href.endswith(f"/namespaces/default/workflows/nomination-{nid}"), href
+    readable, raw = page.locator("section.workflow-readable"), page.locator("section.workflow-raw")
+    await expect(raw.locator("tr.raw-event").first).to_contain_text("WorkflowExecutionStarted")
+    # Side by side on a wide screen.
+    left, right = await readable.bounding_box(), await raw.bounding_box()
+    assert left and right and left["x"] + left["width"] <= right["x"] and abs(left["y"] - right["y"]) < 5, (left, right)
+
+    # The council's result, chosen in the timeline, lights up the Update that carried it and its projection.
+    approve = readable.locator("li.event.action-approve")
+    await expect(approve).to_contain_text("Hội đồng trường nhất trí")
+    await approve.locator("button.entry-pick").click()
+    await expect(approve).to_have_class(re.compile(r"\bselected\b"))
+    lit = raw.locator("tr.raw-event.linked")
+    types = await lit.locator("code.event-type").all_inner_texts()
+    assert {"WorkflowExecutionUpdateAccepted", "ActivityTaskScheduled", "WorkflowExecutionUpdateCompleted"} <= set(
+        types
+    ), types
+    await expect(lit.filter(has_text="WorkflowExecutionUpdateAccepted")).to_contain_text("Nhận Update record_tally")
+    await expect(lit.filter(has_text="WorkflowExecutionUpdateAccepted").first).to_be_visible()
+    # The payload, decoded: the tally's minutes.
+    accepted = lit.filter(has_text="WorkflowExecutionUpdateAccepted")
+    await accepted.locator("summary", has_text="Dữ liệu").click()
+    await expect(accepted.locator("pre")).to_contain_text("Biên bản họp Hội đồng")
+    # The other way round: an event names its entry.
+    await raw.locator("tr.raw-event").first.locator("button.event-pick").click()
+    await expect(readable.locator("li.event.linked")).to_have_count(1)
+    await expect(readable.locator("li.event.linked")).to_contain_text("Khởi động quy trình")
+    await approve.locator("button.entry-pick").click()
+    await shot(page, "70-workflow-events")
+    # One above the other on a phone.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.reload()
+    await expect(raw.get_by_role("heading", name="Sự kiện gốc (Temporal)")).to_be_visible()
+    left, right = await readable.bounding_box(), await raw.bounding_box()
+    assert left and right and left["y"] + left["height"] <= right["y"], (left, right)
+    await page.screenshot(path=str(SHOTS / "71-workflow-events-phone.png"), full_page=True)
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await logout(page)
+
+    # The clerk who proposed it sees the dossier, not its workflow's events.
+    await login(page, "clerk.school")
+    await page.goto(f"{base}/#/nominations/{nid}")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Đoàn Văn Quy Trình")
+    await expect(page.get_by_role("link", name="Sự kiện quy trình")).to_have_count(0)
+    await page.goto(f"{base}/#/admin/workflow/nominations/{nid}")
+    await expect(page.get_by_role("alert")).to_contain_text(
+        "Chỉ quản trị hệ thống mới xem được các sự kiện của quy trình."
+    )
     browsing.clean()

@@ -11,3 +11,11 @@ export function temporalLink(workflowId) {
   const href = `${ui.base}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
   return el("a", { href, target: "_blank", rel: "noopener noreferrer", class: "temporal-link" }, workflowId, el("span", { class: "visually-hidden" }, " (mở trong Temporal UI, cửa sổ mới)"));
 }
+
+/** For administrators: the Temporal UI link and the page of the workflow's events beside its readable
+ * timeline ("Sự kiện quy trình"); `kind` is "nominations" or "plans". Others get the link alone. */
+export function workflowLinks(kind, id, workflowId) {
+  const link = temporalLink(workflowId);
+  if (!(state.me && state.me.roles.some((r) => r.role === "admin"))) return link;
+  return el("span", { class: "workflow-links" }, link, " · ", el("a", { href: `#/admin/workflow/${kind}/${encodeURIComponent(id)}`, class: "workflow-events-link" }, "Sự kiện quy trình"));
+}

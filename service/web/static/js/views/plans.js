@@ -12,7 +12,7 @@ import { label } from "../labels.js";
 import { route } from "../router.js";
 import { hasRole, unitName } from "../session.js";
 import { state } from "../state.js";
-import { temporalLink } from "../temporal.js";
+import { workflowLinks } from "../temporal.js";
 import { checkFile, formatSize, TYPES } from "./attachments.js";
 
 const LAST_YEAR = 2030;
@@ -84,7 +84,7 @@ export async function renderPlan(id, params, stale) {
     fact("Giai đoạn", `${plan.period_start}–${plan.period_end}`),
     fact("Phiên bản", String(plan.version)),
     fact("Trạng thái", el("span", { class: `badge ${cls}` }, status)),
-    fact("Quy trình", temporalLink(plan.workflow_id)),
+    fact("Quy trình", workflowLinks("plans", plan.id, plan.workflow_id)),
   );
   const windows = plan.milestones.length
     ? el(
