@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col
 from temporalio import activity
 
+from models.rules.notices import deadline
 from models.rules.org_tree import OrgTree
 from models.rules.plan_schedule import (
     DUE,
@@ -28,7 +29,6 @@ from models.rules.plan_schedule import (
     WINDOW_CLOSE,
     WINDOW_OPEN,
     ScheduledEvent,
-    format_instant,
     year_schedule,
 )
 from models.rules.plans import PlanDef
@@ -188,7 +188,7 @@ class PlanActivities:
         self, conn: AsyncConnection, plan: PlanDef, event: PlannedEvent, year: int, at: datetime
     ) -> dict[str, Any]:
         stream = next(r for r in plan.reports if r.key == event.subject)
-        due = format_instant(stream.due.instant(year))
+        due = deadline(stream.due.instant(year))
         message = f"Nhắc báo cáo: «{stream.name}» năm {year} của kế hoạch {plan.number or plan.id}, hạn {due}."
         pending = select(
             literal(plan.id),
@@ -222,7 +222,7 @@ class PlanActivities:
         self, conn: AsyncConnection, plan: PlanDef, event: PlannedEvent, year: int, at: datetime
     ) -> dict[str, Any]:
         stream = next(r for r in plan.reports if r.key == event.subject)
-        due = format_instant(stream.due.instant(year))
+        due = deadline(stream.due.instant(year))
         where = (
             col(PlanReport.plan_id) == plan.id,
             col(PlanReport.year) == year,
@@ -326,7 +326,9 @@ class PlanActivities:
                 f"{unmet} chỉ tiêu điển hình chưa đạt."
             )
         else:
-            message = f"Mở đợt nhận đề nghị khen thưởng – {milestone.name}, đến {format_instant(milestone.window.closes_at())}."
+            message = (
+                f"Mở đợt nhận đề nghị khen thưởng – {milestone.name}, đến {deadline(milestone.window.closes_at())}."
+            )
         for code in sorted(recipients):
             await conn.execute(
                 insert(PlanNotification)

@@ -594,3 +594,45 @@ async def test_an_administrator_reads_a_workflows_events_beside_its_timeline(bro
         "Chỉ quản trị hệ thống mới xem được các sự kiện của quy trình."
     )
     browsing.clean()
+
+
+async def test_a_returned_dossier_corrects_the_nominees_details_in_dd_mm_yyyy(browsing: Browsing) -> None:
+    page, base = browsing.page, browsing.base
+    async with httpx.AsyncClient(base_url=base, timeout=30) as api:
+        clerk = await api_login(api, "clerk.school")
+        unit = int((await api.get("/api/v1/me", headers=clerk)).json()["unit"]["id"])
+        payload = body(unit, "GIAY_KHEN_XA", name="Vi Thị Sửa")
+        payload["nominee"] |= {"position": "Giáo viên", "date_of_birth": "1980-12-01", "workplace": "Trường THCS"}
+        nid = (await create(api, clerk, payload))["id"]
+        council = await api_login(api, "council.school")
+        task = await task_for(api, council, nid)
+        r = await api.post(
+            f"/api/v1/tasks/{task['id']}/complete",
+            headers=council,
+            json={"outcome": "return", "comment": "Ghi rõ chức vụ và nơi công tác"},
+        )
+        assert r.status_code == 200, r.text
+
+    await login(page, "clerk.school")
+    await page.goto(f"{base}/#/nominations/{nid}")
+    form = page.locator("form").filter(has=page.get_by_role("heading", name="Chỉnh sửa và nộp lại"))
+    # The details as the dossier holds them, the date as people write it (1 December, not 12 January).
+    await expect(form.get_by_label("Chức vụ")).to_have_value("Giáo viên")
+    await expect(form.get_by_label("Ngày sinh")).to_have_value("01/12/1980")
+    await expect(form.get_by_label("Nơi công tác / địa chỉ")).to_have_value("Trường THCS")
+    await form.get_by_label("Chức vụ").fill("Tổ trưởng chuyên môn Toán")
+    await form.get_by_label("Nơi công tác / địa chỉ").fill("Trường THCS Nguyễn Du, xã Biển Hồ")
+    await form.get_by_label("Ngày sinh").fill("31/11/1980")
+    await form.get_by_role("button", name="Nộp lại hồ sơ").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Ngày sinh phải nhập theo dạng dd/mm/yyyy")
+    await expect(form.get_by_label("Ngày sinh")).to_have_attribute("aria-invalid", "true")
+    await form.get_by_label("Ngày sinh").fill("2/12/1980")
+    await shot(page, "80-resubmit-nominee")
+    await form.get_by_role("button", name="Nộp lại hồ sơ").click()
+    await expect(page.locator("#notice")).to_have_text("Đã nộp lại hồ sơ.")
+    facts = page.locator("dl.facts")
+    await expect(facts).to_contain_text("Tổ trưởng chuyên môn Toán")
+    await expect(facts).to_contain_text("02/12/1980")
+    await expect(facts).to_contain_text("Trường THCS Nguyễn Du, xã Biển Hồ")
+    await shot(page, "81-dossier-nominee")
+    browsing.clean()
