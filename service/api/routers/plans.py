@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import ValidationError
 from sqlalchemy import func, update
@@ -55,6 +55,8 @@ from workflows.plan_contracts import PlanAmendment, PlanView
 
 router = APIRouter(prefix="/api/v1/plans", tags=["plans"])
 REPORT_ROLES = ("clerk", "secretariat")
+# A report's id (a bigint): out of range is 422, never a database error.
+ReportId = Annotated[int, Path(ge=1, le=9_223_372_036_854_775_807)]
 # A report is a few documents (the signed report, its figures, photographs), not a dossier.
 MAX_FILES_PER_REPORT = 10
 
@@ -262,7 +264,7 @@ async def _file_count(session: AsyncSession, report_id: int) -> int:
 
 @router.get("/{plan_id}/reports/{report_id}/files", response_model=ReportFilePage)
 async def list_report_files(
-    plan_id: str, report_id: int, ctx: ContextDep, session: SessionDep, user: UserDep
+    plan_id: str, report_id: ReportId, ctx: ContextDep, session: SessionDep, user: UserDep
 ) -> ReportFilePage:
     """A report's files with their size and SHA-256, and whether the caller may add one now (and why not)."""
     _, _, _, report = await get_report(session, user, plan_id, report_id)
@@ -283,7 +285,7 @@ async def list_report_files(
 @router.post("/{plan_id}/reports/{report_id}/files", status_code=201, response_model=ReportFileOut)
 async def upload_report_file(
     plan_id: str,
-    report_id: int,
+    report_id: ReportId,
     ctx: ContextDep,
     session: SessionDep,
     user: UserDep,
@@ -390,7 +392,7 @@ async def _report_file(session: AsyncSession, report_id: int, file_id: uuid.UUID
 
 @router.get("/{plan_id}/reports/{report_id}/files/{file_id}", response_class=FileResponse, responses=DOWNLOAD_RESPONSES)
 async def download_report_file(
-    plan_id: str, report_id: int, file_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
+    plan_id: str, report_id: ReportId, file_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
 ) -> FileResponse:
     """For those who see the report: the unit's people and those who consolidate the plan's reports."""
     await get_report(session, user, plan_id, report_id)
@@ -406,7 +408,7 @@ async def download_report_file(
 
 @router.delete("/{plan_id}/reports/{report_id}/files/{file_id}", status_code=204)
 async def remove_report_file(
-    plan_id: str, report_id: int, file_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
+    plan_id: str, report_id: ReportId, file_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
 ) -> Response:
     """A file chosen by mistake, removed by the unit's reporter before the report is sent."""
     _, _, _, report = await get_report(session, user, plan_id, report_id, for_update=True)

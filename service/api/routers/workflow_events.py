@@ -23,17 +23,21 @@ NOT_ADMIN = "Chỉ quản trị hệ thống mới xem được các sự kiện
 async def nomination_events(
     nomination_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
 ) -> WorkflowEventsOut:
-    """404 for a dossier the caller cannot see, 403 for one it sees without being an administrator."""
-    nomination = await get_visible(session, user, nomination_id)
+    """403 for anyone but an administrator (whatever the id: nothing to probe), 404 for a dossier
+    outside the administrator's view."""
     if not user.is_admin:
         raise Problem(403, NOT_ADMIN, code="not_admin")
+    nomination = await get_visible(session, user, nomination_id)
     return await nomination_workflow_events(session, ctx.gateway, nomination)
 
 
 @router.get("/plans/{plan_id}/workflow-events", response_model=WorkflowEventsOut)
 async def plan_events(plan_id: str, ctx: ContextDep, session: SessionDep, user: UserDep) -> WorkflowEventsOut:
-    """404 for a plan the caller cannot see, 403 for one it sees without administering it."""
+    """403 for anyone but an administrator, 404 for a plan the administrator does not administer
+    (as for an amendment)."""
+    if not user.is_admin:
+        raise Problem(403, NOT_ADMIN, code="not_admin")
     plan, definition, index = await visible_plan(session, user, plan_id)
     if not administers(definition, user, index):
-        raise Problem(403, NOT_ADMIN, code="not_admin")
+        raise Problem(404, "Không tìm thấy kế hoạch.", code="plan_not_found")
     return await plan_workflow_events(session, ctx.gateway, plan)

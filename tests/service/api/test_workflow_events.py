@@ -20,7 +20,7 @@ from service.dev.plan_simulator import run_timeline
 from tests.support.api import PROBLEM, approve_step, body, create, login, school_unit, task_for
 from tests.support.helpers import new_worker
 from tests.support.plans import setup_plan, vn
-from tests.support.security import ensure_user
+from tests.support.security import ensure_unit, ensure_user
 from workflows.plan import PlanWorkflow
 from workflows.plan_contracts import PlanInput, plan_workflow_id
 
@@ -60,7 +60,9 @@ def entry(timeline: list[dict[str, Any]], action: str) -> dict[str, Any]:
     return found[0]
 
 
-async def test_a_nominations_events_beside_its_timeline_for_administrators_only(api: httpx.AsyncClient) -> None:
+async def test_a_nominations_events_beside_its_timeline_for_administrators_only(
+    api: httpx.AsyncClient, owner_engine: AsyncEngine
+) -> None:
     clerk = await login(api, "clerk.school")
     nid = (await create(api, clerk, body(await school_unit(api, clerk), name="Lò Văn Sự Kiện")))["id"]
     council = await login(api, "council.school")
@@ -105,12 +107,15 @@ async def test_a_nominations_events_beside_its_timeline_for_administrators_only(
     assert accepted[0]["event_id"] in approve["event_ids"] and completed[0]["event_id"] in approve["event_ids"]
     assert not set(submit["event_ids"]) & set(approve["event_ids"])
 
-    # The clerk sees the dossier but not its workflow; someone who cannot see the dossier gets 404.
-    refused = await api.get(f"/api/v1/nominations/{nid}/workflow-events", headers=clerk)
-    assert refused.status_code == 403 and refused.headers["content-type"] == PROBLEM
-    assert refused.json()["code"] == "not_admin" and "quản trị" in refused.json()["detail"]
-    outsider = await login(api, "clerk.yb")
-    hidden = await api.get(f"/api/v1/nominations/{nid}/workflow-events", headers=outsider)
+    # Nobody but an administrator, whether they see the dossier (its clerk) or not (nothing to probe).
+    for who in ("clerk.school", "clerk.yb"):
+        refused = await api.get(f"/api/v1/nominations/{nid}/workflow-events", headers=await login(api, who))
+        assert refused.status_code == 403 and refused.headers["content-type"] == PROBLEM, who
+        assert refused.json()["code"] == "not_admin" and "quản trị" in refused.json()["detail"]
+    # An administrator of another province does not see the dossier.
+    await ensure_unit(owner_engine, "TEST-WE", "UBND tỉnh Thử", "people_committee", "province", None)
+    await ensure_user(owner_engine, "we.admin", "TEST-WE", [("admin", "TEST-WE", True)])
+    hidden = await api.get(f"/api/v1/nominations/{nid}/workflow-events", headers=await login(api, "we.admin"))
     assert hidden.status_code == 404 and hidden.headers["content-type"] == PROBLEM
 
 
@@ -164,12 +169,14 @@ async def test_a_plans_amendment_beside_its_update_and_who_may_see_them(
     assert any(e["summary"].startswith("Lên lịch tác vụ record_plan_version") for e in events)
     await env.client.get_workflow_handle(plan_workflow_id(other.id)).terminate("test over")
 
-    # Someone of the plan's units sees the plan but not its workflow; someone outside it sees nothing.
+    # Someone of the plan's units sees the plan but not its workflow, nor does anyone else but its
+    # administrators; an administrator of other units does not see it.
     await ensure_user(owner_engine, "clerk.plan-events", other.scope_code, [("clerk", other.scope_code, False)])
     clerk = await login(api, "clerk.plan-events")
     assert (await api.get(f"/api/v1/plans/{other.id}", headers=clerk)).status_code == 200
-    refused = await api.get(f"/api/v1/plans/{other.id}/workflow-events", headers=clerk)
-    assert refused.status_code == 403 and refused.json()["code"] == "not_admin"
-    for outsider in ("clerk.school", "admin"):  # the country's administrator: these test units are not under it
-        r = await api.get(f"/api/v1/plans/{other.id}/workflow-events", headers=await login(api, outsider))
-        assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
+    for who in (clerk, await login(api, "clerk.school")):
+        refused = await api.get(f"/api/v1/plans/{other.id}/workflow-events", headers=who)
+        assert refused.status_code == 403 and refused.json()["code"] == "not_admin"
+    # The country's administrator: these test units are not under it.
+    r = await api.get(f"/api/v1/plans/{other.id}/workflow-events", headers=await login(api, "admin"))
+    assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
