@@ -10,6 +10,7 @@ timeline row counts its runs, which shows a repeated event.
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col
 from temporalio import activity
 
+from models.rules.notices import deadline
 from models.rules.org_tree import OrgTree
 from models.rules.plan_schedule import (
     DUE,
@@ -27,14 +29,13 @@ from models.rules.plan_schedule import (
     WINDOW_CLOSE,
     WINDOW_OPEN,
     ScheduledEvent,
-    format_instant,
     year_schedule,
 )
 from models.rules.plans import PlanDef
 from models.store.org import load_org_tree
 from models.store.plan_reports import consolidated
 from models.store.plans import write_plan
-from models.tables import Nomination
+from models.tables import AuditEntry, Nomination, Unit
 from models.tables.plans import Plan, PlanEvent, PlanNotification, PlanReport
 from workflows.plan_contracts import (
     PLAN_EVENT,
@@ -60,6 +61,31 @@ def _planned(e: ScheduledEvent) -> PlannedEvent:
     return PlannedEvent(key=e.key, kind=e.kind, subject=e.subject, at=e.at, catch_up_until=e.catch_up_until)
 
 
+def amendment_id(plan_id: str, version: int) -> uuid.UUID:
+    """The audit row of a plan's amendment to `version`: one per version, whatever the retries."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"thidua:plan-amendment:{plan_id}:{version}")
+
+
+def amendment_audit(inp: PlanVersionInput, plan: PlanDef) -> dict[str, Any]:
+    """Who amended the plan, when, why, to which version: written with the new version, read by the
+    administrators of the plan's scope (its unit) and shown in the plan's workflow timeline."""
+    actor = inp.actor
+    return {
+        "id": amendment_id(inp.plan_id, inp.version),
+        "nomination_id": None,
+        "at": inp.at,
+        "actor_id": actor.user_id,
+        "actor_name": f"{actor.name} ({actor.acting_as})" if actor.acting_as else actor.name,
+        "action": "plan_amended",
+        "comment": inp.reason,
+        "source_address": actor.address,
+        "subject_type": "plan",
+        "subject_id": inp.plan_id,
+        "unit_id": select(col(Unit.id)).where(col(Unit.code) == plan.scope_code).scalar_subquery(),
+        "details": {"version": inp.version},
+    }
+
+
 class PlanActivities:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -83,6 +109,7 @@ class PlanActivities:
                 return  # a retried activity: already written
             source = current.source_file if current is not None else None
             await conn.run_sync(lambda sync: write_plan(sync, plan, inp.version, source))
+            await conn.execute(insert(AuditEntry).values(**amendment_audit(inp, plan)).on_conflict_do_nothing())
             activity.logger.info(
                 "plan %s amended to version %s by user %s", inp.plan_id, inp.version, inp.actor.user_id
             )
@@ -161,7 +188,7 @@ class PlanActivities:
         self, conn: AsyncConnection, plan: PlanDef, event: PlannedEvent, year: int, at: datetime
     ) -> dict[str, Any]:
         stream = next(r for r in plan.reports if r.key == event.subject)
-        due = format_instant(stream.due.instant(year))
+        due = deadline(stream.due.instant(year))
         message = f"Nhắc báo cáo: «{stream.name}» năm {year} của kế hoạch {plan.number or plan.id}, hạn {due}."
         pending = select(
             literal(plan.id),
@@ -195,7 +222,7 @@ class PlanActivities:
         self, conn: AsyncConnection, plan: PlanDef, event: PlannedEvent, year: int, at: datetime
     ) -> dict[str, Any]:
         stream = next(r for r in plan.reports if r.key == event.subject)
-        due = format_instant(stream.due.instant(year))
+        due = deadline(stream.due.instant(year))
         where = (
             col(PlanReport.plan_id) == plan.id,
             col(PlanReport.year) == year,
@@ -299,7 +326,9 @@ class PlanActivities:
                 f"{unmet} chỉ tiêu điển hình chưa đạt."
             )
         else:
-            message = f"Mở đợt nhận đề nghị khen thưởng – {milestone.name}, đến {format_instant(milestone.window.closes_at())}."
+            message = (
+                f"Mở đợt nhận đề nghị khen thưởng – {milestone.name}, đến {deadline(milestone.window.closes_at())}."
+            )
         for code in sorted(recipients):
             await conn.execute(
                 insert(PlanNotification)

@@ -37,6 +37,7 @@ from service.api.routers import (
     saved_views,
     submissions,
     tasks,
+    workflow_events,
 )
 from service.core.metrics import metrics_middleware
 from service.core.settings import Settings, get_settings
@@ -102,6 +103,7 @@ def create_app(
         notifications, dashboard, council_sessions, forward_letters, health, saved_views, submissions,
     ):  # fmt: skip
         app.include_router(module.router)
+    app.include_router(workflow_events.router)
     mount_docs(app)
     mount_ui(app)
     return app

@@ -36,6 +36,8 @@ ACTIONS: Final = {
     "withdraw": "Rút hồ sơ",
     "award": "Quyết định khen thưởng",
     "attach": "Đính kèm tệp",
+    "detach": "Gỡ tệp đính kèm",
+    "plan_amended": "Sửa đổi kế hoạch",
     "council_size_override": "Khai số thành viên Hội đồng khác danh sách",
     "delegation_sign_on_behalf": "Giao ký thay",
     "delegation_substitute": "Giao người thay thế",

@@ -17,7 +17,7 @@ from models.tables.documents import Attachment
 from models.tables.nominations import IdempotencyKey, Nomination, NominationAccess, Notification, Task
 from models.tables.notices import EmailDelivery, NotificationPreference, NotificationRead
 from models.tables.organisation import RoleAssignment, Unit, UnitAncestor, UnitBase, UnitPublic, User
-from models.tables.plans import Plan, PlanEvent, PlanMilestone, PlanNotification, PlanReport
+from models.tables.plans import Plan, PlanEvent, PlanMilestone, PlanNotification, PlanReport, PlanReportFile
 from models.tables.saved_views import SavedView
 from models.tables.security import AuditEntry, Delegation, LoginAttempt, OidcIdentity
 from models.tables.submissions import Submission, SubmissionCounter, SubmissionDocument, SubmissionKey
@@ -51,6 +51,7 @@ __all__ = [
     "PlanMilestone",
     "PlanNotification",
     "PlanReport",
+    "PlanReportFile",
     "RoleAssignment",
     "SavedView",
     "Submission",

@@ -7,10 +7,11 @@ by the plan workflow's activities as upserts keyed so that a retried activity ch
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Date, DateTime, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -73,8 +74,28 @@ class PlanReport(SQLModel, table=True):
     late: bool = False
     text: str | None = None
     key_figures: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+    # Names the report cited before files could be uploaded; the files themselves are PlanReportFile.
     attachments: list[str] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
     submitted_by: int | None = Field(default=None, foreign_key="users.id")
+
+
+class PlanReportFile(SQLModel, table=True):
+    """A file of a unit's report (the signed report, its figures as a spreadsheet), uploaded by the
+    unit's reporter while the report is not yet sent. The same bytes are stored once per report."""
+
+    __tablename__ = "plan_report_files"
+    __table_args__ = (UniqueConstraint("report_id", "sha256"), UniqueConstraint("storage_key"))
+
+    id: uuid.UUID = Field(primary_key=True)
+    report_id: int = Field(sa_column=Column(BigInteger, ForeignKey("plan_reports.id"), nullable=False))
+    file_name: str = Field(max_length=255)  # sanitised; shown to users, never used as a path
+    content_type: str = Field(max_length=100)  # from the content, not from the name or the client
+    size_bytes: int
+    sha256: str = Field(max_length=64)
+    # Path relative to the attachment directory, made of ids only: plan-reports/<report id>/<file id>.
+    storage_key: str = Field(max_length=200)
+    uploaded_by: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 class PlanEvent(SQLModel, table=True):

@@ -14,8 +14,8 @@ from models.rules.text import has_control_characters
 from service.api.problems import problem_response
 from service.api.schemas.submissions import MAX_LIST_BYTES
 
-# Uploads of attachments may be larger than other bodies (multipart overhead included).
-_UPLOAD_PATH = re.compile(r"^/api/v1/nominations/[^/]+/attachments/?$")
+# Uploads of files (a dossier's, a plan report's) may be larger than other bodies (multipart overhead included).
+_UPLOAD_PATH = re.compile(r"^/api/v1/(nominations/[^/]+/attachments|plans/[^/]+/reports/[^/]+/files)/?$")
 _MULTIPART_OVERHEAD = 64 * 1024
 # A unit's list (JSON or an Excel file) may be larger too: up to MAX_LIST_BYTES.
 _LIST_PATH = re.compile(r"^/api/v1/submissions/?$")

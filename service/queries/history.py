@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
 
 from models.rules.notices import ESCALATION, REMINDER
 from models.tables import AuditEntry, Nomination, Notification, Task
@@ -32,10 +33,11 @@ _SYSTEM_EVENTS = {
 }
 
 
-async def _workflow_events(gateway: TemporalGateway, workflow_id: str, include_system: bool) -> list[HistoryItem]:
+def workflow_items(events: list[HistoryEvent], include_system: bool) -> list[tuple[str, HistoryItem]]:
+    """The workflow's own events worth a line of the history, each with its match key `event:<id>`."""
     wanted = {**_WORKFLOW_EVENTS, **(_SYSTEM_EVENTS if include_system else {})}
-    items: list[HistoryItem] = []
-    for event in await gateway.history_events(workflow_id):
+    items: list[tuple[str, HistoryItem]] = []
+    for event in events:
         action = wanted.get(event.event_type)
         if action is None:
             continue
@@ -44,16 +46,11 @@ async def _workflow_events(gateway: TemporalGateway, workflow_id: str, include_s
             comment = event.activity_task_failed_event_attributes.failure.message
         elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
             comment = event.workflow_execution_terminated_event_attributes.reason
-        items.append(
-            HistoryItem(
-                at=event.event_time.ToDatetime(tzinfo=UTC),
-                actor=None,
-                action=action,
-                step=None,
-                comment=comment,
-                source="workflow",
-            )
-        )
+        item = HistoryItem(
+            at=event.event_time.ToDatetime(tzinfo=UTC), actor=None, action=action, step=None, comment=comment,
+            source="workflow",
+        )  # fmt: skip
+        items.append((f"event:{event.event_id}", item))
     return items
 
 
@@ -74,17 +71,20 @@ def _actor(nomination: Nomination, entry: AuditEntry) -> str | None:
     return entry.actor_name
 
 
-async def build_history(
-    session: AsyncSession, gateway: TemporalGateway, nomination: Nomination, *, include_system: bool
-) -> list[HistoryItem]:
+async def recorded_items(session: AsyncSession, nomination: Nomination) -> list[tuple[str, HistoryItem]]:
+    """The audit rows and the reminders of a nomination, each with the key that finds the workflow
+    events it came from: `audit:<id>` (the projection's input names it), `notice:<task>:<kind>`."""
     audit = (
         await session.exec(
             select(AuditEntry).where(AuditEntry.nomination_id == nomination.id).order_by(col(AuditEntry.at))
         )
     ).all()
     items = [
-        HistoryItem(
-            at=a.at, actor=_actor(nomination, a), action=a.action, step=a.step, comment=a.comment, source="audit"
+        (
+            f"audit:{a.id}",
+            HistoryItem(
+                at=a.at, actor=_actor(nomination, a), action=a.action, step=a.step, comment=a.comment, source="audit"
+            ),
         )
         for a in audit
     ]
@@ -96,11 +96,23 @@ async def build_history(
         )
     ).all()
     items += [
-        HistoryItem(at=n.created_at, actor=None, action=n.kind, step=step, comment=n.message, source="notification")
+        (
+            f"notice:{n.task_id}:{n.kind}",
+            HistoryItem(
+                at=n.created_at, actor=None, action=n.kind, step=step, comment=n.message, source="notification"
+            ),
+        )
         for n, step in notes
     ]
+    return items
+
+
+async def build_history(
+    session: AsyncSession, gateway: TemporalGateway, nomination: Nomination, *, include_system: bool
+) -> list[HistoryItem]:
+    items = [item for _, item in await recorded_items(session, nomination)]
     # The audit rows are read first: the session is released before Temporal is asked for the events.
     await session.close()
-    items += await _workflow_events(gateway, nomination.workflow_id, include_system)
+    items += [item for _, item in workflow_items(await gateway.history_events(nomination.workflow_id), include_system)]
     items.sort(key=lambda i: (i.at, i.source != "workflow"))
     return items

@@ -1,9 +1,10 @@
 """Attachment files: accepted by their content (never their name), stored under the data directory.
 
-Files live in `<attachments dir>/<nomination id>/<attachment id>`, paths made of ids only, outside
-anything the web server serves; they are read back only through the API, which checks access.
-Only PDF, DOCX, JPEG and PNG are accepted, recognised by their first bytes (a DOCX is a ZIP
-archive holding word/document.xml); the SHA-256 of the stored bytes is recorded.
+Files live in `<attachments dir>/<folder>/<file id>`, paths made of ids only (a dossier's folder is
+its nomination id, a plan report's `plan-reports/<report id>`), outside anything the web server
+serves; they are read back only through the API, which checks access. Each use accepts its own
+types among PDF, DOCX, XLSX, JPEG and PNG, recognised by their first bytes (a DOCX or an XLSX is a
+ZIP archive holding word/document.xml or xl/workbook.xml); the SHA-256 of the stored bytes is recorded.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from models.rules.text import nfc
 
 CHUNK = 64 * 1024
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-EXTENSIONS = {"application/pdf": ".pdf", DOCX: ".docx", "image/jpeg": ".jpg", "image/png": ".png"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXTENSIONS = {"application/pdf": ".pdf", DOCX: ".docx", XLSX: ".xlsx", "image/jpeg": ".jpg", "image/png": ".png"}
+# What users call each type, in the order refusals list them.
+TYPE_NAMES = {"application/pdf": "PDF", DOCX: "DOCX", XLSX: "XLSX", "image/jpeg": "JPEG", "image/png": "PNG"}
+# A dossier's files; a plan report may also carry its figures as a spreadsheet.
+DOSSIER_TYPES = frozenset({"application/pdf", DOCX, "image/jpeg", "image/png"})
+REPORT_TYPES = DOSSIER_TYPES | {XLSX}
 # A DOCX holds a few dozen parts; an archive with thousands is not a document.
 MAX_ZIP_ENTRIES = 2_000
 MAX_NAME = 150
@@ -46,7 +53,7 @@ class StoredFile:
 
 
 def detect_type(path: Path) -> str | None:
-    """The content type of a file from its bytes: PDF, DOCX, JPEG or PNG; None for anything else."""
+    """The content type of a file from its bytes: PDF, DOCX, XLSX, JPEG or PNG; None for anything else."""
     with path.open("rb") as fh:
         head = fh.read(16)
     if head.startswith(b"%PDF-"):
@@ -61,9 +68,19 @@ def detect_type(path: Path) -> str | None:
                 names = archive.namelist()
         except (zipfile.BadZipFile, OSError, ValueError):
             return None
-        if len(names) <= MAX_ZIP_ENTRIES and "word/document.xml" in names and "[Content_Types].xml" in names:
+        if len(names) > MAX_ZIP_ENTRIES or "[Content_Types].xml" not in names:
+            return None
+        if "word/document.xml" in names:
             return DOCX
+        if "xl/workbook.xml" in names:
+            return XLSX
     return None
+
+
+def accepted_names(accepted: frozenset[str]) -> str:
+    """The accepted types as a refusal names them: «PDF, DOCX, JPEG hoặc PNG»."""
+    names = [name for kind, name in TYPE_NAMES.items() if kind in accepted]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} hoặc {names[-1]}"
 
 
 _UNSAFE = re.compile(r"[^\w\s.()\-–]+", re.UNICODE)
@@ -92,12 +109,19 @@ class AttachmentStore:
             raise ValueError(f"storage key outside the attachment directory: {storage_key!r}")
         return path
 
-    def save(self, source: BinaryIO, nomination_id: uuid.UUID, attachment_id: uuid.UUID, max_bytes: int) -> StoredFile:
-        """Copy the upload to its place, counting and hashing; refuse it if too large or of another type."""
-        folder = self.root / str(nomination_id)
-        folder.mkdir(parents=True, exist_ok=True, mode=0o750)
-        storage_key = f"{nomination_id}/{attachment_id}"
+    def save(
+        self,
+        source: BinaryIO,
+        folder: str,
+        file_id: uuid.UUID,
+        max_bytes: int,
+        accepted: frozenset[str] = DOSSIER_TYPES,
+    ) -> StoredFile:
+        """Copy the upload to `<folder>/<file id>`, counting and hashing; refuse it if too large or of a
+        type not `accepted`. `folder` is made of ids ("<nomination id>", "plan-reports/<report id>")."""
+        storage_key = f"{folder}/{file_id}"
         final = self._path(storage_key)
+        final.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
         partial = final.with_name(final.name + ".part")
         digest = hashlib.sha256()
         size = 0
@@ -114,9 +138,9 @@ class AttachmentStore:
             if size == 0:
                 raise RejectedFile("Tệp rỗng.", "empty_file", 422)
             content_type = detect_type(partial)
-            if content_type is None:
+            if content_type is None or content_type not in accepted:
                 raise RejectedFile(
-                    "Chỉ nhận tệp PDF, DOCX, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên tệp).",
+                    f"Chỉ nhận tệp {accepted_names(accepted)} (kiểm tra theo nội dung tệp, không theo tên tệp).",
                     "unsupported_file_type",
                 )
             os.replace(partial, final)

@@ -75,6 +75,8 @@ class Access(StrEnum):
     GRANT_HOLDER = "grant_holder"  # holds the (role, unit) the request names (delegating it): else 403
     PLAN_VIEWER = "plan_viewer"  # whoever the plan concerns (issuer, recipients, units in its scope): else 404
     PLAN_REPORTER = "plan_reporter"  # clerk or secretariat of the reporting unit: 404 if unseen, else 403
+    # The reporting unit's people, and those who see every unit's report of the plan: else 404.
+    PLAN_REPORT_VIEWER = "plan_report_viewer"
     DELEGATION_OWNER = "delegation_owner"  # who gave the delegation, or an administrator: else 404
     # The signer of each named nomination's open signing task: 404 for one unseen; a viewer who is
     # not its signer, or a nomination not at its signing step, is refused by the business rule (409).
@@ -184,6 +186,17 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/plans/{plan_id}/reports"): _r(Access.PLAN_REPORTER, "plan"),
     ("POST", "/api/v1/plans/{plan_id}/amend"): _r(Access.ADMIN, "plan"),
     ("POST", "/api/v1/plans/{plan_id}/amend/preview"): _r(Access.ADMIN, "plan", note="nothing is saved"),
+    ("GET", "/api/v1/plans/{plan_id}/reports/{report_id}/files"): _r(Access.PLAN_REPORT_VIEWER, "plan"),
+    ("POST", "/api/v1/plans/{plan_id}/reports/{report_id}/files"): _r(
+        Access.PLAN_REPORTER, "plan", note="until the report is sent"
+    ),
+    ("GET", "/api/v1/plans/{plan_id}/reports/{report_id}/files/{file_id}"): _r(Access.PLAN_REPORT_VIEWER, "plan"),
+    ("DELETE", "/api/v1/plans/{plan_id}/reports/{report_id}/files/{file_id}"): _r(
+        Access.PLAN_REPORTER, "plan", note="until the report is sent"
+    ),
+    # a workflow's raw events beside its timeline
+    ("GET", "/api/v1/nominations/{nomination_id}/workflow-events"): _r(Access.ADMIN, "nomination"),
+    ("GET", "/api/v1/plans/{plan_id}/workflow-events"): _r(Access.ADMIN, "plan", note="its administrators"),
     # award decisions and the award register (sổ khen thưởng)
     ("POST", "/api/v1/decisions"): _r(Access.NOMINATION_SIGNER, "nomination", note="one decision for all"),
     ("GET", "/api/v1/decisions"): _r(Access.SIGNED_IN, note="decisions awarding a nomination the caller sees"),

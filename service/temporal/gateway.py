@@ -444,6 +444,32 @@ class TemporalGateway:
             raise unavailable() from None
         return events
 
+    async def history_runs(self, workflow_id: str, *, max_runs: int = 12) -> list[tuple[str, list[HistoryEvent]]]:
+        """The events of a workflow's runs, oldest first, each with its run id: the chain of
+        continue-as-new followed back from the current run, at most `max_runs` runs, within one
+        deadline; a run past its retention ends the chain ([] when none is left)."""
+        runs: list[tuple[str, list[HistoryEvent]]] = []
+        run_id: str | None = None
+        try:
+            async with asyncio.timeout(self.deadline.total_seconds()):
+                for _ in range(max_runs):
+                    handle = self.client.get_workflow_handle(workflow_id, run_id=run_id)
+                    events = [e async for e in handle.fetch_history_events(rpc_timeout=self.deadline)]
+                    if not events:
+                        break
+                    started = events[0].workflow_execution_started_event_attributes
+                    runs.append((run_id or started.original_execution_run_id, events))
+                    run_id = started.continued_execution_run_id or None
+                    if run_id is None:
+                        break
+        except RPCError as exc:
+            if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+                raise unavailable() from None
+        except TimeoutError:
+            raise unavailable() from None
+        runs.reverse()
+        return runs
+
     async def check_health(self) -> None:
         await self._bounded(self.client.service_client.check_health(timeout=self.deadline))
 

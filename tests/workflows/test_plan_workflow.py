@@ -4,6 +4,7 @@ a worker restart mid-year, an administrator's amendment) and milestone nominatio
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -184,6 +185,25 @@ async def test_due_instants_2024_to_2030_on_the_time_skipping_server(
         ).scalar_one()
     assert overdue == sum(e.summary["units"] for e in opened)  # nobody reported in this preview
     assert escalations == sum(len(r.recipients) for r in plan.reports) * len(YEARS)
+
+
+async def test_plan_notifications_give_their_dates_as_people_read_them(
+    env: WorkflowEnvironment, engine: AsyncEngine, owner_engine: AsyncEngine
+) -> None:
+    plan = await setup_plan(owner_engine, "ct-1315-2024")
+    await run_preview(env, engine, plan, vn(2025, 6, 1), vn(2026, 1, 1))
+    async with engine.connect() as conn:
+        messages = (
+            await conn.execute(select(col(PlanNotification.kind), col(PlanNotification.message)).where(
+                col(PlanNotification.plan_id) == plan.id))
+        ).all()  # fmt: skip
+    kinds = {kind for kind, _ in messages}
+    assert {"reminder", "overdue", "escalation", "window"} <= kinds, kinds
+    # dd/mm/yyyy in Asia/Ho_Chi_Minh, never an ISO date with its offset.
+    for _, message in messages:
+        assert not re.search(r"\d{4}-\d{2}-\d{2}|\+0700", message), message
+    reminder = next(m for k, m in messages if k == "reminder")
+    assert "hạn 00:00 ngày 30/11/2025" in reminder, reminder
 
 
 async def test_a_plan_started_in_november_2026_skips_2025_and_meets_its_next_deadline(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse
@@ -15,11 +13,12 @@ from sqlmodel import col, select
 
 from models.tables.documents import Attachment
 from service.api.deps import ContextDep, SessionDep, UserDep
+from service.api.files import DOWNLOAD_RESPONSES, commit_or_remove, file_download, receive_upload
 from service.api.problems import Problem
 from service.api.schemas.attachments import AttachmentOut, AttachmentPage
 from service.queries.attachments import files_may_change
 from service.queries.nominations import get_visible
-from service.security.attachment_store import EXTENSIONS, AttachmentStore, RejectedFile, sanitise_filename
+from service.security.attachment_store import DOSSIER_TYPES, AttachmentStore, sanitise_filename
 from service.security.audit import record_admin_action
 from workflows.contracts import OPEN_STATUSES
 
@@ -59,12 +58,14 @@ async def upload_attachment(
 
     store = AttachmentStore(ctx.settings.attachments_path)
     attachment_id = uuid.uuid4()
-    try:
-        stored = await asyncio.to_thread(
-            store.save, file.file, nomination.id, attachment_id, ctx.settings.max_attachment_bytes
-        )
-    except RejectedFile as exc:
-        raise Problem(exc.status, str(exc), code=exc.code) from None
+    stored = await receive_upload(
+        store,
+        file,
+        str(nomination.id),
+        attachment_id,
+        max_bytes=ctx.settings.max_attachment_bytes,
+        accepted=DOSSIER_TYPES,
+    )
     attachment = Attachment(
         id=attachment_id,
         nomination_id=nomination.id,
@@ -89,11 +90,7 @@ async def upload_attachment(
         comment=attachment.file_name,
         details={"kind": kind, "sha256": stored.sha256, "size_bytes": stored.size_bytes},
     )
-    try:
-        await session.commit()
-    except Exception:
-        store.remove(stored.storage_key)
-        raise
+    await commit_or_remove(session, store, stored.storage_key)
     return _out(attachment)
 
 
@@ -132,15 +129,11 @@ async def list_attachments(
         locked_reason=reason,
         max_bytes=ctx.settings.max_attachment_bytes,
         max_files=limit,
-        accepted_types=sorted(EXTENSIONS),
+        accepted_types=sorted(DOSSIER_TYPES),
     )
 
 
-@router.get(
-    "/{nomination_id}/attachments/{attachment_id}",
-    response_class=FileResponse,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "Nội dung tệp"}},
-)
+@router.get("/{nomination_id}/attachments/{attachment_id}", response_class=FileResponse, responses=DOWNLOAD_RESPONSES)
 async def download_attachment(
     nomination_id: uuid.UUID, attachment_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
 ) -> FileResponse:
@@ -152,18 +145,10 @@ async def download_attachment(
     ).one_or_none()
     if attachment is None:
         raise Problem(404, "Không tìm thấy tệp đính kèm.", code="attachment_not_found")
-    path = AttachmentStore(ctx.settings.attachments_path).path(attachment.storage_key)
-    if not path.is_file():
-        raise Problem(404, "Tệp đính kèm không còn trong kho lưu trữ.", code="attachment_missing")
-    return FileResponse(
-        path,
-        media_type=attachment.content_type,
-        headers={
-            # Always a download, never rendered in the page's origin.
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.file_name)}",
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "X-Checksum-Sha256": attachment.sha256,
-        },
+    return file_download(
+        AttachmentStore(ctx.settings.attachments_path),
+        attachment.storage_key,
+        file_name=attachment.file_name,
+        content_type=attachment.content_type,
+        sha256=attachment.sha256,
     )

@@ -1,13 +1,17 @@
-"""Plans (Kế hoạch): list and read, yearly reports, the calendar, and an administrator's amendment."""
+"""Plans (Kế hoạch): list and read, yearly reports with their files, the calendar, and an
+administrator's amendment."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile
+from fastapi.responses import FileResponse
 from pydantic import ValidationError
-from sqlalchemy import update
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,10 +20,10 @@ from models.rules.org_tree import OrgTree, UnknownUnitError
 from models.rules.plan_schedule import calendar, describe_event, report_due
 from models.rules.plans import PlanDef, PlanFileError, check_units
 from models.rules.text import nfc, nfc_deep
-from models.store.org import load_org_tree
 from models.store.plan_reports import consolidated
-from models.tables.plans import Plan, PlanMilestone, PlanReport
+from models.tables.plans import Plan, PlanMilestone, PlanReport, PlanReportFile
 from service.api.deps import ContextDep, CurrentUser, SessionDep, UserDep
+from service.api.files import DOWNLOAD_RESPONSES, commit_or_remove, file_download, receive_upload
 from service.api.problems import Problem
 from service.api.schemas.plans import (
     AmendIn,
@@ -27,65 +31,37 @@ from service.api.schemas.plans import (
     CalendarOut,
     PlanDetail,
     PlanSummary,
+    ReportFileOut,
+    ReportFilePage,
     ReportIn,
     ReportOut,
     ReportsOut,
     StreamView,
 )
+from service.queries.plans import (
+    administers,
+    get_report,
+    org_index,
+    plan_definition,
+    sees_all,
+    user_units,
+    visible,
+    visible_plan,
+)
+from service.security.attachment_store import REPORT_TYPES, AttachmentStore, sanitise_filename
+from service.security.audit import record_admin_action
 from service.temporal.gateway import PlanRef
 from workflows.plan_contracts import PlanAmendment, PlanView
 
 router = APIRouter(prefix="/api/v1/plans", tags=["plans"])
 REPORT_ROLES = ("clerk", "secretariat")
-
-
-# ---- schemas --------------------------------------------------------------------------------------
+# A report's id (a bigint): out of range is 422, never a database error.
+ReportId = Annotated[int, Path(ge=1, le=9_223_372_036_854_775_807)]
+# A report is a few documents (the signed report, its figures, photographs), not a dossier.
+MAX_FILES_PER_REPORT = 10
 
 
 # ---- helpers --------------------------------------------------------------------------------------
-
-
-def _definition(plan: Plan) -> PlanDef:
-    return PlanDef.model_validate(plan.definition)
-
-
-def _user_units(user: CurrentUser) -> set[int]:
-    return {unit for _, unit in user.roles} | ({user.unit.id} if user.unit.id is not None else set())
-
-
-def _administers(plan: PlanDef, user: CurrentUser, index: OrgTree) -> bool:
-    """An administrator whose scope covers the plan's issuer or scope unit (not any administrator)."""
-    units = [index.by_code[c].id for c in (plan.scope_code, plan.issuer) if c in index.by_code]
-    return any(user.has_role("admin", unit) for unit in units)
-
-
-def _sees_all(plan: PlanDef, user: CurrentUser, index: OrgTree) -> bool:
-    """The plan's administrators, and the issuer's and the recipients' people see every unit's report."""
-    if _administers(plan, user, index):
-        return True
-    codes = {plan.issuer, *(c for r in plan.reports for c in r.recipients)}
-    return any(index.by_id[u].code in codes for u in _user_units(user) if u in index.by_id)
-
-
-def _visible(plan: PlanDef, user: CurrentUser, index: OrgTree) -> bool:
-    if _sees_all(plan, user, index):
-        return True
-    return any(
-        plan.scope_code in {a.code for a in index.ancestors_or_self(u)} for u in _user_units(user) if u in index.by_id
-    )
-
-
-async def _index(session: AsyncSession) -> OrgTree:
-    conn = await session.connection()
-    return await load_org_tree(conn)
-
-
-async def _get_plan(session: AsyncSession, user: CurrentUser, plan_id: str) -> tuple[Plan, PlanDef, OrgTree]:
-    plan = (await session.exec(select(Plan).where(Plan.id == plan_id))).one_or_none()
-    index = await _index(session)
-    if plan is None or not _visible(_definition(plan), user, index):
-        raise Problem(404, "Không tìm thấy kế hoạch.", code="plan_not_found")
-    return plan, _definition(plan), index
 
 
 def _summary(plan: Plan) -> dict[str, Any]:
@@ -120,13 +96,13 @@ def _parse_day(value: str, field: str) -> datetime:
 @router.get("", response_model=list[PlanSummary])
 async def list_plans(session: SessionDep, user: UserDep) -> list[dict[str, Any]]:
     plans = (await session.exec(select(Plan).order_by(col(Plan.id)))).all()
-    index = await _index(session)
-    return [_summary(p) for p in plans if _visible(_definition(p), user, index)]
+    index = await org_index(session)
+    return [_summary(p) for p in plans if visible(plan_definition(p), user, index)]
 
 
 @router.get("/{plan_id}", response_model=PlanDetail)
 async def get_plan(plan_id: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
-    plan, _, _ = await _get_plan(session, user, plan_id)
+    plan, _, _ = await visible_plan(session, user, plan_id)
     now = datetime.now(UTC)
     milestones = (
         await session.exec(
@@ -150,7 +126,7 @@ async def plan_calendar(
     from_: Annotated[str, Query(alias="from", max_length=40)],
     to: Annotated[str, Query(max_length=40)],
 ) -> CalendarOut:
-    _, definition, _ = await _get_plan(session, user, plan_id)
+    _, definition, _ = await visible_plan(session, user, plan_id)
     start, end = _parse_day(from_, "from"), _parse_day(to, "to")
     if end <= start or (end - start).days > 20 * 366:
         raise Problem(
@@ -167,14 +143,14 @@ async def plan_calendar(
 async def plan_reports(
     plan_id: str, session: SessionDep, user: UserDep, year: Annotated[int, Query(ge=2000, le=2100)]
 ) -> ReportsOut:
-    plan, definition, index = await _get_plan(session, user, plan_id)
+    plan, definition, index = await visible_plan(session, user, plan_id)
     query = select(PlanReport).where(PlanReport.plan_id == plan.id, PlanReport.year == year)
-    sees_all = _sees_all(definition, user, index)
-    if not sees_all:
-        query = query.where(col(PlanReport.unit_id).in_(_user_units(user)))
+    everyone = sees_all(definition, user, index)
+    if not everyone:
+        query = query.where(col(PlanReport.unit_id).in_(user_units(user)))
     rows = (await session.exec(query.order_by(col(PlanReport.stream), col(PlanReport.unit_id)))).all()
     streams = []
-    if sees_all:
+    if everyone:
         conn = await session.connection()
         for stream in definition.reports:
             # A year the plan asks no report of (before it was issued, outside its period) has none.
@@ -185,26 +161,43 @@ async def plan_reports(
             streams.append(
                 StreamView(stream=stream.key, name=stream.name, due_at=due, recipients=stream.recipients, **view)
             )
-    items = [
-        ReportOut(
-            **r.model_dump(exclude={"id", "plan_id", "submitted_by"}),
-            unit_code=index.by_id[r.unit_id].code if r.unit_id in index.by_id else None,
-            unit_name=index.by_id[r.unit_id].name if r.unit_id in index.by_id else None,
-        )
-        for r in rows
-    ]
+    files = await _files_of(session, [r.id for r in rows if r.id is not None])
+    items = [_report_out(r, index, files.get(r.id or 0, [])) for r in rows]
     return ReportsOut(plan_id=plan.id, year=year, streams=streams, items=items)
+
+
+def _report_out(report: PlanReport, index: OrgTree, files: list[ReportFileOut]) -> ReportOut:
+    unit = index.by_id.get(report.unit_id)
+    return ReportOut(
+        **report.model_dump(exclude={"plan_id", "submitted_by"}),
+        unit_code=unit.code if unit else None,
+        unit_name=unit.name if unit else None,
+        files=files,
+    )
+
+
+async def _files_of(session: AsyncSession, report_ids: list[int]) -> dict[int, list[ReportFileOut]]:
+    """The files of these reports, oldest first, by report."""
+    out: dict[int, list[ReportFileOut]] = {}
+    if not report_ids:
+        return out
+    rows = (
+        await session.exec(
+            select(PlanReportFile)
+            .where(col(PlanReportFile.report_id).in_(report_ids))
+            .order_by(col(PlanReportFile.created_at), col(PlanReportFile.id))
+        )
+    ).all()
+    for f in rows:
+        out.setdefault(f.report_id, []).append(ReportFileOut.model_validate(f, from_attributes=True))
+    return out
 
 
 @router.post("/{plan_id}/reports", response_model=ReportOut)
 async def submit_report(plan_id: str, body: ReportIn, session: SessionDep, user: UserDep) -> ReportOut:
-    plan, _, index = await _get_plan(session, user, plan_id)
+    plan, _, index = await visible_plan(session, user, plan_id)
     if not any(user.has_role(role, body.unit_id) for role in REPORT_ROLES):
-        raise Problem(
-            403,
-            "Chỉ cán bộ thi đua hoặc văn phòng của đơn vị mới được gửi báo cáo của đơn vị.",
-            code="not_unit_reporter",
-        )
+        raise Problem(403, NOT_UNIT_REPORTER, code="not_unit_reporter")
     query = select(PlanReport).where(
         PlanReport.plan_id == plan.id, PlanReport.year == body.year, PlanReport.unit_id == body.unit_id
     )
@@ -239,20 +232,212 @@ async def submit_report(plan_id: str, body: ReportIn, session: SessionDep, user:
     )
     await session.commit()
     await session.refresh(task)
-    unit = index.by_id.get(task.unit_id)
-    return ReportOut(
-        **task.model_dump(exclude={"id", "plan_id", "submitted_by"}),
-        unit_code=unit.code if unit else None,
-        unit_name=unit.name if unit else None,
+    assert task.id is not None
+    return _report_out(task, index, (await _files_of(session, [task.id])).get(task.id, []))
+
+
+# ---- a report's files -------------------------------------------------------------------------------
+
+NOT_UNIT_REPORTER = "Chỉ cán bộ thi đua hoặc văn phòng của đơn vị mới được gửi báo cáo của đơn vị."
+REPORT_SENT = "Báo cáo đã gửi: không thể thêm hoặc gỡ tệp."
+
+
+def _why_no_change(report: PlanReport, user: CurrentUser, count: int | None = None) -> tuple[int, str, str] | None:
+    """Why the caller may not add (count given) or remove a file of this report now, as (status,
+    Vietnamese reason, code); None when it may."""
+    if not any(user.has_role(role, report.unit_id) for role in REPORT_ROLES):
+        return 403, NOT_UNIT_REPORTER, "not_unit_reporter"
+    if report.status == "submitted":
+        return 409, REPORT_SENT, "report_submitted"
+    if count is not None and count >= MAX_FILES_PER_REPORT:
+        return 409, f"Mỗi báo cáo có tối đa {MAX_FILES_PER_REPORT} tệp.", "too_many_files"
+    return None
+
+
+async def _file_count(session: AsyncSession, report_id: int) -> int:
+    return (
+        await session.exec(
+            select(func.count()).select_from(PlanReportFile).where(PlanReportFile.report_id == report_id)
+        )
+    ).one()
+
+
+@router.get("/{plan_id}/reports/{report_id}/files", response_model=ReportFilePage)
+async def list_report_files(
+    plan_id: str, report_id: ReportId, ctx: ContextDep, session: SessionDep, user: UserDep
+) -> ReportFilePage:
+    """A report's files with their size and SHA-256, and whether the caller may add one now (and why not)."""
+    _, _, _, report = await get_report(session, user, plan_id, report_id)
+    files = (await _files_of(session, [report_id])).get(report_id, [])
+    refused = _why_no_change(report, user, len(files))
+    return ReportFilePage(
+        items=files,
+        total=len(files),
+        may_add=refused is None,
+        may_remove=_why_no_change(report, user) is None,
+        locked_reason=refused[1] if refused else None,
+        max_bytes=ctx.settings.max_attachment_bytes,
+        max_files=MAX_FILES_PER_REPORT,
+        accepted_types=sorted(REPORT_TYPES),
     )
+
+
+@router.post("/{plan_id}/reports/{report_id}/files", status_code=201, response_model=ReportFileOut)
+async def upload_report_file(
+    plan_id: str,
+    report_id: ReportId,
+    ctx: ContextDep,
+    session: SessionDep,
+    user: UserDep,
+    response: Response,
+    file: Annotated[UploadFile, File(description="PDF, DOCX, XLSX, JPEG hoặc PNG")],
+) -> ReportFileOut:
+    """Attach a file to a unit's report before it is sent. The same bytes twice are stored once: the
+    second upload answers 200 with the file already there."""
+    _, _, _, report = await get_report(session, user, plan_id, report_id)
+    if refused := _why_no_change(report, user, await _file_count(session, report_id)):
+        raise Problem(refused[0], refused[1], code=refused[2])
+    # Release the read (and its connection) while the bytes are copied.
+    await session.close()
+
+    store = AttachmentStore(ctx.settings.attachments_path)
+    file_id = uuid.uuid4()
+    stored = await receive_upload(
+        store,
+        file,
+        f"plan-reports/{report_id}",
+        file_id,
+        max_bytes=ctx.settings.max_attachment_bytes,
+        accepted=REPORT_TYPES,
+    )
+    try:
+        # Checked again with the report locked: a report sent (or filled) meanwhile takes no more.
+        _, _, _, report = await get_report(session, user, plan_id, report_id, for_update=True)
+        same = (
+            await session.exec(
+                select(PlanReportFile).where(
+                    PlanReportFile.report_id == report_id, PlanReportFile.sha256 == stored.sha256
+                )
+            )
+        ).one_or_none()
+        if same is not None:
+            store.remove(stored.storage_key)
+            await session.close()
+            response.status_code = 200
+            return ReportFileOut.model_validate(same, from_attributes=True)
+        if refused := _why_no_change(report, user, await _file_count(session, report_id)):
+            raise Problem(refused[0], refused[1], code=refused[2])
+    except BaseException:
+        store.remove(stored.storage_key)
+        raise
+    row = PlanReportFile(
+        id=file_id,
+        report_id=report_id,
+        file_name=sanitise_filename(file.filename, stored.content_type),
+        content_type=stored.content_type,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+        storage_key=stored.storage_key,
+        uploaded_by=user.id,
+        created_at=datetime.now(UTC),
+    )
+    session.add(row)
+    record_admin_action(
+        session,
+        user,
+        "attach",
+        subject_type="plan_report",
+        subject_id=report_id,
+        unit_id=report.unit_id,
+        comment=row.file_name,
+        details={
+            "plan_id": plan_id,
+            "year": report.year,
+            "stream": report.stream,
+            "file_id": str(file_id),
+            "sha256": stored.sha256,
+            "size_bytes": stored.size_bytes,
+        },
+    )
+    out = ReportFileOut.model_validate(row, from_attributes=True)
+    try:
+        await commit_or_remove(session, store, stored.storage_key)
+    except IntegrityError:
+        # The same bytes uploaded at the same moment by another request: that one's row stands.
+        await session.rollback()
+        same = (
+            await session.exec(
+                select(PlanReportFile).where(
+                    PlanReportFile.report_id == report_id, PlanReportFile.sha256 == stored.sha256
+                )
+            )
+        ).one_or_none()
+        if same is None:
+            raise
+        response.status_code = 200
+        return ReportFileOut.model_validate(same, from_attributes=True)
+    return out
+
+
+async def _report_file(session: AsyncSession, report_id: int, file_id: uuid.UUID) -> PlanReportFile:
+    row = (
+        await session.exec(
+            select(PlanReportFile).where(PlanReportFile.id == file_id, PlanReportFile.report_id == report_id)
+        )
+    ).one_or_none()
+    if row is None:
+        raise Problem(404, "Không tìm thấy tệp của báo cáo.", code="report_file_not_found")
+    return row
+
+
+@router.get("/{plan_id}/reports/{report_id}/files/{file_id}", response_class=FileResponse, responses=DOWNLOAD_RESPONSES)
+async def download_report_file(
+    plan_id: str, report_id: ReportId, file_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
+) -> FileResponse:
+    """For those who see the report: the unit's people and those who consolidate the plan's reports."""
+    await get_report(session, user, plan_id, report_id)
+    row = await _report_file(session, report_id, file_id)
+    return file_download(
+        AttachmentStore(ctx.settings.attachments_path),
+        row.storage_key,
+        file_name=row.file_name,
+        content_type=row.content_type,
+        sha256=row.sha256,
+    )
+
+
+@router.delete("/{plan_id}/reports/{report_id}/files/{file_id}", status_code=204)
+async def remove_report_file(
+    plan_id: str, report_id: ReportId, file_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
+) -> Response:
+    """A file chosen by mistake, removed by the unit's reporter before the report is sent."""
+    _, _, _, report = await get_report(session, user, plan_id, report_id, for_update=True)
+    if refused := _why_no_change(report, user):
+        raise Problem(refused[0], refused[1], code=refused[2])
+    row = await _report_file(session, report_id, file_id)
+    storage_key = row.storage_key
+    await session.delete(row)
+    record_admin_action(
+        session,
+        user,
+        "detach",
+        subject_type="plan_report",
+        subject_id=report_id,
+        unit_id=report.unit_id,
+        comment=row.file_name,
+        details={"plan_id": plan_id, "file_id": str(file_id), "sha256": row.sha256},
+    )
+    await session.commit()
+    AttachmentStore(ctx.settings.attachments_path).remove(storage_key)
+    return Response(status_code=204)
 
 
 async def _amended(session: AsyncSession, user: CurrentUser, plan_id: str, body: AmendIn) -> tuple[Plan, PlanDef]:
     """The plan as the amendment would make it, checked as the workflow would take it (not saved)."""
     if not user.is_admin:
         raise Problem(403, "Chỉ quản trị hệ thống mới được thay đổi kế hoạch đang chạy.", code="not_admin")
-    plan, definition, index = await _get_plan(session, user, plan_id)
-    if not _administers(definition, user, index):  # an administrator of other units: not theirs to see
+    plan, definition, index = await visible_plan(session, user, plan_id)
+    if not administers(definition, user, index):  # an administrator of other units: not theirs to see
         raise Problem(404, "Không tìm thấy kế hoạch.", code="plan_not_found")
     if body.expected_version is not None and body.expected_version != plan.version:
         raise Problem(

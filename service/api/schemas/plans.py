@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -69,7 +70,33 @@ class ReportIn(_Strict):
     attachments: list[Annotated[Line, Field(min_length=1, max_length=300)]] = Field(default_factory=list, max_length=50)
 
 
+class ReportFileOut(BaseModel):
+    id: uuid.UUID
+    report_id: int
+    file_name: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_by: int
+    created_at: datetime
+
+
+class ReportFilePage(BaseModel):
+    items: list[ReportFileOut]
+    total: int
+    # Whether the caller may add (or remove) a file now, and why not (Vietnamese) when not; the limits
+    # the API checks, so that the page checks them before sending.
+    may_add: bool = False
+    may_remove: bool = False
+    locked_reason: str | None = None
+    max_bytes: int
+    max_files: int
+    accepted_types: list[str]
+
+
 class ReportOut(BaseModel):
+    # The report's id: its files are at /plans/{plan}/reports/{id}/files.
+    id: int
     unit_id: int
     unit_code: str | None
     unit_name: str | None
@@ -84,6 +111,7 @@ class ReportOut(BaseModel):
     text: str | None
     key_figures: dict[str, Any]
     attachments: list[str]
+    files: list[ReportFileOut] = Field(default_factory=list)
 
 
 class StreamView(BaseModel):

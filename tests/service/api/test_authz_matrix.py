@@ -15,15 +15,18 @@ import uuid
 import warnings
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 from temporalio.testing import WorkflowEnvironment
 
+from models.tables.plans import PlanReport
 from service.app import create_app
 from service.core.settings import Settings
 from service.security.authz import RULES, Access, Rule, api_endpoints, missing_rules
@@ -43,6 +46,8 @@ from tests.support.security import (
 # The matrix adds a council member and delegations: it gets its own database.
 pytestmark = pytest.mark.own_database
 
+# A unit reporting on the first plan listed (ct-1315-2024), for the plan report's file.
+REPORTING_UNIT = "CT-NINHKIEU"
 ALLOWED = 0  # authorised: 200 for a read; for a write anything but 401/403/404 (the business may say 409/422)
 
 
@@ -105,6 +110,7 @@ NEEDS = {
     Access.COUNCIL_MEMBER: "member",
     Access.PLAN_VIEWER: "viewer",
     Access.PLAN_REPORTER: "reporter",
+    Access.PLAN_REPORT_VIEWER: "viewer",
     Access.DELEGATION_OWNER: "owner",
     Access.ADMIN: "admin",
     # Whoever sees the named nominations passes authorisation; that they are waiting for the caller's
@@ -209,6 +215,7 @@ class World:
         admin = await login(api, "admin")
         plans = (await api.get("/api/v1/plans", headers=admin)).json()
         assert plans, "no plan to test the plan endpoints with"
+        report_id, file_id = await self.report_file(api, engine, plans[0]["id"])
         self.ids = {
             "nomination_id": nid,
             "task_id": task["id"],
@@ -220,6 +227,8 @@ class World:
             "view_id": str(view.json()["id"]),
             "session_id": session_id,
             "number": "1",
+            "report_id": report_id,
+            "file_id": file_id,
         }
 
     async def council_session(self, api: httpx.AsyncClient, engine: AsyncEngine, submission_id: str) -> str:
@@ -257,6 +266,31 @@ class World:
         r = await api.post("/api/v1/submissions", headers={**clerk, "Idempotency-Key": str(uuid.uuid4())}, json=body)
         assert r.status_code == 201, r.text
         return str(r.json()["id"])
+
+    async def report_file(self, api: httpx.AsyncClient, engine: AsyncEngine, plan_id: str) -> tuple[str, str]:
+        """A district's open report of the plan, with a file its clerk (of this test only) uploaded."""
+        plan = (await api.get(f"/api/v1/plans/{plan_id}", headers=await login(api, "admin"))).json()
+        stream = plan["definition"]["reports"][0]
+        unit = await unit_id(engine, REPORTING_UNIT)
+        assert REPORTING_UNIT in stream["units"]["codes"], stream["units"]
+        now = datetime.now(UTC)
+        async with engine.begin() as conn:
+            report_id = (
+                await conn.execute(
+                    insert(PlanReport)
+                    .values(
+                        plan_id=plan_id, year=now.year, stream=stream["key"], unit_id=unit, status="open",
+                        opened_at=now, due_at=now + timedelta(days=30), key_figures={}, attachments=[],
+                    )
+                    .returning(col(PlanReport.id))
+                )
+            ).scalar_one()  # fmt: skip
+        reporter = await login(api, "mx.reporter")
+        r = await api.post(
+            f"/api/v1/plans/{plan_id}/reports/{report_id}/files", headers=reporter, files={"file": ("r.pdf", PDF)}
+        )
+        assert r.status_code == 201, r.text
+        return str(report_id), r.json()["id"]
 
     async def decision(self, api: httpx.AsyncClient, engine: AsyncEngine) -> str:
         """A decision awarding a dossier of the school on the route of the test dossier (BANG_KHEN_TINH)."""
@@ -324,6 +358,8 @@ def sample_request(world: World, method: str, path: str) -> dict[str, Any]:
         },
         ("POST", "/api/v1/plans/{plan_id}/amend"): {"json": {"reports": [{"key": "nam"}], "reason": "Điều chỉnh"}},
         ("POST", "/api/v1/plans/{plan_id}/amend/preview"): {"json": {"reports": [{"key": "nam"}]}},
+        ("POST", "/api/v1/plans/{plan_id}/reports/{report_id}/files"): {"files": {"file": ("c.pdf", PDF)}},
+        ("DELETE", "/api/v1/plans/{plan_id}/reports/{report_id}/files/{file_id}"): {},
         ("POST", "/api/v1/notifications/read"): {"json": {"all": True}},
         ("PUT", "/api/v1/notifications/preferences"): {
             "json": {"email": "can.bo@thidua.gov.vn", "email_mode": "digest"}
@@ -374,6 +410,8 @@ async def api(
     await ensure_user(owner_engine, "mx.stranger.clerk", "TEST-MX", [("clerk", "TEST-MX", True)])
     await ensure_user(owner_engine, "mx.stranger.secretary", "TEST-MX", [("council_secretary", "TEST-MX-HD", False)])
     await ensure_user(owner_engine, "mx.stranger.admin", "TEST-MX", [("admin", "TEST-MX", True)])
+    # The clerk of a district reporting on the first plan (it uploads the report's file of the world).
+    await ensure_user(owner_engine, "mx.reporter", REPORTING_UNIT, [("clerk", REPORTING_UNIT, False)])
     # Eligible as the school council secretary's substitute: a member of that council.
     await ensure_user(owner_engine, "mx.delegate", "GL-BH", [("council_member", "GL-BH-THCS-HDTDKT", False)])
     async with running_api(

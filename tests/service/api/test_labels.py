@@ -62,7 +62,7 @@ async def test_labels_are_public_cacheable_and_cover_the_servers_codes(api: http
             notices.BALLOT_OPENED, notices.DECISION_SIGNED, "overdue", "window",
         },
         # What the API's audit records besides the workflow's actions (service/security/audit.py callers).
-        "actions": {"attach", "council_size_override", "delegation_revoked"}
+        "actions": {"attach", "detach", "plan_amended", "council_size_override", "delegation_revoked"}
         | {f"delegation_{kind}" for kind in (SIGN_ON_BEHALF, SUBSTITUTE)},
     }  # fmt: skip
     assert "council_member" in expected["roles"] and "clerk" in expected["roles"]

@@ -288,12 +288,27 @@ async def test_plans_calendar_report_status_report_form_and_amendment(browsing: 
     form = page.get_by_role("form", name="Gửi báo cáo năm")
     await form.get_by_label("Nội dung báo cáo").fill("Trường tổ chức 12 lớp học tập cộng đồng.")
     await form.get_by_label("Số liệu chính").fill("lop_hoc_tap = 12\nghi_chu = đạt")
-    await form.get_by_label("Tệp kèm theo").fill("bao-cao-truong-2026.pdf")
+    # The report's file: uploaded when chosen, listed with its size and SHA-256 (a wrong type is refused
+    # before sending).
+    report_pdf = pdf_bytes("Bao cao nam cua truong")
+    await form.get_by_label("Thêm tệp").set_input_files(
+        files=[{"name": "so-lieu.txt", "mimeType": "text/plain", "buffer": b"12 lop"}]
+    )
+    await expect(page.get_by_role("alert")).to_contain_text("so-lieu.txt: Chỉ nhận tệp PDF, DOCX, XLSX, JPEG, PNG.")
+    await form.get_by_label("Thêm tệp").set_input_files(
+        files=[{"name": "Báo cáo trường 2026.pdf", "mimeType": "application/pdf", "buffer": report_pdf}]
+    )
+    attached = form.locator("li.report-file")
+    await expect(attached).to_have_count(1)
+    await expect(attached).to_contain_text("Báo cáo trường 2026.pdf")
+    await expect(attached.locator("code.sha256")).to_have_text(hashlib.sha256(report_pdf).hexdigest())
+    await expect(form.get_by_role("button", name="Gỡ")).to_be_visible()
     await shot(page, "31-plan-clerk")
     await form.get_by_role("button", name="Gửi báo cáo").click()
     await expect(page.locator("#notice")).to_have_text(f"Đã gửi báo cáo năm {year}.")
     await expect(page.locator("tr.report-row .badge")).to_have_text("Đã gửi")
     await expect(page.get_by_role("form", name="Gửi báo cáo năm")).to_have_count(0)
+    await expect(page.locator("tr.report-row li.report-file")).to_contain_text("Báo cáo trường 2026.pdf")
     await logout(page)
 
     # The administrator: every unit's status and the consolidated view, the workflow link, the amendment.
@@ -306,6 +321,15 @@ async def test_plans_calendar_report_status_report_form_and_amendment(browsing: 
     await expect(stream).to_contain_text("lop_hoc_tap: 12")
     statuses = await page.locator("tr.report-row .badge").all_inner_texts()
     assert sorted(statuses) == ["Quá hạn", "Đã gửi"], statuses
+    # Each unit's file, from the year's reports: downloaded with the token, the bytes the school sent.
+    sent = page.locator("tr.report-row").filter(has_text="Đã gửi")
+    async with page.expect_download() as info:
+        await sent.get_by_role("button", name="Báo cáo trường 2026.pdf").click()
+    download = await info.value
+    assert download.suggested_filename == "Báo cáo trường 2026.pdf"
+    saved = await download.path()
+    assert Path(str(saved)).read_bytes() == report_pdf  # noqa: ASYNC240
+    await expect(sent.get_by_role("button", name="Gỡ")).to_have_count(0)
     link = page.locator("a.temporal-link")
     href = await link.get_attribute("href") or ""
     assert href.endswith("/namespaces/default/workflows/plan-gl-65-2024"), href
@@ -326,6 +350,11 @@ async def test_plans_calendar_report_status_report_form_and_amendment(browsing: 
         await conn.execute(update(Plan).where(col(Plan.id) == PLAN).values(version=2))
     await form.get_by_role("button", name="Lưu thay đổi").click()
     await expect(page.get_by_role("alert")).to_contain_text("Kế hoạch đã được thay đổi (nay là phiên bản 2")
+    # The plan's workflow, for its administrator: the timeline beside the raw events.
+    await page.get_by_role("link", name="Sự kiện quy trình").click()
+    await expect(page.get_by_role("heading", name="Sự kiện quy trình", level=1)).to_be_visible()
+    await expect(page.locator("section.workflow-head a.temporal-link")).to_have_text(re.compile(r"^plan-gl-65-2024"))
+    await shot(page, "34-plan-workflow-events")
     browsing.clean()
 
 
@@ -585,4 +614,112 @@ async def test_inbox_filtered_two_chosen_and_approved_at_once(browsing: Browsing
     await page.goto(f"{base}/#/inbox")
     await expect(cards).to_have_count(1)
     await expect(cards.first).to_contain_text(names[2])
+    browsing.clean()
+
+
+async def test_an_administrator_reads_a_workflows_events_beside_its_timeline(browsing: Browsing) -> None:
+    page, base = browsing.page, browsing.base
+    async with httpx.AsyncClient(base_url=base, timeout=30) as api:
+        clerk = await api_login(api, "clerk.school")
+        unit = int((await api.get("/api/v1/me", headers=clerk)).json()["unit"]["id"])
+        nid = (await create(api, clerk, body(unit, "GIAY_KHEN_XA", name="Đoàn Văn Quy Trình")))["id"]
+        council = await api_login(api, "council.school")
+        await approve_step(api, council, await task_for(api, council, nid), comment="Hội đồng trường nhất trí")
+
+    # From the dossier's page, beside the link to the Temporal UI.
+    await login(page, "admin")
+    await page.goto(f"{base}/#/nominations/{nid}")
+    await page.get_by_role("link", name="Sự kiện quy trình").click()
+    await expect(page.get_by_role("heading", name="Sự kiện quy trình", level=1)).to_be_visible()
+    href = await page.locator("section.workflow-head a.temporal-link").get_attribute("href") or ""
+    assert href.endswith(f"/namespaces/default/workflows/nomination-{nid}"), href
+    readable, raw = page.locator("section.workflow-readable"), page.locator("section.workflow-raw")
+    await expect(raw.locator("tr.raw-event").first).to_contain_text("WorkflowExecutionStarted")
+    # Side by side on a wide screen.
+    left, right = await readable.bounding_box(), await raw.bounding_box()
+    assert left and right and left["x"] + left["width"] <= right["x"] and abs(left["y"] - right["y"]) < 5, (left, right)
+
+    # The council's result, chosen in the timeline, lights up the Update that carried it and its projection.
+    approve = readable.locator("li.event.action-approve")
+    await expect(approve).to_contain_text("Hội đồng trường nhất trí")
+    await approve.locator("button.entry-pick").click()
+    await expect(approve).to_have_class(re.compile(r"\bselected\b"))
+    lit = raw.locator("tr.raw-event.linked")
+    types = await lit.locator("code.event-type").all_inner_texts()
+    assert {"WorkflowExecutionUpdateAccepted", "ActivityTaskScheduled", "WorkflowExecutionUpdateCompleted"} <= set(
+        types
+    ), types
+    await expect(lit.filter(has_text="WorkflowExecutionUpdateAccepted")).to_contain_text("Nhận Update record_tally")
+    await expect(lit.filter(has_text="WorkflowExecutionUpdateAccepted").first).to_be_visible()
+    # The payload, decoded: the tally's minutes.
+    accepted = lit.filter(has_text="WorkflowExecutionUpdateAccepted")
+    await accepted.locator("summary", has_text="Dữ liệu").click()
+    await expect(accepted.locator("pre")).to_contain_text("Biên bản họp Hội đồng")
+    # The other way round: an event names its entry.
+    await raw.locator("tr.raw-event").first.locator("button.event-pick").click()
+    await expect(readable.locator("li.event.linked")).to_have_count(1)
+    await expect(readable.locator("li.event.linked")).to_contain_text("Khởi động quy trình")
+    await approve.locator("button.entry-pick").click()
+    await shot(page, "70-workflow-events")
+    # One above the other on a phone.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.reload()
+    await expect(raw.get_by_role("heading", name="Sự kiện gốc (Temporal)")).to_be_visible()
+    left, right = await readable.bounding_box(), await raw.bounding_box()
+    assert left and right and left["y"] + left["height"] <= right["y"], (left, right)
+    await page.screenshot(path=str(SHOTS / "71-workflow-events-phone.png"), full_page=True)
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await logout(page)
+
+    # The clerk who proposed it sees the dossier, not its workflow's events.
+    await login(page, "clerk.school")
+    await page.goto(f"{base}/#/nominations/{nid}")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Đoàn Văn Quy Trình")
+    await expect(page.get_by_role("link", name="Sự kiện quy trình")).to_have_count(0)
+    await page.goto(f"{base}/#/admin/workflow/nominations/{nid}")
+    await expect(page.get_by_role("alert")).to_contain_text(
+        "Chỉ quản trị hệ thống mới xem được các sự kiện của quy trình."
+    )
+    browsing.clean()
+
+
+async def test_a_returned_dossier_corrects_the_nominees_details_in_dd_mm_yyyy(browsing: Browsing) -> None:
+    page, base = browsing.page, browsing.base
+    async with httpx.AsyncClient(base_url=base, timeout=30) as api:
+        clerk = await api_login(api, "clerk.school")
+        unit = int((await api.get("/api/v1/me", headers=clerk)).json()["unit"]["id"])
+        payload = body(unit, "GIAY_KHEN_XA", name="Vi Thị Sửa")
+        payload["nominee"] |= {"position": "Giáo viên", "date_of_birth": "1980-12-01", "workplace": "Trường THCS"}
+        nid = (await create(api, clerk, payload))["id"]
+        council = await api_login(api, "council.school")
+        task = await task_for(api, council, nid)
+        r = await api.post(
+            f"/api/v1/tasks/{task['id']}/complete",
+            headers=council,
+            json={"outcome": "return", "comment": "Ghi rõ chức vụ và nơi công tác"},
+        )
+        assert r.status_code == 200, r.text
+
+    await login(page, "clerk.school")
+    await page.goto(f"{base}/#/nominations/{nid}")
+    form = page.locator("form").filter(has=page.get_by_role("heading", name="Chỉnh sửa và nộp lại"))
+    # The details as the dossier holds them, the date as people write it (1 December, not 12 January).
+    await expect(form.get_by_label("Chức vụ")).to_have_value("Giáo viên")
+    await expect(form.get_by_label("Ngày sinh")).to_have_value("01/12/1980")
+    await expect(form.get_by_label("Nơi công tác / địa chỉ")).to_have_value("Trường THCS")
+    await form.get_by_label("Chức vụ").fill("Tổ trưởng chuyên môn Toán")
+    await form.get_by_label("Nơi công tác / địa chỉ").fill("Trường THCS Nguyễn Du, xã Biển Hồ")
+    await form.get_by_label("Ngày sinh").fill("31/11/1980")
+    await form.get_by_role("button", name="Nộp lại hồ sơ").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Ngày sinh phải nhập theo dạng dd/mm/yyyy")
+    await expect(form.get_by_label("Ngày sinh")).to_have_attribute("aria-invalid", "true")
+    await form.get_by_label("Ngày sinh").fill("2/12/1980")
+    await shot(page, "80-resubmit-nominee")
+    await form.get_by_role("button", name="Nộp lại hồ sơ").click()
+    await expect(page.locator("#notice")).to_have_text("Đã nộp lại hồ sơ.")
+    facts = page.locator("dl.facts")
+    await expect(facts).to_contain_text("Tổ trưởng chuyên môn Toán")
+    await expect(facts).to_contain_text("02/12/1980")
+    await expect(facts).to_contain_text("Trường THCS Nguyễn Du, xã Biển Hồ")
+    await shot(page, "81-dossier-nominee")
     browsing.clean()

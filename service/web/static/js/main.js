@@ -27,6 +27,7 @@ import { renderPlan, renderPlans } from "./views/plans.js";
 import { renderAudit, renderStuck } from "./views/admin.js";
 import { renderDashboard } from "./views/dashboard.js";
 import { refreshBell, renderNotifications } from "./views/notifications.js";
+import { renderWorkflowEvents } from "./views/workflow-events.js";
 import { hasRole } from "./session.js";
 
 // First match wins; an address that matches none shows "Không tìm thấy trang".
@@ -38,6 +39,7 @@ setRoutes([
   { nav: "notifications", match: (p) => p[0] === "notifications", render: (p, params, stale) => renderNotifications(stale) },
   { nav: "admin", match: (p) => p[0] === "admin" && p[1] === "audit", render: (p, params, stale) => renderAudit(params, stale) },
   { nav: "admin", match: (p) => p[0] === "admin" && p[1] === "stuck", render: (p, params, stale) => renderStuck(stale) },
+  { nav: "admin", match: (p) => p[0] === "admin" && p[1] === "workflow" && Boolean(p[3]), render: (p, params, stale) => renderWorkflowEvents(p[2], decodeURIComponent(p[3]), stale) },
   { nav: "nominations", match: (p) => p[0] === "nominations" && Boolean(p[1]), render: (p, params, stale) => renderDetail(p[1], stale) },
   { nav: "nominations", match: (p) => p[0] === "nominations", render: (p, params, stale) => renderNominations(params, stale) },
   { nav: "new", match: (p) => p[0] === "new", render: (p, params, stale) => renderCreate(stale) },

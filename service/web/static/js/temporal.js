@@ -27,3 +27,11 @@ export function temporalUnitLink(unit) {
   const href = `${namespaceUrl(ui)}/workflows?query=${encodeURIComponent(query)}`;
   return el("a", { href, target: "_blank", rel: "noopener noreferrer", class: "temporal-unit-link" }, `Tất cả hồ sơ của ${unit.name}`, el("span", { class: "visually-hidden" }, NEW_WINDOW));
 }
+
+/** For administrators: the Temporal UI link and the page of the workflow's events beside its readable
+ * timeline ("Sự kiện quy trình"); `kind` is "nominations" or "plans". Others get the link alone. */
+export function workflowLinks(kind, id, workflowId) {
+  const link = temporalLink(workflowId);
+  if (!(state.me && state.me.roles.some((r) => r.role === "admin"))) return link;
+  return el("span", { class: "workflow-links" }, link, " · ", el("a", { href: `#/admin/workflow/${kind}/${encodeURIComponent(id)}`, class: "workflow-events-link" }, "Sự kiện quy trình"));
+}

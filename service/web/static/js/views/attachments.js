@@ -12,10 +12,13 @@ import { timeElement } from "../format.js";
 import { label, labelEntries } from "../labels.js";
 
 const DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-// What each accepted type is called, and how its content begins (the API checks the content too).
-const TYPES = {
+const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+// What each type is called, and how its content begins (the API checks the content too); each list
+// of files accepts the types its page's `accepted_types` names (a plan report also takes XLSX).
+export const TYPES = {
   "application/pdf": { name: "PDF", ext: [".pdf"], magic: [[0x25, 0x50, 0x44, 0x46]] },
   [DOCX]: { name: "DOCX", ext: [".docx"], magic: [[0x50, 0x4b, 0x03, 0x04]] },
+  [XLSX]: { name: "XLSX", ext: [".xlsx"], magic: [[0x50, 0x4b, 0x03, 0x04]] },
   "image/jpeg": { name: "JPEG", ext: [".jpg", ".jpeg"], magic: [[0xff, 0xd8, 0xff]] },
   "image/png": { name: "PNG", ext: [".png"], magic: [[0x89, 0x50, 0x4e, 0x47]] },
 };
@@ -37,7 +40,7 @@ function typeOfName(name) {
 
 /** Why a file would be refused (Vietnamese), or null: the API's checks, made before sending. */
 export async function checkFile(file, page) {
-  const accepted = page.accepted_types.filter((t) => TYPES[t]);
+  const accepted = Object.keys(TYPES).filter((t) => page.accepted_types.includes(t));
   const names = accepted.map((t) => TYPES[t].name).join(", ");
   if (file.size === 0) return "Tệp rỗng.";
   if (file.size > page.max_bytes) return `Tệp lớn hơn giới hạn ${formatSize(page.max_bytes)}.`;
@@ -157,7 +160,7 @@ async function download(url, name) {
 }
 
 function uploadForm(page, base, done) {
-  const accepted = page.accepted_types.filter((t) => TYPES[t]);
+  const accepted = Object.keys(TYPES).filter((t) => page.accepted_types.includes(t));
   const names = accepted.map((t) => TYPES[t].name).join(", ");
   const room = page.max_files - page.total;
   const input = el("input", { type: "file", multiple: true, class: "file-input", accept: accepted.flatMap((t) => [...TYPES[t].ext, t]).join(",") });

@@ -8,9 +8,10 @@ import { el } from "../dom.js";
 import { formatDate, timeElement } from "../format.js";
 import { actionLabel, ballotModeLabel, ballotStatusLabel, labelEntries, nomineeKindLabel, periodKindLabel, phaseLabel, statusLabel } from "../labels.js";
 import { routeList, statusBadge } from "../nomination-parts.js";
+import { hasRole } from "../session.js";
 import { state } from "../state.js";
 import { DISCLOSURE_STEP, SUPPLEMENT_STEP } from "../steps.js";
-import { temporalLink, temporalUnitLink } from "../temporal.js";
+import { temporalUnitLink, workflowLinks } from "../temporal.js";
 import { attachmentsSection } from "./attachments.js";
 import { resubmitForm, withdrawForm } from "./proposer-forms.js";
 
@@ -61,7 +62,7 @@ export async function renderDetail(id, stale) {
     fact("Cập nhật", timeElement(n.updated_at)),
     n.decided_at ? fact("Ngày kết thúc", timeElement(n.decided_at)) : null,
     n.signed_by ? fact("Người ký quyết định", n.signed_by) : null,
-    state.me.temporal_ui ? fact("Quy trình (Temporal)", [temporalLink(n.workflow_id), " · ", temporalUnitLink(n.proposing_unit)]) : null,
+    state.me.temporal_ui || hasRole("admin") ? fact("Quy trình (Temporal)", [workflowLinks("nominations", n.id, n.workflow_id), state.me.temporal_ui ? [" · ", temporalUnitLink(n.proposing_unit)] : null]) : null,
     n.submission ? fact("Tờ trình", el("a", { href: `#/submissions/${n.submission.id}`, class: "submission-link" }, `Thuộc tờ trình số ${String(n.submission.number).padStart(2, "0")}/${n.submission.symbol}`)) : null,
     n.decision ? fact("Quyết định khen thưởng", [el("a", { href: `#/decisions/${n.decision.id}` }, `Số ${String(n.decision.number).padStart(2, "0")}/${n.decision.symbol}`), " – ", timeElement(n.decision.signed_at)]) : null,
   );

@@ -1,17 +1,19 @@
 /* Plans (Kế hoạch): every plan the user may see with its source document and status; a plan's page
  * with its calendar to 2030 (report deadlines, reminders, the 2025 and 2030 review windows), the
- * year's report status per unit with the consolidated view, the unit's report form, and for its
+ * year's report status per unit with the consolidated view (each unit's files to download), the
+ * unit's report form (text, figures and files, uploaded as they are chosen), and for its
  * administrators the amendment (with the version read, so that a concurrent change is refused). */
 
-import { api } from "../api.js";
-import { reportError, setPendingNotice } from "../alerts.js";
+import { api, download } from "../api.js";
+import { clearError, reportError, setPendingNotice, showError, showNotice } from "../alerts.js";
 import { el, field, options } from "../dom.js";
 import { currentYear, formatDate, formatDateTime, timeElement } from "../format.js";
 import { label } from "../labels.js";
 import { route } from "../router.js";
 import { hasRole, unitName } from "../session.js";
 import { state } from "../state.js";
-import { temporalLink } from "../temporal.js";
+import { workflowLinks } from "../temporal.js";
+import { checkFile, formatSize, TYPES } from "./attachments.js";
 
 const LAST_YEAR = 2030;
 
@@ -82,7 +84,7 @@ export async function renderPlan(id, params, stale) {
     fact("Giai đoạn", `${plan.period_start}–${plan.period_end}`),
     fact("Phiên bản", String(plan.version)),
     fact("Trạng thái", el("span", { class: `badge ${cls}` }, status)),
-    fact("Quy trình", temporalLink(plan.workflow_id)),
+    fact("Quy trình", workflowLinks("plans", plan.id, plan.workflow_id)),
   );
   const windows = plan.milestones.length
     ? el(
@@ -201,7 +203,7 @@ function reportSection(plan, year, reports) {
           "table",
           { class: "table table-compact report-units stack-narrow" },
           el("caption", null, `Báo cáo của từng đơn vị năm ${year}`),
-          el("thead", null, el("tr", null, ["Đơn vị", "Loại báo cáo", "Trạng thái", "Hạn", "Ngày gửi"].map((h) => el("th", { scope: "col" }, h)))),
+          el("thead", null, el("tr", null, ["Đơn vị", "Loại báo cáo", "Trạng thái", "Hạn", "Ngày gửi", "Tệp kèm theo"].map((h) => el("th", { scope: "col" }, h)))),
           el(
             "tbody",
             null,
@@ -214,6 +216,7 @@ function reportSection(plan, year, reports) {
                 el("td", { "data-label": "Trạng thái" }, el("span", { class: `badge report-status-${r.status}` }, label("report_statuses", r.status)), r.late ? el("span", { class: "muted small" }, " (gửi muộn)") : null),
                 el("td", { class: "nowrap", "data-label": "Hạn" }, timeElement(r.due_at)),
                 el("td", { class: "nowrap", "data-label": "Ngày gửi" }, r.submitted_at ? timeElement(r.submitted_at) : "—"),
+                el("td", { "data-label": "Tệp kèm theo" }, r.files.length ? fileList(plan.id, r, r.files, null) : "—"),
               ),
             ),
           ),
@@ -251,6 +254,94 @@ export function parseFigures(text) {
   return out;
 }
 
+function filesPath(planId, report) {
+  return `/plans/${encodeURIComponent(planId)}/reports/${encodeURIComponent(report.id)}/files`;
+}
+
+/** A report's files: name, size and SHA-256, each to download; `remove` (when given) offers «Gỡ». */
+function fileList(planId, report, files, remove) {
+  const base = filesPath(planId, report);
+  return el(
+    "ul",
+    { class: "report-files" },
+    files.map((f) =>
+      el(
+        "li",
+        { class: "report-file" },
+        el(
+          "button",
+          {
+            type: "button",
+            class: "link-button file-name",
+            title: `Tải về ${f.file_name}`,
+            onclick: () => download(`${base}/${encodeURIComponent(f.id)}`, f.file_name).catch(reportError),
+          },
+          f.file_name,
+        ),
+        el("span", { class: "muted small" }, ` (${formatSize(f.size_bytes)})`),
+        remove ? el("button", { type: "button", class: "button button-small button-light", onclick: () => remove(f) }, "Gỡ") : null,
+        el("div", { class: "muted small" }, "SHA-256: ", el("code", { class: "sha256", title: "Mã băm SHA-256 của tệp" }, f.sha256)),
+      ),
+    ),
+  );
+}
+
+/** The files of the report being written: uploaded as soon as they are chosen (checked first as the
+ * API checks them), listed with size and SHA-256, removable until the report is sent. */
+function reportFilesField(plan, which) {
+  const box = el("div", { class: "report-files-box", "aria-live": "polite" });
+  let current = null;
+  async function show(report) {
+    current = report;
+    const base = filesPath(plan.id, report);
+    const page = await api(base);
+    if (current !== report) return; // another report was chosen meanwhile
+    const remove = page.may_remove ? (f) => removeFile(report, f).catch(reportError) : null;
+    const children = [page.items.length ? fileList(plan.id, report, page.items, remove) : el("p", { class: "muted small" }, "Chưa có tệp nào.")];
+    if (page.may_add) {
+      const accepted = Object.keys(TYPES).filter((t) => page.accepted_types.includes(t));
+      const input = el("input", { type: "file", multiple: true, class: "file-input", accept: accepted.flatMap((t) => [...TYPES[t].ext, t]).join(",") });
+      input.addEventListener("change", () => upload(report, page, [...input.files]).catch(reportError));
+      const names = accepted.map((t) => TYPES[t].name).join(", ");
+      children.push(field("Thêm tệp", input, `Nhận ${names}; mỗi tệp tối đa ${formatSize(page.max_bytes)}; báo cáo có tối đa ${page.max_files} tệp. Tệp được tải lên ngay khi chọn.`));
+    } else if (page.locked_reason) {
+      children.push(el("p", { class: "muted small" }, `Không thể thêm tệp: ${page.locked_reason}`));
+    }
+    box.replaceChildren(...children);
+  }
+  async function upload(report, page, files) {
+    clearError();
+    const refused = [];
+    let sent = 0;
+    for (const file of files) {
+      const problem = await checkFile(file, page);
+      if (problem) {
+        refused.push(`${file.name}: ${problem}`);
+        continue;
+      }
+      const body = new FormData();
+      body.append("file", file, file.name);
+      try {
+        await api(filesPath(plan.id, report), { method: "POST", multipart: body });
+        sent += 1;
+      } catch (error) {
+        if (error.handled) return;
+        refused.push(`${file.name}: ${error.message}`);
+      }
+    }
+    await show(report);
+    if (sent) showNotice(`Đã tải lên ${sent} tệp.`);
+    if (refused.length) showError({ message: `Không tải lên được: ${refused.join("; ")}` });
+  }
+  async function removeFile(report, f) {
+    if (!window.confirm(`Gỡ tệp «${f.file_name}» khỏi báo cáo?`)) return;
+    await api(`${filesPath(plan.id, report)}/${encodeURIComponent(f.id)}`, { method: "DELETE" });
+    await show(report);
+    showNotice(`Đã gỡ tệp «${f.file_name}».`);
+  }
+  return { box, show };
+}
+
 function reportForm(plan, year, reports) {
   const mine = new Set(state.me.roles.filter((r) => r.role === "clerk" || r.role === "secretariat").map((r) => r.unit_id));
   const pending = reports.items.filter((r) => mine.has(r.unit_id) && r.status !== "submitted");
@@ -263,7 +354,10 @@ function reportForm(plan, year, reports) {
   );
   const text = el("textarea", { rows: "6", required: true, maxlength: "50000" });
   const figuresBox = el("textarea", { rows: "4", placeholder: "cong_dan_hoc_tap = 120\ngia_dinh_hoc_tap = 45" });
-  const files = el("textarea", { rows: "2", placeholder: "bao-cao-2025.pdf" });
+  const files = reportFilesField(plan, which);
+  const showFiles = () => files.show(pending[Number(which.value)]).catch(reportError);
+  which.addEventListener("change", showFiles);
+  showFiles();
   const submit = el("button", { type: "submit", class: "button button-primary" }, "Gửi báo cáo");
   async function onSubmit(event) {
     event.preventDefault();
@@ -274,14 +368,7 @@ function reportForm(plan, year, reports) {
       text.focus();
       throw new Error("Hãy nhập nội dung báo cáo.");
     }
-    const body = {
-      unit_id: task.unit_id,
-      year,
-      stream: task.stream,
-      text: text.value,
-      key_figures: parseFigures(figuresBox.value),
-      attachments: files.value.split("\n").map((x) => x.trim()).filter(Boolean),
-    };
+    const body = { unit_id: task.unit_id, year, stream: task.stream, text: text.value, key_figures: parseFigures(figuresBox.value) };
     submit.disabled = true;
     try {
       await api(`/plans/${encodeURIComponent(plan.id)}/reports`, { method: "POST", json: body });
@@ -298,7 +385,7 @@ function reportForm(plan, year, reports) {
     field("Báo cáo của", which),
     field("Nội dung báo cáo", text),
     field("Số liệu chính", figuresBox, "Mỗi dòng một chỉ tiêu: tên = giá trị."),
-    field("Tệp kèm theo", files, "Tên các tệp đã gửi kèm, mỗi dòng một tệp."),
+    el("fieldset", { class: "report-files-set" }, el("legend", null, "Tệp kèm theo"), files.box),
     el("div", { class: "actions" }, submit),
   );
 }
