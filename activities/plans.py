@@ -35,7 +35,7 @@ from models.rules.plans import PlanDef
 from models.store.org import load_org_tree
 from models.store.plan_reports import consolidated
 from models.store.plans import write_plan
-from models.tables import AuditEntry, Nomination, Unit
+from models.tables import AuditEntry, Nomination, Unit, User
 from models.tables.plans import Plan, PlanEvent, PlanNotification, PlanReport
 from workflows.plan_contracts import (
     PLAN_EVENT,
@@ -74,7 +74,8 @@ def amendment_audit(inp: PlanVersionInput, plan: PlanDef) -> dict[str, Any]:
         "id": amendment_id(inp.plan_id, inp.version),
         "nomination_id": None,
         "at": inp.at,
-        "actor_id": actor.user_id,
+        # A user since removed (or a tool's actor) does not stop the amendment: the name stays.
+        "actor_id": select(col(User.id)).where(col(User.id) == actor.user_id).scalar_subquery(),
         "actor_name": f"{actor.name} ({actor.acting_as})" if actor.acting_as else actor.name,
         "action": "plan_amended",
         "comment": inp.reason,

@@ -23,7 +23,7 @@ from models.rules.plan_schedule import year_schedule
 from models.rules.plans import PlanDef, PlanFileError, check_units, parse_plan
 from models.store.org import load_org_tree
 from models.store.plans import write_plan
-from models.tables import Unit
+from models.tables import AuditEntry, Unit
 from models.tables.plans import Plan, PlanEvent, PlanMilestone, PlanNotification, PlanReport
 from service.api.problems import Problem
 from service.dev.plan_simulator import preview_input, read_timeline, run_timeline
@@ -330,6 +330,18 @@ async def test_an_amendment_applies_from_the_next_event_on(
         reports = (await s.exec(select(PlanReport).where(PlanReport.plan_id == plan.id))).all()  # type: ignore[call-overload]
     assert stored.version == 2 and stored.definition["reports"][0]["due"]["day"] == 28
     assert len(reports) == 2 and all(r[0].due_at == vn(2026, 11, 28) for r in reports)
+    # Audited with the new version, once, even for an actor that is no user of the database.
+    async with engine.connect() as conn:
+        audit = (
+            await conn.execute(
+                select(col(AuditEntry.actor_id), col(AuditEntry.actor_name), col(AuditEntry.comment),
+                       col(AuditEntry.details), col(AuditEntry.unit_id))
+                .where(col(AuditEntry.subject_type) == "plan", col(AuditEntry.subject_id) == plan.id,
+                       col(AuditEntry.action) == "plan_amended")
+            )
+        ).all()  # fmt: skip
+    assert [tuple(a)[:4] for a in audit] == [(None, "Quản trị", "Lùi hạn", {"version": 2})]
+    assert audit[0].unit_id is not None  # the plan's scope unit: its administrators read the entry
 
 
 # ---- milestone windows --------------------------------------------------------------------------
