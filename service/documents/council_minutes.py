@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
-import tempfile
-import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Mm, Pt
+from docx.shared import Mm
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,7 +26,8 @@ from models.rules.registers import VIETNAM, date_line
 from models.tables import Ballot, CouncilSessionDocument, Unit
 from service.api.deps import AppContext
 from service.api.schemas.council_sessions import SessionItemOut, SessionOut
-from service.documents.decision import FONT_FAMILIES, font_dirs
+from service.documents.decision import FONT_FAMILIES
+from service.documents.typst_pdf import docx_run, nfc_data, render_typst
 from service.queries.decisions import issuer_lines
 
 PDF = "pdf"
@@ -62,8 +60,7 @@ class MinutesContent:
     font: list[str] = field(default_factory=lambda: list(FONT_FAMILIES))
 
     def data(self) -> dict[str, object]:
-        raw = asdict(self)
-        return json.loads(unicodedata.normalize("NFC", json.dumps(raw, ensure_ascii=False)))
+        return nfc_data(self)
 
 
 def _local(at: datetime) -> datetime:
@@ -127,22 +124,7 @@ def minutes_content(
 
 
 def render_pdf(doc: MinutesContent, template: Path) -> bytes:
-    import typst
-
-    with tempfile.TemporaryDirectory(prefix="thidua-minutes-") as tmp:
-        work = Path(tmp)
-        (work / "main.typ").write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
-        (work / "data.json").write_text(json.dumps(doc.data(), ensure_ascii=False), encoding="utf-8")
-        out = typst.compile(str(work / "main.typ"), root=str(work), font_paths=[str(d) for d in font_dirs()])
-    assert isinstance(out, bytes)
-    return out
-
-
-def _text(paragraph: object, text: str, *, size: float = 14, bold: bool = False, italic: bool = False) -> None:
-    run = paragraph.add_run(text)  # type: ignore[attr-defined]
-    run.font.name = "Times New Roman"
-    run.font.size = Pt(size)
-    run.bold, run.italic = bold, italic
+    return render_typst(template, doc.data())
 
 
 def render_docx(doc: MinutesContent) -> bytes:
@@ -156,23 +138,23 @@ def render_docx(doc: MinutesContent) -> bytes:
     p = left.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for i, line in enumerate(doc.issuer_lines):
-        _text(p, line + "\n", size=12.5, bold=i == len(doc.issuer_lines) - 1)
-    _text(p, f"Số: {doc.number_symbol}", size=13)
+        docx_run(p, line + "\n", size=12.5, bold=i == len(doc.issuer_lines) - 1)
+    docx_run(p, f"Số: {doc.number_symbol}", size=13)
     p = right.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _text(p, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n", size=12.5, bold=True)
-    _text(p, "Độc lập - Tự do - Hạnh phúc\n", size=13.5, bold=True)
-    _text(p, doc.date_line, size=13.5, italic=True)
+    docx_run(p, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n", size=12.5, bold=True)
+    docx_run(p, "Độc lập - Tự do - Hạnh phúc\n", size=13.5, bold=True)
+    docx_run(p, doc.date_line, size=13.5, italic=True)
     for line in ("BIÊN BẢN", doc.title_line):
         p = d.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _text(p, line, bold=True)
+        docx_run(p, line, bold=True)
     for line in (*doc.opening, *doc.minutes):
         p = d.add_paragraph()
         p.paragraph_format.first_line_indent = Mm(10)
-        _text(p, line)
+        docx_run(p, line)
     p = d.add_paragraph()
-    _text(p, "Kết quả biểu quyết:", bold=True)
+    docx_run(p, "Kết quả biểu quyết:", bold=True)
     table = d.add_table(rows=1, cols=6)
     table.style = "Table Grid"
     for cell, label in zip(
@@ -180,25 +162,25 @@ def render_docx(doc: MinutesContent) -> bytes:
         ("STT", "Cá nhân, tập thể", "Đơn vị đề nghị; hình thức", "Tán thành", "Không tán thành", "Kết quả"),
         strict=True,
     ):
-        _text(cell.paragraphs[0], label, size=11, bold=True)
+        docx_run(cell.paragraphs[0], label, size=11, bold=True)
     for r in doc.rows:
         cells = table.add_row().cells
         for cell, value in zip(
             cells, (str(r.position), r.name, r.unit_and_form, r.votes_for, r.votes_against, r.result), strict=True
         ):
-            _text(cell.paragraphs[0], value, size=11)
+            docx_run(cell.paragraphs[0], value, size=11)
     for line in doc.closing:
         p = d.add_paragraph()
         p.paragraph_format.first_line_indent = Mm(10)
-        _text(p, line)
+        docx_run(p, line)
     sign = d.add_table(rows=1, cols=2)
     for cell, (title, name) in zip(
         sign.rows[0].cells, (("THƯ KÝ", doc.secretary_name), ("CHỦ TỊCH HỘI ĐỒNG", doc.chair_name)), strict=True
     ):
         p = cell.paragraphs[0]
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _text(p, title + "\n\n\n\n", bold=True)
-        _text(p, name, bold=True)
+        docx_run(p, title + "\n\n\n\n", bold=True)
+        docx_run(p, name, bold=True)
     buffer = io.BytesIO()
     d.save(buffer)
     return buffer.getvalue()

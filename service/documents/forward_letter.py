@@ -9,13 +9,11 @@ outgoing letters.
 
 from __future__ import annotations
 
-import json
-import tempfile
-import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from service.documents.decision import FONT_FAMILIES, font_dirs
+from service.documents.decision import FONT_FAMILIES
+from service.documents.typst_pdf import nfc_data, render_typst
 
 DRAFT_MARK = "Dự thảo – in, ký và đóng dấu trước khi gửi"
 
@@ -52,18 +50,9 @@ class ForwardLetterContent:
     font: list[str] = field(default_factory=lambda: list(FONT_FAMILIES))
 
     def data(self) -> dict[str, object]:
-        raw = asdict(self)
-        return json.loads(unicodedata.normalize("NFC", json.dumps(raw, ensure_ascii=False)))
+        return nfc_data(self)
 
 
 def render_pdf(doc: ForwardLetterContent, template: Path) -> bytes:
     """The PDF from the Typst template (the fonts of the decision embedded); the template gets data.json."""
-    import typst
-
-    with tempfile.TemporaryDirectory(prefix="thidua-letter-") as tmp:
-        work = Path(tmp)
-        (work / "main.typ").write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
-        (work / "data.json").write_text(json.dumps(doc.data(), ensure_ascii=False), encoding="utf-8")
-        out = typst.compile(str(work / "main.typ"), root=str(work), font_paths=[str(d) for d in font_dirs()])
-    assert isinstance(out, bytes)
-    return out
+    return render_typst(template, doc.data())

@@ -10,10 +10,7 @@ The fonts and the reasons for Typst are those of the decision (service/documents
 from __future__ import annotations
 
 import io
-import json
-import tempfile
-import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from docx import Document
@@ -21,7 +18,8 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
 
-from service.documents.decision import FONT_FAMILIES, UNSIGNED_MARK, font_dirs
+from service.documents.decision import FONT_FAMILIES, UNSIGNED_MARK
+from service.documents.typst_pdf import docx_run, nfc_data, render_typst
 
 # The achievements printed in the letter's table: a summary (the full report is the dossier's).
 SUMMARY_CHARACTERS = 400
@@ -65,29 +63,12 @@ class LetterContent:
     font: list[str] = field(default_factory=lambda: list(FONT_FAMILIES))
 
     def data(self) -> dict[str, object]:
-        raw = asdict(self)
-        return json.loads(unicodedata.normalize("NFC", json.dumps(raw, ensure_ascii=False)))
+        return nfc_data(self)
 
 
 def render_letter_pdf(letter: LetterContent, template: Path) -> bytes:
     """The PDF from the Typst template, its fonts embedded."""
-    import typst
-
-    with tempfile.TemporaryDirectory(prefix="thidua-letter-") as tmp:
-        work = Path(tmp)
-        (work / "main.typ").write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
-        (work / "data.json").write_text(json.dumps(letter.data(), ensure_ascii=False), encoding="utf-8")
-        out = typst.compile(str(work / "main.typ"), root=str(work), font_paths=[str(d) for d in font_dirs()])
-    assert isinstance(out, bytes)
-    return out
-
-
-def _add(paragraph: object, text: str, *, size: float = 14, bold: bool = False, italic: bool = False) -> None:
-    run = paragraph.add_run(text)  # type: ignore[attr-defined]
-    run.font.name = "Times New Roman"
-    run.font.size = Pt(size)
-    run.bold = bold
-    run.italic = italic
+    return render_typst(template, letter.data())
 
 
 def render_letter_docx(letter: LetterContent) -> bytes:
@@ -107,30 +88,30 @@ def render_letter_docx(letter: LetterContent) -> bytes:
     p = left.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for i, line in enumerate(letter.issuer_lines):
-        _add(p, line + "\n", size=12.5, bold=i == len(letter.issuer_lines) - 1)
-    _add(p, f"Số: {letter.number_symbol}", size=13)
+        docx_run(p, line + "\n", size=12.5, bold=i == len(letter.issuer_lines) - 1)
+    docx_run(p, f"Số: {letter.number_symbol}", size=13)
     p = right.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _add(p, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n", size=12.5, bold=True)
-    _add(p, "Độc lập - Tự do - Hạnh phúc\n", size=13.5, bold=True)
-    _add(p, letter.date_line, size=13.5, italic=True)
+    docx_run(p, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n", size=12.5, bold=True)
+    docx_run(p, "Độc lập - Tự do - Hạnh phúc\n", size=13.5, bold=True)
+    docx_run(p, letter.date_line, size=13.5, italic=True)
     p = d.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    _add(p, letter.unsigned_mark, size=9, italic=True)
+    docx_run(p, letter.unsigned_mark, size=9, italic=True)
     for text in ("TỜ TRÌNH", letter.subject_line):
         p = d.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _add(p, text, bold=True)
+        docx_run(p, text, bold=True)
     p = d.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _add(p, f"Kính gửi: {letter.addressee}.")
+    docx_run(p, f"Kính gửi: {letter.addressee}.")
     for basis in letter.legal_bases:
         p = d.add_paragraph()
         p.paragraph_format.first_line_indent = Mm(10)
-        _add(p, f"Căn cứ {basis};", italic=True)
+        docx_run(p, f"Căn cứ {basis};", italic=True)
     p = d.add_paragraph()
     p.paragraph_format.first_line_indent = Mm(10)
-    _add(p, letter.intro)
+    docx_run(p, letter.intro)
     table = d.add_table(rows=1, cols=4)
     table.style = "Table Grid"
     for cell, text in zip(
@@ -138,31 +119,31 @@ def render_letter_docx(letter: LetterContent) -> bytes:
         ("STT", "Họ và tên / Tên tập thể", "Chức vụ, đơn vị công tác", "Tóm tắt thành tích"),
         strict=True,
     ):
-        _add(cell.paragraphs[0], text, size=12, bold=True)
+        docx_run(cell.paragraphs[0], text, size=12, bold=True)
     for n in letter.nominees:
         cells = table.add_row().cells
-        _add(cells[0].paragraphs[0], str(n.position), size=12)
-        _add(cells[1].paragraphs[0], n.name, size=12, bold=True)
-        _add(cells[1].paragraphs[0], f"\n{n.kind}", size=11, italic=True)
-        _add(cells[2].paragraphs[0], n.detail, size=12)
-        _add(cells[3].paragraphs[0], n.achievements, size=12)
+        docx_run(cells[0].paragraphs[0], str(n.position), size=12)
+        docx_run(cells[1].paragraphs[0], n.name, size=12, bold=True)
+        docx_run(cells[1].paragraphs[0], f"\n{n.kind}", size=11, italic=True)
+        docx_run(cells[2].paragraphs[0], n.detail, size=12)
+        docx_run(cells[3].paragraphs[0], n.achievements, size=12)
     for row in table.rows:
         for cell, width in zip(row.cells, (Mm(12), Mm(45), Mm(45), Mm(63)), strict=True):
             cell.width = width
     p = d.add_paragraph()
     p.paragraph_format.first_line_indent = Mm(10)
-    _add(p, letter.closing)
+    docx_run(p, letter.closing)
     sign = d.add_table(rows=1, cols=2)
     left, right = sign.rows[0].cells
     p = left.paragraphs[0]
-    _add(p, "Nơi nhận:\n", size=12, bold=True, italic=True)
+    docx_run(p, "Nơi nhận:\n", size=12, bold=True, italic=True)
     for r in letter.recipients:
-        _add(p, f"- {r}\n", size=11)
+        docx_run(p, f"- {r}\n", size=11)
     p = right.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for line in letter.signer_title_lines:
-        _add(p, line + "\n", bold=True)
-    _add(p, "\n\n\n\n" + letter.signer_name, bold=True)
+        docx_run(p, line + "\n", bold=True)
+    docx_run(p, "\n\n\n\n" + letter.signer_name, bold=True)
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()
