@@ -51,6 +51,17 @@ async def keep_history(env: WorkflowEnvironment, session_id: str, name: str) -> 
     (SESSION_HISTORIES / f"{name}.json").write_text(history.to_json())
 
 
+async def pdf_words(pdf: bytes) -> str | None:
+    """The PDF's text as one line of words; None (with the reason printed) without poppler-utils."""
+    if shutil.which("pdftotext") is None:
+        print("SKIPPED text check of the minutes: pdftotext (poppler-utils) is not installed")
+        return None
+    done = await asyncio.to_thread(
+        subprocess.run, ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    )
+    return " ".join(done.stdout.decode().split())
+
+
 async def waiting_list(api: httpx.AsyncClient, secretary: dict[str, str], council: int) -> list[dict[str, Any]]:
     r = await api.get("/api/v1/council-sessions/waiting", params={"council_unit_id": council}, headers=secretary)
     assert r.status_code == 200, r.text
@@ -154,15 +165,9 @@ async def test_one_meeting_decides_a_list_and_writes_its_minutes(
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     docx = await api.get(f"/api/v1/council-sessions/{session_id}/minutes.docx", headers=secretary)
     assert docx.status_code == 200 and docx.content.startswith(b"PK")
-    if shutil.which("pdftotext") is None:
-        print("SKIPPED text check of the minutes: pdftotext (poppler-utils) is not installed")
+    words = await pdf_words(pdf.content)
+    if words is None:
         return
-    text = (
-        await asyncio.to_thread(
-            subprocess.run, ["pdftotext", "-layout", "-", "-"], input=pdf.content, capture_output=True, check=True
-        )
-    ).stdout
-    words = " ".join(text.decode().split())
     for expected in ("BIÊN BẢN", "Lê Thị Một", "Ngô Văn Bốn", "Không đạt", "có mặt: 8", "THƯ KÝ"):
         assert expected in words, expected
 
@@ -325,14 +330,8 @@ async def test_a_single_meeting_tally_has_its_minutes(api: httpx.AsyncClient) ->
     assert (await api.get(f"/api/v1/nominations/{nid}/ballots/9/minutes.pdf", headers=clerk)).status_code == 404
     pdf = await api.get(f"/api/v1/nominations/{nid}/ballots/1/minutes.pdf", headers=clerk)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    if shutil.which("pdftotext") is None:
-        print("SKIPPED text check of the minutes: pdftotext (poppler-utils) is not installed")
+    words = await pdf_words(pdf.content)
+    if words is None:
         return
-    text = (
-        await asyncio.to_thread(
-            subprocess.run, ["pdftotext", "-layout", "-", "-"], input=pdf.content, capture_output=True, check=True
-        )
-    ).stdout
-    words = " ".join(text.decode().split())
     for expected in ("BIÊN BẢN", "Kiều Thị Riêng", "tham gia biểu quyết: 9", "Đạt"):
         assert expected in words, expected
