@@ -79,6 +79,8 @@ def sample(method: str, path: str) -> dict[str, Any]:
         "session_id": str(uuid.uuid4()),
         "view_id": "1",
         "number": "1",
+        "report_id": "1",
+        "file_id": str(uuid.uuid4()),
         "plan_id": "gl-65-2024",
         "code": "BANG_KHEN_TINH",
     }
