@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm
 from sqlalchemy.dialects.postgresql import insert
@@ -27,7 +26,7 @@ from models.tables import Ballot, CouncilSessionDocument, Unit
 from service.api.deps import AppContext
 from service.api.schemas.council_sessions import SessionItemOut, SessionOut
 from service.documents.decision import FONT_FAMILIES
-from service.documents.typst_pdf import docx_run, nfc_data, render_typst
+from service.documents.typst_pdf import a4_document, docx_run, nfc_data, render_typst
 from service.queries.decisions import issuer_lines
 
 PDF = "pdf"
@@ -128,11 +127,7 @@ def render_pdf(doc: MinutesContent, template: Path) -> bytes:
 
 
 def render_docx(doc: MinutesContent) -> bytes:
-    d = Document()
-    section = d.sections[0]
-    section.page_height, section.page_width = Mm(297), Mm(210)
-    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
-    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    d = a4_document()
     head = d.add_table(rows=1, cols=2)
     left, right = head.rows[0].cells
     p = left.paragraphs[0]

@@ -13,13 +13,12 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Mm, Pt
+from docx.shared import Mm
 
 from service.documents.decision import FONT_FAMILIES, UNSIGNED_MARK
-from service.documents.typst_pdf import docx_run, nfc_data, render_typst
+from service.documents.typst_pdf import a4_document, docx_run, nfc_data, render_typst
 
 # The achievements printed in the letter's table: a summary (the full report is the dossier's).
 SUMMARY_CHARACTERS = 400
@@ -73,14 +72,7 @@ def render_letter_pdf(letter: LetterContent, template: Path) -> bytes:
 
 def render_letter_docx(letter: LetterContent) -> bytes:
     """An editable DOCX with the same content and page setup (Times New Roman, as offices use)."""
-    d = Document()
-    section = d.sections[0]
-    section.page_height, section.page_width = Mm(297), Mm(210)
-    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
-    section.left_margin, section.right_margin = Mm(30), Mm(15)
-    style = d.styles["Normal"]
-    style.font.name = "Times New Roman"  # type: ignore[attr-defined]
-    style.font.size = Pt(14)  # type: ignore[attr-defined]
+    d = a4_document()
     head = d.add_table(rows=1, cols=2)
     head.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = head.rows[0].cells

@@ -11,7 +11,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from docx.shared import Pt
+from docx import Document
+from docx.shared import Mm, Pt
 
 from service.documents.decision import font_dirs
 
@@ -43,3 +44,17 @@ def docx_run(paragraph: object, text: str, *, size: float = 14, bold: bool = Fal
     run.font.size = Pt(size)
     run.bold = bold
     run.italic = italic
+
+
+def a4_document() -> Any:
+    """An empty DOCX in the page set-up of Decree 30/2020 Appendix I: A4, margins top and bottom 20 mm,
+    left 30 mm, right 15 mm, Times New Roman 14 pt."""
+    d = Document()
+    section = d.sections[0]
+    section.page_height, section.page_width = Mm(297), Mm(210)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    style = d.styles["Normal"]
+    style.font.name = "Times New Roman"  # type: ignore[attr-defined]
+    style.font.size = Pt(14)  # type: ignore[attr-defined]
+    return d

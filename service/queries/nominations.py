@@ -36,17 +36,37 @@ def nominations_where(user: CurrentUser, f: NominationFilters) -> ColumnElement[
         filters.append(late if f.overdue else ~late)
     if f.status:
         filters.append(col(Nomination.status) == f.status)
-    if f.unit_id is not None:
-        filters.append(col(Nomination.proposing_unit_id) == f.unit_id)
-    if f.award_form:
-        filters.append(col(Nomination.award_form) == f.award_form)
-    if f.year is not None:
-        filters.append(col(Nomination.period_year) == f.year)
-    if f.submission_id is not None:
-        filters.append(col(Nomination.submission_id) == f.submission_id)
-    if f.q and f.q.strip():
-        filters.append(matches_search(f.q))
+    filters += dossier_conditions(
+        award_form=f.award_form, unit_id=f.unit_id, year=f.year, submission_id=f.submission_id, q=f.q
+    )
     return and_(*filters)
+
+
+def dossier_conditions(
+    *,
+    award_form: str | None,
+    unit_id: int | None,
+    year: int | None,
+    submission_id: uuid.UUID | None,
+    q: str | None,
+    period_kind: str | None = None,
+) -> list[ColumnElement[bool]]:
+    """The filters on what a dossier is (form, proposing unit, period, list, nominee search), shared
+    by the nominations list and the inbox (over tasks joined with their nomination)."""
+    filters: list[ColumnElement[bool]] = []
+    if award_form:
+        filters.append(col(Nomination.award_form) == award_form)
+    if unit_id is not None:
+        filters.append(col(Nomination.proposing_unit_id) == unit_id)
+    if year is not None:
+        filters.append(col(Nomination.period_year) == year)
+    if period_kind:
+        filters.append(col(Nomination.period_kind) == period_kind)
+    if submission_id is not None:
+        filters.append(col(Nomination.submission_id) == submission_id)
+    if q and q.strip():
+        filters.append(matches_search(q))
+    return filters
 
 
 async def get_visible(session: AsyncSession, user: CurrentUser, nomination_id: uuid.UUID) -> Nomination:

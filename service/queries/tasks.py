@@ -20,7 +20,7 @@ from models.tables import Ballot, Nomination, Notification, RoleAssignment, Task
 from service.api.problems import Problem
 from service.api.schemas.tasks import NotificationOut, TaskFilters, TaskOut
 from service.queries.decisions import is_signing_step
-from service.queries.nominations import matches_search
+from service.queries.nominations import dossier_conditions
 from service.queries.paging import decode_keyset, encode_keyset
 from service.queries.visibility import assigned_to, visible_to
 from service.security.principal import CurrentUser
@@ -42,18 +42,10 @@ def inbox_where(user: CurrentUser, f: TaskFilters, now: datetime) -> ColumnEleme
         filters.append(col(Task.due_at) < datetime.combine(f.due_before, time(0, 0), VN_TZ))
     if f.step:
         filters.append(col(Task.step) == f.step)
-    if f.award_form:
-        filters.append(col(Nomination.award_form) == f.award_form)
-    if f.unit_id is not None:
-        filters.append(col(Nomination.proposing_unit_id) == f.unit_id)
-    if f.year is not None:
-        filters.append(col(Nomination.period_year) == f.year)
-    if f.period_kind:
-        filters.append(col(Nomination.period_kind) == f.period_kind)
-    if f.submission_id is not None:
-        filters.append(col(Nomination.submission_id) == f.submission_id)
-    if f.q and f.q.strip():
-        filters.append(matches_search(f.q))
+    filters += dossier_conditions(
+        award_form=f.award_form, unit_id=f.unit_id, year=f.year, submission_id=f.submission_id, q=f.q,
+        period_kind=f.period_kind,
+    )  # fmt: skip
     return and_(*filters)
 
 
