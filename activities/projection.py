@@ -14,8 +14,8 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from psycopg.types.json import Jsonb
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from temporalio import activity
@@ -23,8 +23,10 @@ from temporalio import activity
 from models.rules import notices
 from models.rules.calendar import VN_TZ, add_working_days, reminder_before, working_days_between
 from models.rules.text import nfc_deep, search_text
+from models.store import projection_sql as sql
 from models.store.notices import notify
-from models.tables import AuditEntry, AwardForm, Ballot, Nomination, RoleAssignment, Task, Unit
+from models.store.projection_sql import LockedDossier, driver_connection
+from models.tables import Ballot, Nomination, RoleAssignment, Task, Unit
 from workflows.contracts import (
     COUNT_BALLOT,
     RECORD_NOTIFICATION,
@@ -32,6 +34,7 @@ from workflows.contracts import (
     RECORD_TRANSITION_V2,
     REVISION_STEP,
     SUPPLEMENT_STEP,
+    Actor,
     BallotCount,
     BallotCountInput,
     NotificationInput,
@@ -107,106 +110,86 @@ class Projector:
         return BallotCount(participants=row[0], votes_for=row[1], votes_against=row[2])
 
     async def _apply(self, inp: TransitionInput) -> TransitionResult:
+        # One transition runs for every human step of every dossier: its statements are plain SQL on
+        # the driver's connection (models/store/projection_sql.py), not ORM statements, whose building
+        # and compiling cost more CPU than PostgreSQL spends on them. SQLAlchemy still owns the
+        # connection and the transaction.
         result = TransitionResult()
         nomination_id = uuid.UUID(inp.nomination_id)
         async with self._engine.begin() as conn:
-            row = (
-                await conn.execute(
-                    select(
-                        col(Nomination.version), col(Nomination.nominee_name), col(Nomination.achievements),
-                        col(Nomination.award_form), col(Nomination.route),
-                    )
-                    .where(col(Nomination.id) == nomination_id)
-                    .with_for_update()
-                )
-            ).one_or_none()  # fmt: skip
+            pg = await driver_connection(conn)
+            cur = pg.cursor()
+            row = await (await cur.execute(sql.LOCK_NOMINATION, (nomination_id,))).fetchone()
             if row is None:
                 raise RuntimeError(f"nomination {inp.nomination_id} is not in the read model")
+            dossier = LockedDossier(*row)
             # Notifications name the nominee as this transition leaves the dossier (a resubmission may rename).
-            nominee = str(_dossier_changes(inp.changes).get("nominee_name", row.nominee_name))
+            nominee = str(_dossier_changes(inp.changes).get("nominee_name", dossier.nominee_name))
 
+            closed: tuple[str, str] | None = None
             if inp.close_task_id is not None:
+                close_id = uuid.UUID(inp.close_task_id)
                 if inp.measure_remaining:
                     # Read even when a previous attempt already closed it: the answer must not change.
-                    due = (
-                        await conn.execute(select(col(Task.due_at)).where(col(Task.id) == uuid.UUID(inp.close_task_id)))
-                    ).scalar_one()
+                    due = (await (await cur.execute(sql.TASK_DUE, (close_id,))).fetchone() or (None,))[0]
                     result.closed_due_at = due
                     if due is not None:
                         start = inp.at.astimezone(VN_TZ).date()
                         result.remaining_working_days = working_days_between(start, due.astimezone(VN_TZ).date())
-                await conn.execute(
-                    update(Task)
-                    .where(col(Task.id) == uuid.UUID(inp.close_task_id), col(Task.status) == "open")
-                    .values(
-                        status=inp.close_task_status,
-                        outcome=inp.close_outcome,
-                        decided_by=inp.close_actor.user_id if inp.close_actor else None,
-                        comment=inp.close_comment,
-                        completed_at=inp.at,
+                closed = await (
+                    await cur.execute(
+                        sql.CLOSE_TASK,
+                        {
+                            "id": close_id, "status": inp.close_task_status, "outcome": inp.close_outcome,
+                            "decided_by": inp.close_actor.user_id if inp.close_actor else None,
+                            "comment": inp.close_comment, "at": inp.at,
+                        },
                     )
-                )
-            for order, a in enumerate(inp.audit):
-                actor_name = "Hệ thống"
-                if a.actor is not None:
-                    actor_name = f"{a.actor.name} ({a.actor.acting_as})" if a.actor.acting_as else a.actor.name
-                await conn.execute(
-                    insert(AuditEntry)
-                    .values(
-                        id=uuid.UUID(a.audit_id),
-                        nomination_id=nomination_id,
-                        # Entries of one transition keep their order (an approval, then the award).
-                        at=inp.at + timedelta(microseconds=order),
-                        actor_id=a.actor.user_id if a.actor else None,
-                        actor_name=actor_name,
-                        action=a.action,
-                        step=a.step,
-                        comment=a.comment,
-                        source_address=a.actor.address if a.actor else None,
-                        details=a.details,
-                    )
-                    .on_conflict_do_nothing(index_elements=["id"])
-                )
+                ).fetchone()  # fmt: skip
+                if closed is None and inp.open_task is not None:
+                    # A retry: the task was closed by the attempt before; its notice still names it.
+                    closed = await (await cur.execute(sql.TASK_STEP, (close_id,))).fetchone()
+            if inp.audit:
+                await cur.executemany(
+                    sql.INSERT_AUDIT,
+                    [
+                        (
+                            uuid.UUID(a.audit_id), nomination_id,
+                            # Entries of one transition keep their order (an approval, then the award).
+                            inp.at + timedelta(microseconds=order),
+                            a.actor.user_id if a.actor else None, _actor_name(a.actor), a.action, a.step, a.comment,
+                            a.actor.address if a.actor else None, Jsonb(a.details) if a.details is not None else None,
+                        )
+                        for order, a in enumerate(inp.audit)
+                    ],
+                )  # fmt: skip
             if inp.open_task is not None:
                 spec = inp.open_task
                 due = spec.due_at or add_working_days(inp.at, spec.working_days)
                 remind = reminder_before(inp.at, due, spec.reminder_working_days)
-                await conn.execute(
-                    insert(Task)
-                    .values(
-                        id=uuid.UUID(spec.task_id),
-                        nomination_id=nomination_id,
-                        step=spec.step,
-                        step_index=spec.step_index,
-                        step_name=spec.name,
-                        role=spec.role,
-                        unit_id=spec.unit_id,
-                        status="open",
-                        created_at=inp.at,
-                        due_at=due,
-                        remind_at=remind,
-                        details={"items": inp.supplement_items} if inp.supplement_items else {},
-                    )
-                    .on_conflict_do_nothing(index_elements=["id"])
-                )
+                await cur.execute(
+                    sql.INSERT_TASK,
+                    (
+                        uuid.UUID(spec.task_id), nomination_id, spec.step, spec.step_index, spec.name, spec.role,
+                        spec.unit_id, inp.at, due, remind,
+                        Jsonb({"items": inp.supplement_items} if inp.supplement_items else {}),
+                    ),
+                )  # fmt: skip
                 result.opened = OpenedTask(task_id=spec.task_id, due_at=due, remind_at=remind)
-                await _notify_opened(conn, inp, row, nominee, due)
+                await _notify_opened(conn, inp, dossier, nominee, due, closed)
             if inp.ballot is not None:
                 b = inp.ballot
-                ballot_values = {
-                    "mode": b.mode, "status": b.status, "members": b.members, "participants": b.participants,
-                    "votes_for": b.votes_for, "votes_against": b.votes_against, "minutes": b.minutes,
-                    "reason": b.reason, "closed_at": None if b.status == "open" else inp.at, "box": b.box,
-                }  # fmt: skip
-                await conn.execute(
-                    insert(Ballot)
-                    .values(
-                        nomination_id=nomination_id, step=b.step, number=b.number, opened_at=inp.at, **ballot_values
-                    )
-                    .on_conflict_do_update(index_elements=["nomination_id", "step", "number"], set_=ballot_values)
-                )
+                await cur.execute(
+                    sql.UPSERT_BALLOT,
+                    {
+                        "nomination_id": nomination_id, "step": b.step, "number": b.number, "opened_at": inp.at,
+                        "mode": b.mode, "status": b.status, "members": b.members, "participants": b.participants,
+                        "votes_for": b.votes_for, "votes_against": b.votes_against, "minutes": b.minutes,
+                        "reason": b.reason, "closed_at": None if b.status == "open" else inp.at, "box": b.box,
+                    },
+                )  # fmt: skip
                 if any(a.action == "ballot_opened" for a in inp.audit):
-                    await _notify_ballot_opened(conn, inp, row, nominee)
+                    await _notify_ballot_opened(conn, inp, dossier, nominee)
 
             values: dict[str, Any] = {
                 "status": inp.status,
@@ -224,12 +207,11 @@ class Projector:
                 values["disclosure_until"] = result.disclosure_until
             if "nominee_name" in values or "achievements" in values:
                 values["search_text"] = search_text(
-                    values.get("nominee_name", row.nominee_name), values.get("achievements", row.achievements)
+                    values.get("nominee_name", dossier.nominee_name), values.get("achievements", dossier.achievements)
                 )
-            await conn.execute(
-                update(Nomination)
-                .where(col(Nomination.id) == nomination_id, col(Nomination.version) < inp.version)
-                .values(**values)
+            await cur.execute(
+                sql.update_nomination(tuple(values)),
+                {**{k: Jsonb(v) if k in sql.JSON_COLUMNS else v for k, v in values.items()}, "_id": nomination_id},
             )
         return result
 
@@ -257,56 +239,62 @@ class Projector:
             )
 
 
-def _route_step(row: Any, key: str | None) -> dict[str, Any]:
-    return next((s for s in row.route if s.get("key") == key), {})
+def _route_step(route: list[dict[str, Any]], key: str | None) -> dict[str, Any]:
+    return next((s for s in route if s.get("key") == key), {})
 
 
-async def _award_form_name(conn: Any, code: str) -> str:
-    name = (await conn.execute(select(col(AwardForm.name)).where(col(AwardForm.code) == code))).scalar_one_or_none()
-    return str(name or code)
+async def _route(conn: Any, inp: TransitionInput) -> list[dict[str, Any]]:
+    """The dossier's route as stored (the units' names): read only by the notices that name a unit."""
+    return list(
+        (
+            await conn.execute(select(col(Nomination.route)).where(col(Nomination.id) == uuid.UUID(inp.nomination_id)))
+        ).scalar_one()
+    )
 
 
-async def _notify_opened(conn: Any, inp: TransitionInput, row: Any, nominee: str, due: Any) -> None:
+def _actor_name(actor: Actor | None) -> str:
+    if actor is None:
+        return "Hệ thống"
+    return f"{actor.name} ({actor.acting_as})" if actor.acting_as else actor.name
+
+
+async def _notify_opened(
+    conn: Any, inp: TransitionInput, dossier: LockedDossier, nominee: str, due: Any, closed: tuple[str, str] | None
+) -> None:
     """Tell the holders of the task just opened: a new task, or (to the proposing unit's clerks) that
-    the dossier came back, with the reason, or what it must supplement. Keyed by the task: once."""
+    the dossier came back, with the reason, or what it must supplement. Keyed by the task: once.
+    `closed` is the (step, step name) of the task this transition closed."""
     spec = inp.open_task
     assert spec is not None
-    closed: Any = None
-    if inp.close_task_id is not None:
-        closed = (
-            await conn.execute(
-                select(col(Task.step), col(Task.step_name)).where(col(Task.id) == uuid.UUID(inp.close_task_id))
-            )
-        ).one_or_none()
     if spec.step == REVISION_STEP:
         kind = notices.RETURNED
-        message = notices.returned(nominee, closed.step_name if closed else None, inp.close_comment, due)
+        message = notices.returned(nominee, closed[1] if closed else None, inp.close_comment, due)
     elif spec.step == SUPPLEMENT_STEP:
         kind = notices.SUPPLEMENT_REQUESTED
-        by_unit = _route_step(row, closed.step if closed else None).get("unit_name")
+        by_unit = _route_step(await _route(conn, inp), closed[0] if closed else None).get("unit_name")
         message = notices.supplement_requested(nominee, by_unit, inp.supplement_items, inp.close_comment, due)
     else:
         kind = notices.NEW_TASK
-        message = notices.new_task(nominee, await _award_form_name(conn, row.award_form), spec.name, due)
+        message = notices.new_task(nominee, dossier.award_form_name or dossier.award_form, spec.name, due)
     await notify(
         conn, kind=kind, role=spec.role, unit_id=spec.unit_id, nomination_id=uuid.UUID(inp.nomination_id),
         message=message, at=inp.at, task_id=uuid.UUID(spec.task_id),
     )  # fmt: skip
 
 
-async def _notify_ballot_opened(conn: Any, inp: TransitionInput, row: Any, nominee: str) -> None:
+async def _notify_ballot_opened(conn: Any, inp: TransitionInput, dossier: LockedDossier, nominee: str) -> None:
     """Tell the council's members (a seat is never delegated) that a ballot is open for them: once
     per ballot, a step's second ballot after a void one told again."""
     ballot = inp.ballot
     assert ballot is not None
-    step = _route_step(row, ballot.step)
+    step = _route_step(await _route(conn, inp), ballot.step)
     if not step.get("unit_id"):
         return
     council = str(step.get("unit_name") or "Hội đồng Thi đua – Khen thưởng")
     await notify(
         conn, kind=notices.BALLOT_OPENED, role="council_member", unit_id=int(step["unit_id"]),
         nomination_id=uuid.UUID(inp.nomination_id),
-        message=notices.ballot_opened(nominee, await _award_form_name(conn, row.award_form), council, ballot.number),
+        message=notices.ballot_opened(nominee, dossier.award_form_name or dossier.award_form, council, ballot.number),
         at=inp.at, event_key=f"{notices.BALLOT_OPENED}:{inp.nomination_id}:{ballot.step}:{ballot.number}",
     )  # fmt: skip
 

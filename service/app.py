@@ -39,7 +39,7 @@ from service.api.routers import (
     tasks,
     workflow_events,
 )
-from service.core.metrics import metrics_middleware
+from service.core.metrics import MetricsMiddleware
 from service.core.settings import Settings, get_settings
 from service.security.oidc import OidcVerifier
 from service.security.ratelimit import LoginThrottle
@@ -92,7 +92,7 @@ def create_app(
         description="Quy trình đề nghị, thẩm định, xét duyệt và quyết định khen thưởng phong trào thi đua.",
     )
     install_problem_handlers(app)
-    app.middleware("http")(metrics_middleware)
+    app.add_middleware(MetricsMiddleware)
     app.add_middleware(RejectControlCharacters)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(

@@ -22,6 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 from models.db.engine import make_engine, sqlalchemy_url
 from models.db.roles import Roles, prepare, url_as
 from models.store.seed import seed
+from service.temporal.converter import DATA_CONVERTER
 from tests.support import paths
 from tests.support.helpers import register_search_attributes, running_api, test_server_path
 
@@ -177,7 +178,9 @@ async def owner_engine(
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping server per test (0.2 s to start), so each test owns its clock; with thidua's
     search attributes registered, as in production."""
-    environment = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=test_server_path())
+    environment = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=test_server_path(), data_converter=DATA_CONVERTER
+    )
     await register_search_attributes(environment.client)
     yield environment
     await environment.shutdown()

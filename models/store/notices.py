@@ -10,10 +10,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models.tables import Notification
+from models.store.projection_sql import INSERT_NOTIFICATION, driver_connection
 
 
 async def notify(
@@ -30,12 +29,8 @@ async def notify(
     event_key: str | None = None,
 ) -> None:
     assert task_id is not None or event_key is not None, "a notification needs a key that keeps it single"
-    await conn.execute(
-        insert(Notification)
-        .values(
-            task_id=task_id, nomination_id=nomination_id, decision_id=decision_id, event_key=event_key, kind=kind,
-            role=role, unit_id=unit_id, message=message, created_at=at,
-        )
-        # Either unique key: whichever a retry meets, it writes nothing.
-        .on_conflict_do_nothing()
-    )  # fmt: skip
+    # Plain SQL on the driver's connection: a notice is written with every transition of every dossier.
+    pg = await driver_connection(conn)
+    await pg.execute(
+        INSERT_NOTIFICATION, (task_id, nomination_id, decision_id, event_key, kind, role, unit_id, message, at)
+    )

@@ -19,12 +19,13 @@ from models.tables.notices import EmailDelivery, NotificationPreference, Notific
 from models.tables.organisation import RoleAssignment, Unit, UnitAncestor, UnitBase, UnitPublic, User
 from models.tables.plans import Plan, PlanEvent, PlanMilestone, PlanNotification, PlanReport, PlanReportFile
 from models.tables.saved_views import SavedView
-from models.tables.security import AuditEntry, Delegation, LoginAttempt, OidcIdentity
+from models.tables.security import AuditEntry, AuthEpoch, Delegation, LoginAttempt, OidcIdentity
 from models.tables.submissions import Submission, SubmissionCounter, SubmissionDocument, SubmissionKey
 
 __all__ = [
     "Attachment",
     "AuditEntry",
+    "AuthEpoch",
     "AwardForm",
     "Ballot",
     "BallotVoter",

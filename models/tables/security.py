@@ -96,3 +96,16 @@ class LoginAttempt(SQLModel, table=True):
     window_started_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     blocked_until: datetime | None = timestamp()
     expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class AuthEpoch(SQLModel, table=True):
+    """One counter that every change to who may do what moves on (users, their grants, delegations,
+    the organisation tree), by statement triggers (migration 0019). Each API process keeps the
+    principals it built for as long as the counter stays where it was (service/security/principal_cache.py),
+    so processes never disagree about a revoked grant: the next request of any of them sees the new
+    value and loads the user again."""
+
+    __tablename__ = "auth_epoch"
+
+    id: int = Field(primary_key=True)  # always 1: one row
+    epoch: int = Field(default=0)

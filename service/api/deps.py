@@ -17,8 +17,10 @@ from models.rules.catalogue import Catalogue
 from models.rules.registers import Prizes, Registers
 from service.api.problems import Problem
 from service.core.settings import Settings
+from service.security.delegations import today
 from service.security.oidc import OidcVerifier
 from service.security.principal import INVALID_SESSION, CurrentUser, load_user, oidc_user
+from service.security.principal_cache import PrincipalCache, read_epoch
 from service.security.ratelimit import LoginThrottle
 from service.security.tokens import read_token, token_kind
 from service.temporal.gateway import TemporalGateway
@@ -47,6 +49,8 @@ class AppContext:
     prizes: Prizes | None = None
     # Workflow starts that run after the answer (a unit's list), drained when the API stops.
     background: BackgroundStarts = field(default_factory=BackgroundStarts)
+    # Signed-in users' principals while the authorisation epoch stands (service/security/principal_cache.py).
+    principals: PrincipalCache = field(default_factory=PrincipalCache)
 
 
 def get_context(request: Request) -> AppContext:
@@ -80,9 +84,13 @@ async def get_current_user(
     user_id = read_token(token, ctx.settings.jwt_secret) if kind == "local" else None
     if user_id is None:
         raise Problem(401, INVALID_SESSION, code="unauthorized")
-    user = await load_user(session, user_id, address)
+    epoch, day = await read_epoch(session), today()
+    user = ctx.principals.get(user_id, epoch=epoch, day=day, address=address)
     if user is None:
-        raise Problem(401, "Tài khoản không tồn tại hoặc đã bị khóa.", code="unauthorized")
+        user = await load_user(session, user_id, address)
+        if user is None:
+            raise Problem(401, "Tài khoản không tồn tại hoặc đã bị khóa.", code="unauthorized")
+        ctx.principals.put(user, epoch=epoch, day=day)
     return user
 
 

@@ -38,6 +38,7 @@ from models.store.org import load_org_tree
 from models.store.plans import write_plan
 from models.tables import Unit
 from models.tables.plans import PlanEvent
+from service.temporal.converter import DATA_CONVERTER
 from workflows.contracts import Actor
 from workflows.plan import PlanWorkflow
 from workflows.plan_contracts import PlanInput, PlanView
@@ -282,7 +283,9 @@ async def simulate(
         engine = make_engine(url)
         try:
             await prepare_plan(engine, plan, file_name)
-            env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=_test_server_path())
+            env = await WorkflowEnvironment.start_time_skipping(
+                test_server_existing_path=_test_server_path(), data_converter=DATA_CONVERTER
+            )
             try:
                 task_queue = f"plan-sim-{uuid.uuid4()}"
                 async with build_worker(env.client, engine, task_queue):

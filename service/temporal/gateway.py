@@ -43,6 +43,7 @@ from temporalio.workflow import UpdateMethodMultiParam
 
 from service.api.problems import Problem, StillRunning
 from service.core.settings import CoreSettings
+from service.temporal.converter import DATA_CONVERTER
 from workflows import search_attributes
 from workflows.contracts import (
     IN_PROGRESS,
@@ -149,7 +150,9 @@ async def connect(settings: CoreSettings) -> Client:
     stopping = {signal.SIGINT, signal.SIGTERM}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
     try:
-        return await Client.connect(settings.temporal_target(), namespace=settings.temporal_namespace)
+        return await Client.connect(
+            settings.temporal_target(), namespace=settings.temporal_namespace, data_converter=DATA_CONVERTER
+        )
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 

@@ -21,6 +21,7 @@ from models.rules.plans import PlanDef, PlanFileError, check_units
 from models.store.org import load_org_tree
 from models.tables import Plan
 from service.core.settings import CoreSettings
+from service.temporal.converter import DATA_CONVERTER
 from service.temporal.gateway import PlanRef, TemporalGateway, connect
 from workflows.contracts import Actor
 from workflows.plan_contracts import PlanAmendment, PlanInput
@@ -78,7 +79,9 @@ def start_plans(settings: CoreSettings, temporal_address: str, database_url: str
     """Used by the dev stack after seeding: ensure every plan's workflow runs."""
 
     async def run() -> dict[str, str]:
-        client = await Client.connect(temporal_address, namespace=settings.temporal_namespace)
+        client = await Client.connect(
+            temporal_address, namespace=settings.temporal_namespace, data_converter=DATA_CONVERTER
+        )
         return await _ensure(client, settings, database_url)
 
     return asyncio.run(run())

@@ -9,6 +9,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from service.temporal.converter import DATA_CONVERTER
 from tests.support.paths import HISTORIES
 from workflows.council_session import CouncilSessionWorkflow
 
@@ -22,4 +23,4 @@ def test_session_histories_are_committed() -> None:
 @pytest.mark.parametrize("path", SESSION_HISTORIES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 async def test_replay(path: Path) -> None:
     history = WorkflowHistory.from_json(f"council-session-{path.stem}", path.read_text(encoding="utf-8"))  # noqa: ASYNC240
-    await Replayer(workflows=[CouncilSessionWorkflow]).replay_workflow(history)
+    await Replayer(workflows=[CouncilSessionWorkflow], data_converter=DATA_CONVERTER).replay_workflow(history)

@@ -13,6 +13,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from service.temporal.converter import DATA_CONVERTER
 from tests.support.paths import HISTORIES
 from workflows.nomination import NominationWorkflow
 
@@ -28,4 +29,4 @@ def test_histories_are_committed() -> None:
 @pytest.mark.parametrize("path", HISTORY_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 async def test_replay(path: Path) -> None:
     history = WorkflowHistory.from_json(f"nomination-{path.stem}", path.read_text(encoding="utf-8"))  # noqa: ASYNC240
-    await Replayer(workflows=[NominationWorkflow]).replay_workflow(history)
+    await Replayer(workflows=[NominationWorkflow], data_converter=DATA_CONVERTER).replay_workflow(history)

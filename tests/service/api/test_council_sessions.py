@@ -24,6 +24,7 @@ import service.worker
 from models.tables import Ballot, CouncilSession, RoleAssignment, User
 from service.app import create_app
 from service.core.settings import Settings
+from service.temporal.converter import DATA_CONVERTER
 from service.temporal.council_sessions import CouncilSessionActivities
 from tests.support.api import PROBLEM, body, create, login, school_unit, task_for
 from tests.support.factories import unit_id
@@ -193,6 +194,7 @@ async def real_server() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_extra_args=["--headless", "--log-level", "error"],
         # As in production: nominations start with thidua's search attributes.
         search_attributes=search_attributes.ALL,
+        data_converter=DATA_CONVERTER,
     )
     yield environment
     await environment.shutdown()
