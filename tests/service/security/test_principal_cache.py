@@ -84,7 +84,9 @@ async def test_a_grant_revoked_in_the_database_stops_at_the_next_request(
     assert inbox.status_code == 200 and inbox.json()["items"] == []
 
 
-async def test_a_deactivated_user_is_refused_at_the_next_request(api: httpx.AsyncClient, owner_engine: AsyncEngine) -> None:
+async def test_a_deactivated_user_is_refused_at_the_next_request(
+    api: httpx.AsyncClient, owner_engine: AsyncEngine
+) -> None:
     headers = await login(api, "clerk.school")
     assert (await api.get("/api/v1/me", headers=headers)).status_code == 200
     async with owner_engine.begin() as conn:
