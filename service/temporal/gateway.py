@@ -19,20 +19,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import UpdateWorkflowExecutionLifecycleStage
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
+from temporalio.api.update.v1 import UpdateRef, WaitPolicy
+from temporalio.api.workflowservice.v1 import PollWorkflowExecutionUpdateRequest
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowUpdateFailedError,
-    WorkflowUpdateHandle,
     WorkflowUpdateRPCTimeoutOrCancelledError,
     WorkflowUpdateStage,
 )
@@ -71,6 +75,8 @@ R = TypeVar("R")
 P = TypeVar("P")
 
 RETRY_AFTER_SECONDS = 5
+# After a deadline: how long to ask Temporal whether it had accepted the Update (202) or not (503).
+ACCEPTED_CHECK = timedelta(seconds=2)
 _UNAVAILABLE = "Máy chủ quy trình tạm thời không sẵn sàng; vui lòng thử lại."
 
 # Refusals raised by the workflows' validators (RefusedAction / RefusedAmendment codes) and their status.
@@ -271,7 +277,7 @@ class TemporalGateway:
         await _released(release)
         handle = self.client.get_workflow_handle_for(NominationWorkflow.run, ref.workflow_id)
         try:
-            return await self._accepted_then_result(ref.location, handle.start_update, update, arg, update_id)
+            return await self._accepted_then_result(ref.location, handle, update, arg, update_id)
         except RPCError as exc:
             if "completed" in exc.message:
                 raise Problem(409, "Hồ sơ đã kết thúc, không thể xử lý thêm.", code="already_decided") from None
@@ -296,33 +302,55 @@ class TemporalGateway:
     async def _accepted_then_result(
         self,
         location: str,
-        start_update: Callable[..., Awaitable[WorkflowUpdateHandle[R]]],
+        handle: WorkflowHandle[Any, Any],
         update: Any,
         arg: Any,
         update_id: str | None = None,
     ) -> R:
-        """Send the Update and wait for its result, within one deadline.
+        """Send the Update and wait for its result in ONE call to Temporal, within one deadline.
 
-        Refused by the validator: the refusal's problem. Not accepted in time (Temporal or the worker
-        down): 503, nothing was recorded. Accepted but not finished in time (its step is still being
-        recorded, e.g. PostgreSQL is down): `StillRunning`, which the API answers with 202 and the
-        nomination to look at, since the action will take effect.
+        Refused by the validator: the refusal's problem. When the deadline passes, Temporal is asked
+        whether it had accepted the Update: not accepted (Temporal or the worker down) is 503 and
+        nothing was recorded; accepted but not finished (its step is still being recorded, e.g.
+        PostgreSQL is down) is `StillRunning`, which the API answers with 202 and the nomination to
+        look at, since the action will take effect. (Waiting first for "accepted", then for the
+        result, cost a second request to Temporal for every human step.)
         """
-        loop = asyncio.get_running_loop()
-        ends = loop.time() + self.deadline.total_seconds()
-        update_handle = await self._bounded(
-            start_update(
-                update, arg, id=update_id, wait_for_stage=WorkflowUpdateStage.ACCEPTED, rpc_timeout=self.deadline
-            )
-        )
+        update_id = update_id or str(uuid.uuid4())
         try:
-            async with asyncio.timeout(max(0.1, ends - loop.time())):
-                return await update_handle.result(rpc_timeout=self.deadline)
+            async with asyncio.timeout(self.deadline.total_seconds()):
+                update_handle = await handle.start_update(
+                    update, arg, id=update_id, wait_for_stage=WorkflowUpdateStage.COMPLETED, rpc_timeout=self.deadline
+                )
+                return cast(R, await update_handle.result(rpc_timeout=self.deadline))
         except TEMPORAL_FAILURES as exc:
-            translated = _translated(exc, late=StillRunning(location))
+            late: Exception = unavailable()
+            if _is_late(exc) and await self._accepted(handle.id, update_id):
+                late = StillRunning(location)
+            translated = _translated(exc, late=late)
             if translated is exc:
                 raise
             raise translated from None
+
+    async def _accepted(self, workflow_id: str, update_id: str) -> bool:
+        """Whether Temporal accepted the Update (its validator passed), asked briefly after a deadline."""
+        request = PollWorkflowExecutionUpdateRequest(
+            namespace=self.client.namespace,
+            update_ref=UpdateRef(workflow_execution=WorkflowExecution(workflow_id=workflow_id), update_id=update_id),
+            identity=self.client.identity,
+            wait_policy=WaitPolicy(
+                lifecycle_stage=UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED
+            ),
+        )
+        try:
+            response = await self.client.workflow_service.poll_workflow_execution_update(
+                request, timeout=ACCEPTED_CHECK
+            )
+        except RPCError:
+            return False  # unknown to Temporal, not accepted yet, or Temporal unreachable
+        return bool(
+            response.stage >= UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED
+        )
 
     # ---- council sessions ---------------------------------------------------------------------
 
@@ -350,7 +378,7 @@ class TemporalGateway:
         await _released(release)
         handle = self.client.get_workflow_handle_for(PlanWorkflow.run, ref.workflow_id)
         try:
-            return await self._accepted_then_result(ref.location, handle.start_update, PlanWorkflow.amend, amendment)
+            return await self._accepted_then_result(ref.location, handle, PlanWorkflow.amend, amendment)
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 raise Problem(409, "Kế hoạch chưa được khởi chạy hoặc đã kết thúc.", code="plan_not_running") from None
@@ -503,17 +531,22 @@ class TemporalGateway:
 TEMPORAL_FAILURES = (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowUpdateFailedError, RPCError)
 
 
+def _is_late(exc: BaseException) -> bool:
+    """A deadline passed or Temporal could not be reached: `_translated` turns it into `late`."""
+    if isinstance(exc, TimeoutError | WorkflowUpdateRPCTimeoutOrCancelledError):
+        return True
+    return isinstance(exc, RPCError) and exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED)
+
+
 def _translated(exc: BaseException, *, late: Exception) -> BaseException:
     """One table for what Temporal answers: a validator's refusal becomes its problem; too late or
     unreachable becomes `late` (503 before an Update was accepted, 202 after); anything else stays."""
-    if isinstance(exc, TimeoutError | WorkflowUpdateRPCTimeoutOrCancelledError):
-        log.warning("temporal call exceeded its deadline")
+    if _is_late(exc):
+        log.warning("temporal call exceeded its deadline or Temporal is unreachable")
         return late
     if isinstance(exc, WorkflowUpdateFailedError):
         cause = exc.cause
         if isinstance(cause, ApplicationError) and cause.type in REFUSAL_STATUS:
             return Problem(REFUSAL_STATUS[cause.type], cause.message, code=cause.type)
         return exc
-    if isinstance(exc, RPCError) and exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-        return late
     return exc
