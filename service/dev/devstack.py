@@ -19,12 +19,13 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import psycopg
+import structlog
 from sqlalchemy import create_engine, text
 
 from models.db.engine import sqlalchemy_url
@@ -39,6 +40,30 @@ from workflows.search_attributes import dev_server_flags
 
 def log(msg: str) -> None:
     print(f"[thidua] {msg}", flush=True)
+
+
+class Timeline:
+    """When each phase on the way to "ready" ended and how long it took, in seconds since the start:
+    a slow start says where its time went."""
+
+    def __init__(self) -> None:
+        import psutil  # a dependency of pgserver
+
+        self.logger = structlog.get_logger("thidua.devstack")
+        # From the start of the process, not of this object: the interpreter's start and the imports count too.
+        self.started = time.monotonic() - (time.time() - psutil.Process().create_time())
+
+    def since_start(self) -> float:
+        return time.monotonic() - self.started
+
+    @contextlib.contextmanager
+    def phase(self, name: str, **details: Any) -> Iterator[dict[str, Any]]:
+        """Times the block; what the block puts in the yielded dict is logged with it."""
+        began = time.monotonic()
+        yield details
+        self.logger.info(
+            "phase done", phase=name, took=round(time.monotonic() - began, 2), at=round(self.since_start(), 2), **details
+        )
 
 
 def _bin(name: str) -> str:
@@ -163,6 +188,7 @@ class DevStack:
         self.settings = settings
         self.data_dir = settings.data_dir.resolve()
         self.supervisor = supervisor or Supervisor(log)
+        self.timeline = Timeline()
         self.env = dict(os.environ)
         # The API and the worker never see the owner's connection.
         self.env.pop("THIDUA_MIGRATION_DATABASE_URL", None)
@@ -184,7 +210,8 @@ class DevStack:
             *dev_server_flags(),
         ]  # fmt: skip
         part = self.supervisor.start(Part("temporal", cmd, self.data_dir / "temporal.log", stop_signal=signal.SIGTERM))
-        _wait("Temporal dev server", lambda: _port_open("127.0.0.1", port), 60, part)
+        with self.timeline.phase("temporal_up"):
+            _wait("Temporal dev server", lambda: _port_open("127.0.0.1", port), 60, part)
         return f"127.0.0.1:{port}"
 
     def start_postgres(self) -> tuple[str, str]:
@@ -198,18 +225,22 @@ class DevStack:
             migrate(owner_url, roles)
             return owner_url, self.settings.database_url
         pg = EmbeddedPostgres(self.data_dir / "pg")
-        pg.init()
+        with self.timeline.phase("postgres_init"):
+            pg.init()
         part = self.supervisor.start(
             Part("postgres", pg.command(), self.data_dir / "postgres.log", user=pg.user, before_start=pg.before_start)
         )
-        _wait("PostgreSQL", pg.ready, 60, part)
-        engine = create_engine(sqlalchemy_url(pg.url()), isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = 'thidua'")).first():
-                conn.execute(text("CREATE DATABASE thidua"))
-        engine.dispose()
+        with self.timeline.phase("postgres_up"):
+            _wait("PostgreSQL", pg.ready, 60, part)
+        with self.timeline.phase("database"):
+            engine = create_engine(sqlalchemy_url(pg.url()), isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = 'thidua'")).first():
+                    conn.execute(text("CREATE DATABASE thidua"))
+            engine.dispose()
         # As in production: the roles (deploy/sql/roles.sql), then the migrations as the owner role.
-        return prepare(pg.url("thidua"), roles)
+        with self.timeline.phase("roles_and_migrations"):
+            return prepare(pg.url("thidua"), roles)
 
     def spawn(self, name: str, args: list[str]) -> Part:
         return self.supervisor.start(Part(name, args, self.data_dir / f"{name}.log", env=self.env))
@@ -221,11 +252,13 @@ class DevStack:
 
     def run(self) -> int:
         started = time.monotonic()
+        self.timeline.logger.info("phase done", phase="imports", at=round(self.timeline.since_start(), 2))
         self.data_dir.mkdir(parents=True, exist_ok=True)
         temporal = self.start_temporal()
         owner_url, service_url = self.start_postgres()
         self.env.update({"TEMPORAL_ADDRESS": temporal, "DATABASE_URL": service_url, "THIDUA_ENV": self.settings.env})
-        counts = seed(owner_url, self.settings.deploy_dir, demo=self.settings.is_dev)
+        with self.timeline.phase("seed"):
+            counts = seed(owner_url, self.settings.deploy_dir, demo=self.settings.is_dev)
         log(f"database migrated; seed: {counts}")
         python = sys.executable
         # The worker and the API boot (a few seconds of imports each) while the plans are started.
@@ -238,10 +271,12 @@ class DevStack:
             ],
         )  # fmt: skip
         # Plans run as workflows from their business key; a running one is left as it is.
-        plans = start_plans(self.settings, temporal, service_url)
+        with self.timeline.phase("plans"):
+            plans = start_plans(self.settings, temporal, service_url)
         log(f"plan workflows: {plans}")
         base = f"http://{self.settings.api_host}:{self.settings.api_port}"
-        _wait("API", lambda: _http_ok(f"{base}/readyz"), 90, api)
+        with self.timeline.phase("api_ready"):
+            _wait("API", lambda: _http_ok(f"{base}/readyz"), 90, api)
         print(
             f"thidua ready in {time.monotonic() - started:.1f}s: API {base}/api/v1, docs {base}/docs, web {base}/"
             + (
