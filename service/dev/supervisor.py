@@ -28,6 +28,9 @@ class Part:
     stop_signal: int = signal.SIGINT
     # Called before every start (not the first one only): clear what a crash left behind.
     before_start: Callable[[], None] | None = None
+    # Parts of a higher tier use those of a lower one (the API and the worker use PostgreSQL and
+    # Temporal): they are stopped first, whatever order they were started in.
+    tier: int = 0
     proc: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
     # Crashes in a row, each within `quick_seconds` of its start.
@@ -127,8 +130,9 @@ class Supervisor:
             )
 
     def stop_all(self, timeout: float = 15.0) -> None:
-        """Stop the parts in the reverse order of their start, each before the next."""
-        for part in reversed(self.parts):
+        """Stop the parts of the highest tier first and, within a tier, in the reverse order of their
+        start, each before the next."""
+        for part in sorted(reversed(self.parts), key=lambda p: -p.tier):
             proc = part.proc
             part.restart_at = None
             if proc is not None and proc.poll() is None:

@@ -397,7 +397,7 @@ class TemporalGateway:
             described, running = None, False
         if running and described is not None:
             # The memo carries the running definition's version: no worker is needed to read it, nor
-            # to deliver the signal (the dev stack ensures the plans before it starts the worker).
+            # to deliver the signal (`thidua plans start` may run before any worker polls).
             running_version = await described.memo_value("version", 0)
             if int(running_version) < inp.version:
                 await handle.signal(PlanWorkflow.reload, reload, rpc_timeout=self.deadline)

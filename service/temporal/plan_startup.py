@@ -1,6 +1,6 @@
 """Start every plan's workflow (or bring a running one up to the stored version).
 
-Used by `thidua plans start` in production and by the dev stack after seeding. The plans come
+Used by `thidua plans start`, in production and by the dev stack once it is ready. The plans come
 from the `plans` table (seeded from deploy/plans/); a plan whose units are not in the organisation
 is reported and not started.
 """
@@ -21,7 +21,6 @@ from models.rules.plans import PlanDef, PlanFileError, check_units
 from models.store.org import load_org_tree
 from models.tables import Plan
 from service.core.settings import CoreSettings
-from service.temporal.converter import DATA_CONVERTER
 from service.temporal.gateway import PlanRef, TemporalGateway, connect
 from workflows.contracts import Actor
 from workflows.plan_contracts import PlanAmendment, PlanInput
@@ -73,15 +72,3 @@ def start_plans_command(settings: CoreSettings) -> int:
     for plan_id, state in outcome.items():
         print(f"{plan_id}: {state}")
     return 0 if all(not s.startswith("not started") for s in outcome.values()) else 1
-
-
-def start_plans(settings: CoreSettings, temporal_address: str, database_url: str) -> dict[str, str]:
-    """Used by the dev stack after seeding: ensure every plan's workflow runs."""
-
-    async def run() -> dict[str, str]:
-        client = await Client.connect(
-            temporal_address, namespace=settings.temporal_namespace, data_converter=DATA_CONVERTER
-        )
-        return await _ensure(client, settings, database_url)
-
-    return asyncio.run(run())

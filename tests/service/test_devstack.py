@@ -2,7 +2,9 @@
 
 Starts it on free ports with its own data directory, drives a nomination one step, stops it with
 SIGINT (what Ctrl-C sends), checks that every child is gone, starts it again on the same data and
-finishes the nomination: in-flight work survives a restart. Then the supervision: a worker and a
+finishes the nomination: in-flight work survives a restart. The start's order is read from its log, not
+timed: the API and the worker are started before PostgreSQL is up, "ready" comes after the worker polls,
+the plans start after it, and a warm start skips the migrations and the seed. Then the supervision: a worker and a
 PostgreSQL server killed with SIGKILL are started again and the API is ready again; and, on fake
 parts, the growing pause between restarts and the stack giving up on a part that keeps crashing.
 """
@@ -83,6 +85,14 @@ class Stack:
                     raise AssertionError(f"no line with {text!r}:\n" + "".join(self.lines[-30:]))
                 self._new_line.wait(min(left, 0.5))
 
+    def index(self, text: str) -> int:
+        """Where the first line containing `text` is in the output so far."""
+        return next(i for i, line in enumerate(self.lines) if text in line)
+
+    def worker_command(self) -> str:
+        """What the worker's command line contains (started early by service/dev/prestart.py)."""
+        return f"service.dev.prestart {self.data_dir / 'go'} worker"
+
     def child(self, matches: str) -> psutil.Process:
         """The stack's direct child whose command line contains `matches`."""
         assert self.proc is not None
@@ -141,6 +151,13 @@ def wait_task(client: httpx.Client, headers: dict[str, str], nomination_id: str)
 def test_run_stops_cleanly_and_resumes_in_flight_nominations(stack: Stack) -> None:
     ready = stack.start()
     assert f"{stack.base}/docs" in ready and f"http://127.0.0.1:{stack.ports['ui']}" in ready
+    # Started in parallel: the API and the worker import while PostgreSQL starts and is migrated.
+    assert stack.index("phase=started_temporal_api_worker") < stack.index("phase=postgres_up")
+    assert stack.index("phase=migrations") < stack.index("phase=worker_polling") < stack.index("ready in")
+    assert "applied=True" in stack.lines[stack.index("phase=migrations")]
+    # The plans after "ready", in the background; they do start.
+    assert "exit=0" in stack.wait_line("phase=plans", 90)
+    assert stack.index("ready in") < stack.index("phase=plans")
     with httpx.Client(base_url=stack.base, timeout=30) as client:
         clerk = login(client, "clerk.school")
         unit = client.get("/api/v1/me", headers=clerk).json()["unit"]["id"]
@@ -161,7 +178,9 @@ def test_run_stops_cleanly_and_resumes_in_flight_nominations(stack: Stack) -> No
 
     stack.lines.clear()
     stack.start()
-    assert any("'new_units': 0, 'new_users': 0" in line for line in stack.lines), "the second seed must change nothing"
+    # Nothing changed since the first start: neither Alembic nor the seed runs again.
+    assert "skipped=" in stack.lines[stack.index("phase=migrations")]
+    assert "skipped=" in stack.lines[stack.index("phase=seed")]
     with httpx.Client(base_url=stack.base, timeout=30) as client:
         council = login(client, "council.commune")
         wait_task(client, council, nid)
@@ -194,12 +213,12 @@ def test_run_restarts_a_killed_worker_and_a_killed_database(stack: Stack) -> Non
     with httpx.Client(base_url=stack.base, timeout=30) as client:
         assert client.get("/readyz").status_code == 200
 
-        worker = stack.child("service.cli worker")
+        worker = stack.child(stack.worker_command())
         mark = len(stack.lines)
         worker.kill()  # SIGKILL: no chance to clean up
         assert "SIGKILL" in stack.wait_line("worker exited", 15, after=mark)
         stack.wait_line("restarted worker", 30, after=mark)
-        assert stack.child("service.cli worker").pid != worker.pid
+        assert stack.child(stack.worker_command()).pid != worker.pid
 
         postgres = stack.child(str(stack.data_dir / "pg"))
         mark = len(stack.lines)
@@ -296,3 +315,23 @@ def test_a_part_that_ran_a_while_starts_counting_again(tmp_path: Path) -> None:
         assert part.restarts == 5
     finally:
         supervisor.stop_all(timeout=5)
+
+
+def test_parts_of_a_higher_tier_stop_first(tmp_path: Path) -> None:
+    """The API and the worker (tier 1) stop before PostgreSQL and Temporal (tier 0), though started between."""
+    stopped = tmp_path / "stopped"
+    code = (
+        "import signal, sys, time, pathlib; name = sys.argv[1]\n"
+        "def stop(*_):\n"
+        f"    with open({str(stopped)!r}, 'a') as f: f.write(name + '\\n')\n"
+        "    sys.exit(0)\n"
+        "signal.signal(signal.SIGINT, stop)\n"
+        f"pathlib.Path({str(tmp_path)!r}, name + '.up').touch()\n"
+        "time.sleep(60)\n"
+    )
+    supervisor = Supervisor(lambda _: None)
+    for name, tier in (("temporal", 0), ("worker", 1), ("api", 1), ("postgres", 0)):
+        supervisor.start(Part(name, [sys.executable, "-c", code, name], tmp_path / f"{name}.log", tier=tier))
+    _until(supervisor, lambda: all((tmp_path / f"{n}.up").exists() for n in ("temporal", "worker", "api", "postgres")))
+    supervisor.stop_all(timeout=10)
+    assert stopped.read_text().split() == ["api", "worker", "postgres", "temporal"]
