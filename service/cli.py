@@ -24,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--host", help="listen address (default: THIDUA_API_HOST)")
     api.add_argument("--port", type=int, help="listen port (default: THIDUA_API_PORT)")
     api.add_argument("--workers", type=int, help="processes (default: THIDUA_API_WORKERS)")
-    sub.add_parser("worker", help="run the Temporal worker (drains on SIGTERM: THIDUA_SHUTDOWN_SECONDS)")
+    worker = sub.add_parser("worker", help="run the Temporal worker (drains on SIGTERM: THIDUA_SHUTDOWN_SECONDS)")
+    worker.add_argument("--processes", type=int, help="worker processes (default: THIDUA_WORKER_PROCESSES)")
     sub.add_parser(
         "migrate",
         help="apply database migrations and seed reference data, as the owner role "
@@ -95,6 +96,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return simulate_plan(args, settings)
     if args.command == "worker":
+        processes = args.processes or settings.worker_processes
+        if processes > 1:
+            from service.worker_group import run_group
+
+            return run_group(processes)
         import uvloop
 
         from service.worker import run_worker

