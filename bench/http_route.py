@@ -2,7 +2,12 @@
 
 Start the service first (`make run`), then:
 
-    .venv/bin/python bench/http_route.py --base http://127.0.0.1:8000 --nominations 200 --concurrency 20
+    .venv/bin/python bench/http_route.py --nominations 200 --concurrency 20
+
+With `--baseline PATH` (the bare Temporal baseline script) it alternates its own run and the
+baseline's on the same Temporal server (`--temporal`, make run's by default), `--rounds` times each
+(A B A B ...), and prints both figures and their ratio, each run's and the median's: the service's
+nominations per second over bare chains per second of the same shape (5 Updates per chain).
 
 Each nomination: the school clerk creates it, then the school council, the commune council, the
 Home Affairs appraiser, the provincial council and the provincial chairperson act on it in turn (a
@@ -16,6 +21,8 @@ import argparse
 import asyncio
 import json
 import statistics
+import subprocess
+import sys
 import time
 import uuid
 
@@ -30,13 +37,7 @@ async def token(client: httpx.AsyncClient, username: str) -> str:
     return str(r.json()["access_token"])
 
 
-async def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--base", default="http://127.0.0.1:8000")
-    ap.add_argument("--nominations", type=int, default=200)
-    ap.add_argument("--concurrency", type=int, default=20)
-    a = ap.parse_args()
-
+async def route(a: argparse.Namespace) -> dict[str, float]:
     limits = httpx.Limits(max_connections=a.concurrency * 2, max_keepalive_connections=a.concurrency * 2)
     async with httpx.AsyncClient(base_url=a.base, timeout=60, limits=limits) as client:
         headers = {u: {"Authorization": f"Bearer {await token(client, u)}"} for u in ["clerk.school", *ROUTE_USERS]}
@@ -107,22 +108,60 @@ async def main() -> None:
         await asyncio.gather(*(one(sem, n) for n in range(a.nominations)))
         dt = time.perf_counter() - t0
     durations.sort()
+    return {
+        "nominations": a.nominations,
+        "steps": len(ROUTE_USERS),
+        "concurrency": a.concurrency,
+        "seconds": round(dt, 2),
+        "nominations_per_s": round(a.nominations / dt, 2),
+        "decisions_per_s": round(a.nominations * len(ROUTE_USERS) / dt, 1),
+        "http_requests": requests,
+        "p50_nomination_s": round(statistics.median(durations), 3),
+        "p95_nomination_s": round(durations[int(0.95 * (len(durations) - 1))], 3),
+    }
+
+
+def baseline(a: argparse.Namespace) -> dict[str, float]:
+    """The bare Temporal baseline, same shape: as many chains as nominations, as many Updates as steps."""
+    out = subprocess.run(
+        [sys.executable, a.baseline, "--address", a.temporal, "--chains", str(a.nominations),
+         "--concurrency", str(a.concurrency), "--steps", str(len(ROUTE_USERS))],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--base", default="http://127.0.0.1:8000", help="the API (make run's by default)")
+    ap.add_argument("--nominations", type=int, default=200)
+    ap.add_argument("--concurrency", type=int, default=20)
+    ap.add_argument("--baseline", help="path of the bare Temporal baseline script to run alternately")
+    ap.add_argument("--temporal", default="127.0.0.1:7233", help="the Temporal server (make run's by default)")
+    ap.add_argument("--rounds", type=int, default=2, help="runs of each, alternated, with --baseline")
+    a = ap.parse_args()
+    if not a.baseline:
+        print(json.dumps(asyncio.run(route(a))))
+        return
+    ratios, ours, bare = [], [], []
+    for n in range(1, a.rounds + 1):
+        mine = asyncio.run(route(a))
+        theirs = baseline(a)
+        ours.append(mine["nominations_per_s"])
+        bare.append(theirs["chains_per_s"])
+        ratios.append(round(mine["nominations_per_s"] / theirs["chains_per_s"], 2))
+        print(json.dumps({"round": n, "thidua": mine, "bare": theirs, "ratio": ratios[-1]}), flush=True)
     print(
         json.dumps(
             {
-                "nominations": a.nominations,
-                "steps": len(ROUTE_USERS),
-                "concurrency": a.concurrency,
-                "seconds": round(dt, 2),
-                "nominations_per_s": round(a.nominations / dt, 2),
-                "decisions_per_s": round(a.nominations * len(ROUTE_USERS) / dt, 1),
-                "http_requests": requests,
-                "p50_nomination_s": round(statistics.median(durations), 3),
-                "p95_nomination_s": round(durations[int(0.95 * (len(durations) - 1))], 3),
+                "median_nominations_per_s": statistics.median(ours),
+                "median_bare_chains_per_s": statistics.median(bare),
+                "median_ratio": statistics.median(ratios),
+                "ratios": ratios,
             }
         )
     )
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()
