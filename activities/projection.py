@@ -149,70 +149,73 @@ class Projector:
                 if closed is None and inp.open_task is not None:
                     # A retry: the task was closed by the attempt before; its notice still names it.
                     closed = await (await cur.execute(sql.TASK_STEP, (close_id,))).fetchone()
-            if inp.audit:
-                await cur.executemany(
-                    sql.INSERT_AUDIT,
-                    [
+            # The writes need no answer: sent in one batch (a pipeline), one round trip, not one each.
+            async with pg.pipeline():
+                if inp.audit:
+                    await cur.executemany(
+                        sql.INSERT_AUDIT,
+                        [
+                            (
+                                uuid.UUID(a.audit_id), nomination_id,
+                                # Entries of one transition keep their order (an approval, then the award).
+                                inp.at + timedelta(microseconds=order),
+                                a.actor.user_id if a.actor else None, _actor_name(a.actor), a.action, a.step, a.comment,
+                                a.actor.address if a.actor else None, Jsonb(a.details) if a.details is not None else None,
+                            )
+                            for order, a in enumerate(inp.audit)
+                        ],
+                    )  # fmt: skip
+                if inp.open_task is not None:
+                    spec = inp.open_task
+                    due = spec.due_at or add_working_days(inp.at, spec.working_days)
+                    remind = reminder_before(inp.at, due, spec.reminder_working_days)
+                    await cur.execute(
+                        sql.INSERT_TASK,
                         (
-                            uuid.UUID(a.audit_id), nomination_id,
-                            # Entries of one transition keep their order (an approval, then the award).
-                            inp.at + timedelta(microseconds=order),
-                            a.actor.user_id if a.actor else None, _actor_name(a.actor), a.action, a.step, a.comment,
-                            a.actor.address if a.actor else None, Jsonb(a.details) if a.details is not None else None,
-                        )
-                        for order, a in enumerate(inp.audit)
-                    ],
-                )  # fmt: skip
-            if inp.open_task is not None:
-                spec = inp.open_task
-                due = spec.due_at or add_working_days(inp.at, spec.working_days)
-                remind = reminder_before(inp.at, due, spec.reminder_working_days)
-                await cur.execute(
-                    sql.INSERT_TASK,
-                    (
-                        uuid.UUID(spec.task_id), nomination_id, spec.step, spec.step_index, spec.name, spec.role,
-                        spec.unit_id, inp.at, due, remind,
-                        Jsonb({"items": inp.supplement_items} if inp.supplement_items else {}),
-                    ),
-                )  # fmt: skip
-                result.opened = OpenedTask(task_id=spec.task_id, due_at=due, remind_at=remind)
-                await _notify_opened(conn, inp, dossier, nominee, due, closed)
-            if inp.ballot is not None:
-                b = inp.ballot
-                await cur.execute(
-                    sql.UPSERT_BALLOT,
-                    {
-                        "nomination_id": nomination_id, "step": b.step, "number": b.number, "opened_at": inp.at,
-                        "mode": b.mode, "status": b.status, "members": b.members, "participants": b.participants,
-                        "votes_for": b.votes_for, "votes_against": b.votes_against, "minutes": b.minutes,
-                        "reason": b.reason, "closed_at": None if b.status == "open" else inp.at, "box": b.box,
-                    },
-                )  # fmt: skip
-                if any(a.action == "ballot_opened" for a in inp.audit):
-                    await _notify_ballot_opened(conn, inp, dossier, nominee)
+                            uuid.UUID(spec.task_id), nomination_id, spec.step, spec.step_index, spec.name, spec.role,
+                            spec.unit_id, inp.at, due, remind,
+                            Jsonb({"items": inp.supplement_items} if inp.supplement_items else {}),
+                        ),
+                    )  # fmt: skip
+                    result.opened = OpenedTask(task_id=spec.task_id, due_at=due, remind_at=remind)
+                    await _notify_opened(conn, inp, dossier, nominee, due, closed)
+                if inp.ballot is not None:
+                    b = inp.ballot
+                    await cur.execute(
+                        sql.UPSERT_BALLOT,
+                        {
+                            "nomination_id": nomination_id, "step": b.step, "number": b.number, "opened_at": inp.at,
+                            "mode": b.mode, "status": b.status, "members": b.members, "participants": b.participants,
+                            "votes_for": b.votes_for, "votes_against": b.votes_against, "minutes": b.minutes,
+                            "reason": b.reason, "closed_at": None if b.status == "open" else inp.at, "box": b.box,
+                        },
+                    )  # fmt: skip
+                    if any(a.action == "ballot_opened" for a in inp.audit):
+                        await _notify_ballot_opened(conn, inp, dossier, nominee)
 
-            values: dict[str, Any] = {
-                "status": inp.status,
-                "current_step": inp.current_step,
-                "current_step_index": inp.current_step_index,
-                "updated_at": inp.at,
-                "version": inp.version,
-                **_dossier_changes(inp.changes),
-            }
-            if inp.decided:
-                values["decided_at"] = inp.at
-                values["result"] = inp.result
-            if inp.disclosure_working_days:
-                result.disclosure_until = add_working_days(inp.at, inp.disclosure_working_days)
-                values["disclosure_until"] = result.disclosure_until
-            if "nominee_name" in values or "achievements" in values:
-                values["search_text"] = search_text(
-                    values.get("nominee_name", dossier.nominee_name), values.get("achievements", dossier.achievements)
+                values: dict[str, Any] = {
+                    "status": inp.status,
+                    "current_step": inp.current_step,
+                    "current_step_index": inp.current_step_index,
+                    "updated_at": inp.at,
+                    "version": inp.version,
+                    **_dossier_changes(inp.changes),
+                }
+                if inp.decided:
+                    values["decided_at"] = inp.at
+                    values["result"] = inp.result
+                if inp.disclosure_working_days:
+                    result.disclosure_until = add_working_days(inp.at, inp.disclosure_working_days)
+                    values["disclosure_until"] = result.disclosure_until
+                if "nominee_name" in values or "achievements" in values:
+                    values["search_text"] = search_text(
+                        values.get("nominee_name", dossier.nominee_name),
+                        values.get("achievements", dossier.achievements),
+                    )
+                await cur.execute(
+                    sql.update_nomination(tuple(values)),
+                    {**{k: Jsonb(v) if k in sql.JSON_COLUMNS else v for k, v in values.items()}, "_id": nomination_id},
                 )
-            await cur.execute(
-                sql.update_nomination(tuple(values)),
-                {**{k: Jsonb(v) if k in sql.JSON_COLUMNS else v for k, v in values.items()}, "_id": nomination_id},
-            )
         return result
 
     @activity.defn(name=RECORD_NOTIFICATION)
