@@ -149,6 +149,11 @@ class Projector:
                 if closed is None and inp.open_task is not None:
                     # A retry: the task was closed by the attempt before; its notice still names it.
                     closed = await (await cur.execute(sql.TASK_STEP, (close_id,))).fetchone()
+            # The notices that name a unit read the dossier's route (its units' names); read before the
+            # pipeline, in which nothing may wait for an answer.
+            route: list[dict[str, Any]] = []
+            if (inp.open_task is not None and inp.open_task.step == SUPPLEMENT_STEP) or _opens_ballot(inp):
+                route = list((await (await cur.execute(sql.ROUTE, (nomination_id,))).fetchone() or ([],))[0])
             # The writes need no answer: sent in one batch (a pipeline), one round trip, not one each.
             async with pg.pipeline():
                 if inp.audit:
@@ -178,7 +183,7 @@ class Projector:
                         ),
                     )  # fmt: skip
                     result.opened = OpenedTask(task_id=spec.task_id, due_at=due, remind_at=remind)
-                    await _notify_opened(conn, inp, dossier, nominee, due, closed)
+                    await _notify_opened(conn, inp, dossier, nominee, due, closed, route)
                 if inp.ballot is not None:
                     b = inp.ballot
                     await cur.execute(
@@ -190,8 +195,8 @@ class Projector:
                             "reason": b.reason, "closed_at": None if b.status == "open" else inp.at, "box": b.box,
                         },
                     )  # fmt: skip
-                    if any(a.action == "ballot_opened" for a in inp.audit):
-                        await _notify_ballot_opened(conn, inp, dossier, nominee)
+                    if _opens_ballot(inp):
+                        await _notify_ballot_opened(conn, inp, dossier, nominee, route)
 
                 values: dict[str, Any] = {
                     "status": inp.status,
@@ -246,13 +251,8 @@ def _route_step(route: list[dict[str, Any]], key: str | None) -> dict[str, Any]:
     return next((s for s in route if s.get("key") == key), {})
 
 
-async def _route(conn: Any, inp: TransitionInput) -> list[dict[str, Any]]:
-    """The dossier's route as stored (the units' names): read only by the notices that name a unit."""
-    return list(
-        (
-            await conn.execute(select(col(Nomination.route)).where(col(Nomination.id) == uuid.UUID(inp.nomination_id)))
-        ).scalar_one()
-    )
+def _opens_ballot(inp: TransitionInput) -> bool:
+    return inp.ballot is not None and any(a.action == "ballot_opened" for a in inp.audit)
 
 
 def _actor_name(actor: Actor | None) -> str:
@@ -262,7 +262,13 @@ def _actor_name(actor: Actor | None) -> str:
 
 
 async def _notify_opened(
-    conn: Any, inp: TransitionInput, dossier: LockedDossier, nominee: str, due: Any, closed: tuple[str, str] | None
+    conn: Any,
+    inp: TransitionInput,
+    dossier: LockedDossier,
+    nominee: str,
+    due: Any,
+    closed: tuple[str, str] | None,
+    route: list[dict[str, Any]],
 ) -> None:
     """Tell the holders of the task just opened: a new task, or (to the proposing unit's clerks) that
     the dossier came back, with the reason, or what it must supplement. Keyed by the task: once.
@@ -274,7 +280,7 @@ async def _notify_opened(
         message = notices.returned(nominee, closed[1] if closed else None, inp.close_comment, due)
     elif spec.step == SUPPLEMENT_STEP:
         kind = notices.SUPPLEMENT_REQUESTED
-        by_unit = _route_step(await _route(conn, inp), closed[0] if closed else None).get("unit_name")
+        by_unit = _route_step(route, closed[0] if closed else None).get("unit_name")
         message = notices.supplement_requested(nominee, by_unit, inp.supplement_items, inp.close_comment, due)
     else:
         kind = notices.NEW_TASK
@@ -285,12 +291,14 @@ async def _notify_opened(
     )  # fmt: skip
 
 
-async def _notify_ballot_opened(conn: Any, inp: TransitionInput, dossier: LockedDossier, nominee: str) -> None:
+async def _notify_ballot_opened(
+    conn: Any, inp: TransitionInput, dossier: LockedDossier, nominee: str, route: list[dict[str, Any]]
+) -> None:
     """Tell the council's members (a seat is never delegated) that a ballot is open for them: once
     per ballot, a step's second ballot after a void one told again."""
     ballot = inp.ballot
     assert ballot is not None
-    step = _route_step(await _route(conn, inp), ballot.step)
+    step = _route_step(route, ballot.step)
     if not step.get("unit_id"):
         return
     council = str(step.get("unit_name") or "Hội đồng Thi đua – Khen thưởng")

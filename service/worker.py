@@ -30,6 +30,10 @@ from workflows.plan import PlanWorkflow
 
 log = logging.getLogger(__name__)
 RECONCILE_SECONDS = 10
+# Activities at once per worker process, and as many database connections (pool 10 + 10 overflow):
+# an activity holds a connection for its transaction only, so no activity waits for one, and a
+# group of worker processes (THIDUA_WORKER_PROCESSES) adds 20 connections per process, not 50.
+ACTIVITY_SLOTS = 20
 
 
 def smtp_config(settings: CoreSettings) -> SmtpConfig | None:
@@ -76,7 +80,7 @@ def build_worker(
             sessions.apply_council_result,
             sessions.close_council_session,
         ],
-        max_concurrent_activities=50,
+        max_concurrent_activities=ACTIVITY_SLOTS,
         max_concurrent_workflow_tasks=100,
         # On shutdown (SIGTERM): stop polling at once, let running activities finish for this long,
         # then cancel them; Temporal retries a cancelled activity on another worker.
@@ -122,7 +126,7 @@ async def run_worker(settings: CoreSettings | None = None) -> None:
     signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
     try:
         client = await connect(settings)
-        engine = make_engine(settings.database_url, pool_size=20)
+        engine = make_engine(settings.database_url, pool_size=ACTIVITY_SLOTS // 2)
         mail = smtp_config(settings)
         worker = build_worker(client, engine, settings.task_queue, mail, settings.shutdown_seconds)
     finally:

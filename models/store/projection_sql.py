@@ -25,6 +25,7 @@ WHERE n.id = %s
 FOR UPDATE OF n
 """
 
+ROUTE = "SELECT route FROM nominations WHERE id = %s"
 TASK_DUE = "SELECT due_at FROM tasks WHERE id = %s"
 TASK_STEP = "SELECT step, step_name FROM tasks WHERE id = %s"
 

@@ -50,6 +50,7 @@ def test_the_oldest_entry_goes_first_when_full() -> None:
     assert cache.get(3, epoch=0, day=DAY, address=None) is not None
 
 
+@pytest.mark.own_database  # it revokes a grant
 async def test_a_grant_revoked_in_the_database_stops_at_the_next_request(
     api: httpx.AsyncClient, owner_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -84,6 +85,7 @@ async def test_a_grant_revoked_in_the_database_stops_at_the_next_request(
     assert inbox.status_code == 200 and inbox.json()["items"] == []
 
 
+@pytest.mark.own_database  # it deactivates a user
 async def test_a_deactivated_user_is_refused_at_the_next_request(
     api: httpx.AsyncClient, owner_engine: AsyncEngine
 ) -> None:
