@@ -47,6 +47,14 @@ NAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "V�
 MIDDLE = ["Văn", "Thị", "Hữu", "Minh", "Thanh", "Quốc", "Ngọc", "Đức"]
 GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hùng", "Lan", "Linh", "Mai", "Nam", "Phương"]
 PASSWORD = "bench-password"
+# The five people the requests are timed as, and who they are.
+PEOPLE = {
+    "rs.admin": "quản trị cả tỉnh",
+    "rs.council": "thư ký Hội đồng tỉnh",
+    "rs.appraiser": "chuyên viên Sở Nội vụ",
+    "rs.commune": "thư ký Hội đồng xã",
+    "rs.clerk": "cán bộ thi đua của một trường",
+}
 
 
 def database(url: str | None) -> tuple[str, Any]:
@@ -96,13 +104,13 @@ def add_people(conn: Any, org: dict[str, Any]) -> dict[str, str]:
     password = hash_password(PASSWORD)
     school, _, _, commune_council = org["schools"][0]
     people = {
-        "rs.admin": ("admin", org["province"], True, "quản trị cả tỉnh"),
-        "rs.council": ("council_secretary", org["council"], False, "thư ký Hội đồng tỉnh"),
-        "rs.appraiser": ("appraiser", org["home"], False, "chuyên viên Sở Nội vụ"),
-        "rs.commune": ("council_secretary", commune_council, False, "thư ký Hội đồng xã"),
-        "rs.clerk": ("clerk", school, False, "cán bộ thi đua của một trường"),
+        "rs.admin": ("admin", org["province"], True),
+        "rs.council": ("council_secretary", org["council"], False),
+        "rs.appraiser": ("appraiser", org["home"], False),
+        "rs.commune": ("council_secretary", commune_council, False),
+        "rs.clerk": ("clerk", school, False),
     }
-    for username, (role, unit_id, subtree, _) in people.items():
+    for username, (role, unit_id, subtree) in people.items():
         user_id = conn.execute(
             text(
                 "INSERT INTO users (username, full_name, password_hash, unit_id, is_active) "
@@ -114,7 +122,7 @@ def add_people(conn: Any, org: dict[str, Any]) -> dict[str, str]:
             text("INSERT INTO role_assignments (user_id, role, unit_id, subtree) VALUES (:u, :r, :unit, :s)"),
             {"u": user_id, "r": role, "unit": unit_id, "s": subtree},
         )
-    return {u: who for u, (_, _, _, who) in people.items()}
+    return dict(PEOPLE)
 
 
 def load(raw_url: str, org: dict[str, Any], count: int, creator: int) -> None:
@@ -250,44 +258,87 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10000,1000000", help="comma-separated numbers of nominations")
     ap.add_argument("--repeat", type=int, default=30, help="requests per list and person")
+    ap.add_argument("--keep", action="store_true", help="keep each loaded database (and its roles) to --reuse it")
+    ap.add_argument(
+        "--reuse",
+        metavar="DATABASE",
+        help="time a database a --keep run loaded on DATABASE_URL's server (migrated to head first), load nothing",
+    )
     a = ap.parse_args()
     os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+    if a.reuse and not os.environ.get("DATABASE_URL"):
+        ap.error("--reuse needs DATABASE_URL: the server the --keep run loaded")
     base, server = database(os.environ.get("DATABASE_URL"))
     admin = create_engine(sqlalchemy_url(base), isolation_level="AUTOCOMMIT")
+    lines = []
     try:
-        for size in (int(s) for s in a.sizes.split(",")):
-            name = f"thidua_readscale_{uuid.uuid4().hex[:8]}"
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        for size in [0] if a.reuse else [int(s) for s in a.sizes.split(",")]:
+            name = a.reuse or f"thidua_readscale_{uuid.uuid4().hex[:8]}"
+            if not a.reuse:
+                with admin.connect() as conn:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
             admin_url = make_url(sqlalchemy_url(base)).set(database=name).render_as_string(hide_password=False)
             # As in production: reference data and the load as the owner role, the requests as the service role.
             roles = Roles(owner=f"rs_owner_{name[-8:]}", service=f"rs_app_{name[-8:]}")
             url, service_url = prepare(admin_url, roles, password=PASSWORD)
-            seed(url, ROOT / "deploy", demo=False)
             engine = create_engine(sqlalchemy_url(url))
-            with engine.begin() as conn:
-                org = build_org(conn)
-                people = add_people(conn, org)
-                creator = conn.execute(text("SELECT id FROM users WHERE username = 'rs.clerk'")).scalar_one()
+            loaded = None
+            if a.reuse:
+                with engine.begin() as conn:
+                    size = conn.execute(text("SELECT count(*) FROM nominations")).scalar_one()
+                    school = conn.execute(text("SELECT id FROM units WHERE code = 'RS-D0-C0-S0'")).scalar_one()
+                    conn.execute(text("ANALYZE"))
+                people = dict(PEOPLE)
+            else:
+                seed(url, ROOT / "deploy", demo=False)
+                with engine.begin() as conn:
+                    org = build_org(conn)
+                    people = add_people(conn, org)
+                    creator = conn.execute(text("SELECT id FROM users WHERE username = 'rs.clerk'")).scalar_one()
+                school = org["schools"][0][0]
+                raw = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+                t = time.perf_counter()
+                load(raw, org, size, creator)
+                loaded = round(time.perf_counter() - t, 1)
             engine.dispose()
-            raw = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-            t = time.perf_counter()
-            load(raw, org, size, creator)
-            loaded = time.perf_counter() - t
-            results = asyncio.run(measure(service_url, people, a.repeat, org["schools"][0][0]))
+            results = asyncio.run(measure(service_url, people, a.repeat, school))
             worst = max(v["p95_ms"] for v in results.values())
-            print(json.dumps({"nominations": size, "units": 3 + DISTRICTS * (2 + COMMUNES * (2 + SCHOOLS * 2)),
-                              "load_seconds": round(loaded, 1), "worst_p95_ms": worst, "requests": results},
-                             ensure_ascii=False))  # fmt: skip
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                for role in (roles.service, roles.owner):
-                    conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+            line = {"nominations": size, "units": 3 + DISTRICTS * (2 + COMMUNES * (2 + SCHOOLS * 2)),
+                    "load_seconds": loaded, "worst_p95_ms": worst, "requests": results}  # fmt: skip
+            if a.keep or a.reuse:
+                line["database"] = name
+            print(json.dumps(line, ensure_ascii=False), flush=True)
+            lines.append(line)
+            if not (a.keep or a.reuse):
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                    for role in (roles.service, roles.owner):
+                        conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        print(table(lines))
     finally:
         admin.dispose()
         if server is not None:
             server[0].cleanup()
             shutil.rmtree(server[1], ignore_errors=True)
+
+
+def table(lines: list[dict[str, Any]]) -> str:
+    """p50 / p95 / p99 in ms of every request, one column per size, worst p95 last."""
+    sizes = [f"{line['nominations']:,}" for line in lines]
+    names = list(dict.fromkeys(k for line in lines for k in line["requests"]))
+    width = max(len(n) for n in names) + 2
+    head = "request".ljust(width) + "".join(f"{s + ' p50/p95/p99 ms':>30}" for s in sizes) + "   total"
+    rows = [head, "-" * len(head)]
+    for n in names:
+        cells, total = "", ""
+        for line in lines:
+            r = line["requests"].get(n)
+            cell = " / ".join(str(r[k]) for k in ("p50_ms", "p95_ms", "p99_ms")) if r else "-"
+            cells += f"{cell:>30}"
+            total = str(r["total"]) if r else total
+        rows.append(n.ljust(width) + cells + "   " + total)
+    rows.append("worst p95".ljust(width) + "".join(f"{line['worst_p95_ms']:>30}" for line in lines))
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":

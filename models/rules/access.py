@@ -10,9 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+# The roles paired with the proposing unit and with nothing else: no step of a route is theirs
+# (models/rules/routes.py ROLE_FOR_STEP), so a list may test their grants on the proposing unit alone
+# (service/queries/visibility.py).
+PROPOSER_ROLES = frozenset(("clerk", "admin"))
+
 
 def access_pairs(proposing_unit_id: int, route: Iterable[Mapping[str, Any]]) -> set[tuple[str, int]]:
-    pairs = {("clerk", proposing_unit_id), ("admin", proposing_unit_id)}
+    pairs = {(role, proposing_unit_id) for role in PROPOSER_ROLES}
     for step in route:
         pairs.add((str(step["role"]), int(step["unit_id"])))
         if step.get("kind") == "council":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func
 from sqlmodel import col, select
@@ -20,9 +21,10 @@ from service.queries.visibility import visible_to
 from service.security.principal import CurrentUser
 
 
-def matches_search(q: str) -> ColumnElement[bool]:
-    """Nominee name or achievements match `q`, accents and case ignored (the full-text index)."""
-    return func.to_tsvector("simple", Nomination.search_text).op("@@")(func.plainto_tsquery("simple", fold(q)))
+def matches_search(search_text: Any, q: str) -> ColumnElement[bool]:
+    """Nominee name or achievements match `q`, accents and case ignored (the full-text index over
+    `search_text`: the nomination's, or the copy its tasks carry)."""
+    return func.to_tsvector("simple", search_text).op("@@")(func.plainto_tsquery("simple", fold(q)))
 
 
 def nominations_where(user: CurrentUser, f: NominationFilters) -> ColumnElement[bool]:
@@ -37,12 +39,13 @@ def nominations_where(user: CurrentUser, f: NominationFilters) -> ColumnElement[
     if f.status:
         filters.append(col(Nomination.status) == f.status)
     filters += dossier_conditions(
-        award_form=f.award_form, unit_id=f.unit_id, year=f.year, submission_id=f.submission_id, q=f.q
+        Nomination, award_form=f.award_form, unit_id=f.unit_id, year=f.year, submission_id=f.submission_id, q=f.q
     )
     return and_(*filters)
 
 
 def dossier_conditions(
+    table: type[Nomination] | type[Task],
     *,
     award_form: str | None,
     unit_id: int | None,
@@ -52,20 +55,21 @@ def dossier_conditions(
     period_kind: str | None = None,
 ) -> list[ColumnElement[bool]]:
     """The filters on what a dossier is (form, proposing unit, period, list, nominee search), shared
-    by the nominations list and the inbox (over tasks joined with their nomination)."""
+    by the nominations list and the inbox: over the nomination's columns, or over the copy of them
+    each task carries (models/tables/nominations.py Task), so that the inbox needs no join to filter."""
     filters: list[ColumnElement[bool]] = []
     if award_form:
-        filters.append(col(Nomination.award_form) == award_form)
+        filters.append(col(table.award_form) == award_form)
     if unit_id is not None:
-        filters.append(col(Nomination.proposing_unit_id) == unit_id)
+        filters.append(col(table.proposing_unit_id) == unit_id)
     if year is not None:
-        filters.append(col(Nomination.period_year) == year)
+        filters.append(col(table.period_year) == year)
     if period_kind:
-        filters.append(col(Nomination.period_kind) == period_kind)
+        filters.append(col(table.period_kind) == period_kind)
     if submission_id is not None:
-        filters.append(col(Nomination.submission_id) == submission_id)
+        filters.append(col(table.submission_id) == submission_id)
     if q and q.strip():
-        filters.append(matches_search(q))
+        filters.append(matches_search(table.search_text, q))
     return filters
 
 

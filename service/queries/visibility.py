@@ -8,9 +8,10 @@ a grant; a task is in the inbox when its (role, unit) does.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, tuple_
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, tuple_
 from sqlmodel import col
 
+from models.rules.access import PROPOSER_ROLES
 from models.tables import Nomination, NominationAccess, Task, UnitAncestor
 from service.security.principal import CurrentUser
 
@@ -30,9 +31,26 @@ def _grants(user: CurrentUser, *, steps_only: bool = False) -> tuple[list[tuple[
 
 def visible_to(user: CurrentUser) -> ColumnElement[bool]:
     """Nominations the user may see: an access pair of the nomination is one of their grants, or lies
-    below the unit of a subtree grant of the same role."""
+    below the unit of a subtree grant of the same role.
+
+    The proposer's roles (clerk, administrator) are paired with the proposing unit only, never with a
+    step (models/rules/access.py, ROLE_FOR_STEP): their grants are a condition on the nomination's own
+    `proposing_unit_id`, read from the list's indexes, not a lookup in `nomination_access` for every
+    row a province-wide administrator's list goes through."""
     direct, subtree = _grants(user)
     conditions: list[ColumnElement[bool]] = []
+    proposer_units = sorted({unit for role, unit in direct if role in PROPOSER_ROLES})
+    proposer_subtrees = sorted({unit for role, unit in subtree if role in PROPOSER_ROLES})
+    direct = [(role, unit) for role, unit in direct if role not in PROPOSER_ROLES]
+    subtree = [(role, unit) for role, unit in subtree if role not in PROPOSER_ROLES]
+    if proposer_units:
+        conditions.append(col(Nomination.proposing_unit_id).in_(proposer_units))
+    if proposer_subtrees:
+        conditions.append(
+            col(Nomination.proposing_unit_id).in_(
+                select(col(UnitAncestor.unit_id)).where(col(UnitAncestor.ancestor_id).in_(proposer_subtrees))
+            )
+        )
     if direct:
         conditions.append(
             exists().where(

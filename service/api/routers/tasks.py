@@ -37,6 +37,7 @@ from service.queries.paging import capped_count
 from service.queries.tasks import (
     bulk_refusal,
     inbox_after,
+    inbox_count_rows,
     inbox_cursor,
     inbox_order,
     inbox_rows,
@@ -80,7 +81,7 @@ async def inbox(
     except ValidationError as exc:
         raise invalid(exc, "query") from None
     where = inbox_where(user, filters, ctx.clock())
-    total, capped = await capped_count(session, inbox_rows(col(Task.id)).where(where))
+    total, capped = await capped_count(session, inbox_count_rows(where))
     page = inbox_rows(Task, Nomination.nominee_name, Nomination.award_form, Nomination.route).where(where)
     if cursor is not None:
         page = page.where(inbox_after(sort, cursor))
