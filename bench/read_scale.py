@@ -8,7 +8,14 @@ read model with COPY (nominations on the Bằng khen of the province route with 
 an open task for those in progress, three audit rows each) and times the API's own requests,
 in process, as five people: the province's administrator (a subtree grant over everything), the
 provincial council's secretary, the Home Affairs appraiser, a commune council's secretary and a
-school's clerk. Prints one JSON line per size.
+school's clerk. Prints one JSON line per size, then a table of p50/p95/p99 per request and size.
+
+A million nominations take many minutes to load: `--keep` leaves the loaded database on
+DATABASE_URL's server, and `--reuse <database>` times it again (migrated to the newest revision
+first, vacuumed as autovacuum would), e.g. while changing a query:
+
+    DATABASE_URL=postgresql://... .venv/bin/python bench/read_scale.py --sizes 1000000 --keep
+    DATABASE_URL=postgresql://... .venv/bin/python bench/read_scale.py --reuse thidua_readscale_1a2b3c4d
 """
 
 from __future__ import annotations
@@ -198,8 +205,17 @@ def load(raw_url: str, org: dict[str, Any], count: int, creator: int) -> None:
                 buffers[name].seek(0)
                 while chunk := buffers[name].read(1 << 20):
                     copy.write(chunk)
-        pg.execute("ANALYZE")
         pg.commit()
+    vacuum(raw_url)
+
+
+def vacuum(raw_url: str) -> None:
+    """What autovacuum does after a bulk load: statistics, and the visibility map that lets a count
+    read an index without the table's rows."""
+    import psycopg
+
+    with psycopg.connect(raw_url, autocommit=True) as pg:
+        pg.execute("VACUUM (ANALYZE)")
 
 
 async def measure(url: str, people: dict[str, str], repeat: int, school: int) -> dict[str, dict[str, float]]:
@@ -212,20 +228,42 @@ async def measure(url: str, people: dict[str, str], repeat: int, school: int) ->
     env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=server)
     settings = Settings.model_validate({"env": "test", "DATABASE_URL": url, "login_limit_address": "10000/minute"})
     app = create_app(settings, temporal=env.client)
-    cases = {
+    # Every list, search and inbox the UI offers (its filters and orders), and the next page by cursor
+    # ("…_page2": the first page is asked untimed, then the page after its cursor is timed).
+    cases: dict[str, tuple[str, dict[str, Any]]] = {
         "list": ("/api/v1/nominations", {"limit": 50}),
+        "list_page2": ("/api/v1/nominations", {"limit": 50}),
+        "list_status": ("/api/v1/nominations", {"status": "awarded", "limit": 50}),
         "list_status_year": ("/api/v1/nominations", {"status": "in_progress", "year": 2026, "limit": 50}),
-        "search_q": ("/api/v1/nominations", {"q": "nguyen van", "limit": 50}),
+        "list_form_year": ("/api/v1/nominations", {"award_form": "BANG_KHEN_TINH", "year": 2025, "limit": 50}),
+        "list_form_none": ("/api/v1/nominations", {"award_form": "BANG_KHEN_BO", "limit": 50}),
         "list_unit": ("/api/v1/nominations", {"unit_id": school, "limit": 50}),
+        "list_overdue": ("/api/v1/nominations", {"overdue": True, "limit": 50}),
+        "search_q": ("/api/v1/nominations", {"q": "nguyen van", "limit": 50}),
+        "search_q_rare": ("/api/v1/nominations", {"q": "dang thi phuong", "limit": 50}),
+        "search_q_status": ("/api/v1/nominations", {"q": "nguyen van", "status": "in_progress", "limit": 50}),
         "inbox": ("/api/v1/tasks", {"limit": 100}),
+        "inbox_page2": ("/api/v1/tasks", {"limit": 100}),
+        "inbox_due_desc": ("/api/v1/tasks", {"sort": "-due_at", "limit": 100}),
+        "inbox_created": ("/api/v1/tasks", {"sort": "created_at", "limit": 100}),
+        "inbox_created_desc": ("/api/v1/tasks", {"sort": "-created_at", "limit": 100}),
         "inbox_by_name": ("/api/v1/tasks", {"sort": "nominee_name", "limit": 100}),
+        "inbox_by_name_page2": ("/api/v1/tasks", {"sort": "nominee_name", "limit": 100}),
         "inbox_unit": ("/api/v1/tasks", {"unit_id": school, "limit": 100}),
         "inbox_q": ("/api/v1/tasks", {"q": "nguyen van", "limit": 100}),
+        "inbox_q_by_name": ("/api/v1/tasks", {"q": "nguyen van", "sort": "nominee_name", "limit": 100}),
         "inbox_form_year_overdue": (
             "/api/v1/tasks",
             {"award_form": "BANG_KHEN_TINH", "year": 2026, "overdue": True, "limit": 100},
         ),
+        "inbox_not_overdue": ("/api/v1/tasks", {"overdue": False, "limit": 100}),
+        "inbox_period_due_before": (
+            "/api/v1/tasks",
+            {"period_kind": "annual", "due_before": (datetime.now(UTC) - timedelta(days=365)).date(), "limit": 100},
+        ),
+        "inbox_done": ("/api/v1/tasks", {"status": "done", "limit": 100}),
         "saved_view_counts": ("/api/v1/saved-views", {"target": "tasks"}),
+        "saved_view_counts_list": ("/api/v1/saved-views", {"target": "nominations"}),
     }
     out: dict[str, dict[str, float]] = {}
     try:
@@ -236,6 +274,10 @@ async def measure(url: str, people: dict[str, str], repeat: int, school: int) ->
                     r = await http.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
                     headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
                     for case, (path, params) in cases.items():
+                        if case.endswith("_page2"):
+                            first = (await http.get(path, params=params, headers=headers)).json()
+                            if first.get("next_cursor"):
+                                params = {**params, "cursor": first["next_cursor"]}
                         times = []
                         for _ in range(repeat):
                             t = time.perf_counter()
@@ -287,7 +329,7 @@ def main() -> None:
                 with engine.begin() as conn:
                     size = conn.execute(text("SELECT count(*) FROM nominations")).scalar_one()
                     school = conn.execute(text("SELECT id FROM units WHERE code = 'RS-D0-C0-S0'")).scalar_one()
-                    conn.execute(text("ANALYZE"))
+                vacuum(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
                 people = dict(PEOPLE)
             else:
                 seed(url, ROOT / "deploy", demo=False)
