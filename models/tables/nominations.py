@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import ARRAY, BigInteger, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -28,30 +28,29 @@ class Nomination(SQLModel, table=True):
     __tablename__ = "nominations"
     __table_args__ = (
         Index("ix_nominations_search", text("to_tsvector('simple', search_text)"), postgresql_using="gin"),
-        # Visibility: "nominations whose route passes through one of my (role, unit)".
-        Index("ix_nominations_route", "route", postgresql_using="gin", postgresql_ops={"route": "jsonb_path_ops"}),
         # Lists: newest change first, the id as a stable tiebreak for keyset paging; one index for
         # the list and one per filter it offers, each holding the other filters (INCLUDE) so that the
         # capped count reads the index alone (migration 0017).
         Index(
-            "ix_nominations_list",
-            text("updated_at DESC"),
-            text("id DESC"),
-            postgresql_include=list(LIST_FILTER_COLUMNS.values()),
+            "ix_nominations_list", text("updated_at DESC"), text("id DESC"),
+            postgresql_include=[*LIST_FILTER_COLUMNS.values(), "access_keys"],
         ),
         *(
             Index(
-                f"ix_nominations_list_{name}",
-                column,
-                text("updated_at DESC"),
-                text("id DESC"),
-                postgresql_include=[c for c in LIST_FILTER_COLUMNS.values() if c != column],
+                f"ix_nominations_list_{name}", column, text("updated_at DESC"), text("id DESC"),
+                postgresql_include=[
+                    *(c for c in LIST_FILTER_COLUMNS.values() if c != column),
+                    # A proposing unit's list is short: its rows are read, not counted from the index.
+                    *(["access_keys"] if name != "unit" else []),
+                ],
             )
             for name, column in LIST_FILTER_COLUMNS.items()
         ),
+        # A narrow step role's list (a commune's council): its few dossiers found by their key.
+        Index("ix_nominations_access_keys", "access_keys", postgresql_using="gin"),
         # The workers look every few seconds for dossiers whose workflow has not started (version 0).
         Index("ix_nominations_unstarted", "created_at", postgresql_where=text("version = 0")),
-    )
+    )  # fmt: skip
 
     id: uuid.UUID = Field(primary_key=True)
     workflow_id: str = Field(max_length=100, unique=True)
@@ -85,6 +84,9 @@ class Nomination(SQLModel, table=True):
     submission_id: uuid.UUID | None = Field(default=None, foreign_key="submissions.id", index=True)
     # Monotonic projection version: a late or repeated activity never overwrites a newer state.
     version: int = 0
+    # The route's (role, unit) pairs as numbers (models/rules/access.py access_key), computed by the
+    # database from `route` on every write (migration 0017): whatever a writer sends is replaced.
+    access_keys: list[int] | None = Field(default=None, sa_column=Column(ARRAY(BigInteger), nullable=True))
 
 
 class Task(SQLModel, table=True):
@@ -99,6 +101,11 @@ class Task(SQLModel, table=True):
             "ix_tasks_open_due", "role", "unit_id", "due_at", "id", postgresql_where=text("status = 'open'"),
             postgresql_include=list(INBOX_FILTER_COLUMNS),
         ),
+        # Latest limit first still puts the tasks without one last: not the first order read backwards.
+        Index(
+            "ix_tasks_open_due_desc", "role", "unit_id", text("due_at DESC NULLS LAST"), text("id DESC"),
+            postgresql_where=text("status = 'open'"), postgresql_include=list(INBOX_FILTER_COLUMNS),
+        ),
         Index(
             "ix_tasks_open_created", "role", "unit_id", "created_at", "id", postgresql_where=text("status = 'open'"),
             postgresql_include=list(INBOX_FILTER_COLUMNS),
@@ -109,6 +116,11 @@ class Task(SQLModel, table=True):
         ),
         # A proposing unit's dossiers in a broad inbox (the filter `unit_id`).
         Index("ix_tasks_open_unit", "proposing_unit_id", "due_at", postgresql_where=text("status = 'open'")),
+        # The nominations list's `overdue`: a dossier's open task and its limit, read from a small index.
+        Index(
+            "ix_tasks_open_nomination", "nomination_id", postgresql_where=text("status = 'open'"),
+            postgresql_include=["due_at"],
+        ),
         Index(
             "ix_tasks_open_search", text("to_tsvector('simple', search_text)"), postgresql_using="gin",
             postgresql_where=text("status = 'open'"),

@@ -7,9 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from models.rules.access import ACCESS_KEY_CODES, PROPOSER_ROLES, access_key
 from models.tables import AuditEntry, Nomination
 from tests.support.api import approve_step, body, create, login, school_unit, task_for
 
@@ -256,6 +257,22 @@ async def test_a_renamed_dossier_is_found_in_the_inbox_by_its_new_name(api: http
     outsider = await login(api, "chair.commune")
     r = await api.get("/api/v1/tasks", headers=outsider, params={"q": "ten moi"})
     assert nid not in [t["nomination_id"] for t in r.json()["items"]]
+
+
+async def test_access_keys_are_the_step_roles_access_rows(api: httpx.AsyncClient, engine: AsyncEngine) -> None:
+    """A list tests a step role's grant on `nominations.access_keys`, which the database computes from
+    the route: they must be exactly the access rows of the roles that have a code."""
+    clerk = await login(api, "clerk.school")
+    unit = await school_unit(api, clerk)
+    nid = (await create(api, clerk, body(unit, "BANG_KHEN_TINH", name="Phạm Thị Khóa")))["id"]
+    async with engine.connect() as conn:
+        keys = (await conn.execute(text("SELECT access_keys FROM nominations WHERE id = :n"), {"n": nid})).scalar_one()
+        pairs = (
+            await conn.execute(text("SELECT role, unit_id FROM nomination_access WHERE nomination_id = :n"), {"n": nid})
+        ).all()
+    expected = {access_key(role, unit_id) for role, unit_id in pairs} - {None}
+    assert sorted(keys) == sorted(expected) and len(expected) >= 4  # councils, their members, appraisal, signing
+    assert {role for role, _ in pairs} - set(ACCESS_KEY_CODES) == PROPOSER_ROLES
 
 
 async def test_list_filters_search_and_visibility(api: httpx.AsyncClient) -> None:
