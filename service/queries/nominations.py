@@ -18,7 +18,7 @@ from service.api.problems import Problem
 from service.api.schemas.common import UnitRef
 from service.api.schemas.decisions import DecisionRef
 from service.api.schemas.nominations import NominationFilters, NominationOut, Period, StepOut, SubmissionRef
-from service.queries.paging import COUNT_CAP
+from service.queries import paging
 from service.queries.visibility import visible_to
 from service.security.principal import CurrentUser
 
@@ -89,7 +89,8 @@ async def list_page(
     The count's scan keeps the (updated_at, id) of what it counted: when it did not reach the cap,
     that is every matching row, and the page is taken from it. A search or a narrow scope is then
     read once instead of twice; a larger list is paged by walking its index in order."""
-    counted = select(col(Nomination.id), col(Nomination.updated_at)).where(where).limit(COUNT_CAP + 1).cte("counted")
+    cap = paging.COUNT_CAP
+    counted = select(col(Nomination.id), col(Nomination.updated_at)).where(where).limit(cap + 1).cte("counted")
     total = select(func.count().label("total")).select_from(counted).subquery()
     first = select(counted.c.id)
     if after is not None:
@@ -99,7 +100,7 @@ async def list_page(
     rows = (await session.execute(select(total.c.total, page.c.id).outerjoin(page, true()))).all()
     counted_rows = int(rows[0].total)
     ordered: list[Any] = [col(Nomination.updated_at).desc(), col(Nomination.id).desc()]
-    if counted_rows <= COUNT_CAP:
+    if counted_rows <= cap:
         ids = [r.id for r in rows if r.id is not None]
         found = (await session.exec(select(Nomination).where(col(Nomination.id).in_(ids)).order_by(*ordered))).all()
         return list(found), counted_rows, False
@@ -107,7 +108,7 @@ async def list_page(
     if after is not None:
         query = query.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < after)
     found = (await session.exec(query.order_by(*ordered).limit(limit).offset(offset))).all()
-    return list(found), COUNT_CAP, True
+    return list(found), cap, True
 
 
 async def get_visible(session: AsyncSession, user: CurrentUser, nomination_id: uuid.UUID) -> Nomination:

@@ -1,11 +1,11 @@
 """Who sees what: the conditions behind every list, search and inbox.
 
 A user's grants are sent as they are stored, a handful of (role, unit, subtree) rows, never
-expanded to the thousands of units below a province. A nomination is visible when one of its
-`nomination_access` pairs (models/rules/access.py) matches a grant; a list tests that on the
-nomination's own columns where it can (the proposing unit, the access keys) and joins the access
-rows and `unit_ancestors` only for a subtree grant of a step role. A task is in the inbox when its
-(role, unit) matches a grant.
+expanded to the thousands of units below a province (a subtree grant joins `unit_ancestors`). A
+nomination is visible when one of its `nomination_access` pairs (models/rules/access.py) matches a
+grant; a list tests that on the nomination's own columns where it can (the proposing unit, the
+access keys), and looks up the access rows only for a subtree grant of a step role or a role
+without an access key. A task is in the inbox when its (role, unit) matches a grant.
 """
 
 from __future__ import annotations
