@@ -20,6 +20,7 @@ from models.tables import Ballot, Nomination, Notification, RoleAssignment, Task
 from models.tables.nominations import TASK_DOSSIER_KEYS
 from service.api.problems import Problem
 from service.api.schemas.tasks import NotificationOut, TaskFilters, TaskOut
+from service.queries import paging
 from service.queries.decisions import is_signing_step
 from service.queries.nominations import dossier_conditions
 from service.queries.paging import decode_keyset, encode_keyset
@@ -58,6 +59,40 @@ def inbox_rows(*columns: Any) -> Any:
 def inbox_count_rows(where: ColumnElement[bool]) -> Any:
     """The inbox's rows to count: tasks alone, no nomination read (every task has one)."""
     return select(col(Task.id)).where(where)
+
+
+async def inbox_page(
+    session: AsyncSession,
+    where: ColumnElement[bool],
+    *,
+    after: ColumnElement[bool] | None,
+    order: list[Any],
+    limit: int,
+    offset: int,
+    search: bool,
+) -> tuple[list[Any], int, bool]:
+    """A page of the inbox (task, nominee name, award form, route) and its count capped at COUNT_CAP.
+
+    A search's matches are found in the full-text index and read from the table: its count and its
+    page are then taken in one statement from the same capped scan, which holds every match when it
+    stops short of the cap (else the page is read again, walking the order's index)."""
+    columns = (Task, Nomination.nominee_name, Nomination.award_form, Nomination.route)
+    cap = paging.COUNT_CAP
+    page = inbox_rows(*columns).where(where)
+    if after is not None:
+        page = page.where(after)
+    if search:
+        counted = inbox_count_rows(where).limit(cap + 1).cte("counted")
+        total = select(func.count()).select_from(counted).scalar_subquery()
+        within = inbox_rows(*columns, total.label("total")).where(col(Task.id).in_(select(counted.c.id)))
+        if after is not None:
+            within = within.where(after)
+        found = (await session.exec(within.order_by(*order).limit(limit).offset(offset))).all()
+        if found and int(found[0][-1]) <= cap:
+            return [tuple(r)[:-1] for r in found], int(found[0][-1]), False
+    counted_rows, capped = await paging.capped_count(session, inbox_count_rows(where))
+    rows = (await session.exec(page.order_by(*order).limit(limit).offset(offset))).all()
+    return list(rows), counted_rows, capped
 
 
 def name_key(name: Any) -> ColumnElement[str]:
