@@ -84,10 +84,13 @@ async def inbox_page(
     if search:
         counted = inbox_count_rows(where).limit(cap + 1).cte("counted")
         total = select(func.count()).select_from(counted).scalar_subquery()
-        within = inbox_rows(*columns, total.label("total")).where(col(Task.id).in_(select(counted.c.id)))
+        # The page's tasks first, then their nominations: a hundred read from the large table, not every match.
+        chosen = select(col(Task.id)).where(col(Task.id).in_(select(counted.c.id)))
         if after is not None:
-            within = within.where(after)
-        found = (await session.exec(within.order_by(*order).limit(limit).offset(offset))).all()
+            chosen = chosen.where(after)
+        ids = chosen.order_by(*order).limit(limit).offset(offset).subquery()
+        within = inbox_rows(*columns, total.label("total")).where(col(Task.id).in_(select(ids.c.id)))
+        found = (await session.exec(within.order_by(*order))).all()
         if found and int(found[0][-1]) <= cap:
             return [tuple(r)[:-1] for r in found], int(found[0][-1]), False
     counted_rows, capped = await paging.capped_count(session, inbox_count_rows(where))
