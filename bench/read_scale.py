@@ -8,7 +8,14 @@ read model with COPY (nominations on the Bằng khen of the province route with 
 an open task for those in progress, three audit rows each) and times the API's own requests,
 in process, as five people: the province's administrator (a subtree grant over everything), the
 provincial council's secretary, the Home Affairs appraiser, a commune council's secretary and a
-school's clerk. Prints one JSON line per size.
+school's clerk. Prints one JSON line per size, then a table of p50/p95/p99 per request and size.
+
+A million nominations take many minutes to load: `--keep` leaves the loaded database on
+DATABASE_URL's server, and `--reuse <database>` times it again (migrated to the newest revision
+first, vacuumed as autovacuum would), e.g. while changing a query:
+
+    DATABASE_URL=postgresql://... .venv/bin/python bench/read_scale.py --sizes 1000000 --keep
+    DATABASE_URL=postgresql://... .venv/bin/python bench/read_scale.py --reuse thidua_readscale_1a2b3c4d
 """
 
 from __future__ import annotations
@@ -47,6 +54,14 @@ NAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "V�
 MIDDLE = ["Văn", "Thị", "Hữu", "Minh", "Thanh", "Quốc", "Ngọc", "Đức"]
 GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hùng", "Lan", "Linh", "Mai", "Nam", "Phương"]
 PASSWORD = "bench-password"
+# The five people the requests are timed as, and who they are.
+PEOPLE = {
+    "rs.admin": "quản trị cả tỉnh",
+    "rs.council": "thư ký Hội đồng tỉnh",
+    "rs.appraiser": "chuyên viên Sở Nội vụ",
+    "rs.commune": "thư ký Hội đồng xã",
+    "rs.clerk": "cán bộ thi đua của một trường",
+}
 
 
 def database(url: str | None) -> tuple[str, Any]:
@@ -96,13 +111,13 @@ def add_people(conn: Any, org: dict[str, Any]) -> dict[str, str]:
     password = hash_password(PASSWORD)
     school, _, _, commune_council = org["schools"][0]
     people = {
-        "rs.admin": ("admin", org["province"], True, "quản trị cả tỉnh"),
-        "rs.council": ("council_secretary", org["council"], False, "thư ký Hội đồng tỉnh"),
-        "rs.appraiser": ("appraiser", org["home"], False, "chuyên viên Sở Nội vụ"),
-        "rs.commune": ("council_secretary", commune_council, False, "thư ký Hội đồng xã"),
-        "rs.clerk": ("clerk", school, False, "cán bộ thi đua của một trường"),
+        "rs.admin": ("admin", org["province"], True),
+        "rs.council": ("council_secretary", org["council"], False),
+        "rs.appraiser": ("appraiser", org["home"], False),
+        "rs.commune": ("council_secretary", commune_council, False),
+        "rs.clerk": ("clerk", school, False),
     }
-    for username, (role, unit_id, subtree, _) in people.items():
+    for username, (role, unit_id, subtree) in people.items():
         user_id = conn.execute(
             text(
                 "INSERT INTO users (username, full_name, password_hash, unit_id, is_active) "
@@ -114,7 +129,7 @@ def add_people(conn: Any, org: dict[str, Any]) -> dict[str, str]:
             text("INSERT INTO role_assignments (user_id, role, unit_id, subtree) VALUES (:u, :r, :unit, :s)"),
             {"u": user_id, "r": role, "unit": unit_id, "s": subtree},
         )
-    return {u: who for u, (_, _, _, who) in people.items()}
+    return dict(PEOPLE)
 
 
 def load(raw_url: str, org: dict[str, Any], count: int, creator: int) -> None:
@@ -190,8 +205,17 @@ def load(raw_url: str, org: dict[str, Any], count: int, creator: int) -> None:
                 buffers[name].seek(0)
                 while chunk := buffers[name].read(1 << 20):
                     copy.write(chunk)
-        pg.execute("ANALYZE")
         pg.commit()
+    vacuum(raw_url)
+
+
+def vacuum(raw_url: str) -> None:
+    """What autovacuum does after a bulk load: statistics, and the visibility map that lets a count
+    read an index without the table's rows."""
+    import psycopg
+
+    with psycopg.connect(raw_url, autocommit=True) as pg:
+        pg.execute("VACUUM (ANALYZE)")
 
 
 async def measure(url: str, people: dict[str, str], repeat: int, school: int) -> dict[str, dict[str, float]]:
@@ -204,20 +228,42 @@ async def measure(url: str, people: dict[str, str], repeat: int, school: int) ->
     env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=server)
     settings = Settings.model_validate({"env": "test", "DATABASE_URL": url, "login_limit_address": "10000/minute"})
     app = create_app(settings, temporal=env.client)
-    cases = {
+    # Every list, search and inbox the UI offers (its filters and orders), and the next page by cursor
+    # ("…_page2": the first page is asked untimed, then the page after its cursor is timed).
+    cases: dict[str, tuple[str, dict[str, Any]]] = {
         "list": ("/api/v1/nominations", {"limit": 50}),
+        "list_page2": ("/api/v1/nominations", {"limit": 50}),
+        "list_status": ("/api/v1/nominations", {"status": "awarded", "limit": 50}),
         "list_status_year": ("/api/v1/nominations", {"status": "in_progress", "year": 2026, "limit": 50}),
-        "search_q": ("/api/v1/nominations", {"q": "nguyen van", "limit": 50}),
+        "list_form_year": ("/api/v1/nominations", {"award_form": "BANG_KHEN_TINH", "year": 2025, "limit": 50}),
+        "list_form_none": ("/api/v1/nominations", {"award_form": "BANG_KHEN_BO", "limit": 50}),
         "list_unit": ("/api/v1/nominations", {"unit_id": school, "limit": 50}),
+        "list_overdue": ("/api/v1/nominations", {"overdue": True, "limit": 50}),
+        "search_q": ("/api/v1/nominations", {"q": "nguyen van", "limit": 50}),
+        "search_q_rare": ("/api/v1/nominations", {"q": "dang thi phuong", "limit": 50}),
+        "search_q_status": ("/api/v1/nominations", {"q": "nguyen van", "status": "in_progress", "limit": 50}),
         "inbox": ("/api/v1/tasks", {"limit": 100}),
+        "inbox_page2": ("/api/v1/tasks", {"limit": 100}),
+        "inbox_due_desc": ("/api/v1/tasks", {"sort": "-due_at", "limit": 100}),
+        "inbox_created": ("/api/v1/tasks", {"sort": "created_at", "limit": 100}),
+        "inbox_created_desc": ("/api/v1/tasks", {"sort": "-created_at", "limit": 100}),
         "inbox_by_name": ("/api/v1/tasks", {"sort": "nominee_name", "limit": 100}),
+        "inbox_by_name_page2": ("/api/v1/tasks", {"sort": "nominee_name", "limit": 100}),
         "inbox_unit": ("/api/v1/tasks", {"unit_id": school, "limit": 100}),
         "inbox_q": ("/api/v1/tasks", {"q": "nguyen van", "limit": 100}),
+        "inbox_q_by_name": ("/api/v1/tasks", {"q": "nguyen van", "sort": "nominee_name", "limit": 100}),
         "inbox_form_year_overdue": (
             "/api/v1/tasks",
             {"award_form": "BANG_KHEN_TINH", "year": 2026, "overdue": True, "limit": 100},
         ),
+        "inbox_not_overdue": ("/api/v1/tasks", {"overdue": False, "limit": 100}),
+        "inbox_period_due_before": (
+            "/api/v1/tasks",
+            {"period_kind": "annual", "due_before": (datetime.now(UTC) - timedelta(days=365)).date(), "limit": 100},
+        ),
+        "inbox_done": ("/api/v1/tasks", {"status": "done", "limit": 100}),
         "saved_view_counts": ("/api/v1/saved-views", {"target": "tasks"}),
+        "saved_view_counts_list": ("/api/v1/saved-views", {"target": "nominations"}),
     }
     out: dict[str, dict[str, float]] = {}
     try:
@@ -228,6 +274,10 @@ async def measure(url: str, people: dict[str, str], repeat: int, school: int) ->
                     r = await http.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
                     headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
                     for case, (path, params) in cases.items():
+                        if case.endswith("_page2"):
+                            first = (await http.get(path, params=params, headers=headers)).json()
+                            if first.get("next_cursor"):
+                                params = {**params, "cursor": first["next_cursor"]}
                         times = []
                         for _ in range(repeat):
                             t = time.perf_counter()
@@ -250,44 +300,87 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10000,1000000", help="comma-separated numbers of nominations")
     ap.add_argument("--repeat", type=int, default=30, help="requests per list and person")
+    ap.add_argument("--keep", action="store_true", help="keep each loaded database (and its roles) to --reuse it")
+    ap.add_argument(
+        "--reuse",
+        metavar="DATABASE",
+        help="time a database a --keep run loaded on DATABASE_URL's server (migrated to head first), load nothing",
+    )
     a = ap.parse_args()
     os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+    if a.reuse and not os.environ.get("DATABASE_URL"):
+        ap.error("--reuse needs DATABASE_URL: the server the --keep run loaded")
     base, server = database(os.environ.get("DATABASE_URL"))
     admin = create_engine(sqlalchemy_url(base), isolation_level="AUTOCOMMIT")
+    lines = []
     try:
-        for size in (int(s) for s in a.sizes.split(",")):
-            name = f"thidua_readscale_{uuid.uuid4().hex[:8]}"
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        for size in [0] if a.reuse else [int(s) for s in a.sizes.split(",")]:
+            name = a.reuse or f"thidua_readscale_{uuid.uuid4().hex[:8]}"
+            if not a.reuse:
+                with admin.connect() as conn:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
             admin_url = make_url(sqlalchemy_url(base)).set(database=name).render_as_string(hide_password=False)
             # As in production: reference data and the load as the owner role, the requests as the service role.
             roles = Roles(owner=f"rs_owner_{name[-8:]}", service=f"rs_app_{name[-8:]}")
             url, service_url = prepare(admin_url, roles, password=PASSWORD)
-            seed(url, ROOT / "deploy", demo=False)
             engine = create_engine(sqlalchemy_url(url))
-            with engine.begin() as conn:
-                org = build_org(conn)
-                people = add_people(conn, org)
-                creator = conn.execute(text("SELECT id FROM users WHERE username = 'rs.clerk'")).scalar_one()
+            loaded = None
+            if a.reuse:
+                with engine.begin() as conn:
+                    size = conn.execute(text("SELECT count(*) FROM nominations")).scalar_one()
+                    school = conn.execute(text("SELECT id FROM units WHERE code = 'RS-D0-C0-S0'")).scalar_one()
+                vacuum(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
+                people = dict(PEOPLE)
+            else:
+                seed(url, ROOT / "deploy", demo=False)
+                with engine.begin() as conn:
+                    org = build_org(conn)
+                    people = add_people(conn, org)
+                    creator = conn.execute(text("SELECT id FROM users WHERE username = 'rs.clerk'")).scalar_one()
+                school = org["schools"][0][0]
+                raw = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+                t = time.perf_counter()
+                load(raw, org, size, creator)
+                loaded = round(time.perf_counter() - t, 1)
             engine.dispose()
-            raw = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-            t = time.perf_counter()
-            load(raw, org, size, creator)
-            loaded = time.perf_counter() - t
-            results = asyncio.run(measure(service_url, people, a.repeat, org["schools"][0][0]))
+            results = asyncio.run(measure(service_url, people, a.repeat, school))
             worst = max(v["p95_ms"] for v in results.values())
-            print(json.dumps({"nominations": size, "units": 3 + DISTRICTS * (2 + COMMUNES * (2 + SCHOOLS * 2)),
-                              "load_seconds": round(loaded, 1), "worst_p95_ms": worst, "requests": results},
-                             ensure_ascii=False))  # fmt: skip
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                for role in (roles.service, roles.owner):
-                    conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+            line = {"nominations": size, "units": 3 + DISTRICTS * (2 + COMMUNES * (2 + SCHOOLS * 2)),
+                    "load_seconds": loaded, "worst_p95_ms": worst, "requests": results}  # fmt: skip
+            if a.keep or a.reuse:
+                line["database"] = name
+            print(json.dumps(line, ensure_ascii=False), flush=True)
+            lines.append(line)
+            if not (a.keep or a.reuse):
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                    for role in (roles.service, roles.owner):
+                        conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        print(table(lines))
     finally:
         admin.dispose()
         if server is not None:
             server[0].cleanup()
             shutil.rmtree(server[1], ignore_errors=True)
+
+
+def table(lines: list[dict[str, Any]]) -> str:
+    """p50 / p95 / p99 in ms of every request, one column per size, worst p95 last."""
+    sizes = [f"{line['nominations']:,}" for line in lines]
+    names = list(dict.fromkeys(k for line in lines for k in line["requests"]))
+    width = max(len(n) for n in names) + 2
+    head = "request".ljust(width) + "".join(f"{s + ' p50/p95/p99 ms':>30}" for s in sizes) + "   total"
+    rows = [head, "-" * len(head)]
+    for n in names:
+        cells, total = "", ""
+        for line in lines:
+            r = line["requests"].get(n)
+            cell = " / ".join(str(r[k]) for k in ("p50_ms", "p95_ms", "p99_ms")) if r else "-"
+            cells += f"{cell:>30}"
+            total = str(r["total"]) if r else total
+        rows.append(n.ljust(width) + cells + "   " + total)
+    rows.append("worst p95".ljust(width) + "".join(f"{line['worst_p95_ms']:>30}" for line in lines))
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":

@@ -10,32 +10,47 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import ARRAY, BigInteger, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from models.rules.text import name_key_sql
 from models.tables._columns import timestamp
 
+# The dossier's filters of the inbox, copied onto each task (see Task), and every key copied.
+INBOX_FILTER_COLUMNS = ("award_form", "proposing_unit_id", "period_kind", "period_year", "submission_id")
+# The nominations list's filters, each leading an index of the list's order (name: column).
+LIST_FILTER_COLUMNS = {"status": "status", "form": "award_form", "year": "period_year", "unit": "proposing_unit_id"}
+TASK_DOSSIER_KEYS = frozenset((*INBOX_FILTER_COLUMNS, "nominee_name", "search_text"))
+
 
 class Nomination(SQLModel, table=True):
     __tablename__ = "nominations"
     __table_args__ = (
-        Index("ix_nominations_status_updated", "status", "updated_at"),
-        Index("ix_nominations_unit_updated", "proposing_unit_id", "updated_at"),
-        Index("ix_nominations_form_year", "award_form", "period_year"),
-        Index("ix_nominations_updated", "updated_at"),
         Index("ix_nominations_search", text("to_tsvector('simple', search_text)"), postgresql_using="gin"),
-        # Visibility: "nominations whose route passes through one of my (role, unit)".
-        Index("ix_nominations_route", "route", postgresql_using="gin", postgresql_ops={"route": "jsonb_path_ops"}),
-        # Lists: newest change first, the id as a stable tiebreak for keyset paging.
-        Index("ix_nominations_updated_id", text("updated_at DESC"), text("id DESC")),
-        # The inbox sorted by the nominee's name: walked in this order, the first page of a large
-        # inbox is found without sorting all of it (bench/read_scale.py).
-        Index("ix_nominations_name_key", text(name_key_sql("nominee_name"))),
+        # Lists: newest change first, the id as a stable tiebreak for keyset paging; one index for
+        # the list and one per filter it offers, each holding the other filters (INCLUDE) so that the
+        # capped count reads the index alone (migration 0017).
+        Index(
+            "ix_nominations_list", text("updated_at DESC"), text("id DESC"),
+            postgresql_include=[*LIST_FILTER_COLUMNS.values(), "access_keys"],
+        ),
+        *(
+            Index(
+                f"ix_nominations_list_{name}", column, text("updated_at DESC"), text("id DESC"),
+                postgresql_include=[
+                    *(c for c in LIST_FILTER_COLUMNS.values() if c != column),
+                    # A proposing unit's list is short: its rows are read, not counted from the index.
+                    *(["access_keys"] if name != "unit" else []),
+                ],
+            )
+            for name, column in LIST_FILTER_COLUMNS.items()
+        ),
+        # A narrow step role's list (a commune's council): its few dossiers found by their key.
+        Index("ix_nominations_access_keys", "access_keys", postgresql_using="gin"),
         # The workers look every few seconds for dossiers whose workflow has not started (version 0).
         Index("ix_nominations_unstarted", "created_at", postgresql_where=text("version = 0")),
-    )
+    )  # fmt: skip
 
     id: uuid.UUID = Field(primary_key=True)
     workflow_id: str = Field(max_length=100, unique=True)
@@ -69,6 +84,9 @@ class Nomination(SQLModel, table=True):
     submission_id: uuid.UUID | None = Field(default=None, foreign_key="submissions.id", index=True)
     # Monotonic projection version: a late or repeated activity never overwrites a newer state.
     version: int = 0
+    # The route's (role, unit) pairs as numbers (models/rules/access.py access_key), computed by the
+    # database from `route` on every write (migration 0017): whatever a writer sends is replaced.
+    access_keys: list[int] | None = Field(default=None, sa_column=Column(ARRAY(BigInteger), nullable=True))
 
 
 class Task(SQLModel, table=True):
@@ -76,9 +94,38 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         Index("ix_tasks_inbox", "status", "role", "unit_id", "due_at"),
         Index("ix_tasks_nomination", "nomination_id", "created_at"),
-        # Inboxes: the open tasks of a (role, unit), soonest due first.
-        Index("ix_tasks_role_unit_open", "role", "unit_id", "due_at", postgresql_where=text("status = 'open'")),
-    )
+        # Open inboxes, one index per order the inbox offers, walked from the first row of the caller's
+        # (role, unit); the dossier's filters are read from the index (INCLUDE), so that counting up to
+        # the cap reads no table rows (bench/read_scale.py).
+        Index(
+            "ix_tasks_open_due", "role", "unit_id", "due_at", "id", postgresql_where=text("status = 'open'"),
+            postgresql_include=list(INBOX_FILTER_COLUMNS),
+        ),
+        # Latest limit first still puts the tasks without one last: not the first order read backwards.
+        Index(
+            "ix_tasks_open_due_desc", "role", "unit_id", text("due_at DESC NULLS LAST"), text("id DESC"),
+            postgresql_where=text("status = 'open'"), postgresql_include=list(INBOX_FILTER_COLUMNS),
+        ),
+        Index(
+            "ix_tasks_open_created", "role", "unit_id", "created_at", "id", postgresql_where=text("status = 'open'"),
+            postgresql_include=list(INBOX_FILTER_COLUMNS),
+        ),
+        Index(
+            "ix_tasks_open_name", "role", "unit_id", text(name_key_sql("nominee_name")), "id",
+            postgresql_where=text("status = 'open'"), postgresql_include=list(INBOX_FILTER_COLUMNS),
+        ),
+        # A proposing unit's dossiers in a broad inbox (the filter `unit_id`).
+        Index("ix_tasks_open_unit", "proposing_unit_id", "due_at", postgresql_where=text("status = 'open'")),
+        # The nominations list's `overdue`: a dossier's open task and its limit, read from a small index.
+        Index(
+            "ix_tasks_open_nomination", "nomination_id", postgresql_where=text("status = 'open'"),
+            postgresql_include=["due_at"],
+        ),
+        Index(
+            "ix_tasks_open_search", text("to_tsvector('simple', search_text)"), postgresql_using="gin",
+            postgresql_where=text("status = 'open'"),
+        ),
+    )  # fmt: skip
 
     id: uuid.UUID = Field(primary_key=True)
     nomination_id: uuid.UUID = Field(foreign_key="nominations.id")
@@ -99,6 +146,17 @@ class Task(SQLModel, table=True):
     comment: str | None = None
     # What the task asks for beyond its step (the items of a supplement request).
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default="{}"))
+    # The dossier's keys the inbox filters and sorts by, copied from the nomination by the database
+    # (triggers of migration 0017: on insert of the task, and when the nomination's change), so that
+    # an inbox of a hundred thousand tasks is walked in one index without joining its nominations.
+    # Whatever a writer sends here is replaced.
+    award_form: str | None = Field(default=None, max_length=64)
+    proposing_unit_id: int | None = None
+    period_kind: str | None = Field(default=None, max_length=32)
+    period_year: int | None = None
+    submission_id: uuid.UUID | None = None
+    nominee_name: str | None = Field(default=None, max_length=300)
+    search_text: str | None = None
 
 
 class Notification(SQLModel, table=True):

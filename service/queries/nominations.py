@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func
+from sqlalchemy import ColumnElement, and_, exists, func, true, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,20 +18,22 @@ from service.api.problems import Problem
 from service.api.schemas.common import UnitRef
 from service.api.schemas.decisions import DecisionRef
 from service.api.schemas.nominations import NominationFilters, NominationOut, Period, StepOut, SubmissionRef
+from service.queries import paging
 from service.queries.visibility import visible_to
 from service.security.principal import CurrentUser
 
 
-def matches_search(q: str) -> ColumnElement[bool]:
-    """Nominee name or achievements match `q`, accents and case ignored (the full-text index)."""
-    return func.to_tsvector("simple", Nomination.search_text).op("@@")(func.plainto_tsquery("simple", fold(q)))
+def matches_search(search_text: Any, q: str) -> ColumnElement[bool]:
+    """Nominee name or achievements match `q`, accents and case ignored (the full-text index over
+    `search_text`: the nomination's, or the copy its tasks carry)."""
+    return func.to_tsvector("simple", search_text).op("@@")(func.plainto_tsquery("simple", fold(q)))
 
 
 def nominations_where(user: CurrentUser, f: NominationFilters) -> ColumnElement[bool]:
     """The list's condition: what the user sees, narrowed by the filters (the list and its saved views)."""
     filters: list[ColumnElement[bool]] = [visible_to(user)]
     if f.overdue is not None:
-        # A nomination is overdue when its open task is past its limit (index ix_tasks_inbox covers the lookup).
+        # A nomination is overdue when its open task is past its limit (ix_tasks_open_nomination answers).
         late = exists().where(
             col(Task.nomination_id) == col(Nomination.id), col(Task.status) == "open", col(Task.due_at) < func.now()
         )
@@ -37,12 +41,13 @@ def nominations_where(user: CurrentUser, f: NominationFilters) -> ColumnElement[
     if f.status:
         filters.append(col(Nomination.status) == f.status)
     filters += dossier_conditions(
-        award_form=f.award_form, unit_id=f.unit_id, year=f.year, submission_id=f.submission_id, q=f.q
+        Nomination, award_form=f.award_form, unit_id=f.unit_id, year=f.year, submission_id=f.submission_id, q=f.q
     )
     return and_(*filters)
 
 
 def dossier_conditions(
+    table: type[Nomination] | type[Task],
     *,
     award_form: str | None,
     unit_id: int | None,
@@ -52,21 +57,58 @@ def dossier_conditions(
     period_kind: str | None = None,
 ) -> list[ColumnElement[bool]]:
     """The filters on what a dossier is (form, proposing unit, period, list, nominee search), shared
-    by the nominations list and the inbox (over tasks joined with their nomination)."""
+    by the nominations list and the inbox: over the nomination's columns, or over the copy of them
+    each task carries (models/tables/nominations.py Task), so that the inbox needs no join to filter."""
     filters: list[ColumnElement[bool]] = []
     if award_form:
-        filters.append(col(Nomination.award_form) == award_form)
+        filters.append(col(table.award_form) == award_form)
     if unit_id is not None:
-        filters.append(col(Nomination.proposing_unit_id) == unit_id)
+        filters.append(col(table.proposing_unit_id) == unit_id)
     if year is not None:
-        filters.append(col(Nomination.period_year) == year)
+        filters.append(col(table.period_year) == year)
     if period_kind:
-        filters.append(col(Nomination.period_kind) == period_kind)
+        filters.append(col(table.period_kind) == period_kind)
     if submission_id is not None:
-        filters.append(col(Nomination.submission_id) == submission_id)
+        filters.append(col(table.submission_id) == submission_id)
     if q and q.strip():
-        filters.append(matches_search(q))
+        filters.append(matches_search(table.search_text, q))
     return filters
+
+
+async def list_page(
+    session: AsyncSession,
+    where: ColumnElement[bool],
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Nomination], int, bool]:
+    """A page of the list, newest change first (after the cursor's row, if any), with the list's
+    count capped at COUNT_CAP, and whether it stopped there.
+
+    The count's scan keeps the (updated_at, id) of what it counted: when it did not reach the cap,
+    that is every matching row, and the page is taken from it. A search or a narrow scope is then
+    read once instead of twice; a larger list is paged by walking its index in order."""
+    cap = paging.COUNT_CAP
+    counted = select(col(Nomination.id), col(Nomination.updated_at)).where(where).limit(cap + 1).cte("counted")
+    total = select(func.count().label("total")).select_from(counted).subquery()
+    first = select(counted.c.id)
+    if after is not None:
+        first = first.where(tuple_(counted.c.updated_at, counted.c.id) < after)
+    first_page = first.order_by(counted.c.updated_at.desc(), counted.c.id.desc()).limit(limit).offset(offset)
+    page = first_page.lateral()
+    rows = (await session.execute(select(total.c.total, page.c.id).outerjoin(page, true()))).all()
+    counted_rows = int(rows[0].total)
+    ordered: list[Any] = [col(Nomination.updated_at).desc(), col(Nomination.id).desc()]
+    if counted_rows <= cap:
+        ids = [r.id for r in rows if r.id is not None]
+        found = (await session.exec(select(Nomination).where(col(Nomination.id).in_(ids)).order_by(*ordered))).all()
+        return list(found), counted_rows, False
+    query = select(Nomination).where(where)
+    if after is not None:
+        query = query.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < after)
+    found = (await session.exec(query.order_by(*ordered).limit(limit).offset(offset))).all()
+    return list(found), cap, True
 
 
 async def get_visible(session: AsyncSession, user: CurrentUser, nomination_id: uuid.UUID) -> Nomination:

@@ -12,13 +12,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.calendar import VN_TZ, add_working_days
-from models.tables import Nomination, Task
+from models.tables import Nomination
 from service.api.problems import invalid
 from service.api.schemas.nominations import NominationFilters
 from service.api.schemas.tasks import TaskFilters, TaskView
 from service.queries.nominations import nominations_where
 from service.queries.paging import capped_count
-from service.queries.tasks import inbox_rows, inbox_where
+from service.queries.tasks import inbox_count_rows, inbox_where
 from service.security.principal import CurrentUser
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ async def view_count(
     try:
         if target == "tasks":
             inbox = TaskFilters.model_validate({k: v for k, v in filters.items() if k != "sort"})
-            return await capped_count(session, inbox_rows(col(Task.id)).where(inbox_where(user, inbox, now)))
+            return await capped_count(session, inbox_count_rows(inbox_where(user, inbox, now)))
         listed = NominationFilters.model_validate(filters)
     except ValidationError:
         # Saved under rules that have changed since: the view shows nothing rather than failing the page.

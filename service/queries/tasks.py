@@ -17,8 +17,10 @@ from models.rules.calendar import VN_TZ
 from models.rules.notices import ESCALATION, REMINDER
 from models.rules.text import MARKED_LETTERS, UNMARKED_LETTERS
 from models.tables import Ballot, Nomination, Notification, RoleAssignment, Task
+from models.tables.nominations import TASK_DOSSIER_KEYS
 from service.api.problems import Problem
 from service.api.schemas.tasks import NotificationOut, TaskFilters, TaskOut
+from service.queries import paging
 from service.queries.decisions import is_signing_step
 from service.queries.nominations import dossier_conditions
 from service.queries.paging import decode_keyset, encode_keyset
@@ -30,9 +32,9 @@ from workflows.contracts import REVISION_STEP, SUPPLEMENT_STEP
 
 
 def inbox_where(user: CurrentUser, f: TaskFilters, now: datetime) -> ColumnElement[bool]:
-    """The inbox's condition over tasks joined with their nomination (`inbox_rows`): the caller's
-    (role, unit) pairs, narrowed by the filters. The list, its count and the saved views' counts all
-    use it, so a view's count is the list's total."""
+    """The inbox's condition over tasks alone (the dossier's keys are copied onto each task): the
+    caller's (role, unit) pairs, narrowed by the filters. The list, its count and the saved views'
+    counts all use it, so a view's count is the list's total."""
     filters: list[ColumnElement[bool]] = [col(Task.status) == f.status, assigned_to(user)]
     if f.overdue is not None:
         filters.append(
@@ -43,20 +45,62 @@ def inbox_where(user: CurrentUser, f: TaskFilters, now: datetime) -> ColumnEleme
     if f.step:
         filters.append(col(Task.step) == f.step)
     filters += dossier_conditions(
-        award_form=f.award_form, unit_id=f.unit_id, year=f.year, submission_id=f.submission_id, q=f.q,
+        Task, award_form=f.award_form, unit_id=f.unit_id, year=f.year, submission_id=f.submission_id, q=f.q,
         period_kind=f.period_kind,
     )  # fmt: skip
     return and_(*filters)
 
 
 def inbox_rows(*columns: Any) -> Any:
-    """SELECT `columns` FROM tasks JOIN nominations: what `inbox_where` filters."""
+    """SELECT `columns` FROM tasks JOIN nominations (for the card's dossier): what `inbox_where` filters."""
     return select(*columns).join(Nomination, col(Nomination.id) == col(Task.nomination_id))
+
+
+def inbox_count_rows(where: ColumnElement[bool]) -> Any:
+    """The inbox's rows to count: tasks alone, no nomination read (every task has one)."""
+    return select(col(Task.id)).where(where)
+
+
+async def inbox_page(
+    session: AsyncSession,
+    where: ColumnElement[bool],
+    *,
+    after: ColumnElement[bool] | None,
+    order: list[Any],
+    limit: int,
+    offset: int,
+    search: bool,
+) -> tuple[list[Any], int, bool]:
+    """A page of the inbox (task, nominee name, award form, route) and its count capped at COUNT_CAP.
+
+    A search's matches are found in the full-text index and read from the table: its count and its
+    page are then taken in one statement from the same capped scan, which holds every match when it
+    stops short of the cap (else the page is read again, walking the order's index)."""
+    columns = (Task, Nomination.nominee_name, Nomination.award_form, Nomination.route)
+    cap = paging.COUNT_CAP
+    page = inbox_rows(*columns).where(where)
+    if after is not None:
+        page = page.where(after)
+    if search:
+        counted = inbox_count_rows(where).limit(cap + 1).cte("counted")
+        total = select(func.count()).select_from(counted).scalar_subquery()
+        # The page's tasks first, then their nominations: a hundred read from the large table, not every match.
+        chosen = select(col(Task.id)).where(col(Task.id).in_(select(counted.c.id)))
+        if after is not None:
+            chosen = chosen.where(after)
+        ids = chosen.order_by(*order).limit(limit).offset(offset).subquery()
+        within = inbox_rows(*columns, total.label("total")).where(col(Task.id).in_(select(ids.c.id)))
+        found = (await session.exec(within.order_by(*order))).all()
+        if found and int(found[0][-1]) <= cap:
+            return [tuple(r)[:-1] for r in found], int(found[0][-1]), False
+    counted_rows, capped = await paging.capped_count(session, inbox_count_rows(where))
+    rows = (await session.exec(page.order_by(*order).limit(limit).offset(offset))).all()
+    return list(rows), counted_rows, capped
 
 
 def name_key(name: Any) -> ColumnElement[str]:
     """A name as the inbox sorts it: marks removed, lower case (an SQL expression). The two strings
-    are written into the SQL, not bound, so that it is the expression of ix_nominations_name_key."""
+    are written into the SQL, not bound, so that it is the expression of ix_tasks_open_name."""
     marked: ColumnElement[str] = literal_column(f"'{MARKED_LETTERS}'")
     unmarked: ColumnElement[str] = literal_column(f"'{UNMARKED_LETTERS}'")
     return func.lower(func.translate(name, marked, unmarked))
@@ -67,7 +111,7 @@ def _sort_key(sort: str) -> ColumnElement[Any]:
         return cast(ColumnElement[Any], col(Task.due_at))
     if sort.endswith("created_at"):
         return cast(ColumnElement[Any], col(Task.created_at))
-    return name_key(col(Nomination.nominee_name))
+    return name_key(col(Task.nominee_name))
 
 
 def inbox_order(sort: str) -> list[Any]:
@@ -179,7 +223,8 @@ async def task_out(session: AsyncSession, rows: list[tuple[Task, str, str, list[
             )
     return [
         TaskOut(
-            **t.model_dump(),
+            # The card names the dossier from its nomination, not from the task's copy of its keys.
+            **t.model_dump(exclude=set(TASK_DOSSIER_KEYS)),
             overdue=t.status == "open" and t.due_at is not None and t.due_at < now,
             nominee_name=name,
             award_form=form,

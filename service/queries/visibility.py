@@ -1,16 +1,19 @@
 """Who sees what: the conditions behind every list, search and inbox.
 
 A user's grants are sent as they are stored, a handful of (role, unit, subtree) rows, never
-expanded to the thousands of units below a province: a subtree grant joins `unit_ancestors`. A
-nomination is visible when one of its `nomination_access` pairs (models/rules/access.py) matches
-a grant; a task is in the inbox when its (role, unit) does.
+expanded to the thousands of units below a province (a subtree grant joins `unit_ancestors`). A
+nomination is visible when one of its `nomination_access` pairs (models/rules/access.py) matches a
+grant; a list tests that on the nomination's own columns where it can (the proposing unit, the
+access keys), and looks up the access rows only for a subtree grant of a step role or a role
+without an access key. A task is in the inbox when its (role, unit) matches a grant.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, tuple_
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, and_, cast, exists, false, literal, or_, select, tuple_
 from sqlmodel import col
 
+from models.rules.access import PROPOSER_ROLES, access_key
 from models.tables import Nomination, NominationAccess, Task, UnitAncestor
 from service.security.principal import CurrentUser
 
@@ -30,9 +33,34 @@ def _grants(user: CurrentUser, *, steps_only: bool = False) -> tuple[list[tuple[
 
 def visible_to(user: CurrentUser) -> ColumnElement[bool]:
     """Nominations the user may see: an access pair of the nomination is one of their grants, or lies
-    below the unit of a subtree grant of the same role."""
+    below the unit of a subtree grant of the same role.
+
+    The proposer's roles (clerk, administrator) are paired with the proposing unit only, never with a
+    step (models/rules/access.py, ROLE_FOR_STEP): their grants are a condition on the nomination's own
+    `proposing_unit_id`, read from the list's indexes, not a lookup in `nomination_access` for every
+    row a province-wide administrator's list goes through. A step role's direct grant is tested on
+    the nomination's `access_keys` the same way; subtree grants of step roles (rare) join the access
+    rows below the unit."""
     direct, subtree = _grants(user)
     conditions: list[ColumnElement[bool]] = []
+    proposer_units = sorted({unit for role, unit in direct if role in PROPOSER_ROLES})
+    proposer_subtrees = sorted({unit for role, unit in subtree if role in PROPOSER_ROLES})
+    direct = [(role, unit) for role, unit in direct if role not in PROPOSER_ROLES]
+    subtree = [(role, unit) for role, unit in subtree if role not in PROPOSER_ROLES]
+    if proposer_units:
+        conditions.append(col(Nomination.proposing_unit_id).in_(proposer_units))
+    if proposer_subtrees:
+        conditions.append(
+            col(Nomination.proposing_unit_id).in_(
+                select(col(UnitAncestor.unit_id)).where(col(UnitAncestor.ancestor_id).in_(proposer_subtrees))
+            )
+        )
+    # A step role's pairs are on the nomination too, as numbers (access_keys): tested on the index's rows.
+    keys = sorted({key for role, unit in direct if (key := access_key(role, unit)) is not None})
+    direct = [(role, unit) for role, unit in direct if access_key(role, unit) is None]
+    if keys:
+        wanted = cast(literal(keys, ARRAY(BigInteger)), ARRAY(BigInteger))
+        conditions.append(col(Nomination.access_keys).op("&&")(wanted))
     if direct:
         conditions.append(
             exists().where(

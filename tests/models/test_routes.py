@@ -14,9 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from models.rules.access import ACCESS_KEY_CODES, PROPOSER_ROLES, access_key
 from models.rules.catalogue import HEAD, TOP, AwardFormDef, load_catalogue
 from models.rules.org_tree import OrgTree, OrgUnit
-from models.rules.routes import PlannedStep, RouteError, build_tree, compute_route
+from models.rules.routes import ROLE_FOR_STEP, PlannedStep, RouteError, build_tree, compute_route
 from models.store.org import OrgFile, load_org
 from tests.support.paths import DEPLOY
 
@@ -713,3 +714,15 @@ def test_seed_brings_an_older_demo_database_in_line_and_then_changes_nothing(own
             assert levels["GIAY_KHEN_THU_TRUONG"] == "province" and levels["HUAN_CHUONG_LAO_DONG_HANG_BA"] == "central"
     finally:
         engine.dispose()
+
+
+def test_the_proposer_roles_are_no_step_and_every_step_role_has_an_access_key() -> None:
+    """Lists test a clerk's or administrator's grant on the proposing unit alone, and a step role's on
+    `nominations.access_keys` (service/queries/visibility.py): both hold only while no step is the
+    proposer's and every step role (and a council's members) has a code of its own."""
+    step_roles = set(ROLE_FOR_STEP.values()) | {"council_member"}
+    assert not step_roles & PROPOSER_ROLES
+    assert step_roles <= set(ACCESS_KEY_CODES)
+    codes = list(ACCESS_KEY_CODES.values())
+    assert len(set(codes)) == len(codes) and all(0 < c < 16 for c in codes)
+    assert access_key("appraiser", 7) != access_key("chairperson", 7) and access_key("clerk", 7) is None

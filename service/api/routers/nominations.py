@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
-from sqlalchemy import ColumnElement, tuple_
+from sqlalchemy import ColumnElement
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -36,8 +36,8 @@ from service.api.xlsx import MAX_EXPORT_ROWS, XLSX, xlsx_response
 from service.core.metrics import NOMINATIONS_CREATED
 from service.queries.awards import award_checks, earlier_awards
 from service.queries.history import build_history
-from service.queries.nominations import clerk_nomination, get_visible, nominations_where, to_out
-from service.queries.paging import capped_count, decode_cursor, encode_cursor
+from service.queries.nominations import clerk_nomination, get_visible, list_page, nominations_where, to_out
+from service.queries.paging import decode_cursor, encode_cursor
 from service.queries.proposals import check_proposal, new_nomination
 from service.temporal.gateway import NominationRef
 from service.temporal.nomination_start import start_nomination
@@ -172,19 +172,11 @@ async def list_nominations(
     )
     if format == "xlsx":
         return await _export(ctx, session, where)
-    total, capped = await capped_count(session, select(col(Nomination.id)).where(where))
-    page = select(Nomination).where(where)
+    after = None
     if cursor is not None:
         after = decode_cursor(cursor)
-        page = page.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < after)
         offset = 0
-    rows = list(
-        (
-            await session.exec(
-                page.order_by(col(Nomination.updated_at).desc(), col(Nomination.id).desc()).limit(limit).offset(offset)
-            )
-        ).all()
-    )
+    rows, total, capped = await list_page(session, where, after=after, limit=limit, offset=offset)
     next_cursor = encode_cursor(rows[-1].updated_at, rows[-1].id) if len(rows) == limit else None
     return NominationPage(
         items=await to_out(session, ctx.catalogue, rows), total=total, total_capped=capped, limit=limit,

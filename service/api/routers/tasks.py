@@ -33,13 +33,12 @@ from service.api.signing import SIGNED_TASKS, sign_and_record
 from service.core.metrics import TASKS_COMPLETED
 from service.queries.attachments import attachment_digests, attachment_digests_of
 from service.queries.decisions import Waiting, is_signing_step
-from service.queries.paging import capped_count
 from service.queries.tasks import (
     bulk_refusal,
     inbox_after,
     inbox_cursor,
     inbox_order,
-    inbox_rows,
+    inbox_page,
     inbox_where,
     open_task_of,
     open_tasks_of,
@@ -80,12 +79,12 @@ async def inbox(
     except ValidationError as exc:
         raise invalid(exc, "query") from None
     where = inbox_where(user, filters, ctx.clock())
-    total, capped = await capped_count(session, inbox_rows(col(Task.id)).where(where))
-    page = inbox_rows(Task, Nomination.nominee_name, Nomination.award_form, Nomination.route).where(where)
     if cursor is not None:
-        page = page.where(inbox_after(sort, cursor))
         offset = 0
-    rows = (await session.exec(page.order_by(*inbox_order(sort)).limit(limit).offset(offset))).all()
+    rows, total, capped = await inbox_page(
+        session, where, after=inbox_after(sort, cursor) if cursor is not None else None, order=inbox_order(sort),
+        limit=limit, offset=offset, search=bool(filters.q),
+    )  # fmt: skip
     items = await task_out(session, [tuple(r) for r in rows])  # type: ignore[misc]
     next_cursor = inbox_cursor(sort, rows[-1][0], rows[-1][1]) if len(rows) == limit else None
     return TaskPage(items=items, total=total, total_capped=capped, limit=limit, offset=offset, next_cursor=next_cursor)

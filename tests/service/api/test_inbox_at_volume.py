@@ -364,14 +364,14 @@ async def test_bulk_approve_moves_each_and_refuses_what_needs_something_else(
 
 
 async def test_the_name_order_is_the_expression_of_its_index(engine: AsyncEngine) -> None:
-    """The inbox sorted by name walks ix_nominations_name_key only if its SQL is the index's expression:
+    """The inbox sorted by name walks ix_tasks_open_name only if its SQL is the index's expression:
     the same two strings, written into the statement (a bound parameter would not match)."""
     async with engine.connect() as conn:
         definition = (
-            await conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_nominations_name_key'"))
+            await conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_tasks_open_name'"))
         ).scalar_one()
     assert MARKED_LETTERS in definition and UNMARKED_LETTERS in definition
-    sql = str(name_key(col(Nomination.nominee_name)).compile(dialect=postgresql.dialect()))
+    sql = str(name_key(col(Task.nominee_name)).compile(dialect=postgresql.dialect()))
     assert f"'{MARKED_LETTERS}'" in sql and f"'{UNMARKED_LETTERS}'" in sql and "%(" not in sql
     assert all(fold(a) == b for a, b in zip(MARKED_LETTERS, UNMARKED_LETTERS, strict=True))
 

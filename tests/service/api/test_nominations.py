@@ -7,9 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from models.rules.access import ACCESS_KEY_CODES, PROPOSER_ROLES, access_key
 from models.tables import AuditEntry, Nomination
 from tests.support.api import approve_step, body, create, login, school_unit, task_for
 
@@ -217,6 +218,61 @@ async def test_return_resubmit_and_withdraw_over_http(api: httpx.AsyncClient) ->
     assert r.status_code == 409 and r.headers["content-type"] == PROBLEM
     detail = (await api.get(f"/api/v1/nominations/{nid}", headers=clerk)).json()
     assert detail["status"] == "withdrawn" and detail["achievements"] == "Đã bổ sung minh chứng"
+
+
+async def test_a_renamed_dossier_is_found_in_the_inbox_by_its_new_name(api: httpx.AsyncClient) -> None:
+    """The inbox filters and sorts the copy of the dossier's keys each task carries (migration 0017's
+    triggers): a resubmission that renames the nominee reaches the task it opens in the same
+    transition, and the task that asked for it."""
+    clerk = await login(api, "clerk.school")
+    unit = await school_unit(api, clerk)
+    nid = (await create(api, clerk, body(unit, "GIAY_KHEN_XA", name="Lê Văn Tên Cũ")))["id"]
+    school = await login(api, "council.school")
+    task = await task_for(api, school, nid)
+    r = await api.post(
+        f"/api/v1/tasks/{task['id']}/complete", headers=school, json={"outcome": "return", "comment": "Sửa tên"}
+    )
+    assert r.json()["nomination"]["status"] == "returned"
+    await task_for(api, clerk, nid)
+    r = await api.post(
+        f"/api/v1/nominations/{nid}/resubmit",
+        headers=clerk,
+        json={
+            "nominee": {"kind": "individual", "name": "Lê Văn Tên Mới", "position": "Giáo viên"},
+            "comment": "Đã sửa",
+        },
+    )
+    assert r.status_code == 200, r.text
+
+    async def found(q: str, status: str = "open") -> list[str]:
+        params = {"q": q, "status": status, "sort": "nominee_name"}
+        return [
+            t["nomination_id"] for t in (await api.get("/api/v1/tasks", headers=school, params=params)).json()["items"]
+        ]
+
+    assert nid in await found("le van ten moi") and nid not in await found("ten cu")
+    # The returned task, already done, was renamed too (its dossier is renamed).
+    assert nid in await found("ten moi", status="done") and nid not in await found("ten cu", status="done")
+    # Someone the dossier does not reach finds nothing by either name.
+    outsider = await login(api, "chair.commune")
+    r = await api.get("/api/v1/tasks", headers=outsider, params={"q": "ten moi"})
+    assert nid not in [t["nomination_id"] for t in r.json()["items"]]
+
+
+async def test_access_keys_are_the_step_roles_access_rows(api: httpx.AsyncClient, engine: AsyncEngine) -> None:
+    """A list tests a step role's grant on `nominations.access_keys`, which the database computes from
+    the route: they must be exactly the access rows of the roles that have a code."""
+    clerk = await login(api, "clerk.school")
+    unit = await school_unit(api, clerk)
+    nid = (await create(api, clerk, body(unit, "BANG_KHEN_TINH", name="Phạm Thị Khóa")))["id"]
+    async with engine.connect() as conn:
+        keys = (await conn.execute(text("SELECT access_keys FROM nominations WHERE id = :n"), {"n": nid})).scalar_one()
+        pairs = (
+            await conn.execute(text("SELECT role, unit_id FROM nomination_access WHERE nomination_id = :n"), {"n": nid})
+        ).all()
+    expected = {access_key(role, unit_id) for role, unit_id in pairs} - {None}
+    assert sorted(keys) == sorted(expected) and len(expected) >= 4  # councils, their members, appraisal, signing
+    assert {role for role, _ in pairs} - set(ACCESS_KEY_CODES) == PROPOSER_ROLES
 
 
 async def test_list_filters_search_and_visibility(api: httpx.AsyncClient) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 import httpx
 import pytest
 
 from service.queries import paging
 from tests.support.api import PROBLEM, body, create, login, school_unit
+from tests.support.helpers import assert_eq_eventually
 
 pytestmark = pytest.mark.own_database
 
@@ -30,9 +33,35 @@ async def test_cursor_pages_cover_the_list_once_and_counts_stop_at_the_cap(
             break
     assert len(seen) == len(set(seen)) and set(seen) >= made
 
+    # The school council's inbox searched: its count and page come from one scan of the matches.
+    council = await login(api, "council.school")
+
+    async def inbox(**params: object) -> dict[str, object]:
+        return dict((await api.get("/api/v1/tasks", params={"q": "trang", **params}, headers=council)).json())
+
+    await assert_eq_eventually(7, lambda: _total(inbox()))
+    names: list[str] = []
+    cursor = None
+    for _ in range(5):
+        page = await inbox(limit=3, sort="nominee_name", **({"cursor": cursor} if cursor else {}))
+        assert (page["total"], page["total_capped"]) == (7, False)
+        names += [t["nominee_name"] for t in page["items"]]  # type: ignore[attr-defined]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert names == [f"Trang {i}" for i in range(7)]
+
     monkeypatch.setattr(paging, "COUNT_CAP", 4)
     page = (await api.get("/api/v1/nominations", params={"q": "trang"}, headers=clerk)).json()
     assert (page["total"], page["total_capped"]) == (4, True)
+    # Past the cap the inbox's page is the order's first rows of all the matches, not of those counted.
+    page = await inbox(limit=3, sort="nominee_name")
+    assert (page["total"], page["total_capped"]) == (4, True)
+    assert [t["nominee_name"] for t in page["items"]] == ["Trang 0", "Trang 1", "Trang 2"]  # type: ignore[attr-defined]
 
     bad = await api.get("/api/v1/nominations", params={"cursor": "not-a-cursor"}, headers=clerk)
     assert bad.status_code == 422 and bad.headers["content-type"] == PROBLEM
+
+
+async def _total(page: Awaitable[dict[str, object]]) -> object:
+    return (await page)["total"]
