@@ -7,7 +7,7 @@ a bulk change bumps it once. The service role may read and update the row (defau
 migration 0005): its own changes (a delegation, an OpenID Connect user's row) fire the triggers.
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0017
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
