@@ -206,6 +206,10 @@ class Projector:
                     "version": inp.version,
                     **_dossier_changes(inp.changes),
                 }
+                if result.opened is not None:
+                    values["open_due_at"] = result.opened.due_at
+                elif not inp.keep_task:
+                    values["open_due_at"] = None  # it closed its task and opened none
                 if inp.decided:
                     values["decided_at"] = inp.at
                     values["result"] = inp.result

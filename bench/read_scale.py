@@ -165,12 +165,14 @@ def load(raw_url: str, org: dict[str, Any], count: int, creator: int) -> None:
         updated = now - timedelta(minutes=rnd.randrange(7 * 365 * 24 * 60))
         year = 2024 + rnd.randrange(7)
         folded = fold(f"{name} Hoàn thành xuất sắc nhiệm vụ năm học {year}")
+        # The open task's due date, as the projection keeps it on the nomination.
+        due = updated + timedelta(days=14) if step is not None else None
         row(
             "nominations", nid, f"nomination-{nid}", "BANG_KHEN_TINH", school, "individual", name,
             json.dumps({"kind": "individual", "name": name}, ensure_ascii=False), "annual", year,
             f"Hoàn thành xuất sắc nhiệm vụ năm học {year}", "[]", json.dumps(route, ensure_ascii=False), status,
             route[step]["key"] if step is not None else None, step, folded, creator, updated.isoformat(),
-            updated.isoformat(), 3,
+            updated.isoformat(), 3, due.isoformat() if due else None,
         )  # fmt: skip
         pairs = {("clerk", school), ("admin", school)}
         for s in route:
@@ -179,9 +181,8 @@ def load(raw_url: str, org: dict[str, Any], count: int, creator: int) -> None:
                 pairs.add(("council_member", s["unit_id"]))
         for role, unit in pairs:
             row("nomination_access", nid, role, unit)
-        if step is not None:
+        if step is not None and due is not None:
             s = route[step]
-            due = updated + timedelta(days=14)
             row(
                 "tasks", uuid.UUID(int=rnd.getrandbits(128)), nid, s["key"], step, s["name"], s["role"], s["unit_id"],
                 "open", updated.isoformat(), due.isoformat(), "{}",
@@ -194,7 +195,7 @@ def load(raw_url: str, org: dict[str, Any], count: int, creator: int) -> None:
     columns = {
         "nominations": "id, workflow_id, award_form, proposing_unit_id, nominee_kind, nominee_name, nominee, "
         "period_kind, period_year, achievements, criteria, route, status, current_step, current_step_index, "
-        "search_text, created_by, created_at, updated_at, version",
+        "search_text, created_by, created_at, updated_at, version, open_due_at",
         "nomination_access": "nomination_id, role, unit_id",
         "tasks": "id, nomination_id, step, step_index, step_name, role, unit_id, status, created_at, due_at, details",
         "audit_entries": "id, nomination_id, at, actor_id, actor_name, action",

@@ -33,7 +33,7 @@ class Nomination(SQLModel, table=True):
         # capped count reads the index alone (migration 0017).
         Index(
             "ix_nominations_list", text("updated_at DESC"), text("id DESC"),
-            postgresql_include=[*LIST_FILTER_COLUMNS.values(), "access_keys"],
+            postgresql_include=[*LIST_FILTER_COLUMNS.values(), "access_keys", "open_due_at"],
         ),
         *(
             Index(
@@ -87,6 +87,9 @@ class Nomination(SQLModel, table=True):
     # The route's (role, unit) pairs as numbers (models/rules/access.py access_key), computed by the
     # database from `route` on every write (migration 0017): whatever a writer sends is replaced.
     access_keys: list[int] | None = Field(default=None, sa_column=Column(ARRAY(BigInteger), nullable=True))
+    # When the task the last transition left open falls due (null when none is open), written by
+    # the projection with the row: the list's "overdue" filter reads it from ix_nominations_list.
+    open_due_at: datetime | None = timestamp()
 
 
 class Task(SQLModel, table=True):

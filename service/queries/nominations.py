@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, true, tuple_
+from sqlalchemy import ColumnElement, and_, func, or_, true, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,11 +33,10 @@ def nominations_where(user: CurrentUser, f: NominationFilters) -> ColumnElement[
     """The list's condition: what the user sees, narrowed by the filters (the list and its saved views)."""
     filters: list[ColumnElement[bool]] = [visible_to(user)]
     if f.overdue is not None:
-        # A nomination is overdue when its open task is past its limit (ix_tasks_open_nomination answers).
-        late = exists().where(
-            col(Task.nomination_id) == col(Nomination.id), col(Task.status) == "open", col(Task.due_at) < func.now()
-        )
-        filters.append(late if f.overdue else ~late)
+        # A nomination is overdue when its open task is past its limit: the projection keeps that
+        # task's due date on the row (open_due_at), held by ix_nominations_list.
+        due = col(Nomination.open_due_at)
+        filters.append(due < func.now() if f.overdue else or_(due.is_(None), due >= func.now()))
     if f.status:
         filters.append(col(Nomination.status) == f.status)
     filters += dossier_conditions(

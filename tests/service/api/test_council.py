@@ -263,11 +263,12 @@ async def test_overdue_filter_of_lists(api: httpx.AsyncClient, engine: AsyncEngi
         return [i["id"] for i in page.json()["items"]]
 
     assert await listed("false") == [nid] and await listed("true") == []
-    # Its open task passes its limit (as the step's working days run out): now it is overdue.
+    # Its open task passes its limit (as the step's working days run out): now it is overdue. The
+    # read model as the projection keeps it: the task's due date, and the same on the nomination.
+    past = datetime.now(UTC) - timedelta(hours=1)
     async with engine.begin() as conn:
-        await conn.execute(
-            update(Task).where(Task.id == uuid.UUID(task["id"])).values(due_at=datetime.now(UTC) - timedelta(hours=1))
-        )
+        await conn.execute(update(Task).where(Task.id == uuid.UUID(task["id"])).values(due_at=past))
+        await conn.execute(update(Nomination).where(Nomination.id == uuid.UUID(nid)).values(open_due_at=past))
     assert await listed("true") == [nid] and await listed("false") == []
     inbox = (await api.get("/api/v1/tasks", headers=secretary, params={"overdue": "true"})).json()["items"]
     mine = [t for t in inbox if t["nomination_id"] == nid]

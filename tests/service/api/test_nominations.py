@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -25,6 +26,20 @@ async def audit_count(engine: AsyncEngine, nomination_id: str) -> int:
                 await conn.execute(select(func.count()).where(AuditEntry.nomination_id == uuid.UUID(nomination_id)))
             ).scalar_one()
         )
+
+
+async def open_due_at(engine: AsyncEngine, nomination_id: str) -> datetime | None:
+    async with engine.connect() as conn:
+        found = await conn.execute(
+            select(Nomination.open_due_at).where(Nomination.id == uuid.UUID(nomination_id))  # type: ignore[arg-type]
+        )
+        return found.scalar_one()  # type: ignore[no-any-return]
+
+
+async def listed(api: httpx.AsyncClient, headers: dict[str, str], **params: str) -> list[str]:
+    r = await api.get("/api/v1/nominations", headers=headers, params={**params, "limit": "200"})
+    assert r.status_code == 200, r.text
+    return [n["id"] for n in r.json()["items"]]
 
 
 async def test_me_units_and_route(api: httpx.AsyncClient) -> None:
@@ -54,7 +69,7 @@ async def test_me_units_and_route(api: httpx.AsyncClient) -> None:
     [("BANG_KHEN_TINH", PROVINCE_ROUTE), ("GIAY_KHEN_XA", ["council.school", "council.commune", "chair.commune"])],
 )
 async def test_each_user_acts_on_their_own_task_until_awarded(
-    api: httpx.AsyncClient, award_form: str, users: list[str]
+    api: httpx.AsyncClient, engine: AsyncEngine, award_form: str, users: list[str]
 ) -> None:
     clerk = await login(api, "clerk.school")
     created = await create(api, clerk, body(await school_unit(api, clerk), award_form))
@@ -65,11 +80,17 @@ async def test_each_user_acts_on_their_own_task_until_awarded(
         headers = await login(api, username)
         task = await task_for(api, headers, nid)
         assert task["due_at"] and task["overdue"] is False
+        # The list's "overdue" filter reads the open task's due date, kept on the nomination's row.
+        assert await open_due_at(engine, nid) == datetime.fromisoformat(task["due_at"])
+        if i == 0:
+            assert nid in await listed(api, clerk, overdue="false")
+            assert nid not in await listed(api, clerk, overdue="true")
         status = await approve_step(api, headers, task, comment=f"Đồng ý bước {i + 1}")
         # Already decided: the same task cannot be completed twice.
         again = await api.post(f"/api/v1/tasks/{task['id']}/complete", headers=headers, json={"outcome": "reject"})
         assert again.status_code == 409 and again.headers["content-type"] == PROBLEM
     assert status == "awarded"
+    assert await open_due_at(engine, nid) is None, "no task is open once it is awarded"
     nomination = (await api.get(f"/api/v1/nominations/{nid}", headers=clerk)).json()
     assert nomination["status"] == "awarded" and nomination["decided_at"]
     history = (await api.get(f"/api/v1/nominations/{nid}/history", headers=clerk)).json()["items"]
