@@ -205,18 +205,21 @@ async def test_unauthenticated_and_wrong_password(api: httpx.AsyncClient) -> Non
     assert r.status_code == 401
 
 
-async def test_return_resubmit_and_withdraw_over_http(api: httpx.AsyncClient) -> None:
+async def returned(api: httpx.AsyncClient, name: str, reason: str) -> tuple[dict[str, str], dict[str, str], str]:
+    """A dossier the school's council returned to its clerk: (clerk, council secretary, nomination id)."""
     clerk = await login(api, "clerk.school")
-    unit = await school_unit(api, clerk)
-    nid = (await create(api, clerk, body(unit, "GIAY_KHEN_XA", name="Lê Văn Trả")))["id"]
+    nid = (await create(api, clerk, body(await school_unit(api, clerk), "GIAY_KHEN_XA", name=name)))["id"]
     school = await login(api, "council.school")
     task = await task_for(api, school, nid)
     r = await api.post(
-        f"/api/v1/tasks/{task['id']}/complete",
-        headers=school,
-        json={"outcome": "return", "comment": "Bổ sung minh chứng"},
+        f"/api/v1/tasks/{task['id']}/complete", headers=school, json={"outcome": "return", "comment": reason}
     )
     assert r.json()["nomination"]["status"] == "returned"
+    return clerk, school, nid
+
+
+async def test_return_resubmit_and_withdraw_over_http(api: httpx.AsyncClient) -> None:
+    clerk, school, nid = await returned(api, "Lê Văn Trả", "Bổ sung minh chứng")
     revision = await task_for(api, clerk, nid)
     assert revision["step"] == "revision"
     # Only the proposing clerk may resubmit.
@@ -245,15 +248,7 @@ async def test_a_renamed_dossier_is_found_in_the_inbox_by_its_new_name(api: http
     """The inbox filters and sorts the copy of the dossier's keys each task carries (migration 0017's
     triggers): a resubmission that renames the nominee reaches the task it opens in the same
     transition, and the task that asked for it."""
-    clerk = await login(api, "clerk.school")
-    unit = await school_unit(api, clerk)
-    nid = (await create(api, clerk, body(unit, "GIAY_KHEN_XA", name="Lê Văn Tên Cũ")))["id"]
-    school = await login(api, "council.school")
-    task = await task_for(api, school, nid)
-    r = await api.post(
-        f"/api/v1/tasks/{task['id']}/complete", headers=school, json={"outcome": "return", "comment": "Sửa tên"}
-    )
-    assert r.json()["nomination"]["status"] == "returned"
+    clerk, school, nid = await returned(api, "Lê Văn Tên Cũ", "Sửa tên")
     await task_for(api, clerk, nid)
     r = await api.post(
         f"/api/v1/nominations/{nid}/resubmit",
