@@ -17,6 +17,7 @@ from models.rules.catalogue import Catalogue
 from models.rules.registers import Prizes, Registers
 from service.api.problems import Problem
 from service.core.settings import Settings
+from service.queries.org import OrgTreeCache
 from service.security.delegations import today
 from service.security.oidc import OidcVerifier
 from service.security.principal import INVALID_SESSION, CurrentUser, load_user, oidc_user
@@ -51,6 +52,8 @@ class AppContext:
     background: BackgroundStarts = field(default_factory=BackgroundStarts)
     # Signed-in users' principals while the authorisation epoch stands (service/security/principal_cache.py).
     principals: PrincipalCache = field(default_factory=PrincipalCache)
+    # The organisation tree while the same epoch stands (routes of new nominations).
+    org_trees: OrgTreeCache = field(default_factory=OrgTreeCache)
 
 
 def get_context(request: Request) -> AppContext:

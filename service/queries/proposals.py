@@ -19,7 +19,7 @@ from models.rules.routes import PlannedStep
 from models.rules.text import search_text
 from models.tables import Nomination
 from service.api.problems import Problem
-from service.queries.org import route_for
+from service.queries.org import OrgTreeCache, route_for
 from service.queries.plan_windows import check_milestone_window
 from service.security.principal import CurrentUser
 from workflows.contracts import IN_PROGRESS, nomination_workflow_id
@@ -54,6 +54,7 @@ async def check_proposal(
     period_year: int,
     at: datetime,
     nominee_kind: str | None = None,
+    trees: OrgTreeCache | None = None,
 ) -> Proposal:
     """The checks every created nomination passes, in this order (403, then 422s); `nominee_kind` is
     checked here for a single nomination, row by row (nominee_kind_refusal) for a list."""
@@ -67,7 +68,7 @@ async def check_proposal(
     if period_kind not in form.periods:
         raise Problem(422, f"{form.name} không được xét trong kỳ «{period_kind}».", code="period_kind")
     await check_milestone_window(session, form.code, period_kind, period_year, proposing_unit_id, at)
-    steps = await route_for(session, form, proposing_unit_id)
+    steps = await route_for(session, form, proposing_unit_id, trees)
     return Proposal(form, proposing_unit_id, period_kind, period_year, steps)
 
 

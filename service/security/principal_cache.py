@@ -19,16 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import text
-from sqlmodel.ext.asyncio.session import AsyncSession
-
+from models.store.auth_epoch import read_epoch
 from service.security.principal import CurrentUser
 
-_READ_EPOCH = text("SELECT epoch FROM auth_epoch WHERE id = 1")
-
-
-async def read_epoch(session: AsyncSession) -> int:
-    return int((await session.execute(_READ_EPOCH)).scalar_one())
+__all__ = ["PrincipalCache", "read_epoch"]
 
 
 @dataclass(frozen=True)

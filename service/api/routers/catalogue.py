@@ -38,5 +38,5 @@ async def award_form_route(
     form = ctx.catalogue.get(code)
     if form is None:
         raise Problem(404, f"Không có hình thức khen thưởng {code}.", code="award_form_not_found")
-    steps = await route_for(session, form, unit_id)
+    steps = await route_for(session, form, unit_id, ctx.org_trees)
     return [StepOut(index=i, **vars(s)) for i, s in enumerate(steps)]

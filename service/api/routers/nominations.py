@@ -80,6 +80,7 @@ async def create_nomination(
     proposal = await check_proposal(
         session, ctx.catalogue, user, award_form=body.award_form, proposing_unit_id=body.proposing_unit_id,
         period_kind=body.period.kind, period_year=body.period.year, at=ctx.clock(), nominee_kind=body.nominee.kind,
+        trees=ctx.org_trees,
     )  # fmt: skip
     now = datetime.now(UTC)
     nomination = new_nomination(proposal, data, created_by=user.id, now=now)

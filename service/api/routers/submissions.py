@@ -114,7 +114,7 @@ async def create_submission(
     now = ctx.clock()
     proposal = await check_proposal(
         session, ctx.catalogue, user, award_form=head.award_form, proposing_unit_id=head.proposing_unit_id,
-        period_kind=head.period.kind, period_year=head.period.year, at=now,
+        period_kind=head.period.kind, period_year=head.period.year, at=now, trees=ctx.org_trees,
     )  # fmt: skip
     valid, errors = check_entries(parsed, proposal.form)
     if errors and not head.only_valid:

@@ -1,5 +1,6 @@
-"""Principals cached per process while the authorisation epoch stands: a change made anywhere (another
-API process, an administrator in the database) is seen at the very next request."""
+"""Principals and the organisation tree cached per process while the authorisation epoch stands: a
+change made anywhere (another API process, an administrator in the database) is seen at the very
+next request."""
 
 from __future__ import annotations
 
@@ -95,3 +96,22 @@ async def test_a_deactivated_user_is_refused_at_the_next_request(
         await conn.execute(text("UPDATE users SET is_active = false WHERE username = 'clerk.school'"))
     refused = await api.get("/api/v1/me", headers=headers)
     assert refused.status_code == 401
+
+
+@pytest.mark.own_database  # it renames a unit
+async def test_the_organisation_tree_is_read_again_when_a_unit_changes(
+    api: httpx.AsyncClient, owner_engine: AsyncEngine
+) -> None:
+    """Routes come from the organisation tree each API process keeps behind the same epoch."""
+    clerk = await login(api, "clerk.school")
+    unit = (await api.get("/api/v1/me", headers=clerk)).json()["unit"]["id"]
+
+    async def appraiser_unit_name() -> str:
+        r = await api.get("/api/v1/award-forms/BANG_KHEN_TINH/route", headers=clerk, params={"unit_id": unit})
+        assert r.status_code == 200, r.text
+        return str(r.json()[2]["unit_name"])
+
+    assert await appraiser_unit_name() == "Sở Nội vụ tỉnh Gia Lai"
+    async with owner_engine.begin() as conn:
+        await conn.execute(text("UPDATE units SET name = 'Sở Nội vụ (tên mới)' WHERE code = 'GL-SNV'"))
+    assert await appraiser_unit_name() == "Sở Nội vụ (tên mới)"
