@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from service.core.settings import CoreSettings, get_core_settings
 
@@ -89,7 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         if not settings.database_url:
             print("DATABASE_URL is not set", file=sys.stderr)
             return 2
-        return start_plans_command(settings)
+        code = start_plans_command(settings)
+        # As the worker: the Temporal client's Rust threads may still call into Python while the
+        # interpreter finalises, which aborts the process (exit 134) after a successful start.
+        _exit_now(code)
     if args.command == "plans":
         # The simulator runs a plan on the time-skipping test server: a development tool.
         from service.dev.plan_simulator import main as simulate_plan
@@ -111,10 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         # Drained and closed. Exit without the interpreter's finalisation: the Temporal SDK's Rust
         # threads may still call into Python while it finalises, which aborts the process
         # ("PyGILState_Release ... finalizing") and turns a clean stop into a crash (exit 134).
-        logging.shutdown()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
+        _exit_now(0)
     if args.command == "migrate":
         return migrate_command(settings)
     if args.command == "db" and args.db_command == "roles":
@@ -122,6 +123,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "db" and args.db_command == "wait":
         return wait_command(settings, args.timeout)
     return 2
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Exit without the interpreter's finalisation, output flushed (see the worker and `plans start`)."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def api_command(host: str | None, port: int | None, workers: int | None) -> int:
