@@ -97,7 +97,11 @@ class Stack:
         """The stack's direct child whose command line contains `matches`."""
         assert self.proc is not None
         for p in psutil.Process(self.proc.pid).children():
-            if matches in " ".join(p.cmdline()):
+            try:
+                command = " ".join(p.cmdline())
+            except (psutil.ZombieProcess, psutil.NoSuchProcess):
+                continue  # a child that exited and is not reaped yet (a killed part, a finished command)
+            if matches in command:
                 return p
         raise AssertionError(f"no child process running {matches!r}")
 
