@@ -12,4 +12,11 @@ _READ_EPOCH = text("SELECT epoch FROM auth_epoch WHERE id = 1")
 
 
 async def read_epoch(conn: AsyncSession | AsyncConnection) -> int:
-    return int((await conn.execute(_READ_EPOCH)).scalar_one())
+    """The epoch, read once per request: a session keeps the value it read (the principal and the
+    organisation tree of one request are then of the same epoch, for one query)."""
+    if isinstance(conn, AsyncSession) and "auth_epoch" in conn.info:
+        return int(conn.info["auth_epoch"])
+    epoch = int((await conn.execute(_READ_EPOCH)).scalar_one())
+    if isinstance(conn, AsyncSession):
+        conn.info["auth_epoch"] = epoch
+    return epoch

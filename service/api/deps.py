@@ -15,13 +15,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.catalogue import Catalogue
 from models.rules.registers import Prizes, Registers
+from models.store.auth_epoch import read_epoch
 from service.api.problems import Problem
 from service.core.settings import Settings
 from service.queries.org import OrgTreeCache
 from service.security.delegations import today
 from service.security.oidc import OidcVerifier
 from service.security.principal import INVALID_SESSION, CurrentUser, load_user, oidc_user
-from service.security.principal_cache import PrincipalCache, read_epoch
+from service.security.principal_cache import PrincipalCache
 from service.security.ratelimit import LoginThrottle
 from service.security.tokens import read_token, token_kind
 from service.temporal.gateway import TemporalGateway

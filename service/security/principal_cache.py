@@ -19,10 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from models.store.auth_epoch import read_epoch
 from service.security.principal import CurrentUser
-
-__all__ = ["PrincipalCache", "read_epoch"]
 
 
 @dataclass(frozen=True)
