@@ -30,6 +30,12 @@ SECRET_BALLOT_PATCH = "secret-ballot-v3"
 # Version 4: the workflow keeps its search attributes (unit, award form, status) up to date, so that
 # the Temporal UI can filter nominations (workflows/search_attributes.py).
 SEARCH_ATTRIBUTES_PATCH = "search-attributes-v4"
+# Version 5: a transition's projection runs as a local activity, in the worker that applies the
+# transition: one database transaction, without the activity's round trip through the Temporal
+# server (three history events and one more workflow task per step). The projection is a
+# versioned, idempotent upsert, so the retry of a local activity (after a worker crash, before the
+# workflow task completed) writes nothing twice.
+LOCAL_PROJECTION_PATCH = "local-projection-v5"
 
 # Activity names: the workflow calls them by name so that it imports no database code.
 RECORD_TRANSITION = "record_transition"
@@ -138,6 +144,7 @@ class NominationState:
     disclosed: list[str] = field(default_factory=list)  # steps whose disclosure period has ended
     v3: bool = False
     v4: bool = False
+    v5: bool = False
 
 
 @dataclass

@@ -8,6 +8,7 @@ exception: a vote only counts, so its handler applies it at once.
 Version 2 (`ROUTE_RULES_PATCH`) added council ballots, public disclosure and supplement
 requests; nominations started before it keep their v1 behaviour and replay unchanged. Version 4
 (`SEARCH_ATTRIBUTES_PATCH`) keeps the search attributes (unit, award form, status) up to date.
+Version 5 (`LOCAL_PROJECTION_PATCH`) projects each transition in a local activity.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         COUNT_BALLOT,
         DISCLOSURE_STEP,
         IN_PROGRESS,
+        LOCAL_PROJECTION_PATCH,
         OPEN_STATUSES,
         OUTCOMES,
         PROGRAMMING_ERRORS,
@@ -115,6 +117,7 @@ class NominationWorkflow:
             state.v2 = workflow.patched(ROUTE_RULES_PATCH)
             state.v3 = state.v2 and workflow.patched(SECRET_BALLOT_PATCH)
             state.v4 = state.v3 and workflow.patched(SEARCH_ATTRIBUTES_PATCH)
+            state.v5 = state.v4 and workflow.patched(LOCAL_PROJECTION_PATCH)
         self._state = state
         # The task actions are accepted on. A transition moves it to the task it opens before its
         # projection runs, so that the task can be acted on as soon as it appears in an inbox.
@@ -616,10 +619,16 @@ class NominationWorkflow:
         inp.measure_remaining = measure_remaining
         inp.supplement_items = supplement_items or []
         inp.result = self._result
-        result = await workflow.execute_activity(
-            RECORD_TRANSITION_V2, inp, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
-            result_type=TransitionResult,
-        )  # fmt: skip
+        if self._state.v5:
+            result = await workflow.execute_local_activity(
+                RECORD_TRANSITION_V2, inp, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
+                result_type=TransitionResult,
+            )  # fmt: skip
+        else:
+            result = await workflow.execute_activity(
+                RECORD_TRANSITION_V2, inp, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
+                result_type=TransitionResult,
+            )  # fmt: skip
         if result.opened is not None:
             self._state.open_task = result.opened
         self._update_search_attributes()

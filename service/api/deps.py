@@ -57,7 +57,8 @@ class AppContext:
     org_trees: OrgTreeCache = field(default_factory=OrgTreeCache)
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
+    # async on purpose: FastAPI runs a plain `def` dependency in a thread pool, a thread hop per request.
     ctx: AppContext = request.app.state.ctx
     return ctx
 

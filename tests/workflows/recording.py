@@ -19,7 +19,7 @@ from tests.support.paths import HISTORIES as ALL_HISTORIES
 from workflows.contracts import NominationInput, nomination_workflow_id
 from workflows.nomination import NominationWorkflow
 
-HISTORY_VERSION = "v4"
+HISTORY_VERSION = "v5"
 
 HISTORIES = ALL_HISTORIES / HISTORY_VERSION
 _started: list[WorkflowHandle] = []
