@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import logging
 import signal
@@ -35,7 +34,6 @@ RECONCILE_SECONDS = 10
 # an activity holds a connection for its transaction only, so no activity waits for one, and a
 # group of worker processes (THIDUA_WORKER_PROCESSES) adds 20 connections per process, not 50.
 ACTIVITY_SLOTS = 20
-WORKFLOW_THREADS = 2
 
 
 def smtp_config(settings: CoreSettings) -> SmtpConfig | None:
@@ -84,9 +82,6 @@ def build_worker(
         ],
         max_concurrent_activities=ACTIVITY_SLOTS,
         max_concurrent_workflow_tasks=100,
-        workflow_task_executor=concurrent.futures.ThreadPoolExecutor(
-            max_workers=WORKFLOW_THREADS, thread_name_prefix="temporal_workflow_"
-        ),
         # On shutdown (SIGTERM): stop polling at once, let running activities finish for this long,
         # then cancel them; Temporal retries a cancelled activity on another worker.
         graceful_shutdown_timeout=timedelta(seconds=graceful_shutdown_seconds),
