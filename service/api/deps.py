@@ -19,6 +19,7 @@ from models.store.auth_epoch import read_epoch
 from service.api.problems import Problem
 from service.core.settings import Settings
 from service.queries.org import OrgTreeCache
+from service.queries.rosters import RosterCache
 from service.security.delegations import today
 from service.security.oidc import OidcVerifier
 from service.security.principal import INVALID_SESSION, CurrentUser, load_user, oidc_user
@@ -55,6 +56,8 @@ class AppContext:
     principals: PrincipalCache = field(default_factory=PrincipalCache)
     # The organisation tree while the same epoch stands (routes of new nominations).
     org_trees: OrgTreeCache = field(default_factory=OrgTreeCache)
+    # Councils' sizes while the same epoch stands (every tally is judged on its council's size).
+    rosters: RosterCache = field(default_factory=RosterCache)
 
 
 async def get_context(request: Request) -> AppContext:

@@ -12,11 +12,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.tables import RoleAssignment
 from service.api.problems import Problem
+from service.queries.rosters import RosterCache
 from service.security.audit import record_admin_action
 from service.security.principal import CurrentUser
 
 
-async def council_members(session: AsyncSession, council_unit_id: int) -> int:
+async def council_members(session: AsyncSession, council_unit_id: int, rosters: RosterCache | None = None) -> int:
+    if rosters is not None:
+        return await rosters.size(session, council_unit_id)
     count = (
         await session.exec(
             select(func.count()).where(
@@ -50,6 +53,7 @@ async def meeting_membership(
     *,
     nomination_id: uuid.UUID | None = None,
     details: dict[str, Any] | None = None,
+    rosters: RosterCache | None = None,
 ) -> int:
     """The council's size a meeting is judged on: the organisation's roster, or an audited override.
 
@@ -57,7 +61,7 @@ async def meeting_membership(
     override can only add members the system does not know yet, with the reason, in the audit trail
     (committed here, before the meeting's result is sent).
     """
-    recorded = await council_members(session, council_unit_id)
+    recorded = await council_members(session, council_unit_id, rosters)
     if declared is None or declared == recorded:
         if recorded < 1:
             raise Problem(

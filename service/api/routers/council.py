@@ -78,7 +78,7 @@ async def open_ballot(
     nomination_id: uuid.UUID, body: BallotOpen, ctx: ContextDep, session: SessionDep, user: UserDep
 ) -> NominationStatus:
     n, step = await _secretary_step(session, user, nomination_id)
-    members = await council_members(session, step["unit_id"])
+    members = await council_members(session, step["unit_id"], ctx.rosters)
     if members < 1:
         raise Problem(422, "Hội đồng chưa có thành viên nào trong hệ thống.", code="no_members")
     view = await ctx.gateway.open_ballot(
@@ -150,7 +150,7 @@ async def record_tally(
     n, step = await _secretary_step(session, user, nomination_id)
     members = await meeting_membership(
         session, user, step["unit_id"], body.members, body.members_reason, nomination_id=n.id,
-        details={"step": step["key"]},
+        details={"step": step["key"]}, rosters=ctx.rosters,
     )  # fmt: skip
     data = nfc_deep(body.model_dump(exclude={"members", "members_reason"}))
     files = await attachment_digests(session, n.id)

@@ -94,7 +94,7 @@ async def open_session(
     session_id = uuid.uuid5(SESSIONS_NAMESPACE, f"{user.id}/{idempotency_key}") if idempotency_key else uuid.uuid4()
     existing = (await session.exec(select(CouncilSession).where(CouncilSession.id == session_id))).one_or_none()
     if existing is None:
-        members = await council_members(session, council_unit_id)
+        members = await council_members(session, council_unit_id, ctx.rosters)
         if body.mode == "electronic" and members < 1:
             raise Problem(422, "Hội đồng chưa có thành viên nào trong hệ thống.", code="no_members")
         # One session at a time takes a council's nominations: two secretaries opening sessions at once
@@ -231,7 +231,7 @@ async def record_results(
         raise Problem(422, "Kết quả phiên họp chưa đầy đủ hoặc không hợp lệ.", code="invalid_results", errors=errors)
     members = await meeting_membership(
         session, user, found.council_unit_id, body.members, body.members_reason,
-        details={"council_session": str(found.id)},
+        details={"council_session": str(found.id)}, rosters=ctx.rosters,
     )  # fmt: skip
     routes = dict(
         (await session.exec(select(Nomination.id, Nomination.route).where(col(Nomination.id).in_(list(items))))).all()

@@ -12,8 +12,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from models.db.engine import session_factory
 from models.tables import Unit
 from service.api import deps
+from service.queries.councils import council_members
+from service.queries.rosters import RosterCache
 from service.security.principal import CurrentUser
 from service.security.principal_cache import PrincipalCache
 from tests.support.api import login
@@ -115,3 +118,35 @@ async def test_the_organisation_tree_is_read_again_when_a_unit_changes(
     async with owner_engine.begin() as conn:
         await conn.execute(text("UPDATE units SET name = 'Sở Nội vụ (tên mới)' WHERE code = 'GL-SNV'"))
     assert await appraiser_unit_name() == "Sở Nội vụ (tên mới)"
+
+
+@pytest.mark.own_database  # it takes a council seat away
+async def test_a_councils_size_is_read_again_when_a_seat_changes(
+    engine: AsyncEngine, owner_engine: AsyncEngine
+) -> None:
+    """Tallies are judged on the council's size each API process keeps behind the same epoch."""
+    sessions = session_factory(engine)
+    rosters = RosterCache()
+    async with owner_engine.connect() as conn:
+        council = (
+            await conn.execute(
+                text(
+                    "SELECT unit_id FROM role_assignments WHERE role = 'council_member' "
+                    "GROUP BY unit_id ORDER BY count(*) DESC, unit_id LIMIT 1"
+                )
+            )
+        ).scalar_one()
+    async with sessions() as session:
+        before = await rosters.size(session, council)
+        assert before == await council_members(session, council) > 1
+    async with owner_engine.begin() as conn:
+        await conn.execute(
+            text(
+                "DELETE FROM role_assignments WHERE id = (SELECT min(id) FROM role_assignments "
+                "WHERE role = 'council_member' AND unit_id = :unit)"
+            ),
+            {"unit": council},
+        )
+    async with sessions() as session:
+        assert await rosters.size(session, council) == before - 1 == await council_members(session, council)
+        assert await rosters.size(session, -1) == 0, "a unit without a council has no members"
