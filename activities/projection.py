@@ -114,7 +114,7 @@ class Projector:
         # the driver's connection (models/store/projection_sql.py), not ORM statements, whose building
         # and compiling cost more CPU than PostgreSQL spends on them. SQLAlchemy still owns the
         # connection and the transaction.
-        result = TransitionResult()
+        result = TransitionResult(audit_ids=[a.audit_id for a in inp.audit])
         nomination_id = uuid.UUID(inp.nomination_id)
         async with self._engine.begin() as conn:
             pg = await driver_connection(conn)

@@ -349,6 +349,9 @@ class TransitionResult:
     disclosure_until: datetime | None = None
     remaining_working_days: int | None = None
     closed_due_at: datetime | None = None
+    # The audit rows the transition wrote. A local activity's marker (v5) keeps its result but not
+    # its input: this is how the workflow-events page links a timeline entry to its events.
+    audit_ids: list[str] = field(default_factory=list)
 
 
 @dataclass

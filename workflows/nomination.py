@@ -19,7 +19,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models.rules.ballot import FAILED, PASSED, evaluate
@@ -75,10 +75,22 @@ with workflow.unsafe.imports_passed_through():
     from workflows.timers import sleep_until
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# How long the local projection may take, all attempts included, before the workflow hands the
+# same transition to an ordinary activity. An Update's acceptance reaches the server only with the
+# workflow task that carries it, and a workflow task waits for its local activities: a projection
+# stuck on a locked row or an unreachable database would hide for several seconds that the action
+# was accepted, and the API would answer 503 ("nothing happened") for an action that will happen.
+# Two attempts of at most 0.8 s each, 0.1 s apart (the attempts are what bounds it: the budget alone
+# did not stop the SDK's local retries).
+LOCAL_PROJECTION_BUDGET = timedelta(seconds=2)
+LOCAL_PROJECTION_ATTEMPT = timedelta(milliseconds=800)
 ACTIVITY_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200),
     maximum_interval=timedelta(seconds=30),
     non_retryable_error_types=PROGRAMMING_ERRORS,
+)
+LOCAL_PROJECTION_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=100), maximum_attempts=2, non_retryable_error_types=PROGRAMMING_ERRORS
 )
 
 Action = (
@@ -619,20 +631,35 @@ class NominationWorkflow:
         inp.measure_remaining = measure_remaining
         inp.supplement_items = supplement_items or []
         inp.result = self._result
-        if self._state.v5:
-            result = await workflow.execute_local_activity(
-                RECORD_TRANSITION_V2, inp, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
-                result_type=TransitionResult,
-            )  # fmt: skip
-        else:
-            result = await workflow.execute_activity(
-                RECORD_TRANSITION_V2, inp, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
-                result_type=TransitionResult,
-            )  # fmt: skip
+        result = await self._project(inp)
         if result.opened is not None:
             self._state.open_task = result.opened
         self._update_search_attributes()
         return result
+
+    async def _project(self, inp: TransitionInput) -> TransitionResult:
+        """Write the transition into the read model: v5 in a local activity, and if that has not
+        succeeded within LOCAL_PROJECTION_BUDGET, in an ordinary activity (the projection is
+        idempotent: an attempt that did commit is not applied twice)."""
+        if self._state.v5:
+            try:
+                return await workflow.execute_local_activity(
+                    RECORD_TRANSITION_V2, inp, start_to_close_timeout=LOCAL_PROJECTION_ATTEMPT,
+                    schedule_to_close_timeout=LOCAL_PROJECTION_BUDGET, retry_policy=LOCAL_PROJECTION_RETRY,
+                    result_type=TransitionResult,
+                )  # fmt: skip
+            except (ActivityError, ApplicationError) as err:
+                # A local activity's last failure comes wrapped (a timeout) or as it was raised.
+                cause = err.cause if isinstance(err, ActivityError) else err
+                if isinstance(cause, ApplicationError) and cause.type in PROGRAMMING_ERRORS:
+                    raise  # an error of the code: another attempt elsewhere would fail the same way
+                workflow.logger.warning(
+                    "local projection failed or ran out of time; handed to an ordinary activity: %s", err
+                )
+        return await workflow.execute_activity(
+            RECORD_TRANSITION_V2, inp, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
+            result_type=TransitionResult,
+        )  # fmt: skip
 
     def _update_search_attributes(self) -> None:
         """v4: the Temporal UI shows what the read model now holds. Only what differs is sent; the

@@ -202,8 +202,13 @@ def describe(event: HistoryEvent, names: _Names, run_id: str) -> WorkflowEventOu
         m = event.marker_recorded_event_attributes
         values = {key: _decoded(p.payloads) for key, p in m.details.items()}
         patch = values.get("patch-data")
+        local = values.get("data")
         if m.marker_name == "core_patch" and isinstance(patch, dict) and patch.get("id"):
             summary = f"Đánh dấu phiên bản {patch['id']}"
+        elif m.marker_name == "core_local_activity" and isinstance(local, dict):
+            # A local activity (the projection since v5): its result is kept here, its input is not.
+            outcome = "lỗi: " + m.failure.message if m.HasField("failure") else "xong"
+            summary = f"Tác vụ cục bộ {local.get('activity_type', '')} (lần thử {local.get('attempt', 1)}) {outcome}"
         else:
             summary = f"Đánh dấu {m.marker_name}"
         details = values or None
@@ -243,6 +248,14 @@ def _input_keys(inp: Any) -> list[str]:
     if inp.get("plan_id") and inp.get("actor") and isinstance(inp.get("version"), int) and "event" not in inp:
         keys.append(f"plan_version:{inp['version']}")
     return keys
+
+
+def _local_result_keys(details: Any) -> list[str]:
+    """The match keys of a local activity's marker: the audit rows its result names (v5 projections)."""
+    result = details.get("result") if isinstance(details, dict) else None
+    if not isinstance(result, dict):
+        return []
+    return [f"audit:{audit_id}" for audit_id in result.get("audit_ids") or [] if isinstance(audit_id, str)]
 
 
 def link_events(events: list[HistoryEvent], described: list[WorkflowEventOut]) -> dict[str, list[int]]:
@@ -286,9 +299,12 @@ def link_events(events: list[HistoryEvent], described: list[WorkflowEventOut]) -
 
     links: dict[str, list[int]] = {}
     for event, out in zip(events, described, strict=True):
-        if event.event_type != E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        if event.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            keys = _input_keys(out.details)
+        elif event.event_type == E.EVENT_TYPE_MARKER_RECORDED:
+            keys = _local_result_keys(out.details)
+        else:
             continue
-        keys = _input_keys(out.details)
         if not keys:
             continue
         ids = workflow_task_of(position[event.event_id]) | {event.event_id, *outcomes.get(event.event_id, [])}

@@ -78,9 +78,14 @@ async def test_a_nominations_events_beside_its_timeline_for_administrators_only(
     assert first["event_id"] == 1 and first["type"] == "WorkflowExecutionStarted"
     assert "NominationWorkflow" in first["summary"] and first["details"]["nomination_id"] == nid
     assert all(datetime.fromisoformat(e["at"]).utcoffset() == timedelta(hours=7) for e in out["events"])
-    # The payloads are decoded JSON: the projection's input names the audit rows it writes.
-    projections = [e for e in out["events"] if e["type"] == "ActivityTaskScheduled" and "audit" in (e["details"] or {})]
-    assert projections and all("Lên lịch tác vụ record_transition" in e["summary"] for e in projections)
+    # The payloads are decoded JSON. The projection (v5) is a local activity: its marker keeps its
+    # result, which names the audit rows it wrote.
+    projections = [e for e in out["events"] if e["type"] == "MarkerRecorded" and "result" in (e["details"] or {})]
+    assert len(projections) == 2 and all(
+        "Tác vụ cục bộ record_transition_v2 (lần thử 1) xong" == e["summary"] for e in projections
+    )
+    assert all(e["details"]["result"]["audit_ids"] for e in projections)
+    assert not [e for e in out["events"] if e["type"] == "ActivityTaskScheduled"]
     accepted = [e for e in out["events"] if e["type"] == "WorkflowExecutionUpdateAccepted"]
     assert [e["summary"] for e in accepted] == ["Nhận Update record_tally"] and accepted[0]["update_id"]
     assert accepted[0]["details"]["minutes"].startswith("Biên bản họp Hội đồng")
@@ -94,14 +99,13 @@ async def test_a_nominations_events_beside_its_timeline_for_administrators_only(
     started = entry(timeline, "workflow_started")
     assert started["event_ids"] == [1] and started["source"] == "workflow" and started["run_id"] == out["runs"][0]
     submit = entry(timeline, "submit")
-    assert any(e["type"] == "ActivityTaskScheduled" for e in linked(out, submit))
+    assert any(e["type"] == "MarkerRecorded" and "result" in e["details"] for e in linked(out, submit))
     assert not any(e["kind"] == "update" for e in linked(out, submit))
     approve = entry(timeline, "approve")
     assert approve["comment"] == "Hội đồng trường nhất trí"
     assert {
         "WorkflowExecutionUpdateAccepted",
-        "ActivityTaskScheduled",
-        "ActivityTaskCompleted",
+        "MarkerRecorded",
         "WorkflowExecutionUpdateCompleted",
     } <= {e["type"] for e in linked(out, approve)}
     assert accepted[0]["event_id"] in approve["event_ids"] and completed[0]["event_id"] in approve["event_ids"]

@@ -639,16 +639,17 @@ async def test_an_administrator_reads_a_workflows_events_beside_its_timeline(bro
     left, right = await readable.bounding_box(), await raw.bounding_box()
     assert left and right and left["x"] + left["width"] <= right["x"] and abs(left["y"] - right["y"]) < 5, (left, right)
 
-    # The council's result, chosen in the timeline, lights up the Update that carried it and its projection.
+    # The council's result, chosen in the timeline, lights up the Update that carried it and its
+    # projection (a local activity's marker).
     approve = readable.locator("li.event.action-approve")
     await expect(approve).to_contain_text("Hội đồng trường nhất trí")
     await approve.locator("button.entry-pick").click()
     await expect(approve).to_have_class(re.compile(r"\bselected\b"))
     lit = raw.locator("tr.raw-event.linked")
     types = await lit.locator("code.event-type").all_inner_texts()
-    assert {"WorkflowExecutionUpdateAccepted", "ActivityTaskScheduled", "WorkflowExecutionUpdateCompleted"} <= set(
+    assert {"WorkflowExecutionUpdateAccepted", "MarkerRecorded", "WorkflowExecutionUpdateCompleted"} <= set(types), (
         types
-    ), types
+    )
     await expect(lit.filter(has_text="WorkflowExecutionUpdateAccepted")).to_contain_text("Nhận Update record_tally")
     await expect(lit.filter(has_text="WorkflowExecutionUpdateAccepted").first).to_be_visible()
     # The payload, decoded: the tally's minutes.
