@@ -33,7 +33,10 @@ RECONCILE_SECONDS = 10
 # Activities at once per worker process, and as many database connections (pool 10 + 10 overflow):
 # an activity holds a connection for its transaction only, so no activity waits for one, and a
 # group of worker processes (THIDUA_WORKER_PROCESSES) adds 20 connections per process, not 50.
+# The slots are shared out: the projections run as local activities (nomination workflow v5), the
+# rest (notices, ballots, plans, mail, a projection handed over) as ordinary ones.
 ACTIVITY_SLOTS = 20
+LOCAL_ACTIVITY_SLOTS = 12
 
 
 def smtp_config(settings: CoreSettings) -> SmtpConfig | None:
@@ -80,7 +83,8 @@ def build_worker(
             sessions.apply_council_result,
             sessions.close_council_session,
         ],
-        max_concurrent_activities=ACTIVITY_SLOTS,
+        max_concurrent_activities=ACTIVITY_SLOTS - LOCAL_ACTIVITY_SLOTS,
+        max_concurrent_local_activities=LOCAL_ACTIVITY_SLOTS,
         max_concurrent_workflow_tasks=100,
         # On shutdown (SIGTERM): stop polling at once, let running activities finish for this long,
         # then cancel them; Temporal retries a cancelled activity on another worker.
