@@ -4,11 +4,14 @@ tree) for as long as it stands."""
 
 from __future__ import annotations
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-_READ_EPOCH = text("SELECT epoch FROM auth_epoch WHERE id = 1")
+from models.store.projection_sql import driver_connection
+
+# Every request reads it: plain SQL on psycopg's connection, in the session's transaction (a
+# statement through the ORM session costs several times what PostgreSQL spends on it).
+_READ_EPOCH = "SELECT epoch FROM auth_epoch WHERE id = 1"
 
 
 async def read_epoch(conn: AsyncSession | AsyncConnection) -> int:
@@ -16,7 +19,10 @@ async def read_epoch(conn: AsyncSession | AsyncConnection) -> int:
     organisation tree of one request are then of the same epoch, for one query)."""
     if isinstance(conn, AsyncSession) and "auth_epoch" in conn.info:
         return int(conn.info["auth_epoch"])
-    epoch = int((await conn.execute(_READ_EPOCH)).scalar_one())
+    driver = await driver_connection(conn if isinstance(conn, AsyncConnection) else await conn.connection())
+    row = await (await driver.execute(_READ_EPOCH)).fetchone()
+    assert row is not None, "migration 0019 inserts the epoch's row"
+    epoch = int(row[0])
     if isinstance(conn, AsyncSession):
         conn.info["auth_epoch"] = epoch
     return epoch

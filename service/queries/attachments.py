@@ -7,19 +7,18 @@ import uuid
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.store.projection_sql import driver_connection
 from models.tables import Attachment, Nomination, Task
 from workflows.contracts import REVISION_STEP, SUPPLEMENT_STEP
+
+# Read at every human step: plain SQL on psycopg's connection, in the session's transaction.
+_DIGESTS = "SELECT file_name, sha256 FROM attachments WHERE nomination_id = %s ORDER BY created_at, id"
 
 
 async def attachment_digests(session: AsyncSession, nomination_id: uuid.UUID) -> list[str]:
     """Each file of the dossier as "<name> sha256:<hex>", oldest first: what a decision was taken on."""
-    rows = (
-        await session.exec(
-            select(Attachment.file_name, Attachment.sha256)
-            .where(Attachment.nomination_id == nomination_id)
-            .order_by(col(Attachment.created_at), col(Attachment.id))
-        )
-    ).all()
+    driver = await driver_connection(await session.connection())
+    rows = await (await driver.execute(_DIGESTS, (nomination_id,))).fetchall()
     return [f"{name} sha256:{digest}" for name, digest in rows]
 
 
