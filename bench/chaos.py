@@ -36,9 +36,14 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 ROUTE_USERS = ["council.school", "council.commune", "appraiser.home", "council.province", "chair.province"]
 # Which process each target is, by its command line (the dev stack's children).
+# The dev stack starts the API and the worker through service.dev.prestart (imported while
+# PostgreSQL starts); a part restarted by the supervisor may run as `thidua api|worker` directly.
 TARGETS = {
-    "worker": lambda cmd: "service.cli" in cmd and "worker" in cmd,
-    "api": lambda cmd: "uvicorn" in cmd and "service.app:create_app" in cmd,
+    "worker": lambda cmd: ("service.cli" in cmd or "service.dev.prestart" in cmd) and cmd.split()[-1] == "worker",
+    "api": lambda cmd: (
+        ("uvicorn" in cmd and "service.app:create_app" in cmd)
+        or ("service.dev.prestart" in cmd and cmd.split()[-1] == "api")
+    ),
     "temporal": lambda cmd: "server" in cmd and "start-dev" in cmd,
     "postgresql": lambda cmd: cmd.split(" ", 1)[0].endswith("postgres") and " -D " in f" {cmd} ",
 }
