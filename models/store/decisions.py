@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -143,6 +143,12 @@ async def record_decision(session: AsyncSession, new: NewDecision) -> tuple[Deci
         )
         await _notify_signed(conn, new, number)
     await session.commit()
-    found = await find_decision(session, new.id)
-    assert found is not None
-    return found, True
+    # The row as inserted (every column is one of these values): no second read after the commit.
+    recorded = Decision.model_validate(
+        {
+            "id": new.id, "issuing_unit_id": new.issuing_unit_id, "year": year, "number": number,
+            "symbol": new.symbol, "signed_at": new.signed_at.astimezone(UTC), "signer_user_id": new.signer_user_id,
+            "signer_name": new.signer_name, "signer_title": new.signer_title, "award_form": new.award_form,
+        }
+    )  # fmt: skip
+    return recorded, True
