@@ -25,8 +25,14 @@ async def _pid(engine: AsyncEngine) -> int:
         return int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
 
 
+async def _kill_pooled(engine: AsyncEngine, database_server: DatabaseServer) -> int:
+    """Use the pool's one connection, then kill its server process, as a restart of PostgreSQL would."""
+    pid = await _pid(engine)
+    await _terminate(database_server, pid)
+    return pid
+
+
 async def _terminate(database_server: DatabaseServer, pid: int) -> None:
-    """Kill the pooled connection's server process, as a restart of PostgreSQL would."""
     with database_server.admin.connect() as conn:
         conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     for _ in range(200):
@@ -50,8 +56,7 @@ async def test_an_idle_connection_that_died_is_replaced_before_use(
     engines: dict[str, AsyncEngine], database_server: DatabaseServer
 ) -> None:
     engine = engines["always"]
-    pid = await _pid(engine)
-    await _terminate(database_server, pid)
+    pid = await _kill_pooled(engine, database_server)
     # The ping finds the dead connection; the pool opens another and the statement runs.
     assert await _pid(engine) != pid
 
@@ -60,8 +65,7 @@ async def test_a_connection_used_moments_ago_is_not_pinged_and_is_discarded_when
     engines: dict[str, AsyncEngine], database_server: DatabaseServer
 ) -> None:
     engine = engines["never"]
-    pid = await _pid(engine)
-    await _terminate(database_server, pid)
+    pid = await _kill_pooled(engine, database_server)
     # No ping: the statement itself meets the dead connection once (a 503 in the API)...
     with pytest.raises(DBAPIError):
         await _pid(engine)
