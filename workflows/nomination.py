@@ -126,10 +126,15 @@ class NominationWorkflow:
         if inp.state is None:
             # Decided here, not in run(): an action sent with the start (a council's tally right after
             # the proposal) is validated before run() begins, and must see the version it runs under.
-            state.v2 = workflow.patched(ROUTE_RULES_PATCH)
-            state.v3 = state.v2 and workflow.patched(SECRET_BALLOT_PATCH)
-            state.v4 = state.v3 and workflow.patched(SEARCH_ATTRIBUTES_PATCH)
-            state.v5 = state.v4 and workflow.patched(LOCAL_PROJECTION_PATCH)
+            if workflow.patched(LOCAL_PROJECTION_PATCH):
+                # v5 includes every earlier version: a new nomination records one patch marker (and
+                # the search-attribute upsert the SDK sends with it) instead of four. A history of
+                # v2–v4 has no v5 marker, so on replay this is false and its own markers decide.
+                state.v2 = state.v3 = state.v4 = state.v5 = True
+            else:
+                state.v2 = workflow.patched(ROUTE_RULES_PATCH)
+                state.v3 = state.v2 and workflow.patched(SECRET_BALLOT_PATCH)
+                state.v4 = state.v3 and workflow.patched(SEARCH_ATTRIBUTES_PATCH)
         self._state = state
         # The task actions are accepted on. A transition moves it to the task it opens before its
         # projection runs, so that the task can be acted on as soon as it appears in an inbox.
