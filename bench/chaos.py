@@ -49,6 +49,10 @@ TARGETS = {
 }
 
 
+class StackStopped(Exception):
+    """The dev stack is gone: the bench reports it instead of results."""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -94,6 +98,13 @@ class Stack:
                 raise SystemExit(f"the dev stack exited: see {self.log}")
             time.sleep(0.5)
         raise SystemExit(f"the dev stack did not become ready in {timeout:.0f} s: see {self.log}")
+
+    def check_running(self) -> None:
+        """Stop the bench with the reason when the dev stack itself has stopped (its supervisor gives
+        up on a part that keeps dying right after each start), instead of waiting for it."""
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            raise StackStopped(f"the dev stack stopped (exit {self.proc.returncode}): see {self.log}")
 
     def children(self) -> list[psutil.Process]:
         assert self.proc is not None
@@ -237,6 +248,13 @@ async def drive(client: Client, n: int, unit_id: int, acknowledged: list[tuple[s
     return "stuck"
 
 
+async def watch(stack: Stack) -> None:
+    """Ends (StackStopped) when the dev stack has stopped, so that no nomination waits for it."""
+    while True:
+        stack.check_running()
+        await asyncio.sleep(1)
+
+
 async def killer(stack: Stack, every: float, stop: asyncio.Event, kills: list[str]) -> None:
     order = ["worker", "api", "temporal", "postgresql"]
     i = 0
@@ -271,6 +289,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         me = None
         while me is None:
+            stack.check_running()
             r = await client.request("GET", "/api/v1/me", "clerk.school")
             me = r.json() if r is not None and r.status_code == 200 else None
         deadline = time.monotonic() + args.timeout
@@ -281,15 +300,28 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             async with sem:
                 return await drive(client, n, me["unit"]["id"], acknowledged, deadline)
 
-        outcomes = await asyncio.gather(*(one(n) for n in range(args.nominations)))
+        work = asyncio.ensure_future(asyncio.gather(*(one(n) for n in range(args.nominations))))
+        guard = asyncio.create_task(watch(stack))
+        await asyncio.wait({work, guard}, return_when=asyncio.FIRST_COMPLETED)
+        if guard.done():
+            work.cancel()
+            stop.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
+            guard.result()  # raises: the stack stopped
+        guard.cancel()
+        outcomes = work.result()
         stop.set()
         await chaos
         # Wait for every part to be back before reading the results.
         for _ in range(120):
+            stack.check_running()
             r = await client.request("GET", "/readyz")
             if r is not None and r.status_code == 200:
                 break
             await asyncio.sleep(1)
+        else:
+            raise StackStopped(f"the dev stack did not come back within 120 s: see {stack.log}")
         r = await client.request("GET", "/api/v1/nominations", "admin", params={"q": "chaos", "limit": 200})
         rows = r.json()["items"] if r is not None and r.status_code == 200 else []
         names = [row["nominee"]["name"] for row in rows]
@@ -327,7 +359,10 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=10)
     ap.add_argument("--kill-every", type=float, default=8.0, help="seconds between two kills")
     ap.add_argument("--timeout", type=float, default=900.0, help="give up on a nomination after this many seconds")
-    print(json.dumps(asyncio.run(run(ap.parse_args()))))
+    try:
+        print(json.dumps(asyncio.run(run(ap.parse_args()))))
+    except StackStopped as stopped:
+        raise SystemExit(str(stopped)) from None
 
 
 if __name__ == "__main__":
