@@ -20,12 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from temporalio import activity
 
+from models.db.engine import driver_connection
 from models.rules import notices
 from models.rules.calendar import VN_TZ, add_working_days, reminder_before, working_days_between
 from models.rules.text import nfc_deep, search_text
 from models.store import projection_sql as sql
 from models.store.notices import notify
-from models.store.projection_sql import LockedDossier, driver_connection
+from models.store.projection_sql import LockedDossier
 from models.tables import Ballot, Nomination, RoleAssignment, Task, Unit
 from workflows.contracts import (
     COUNT_BALLOT,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from psycopg import AsyncConnection
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.ext.asyncio import AsyncConnection as SAConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -53,6 +55,15 @@ def ping_when_idle(engine: Engine, idle_seconds: float = PING_AFTER_IDLE_SECONDS
             raise DisconnectionError("the pooled connection did not answer") from exc
         if not alive:
             raise DisconnectionError("the pooled connection did not answer")
+
+
+async def driver_connection(conn: SAConnection) -> AsyncConnection[Any]:
+    """psycopg's connection under SQLAlchemy's, in the same transaction: for the statements run at
+    every step or request, whose ORM building costs more CPU than PostgreSQL spends on them."""
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert isinstance(driver, AsyncConnection)
+    return driver
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.store.projection_sql import driver_connection
+from models.db.engine import driver_connection
 
 # Every request reads it: plain SQL on psycopg's connection, in the session's transaction (a
 # statement through the ORM session costs several times what PostgreSQL spends on it).

@@ -12,7 +12,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models.store.projection_sql import INSERT_NOTIFICATION, driver_connection
+from models.db.engine import driver_connection
+from models.store.projection_sql import INSERT_NOTIFICATION
 
 
 async def notify(

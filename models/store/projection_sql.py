@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
-from psycopg import AsyncConnection, sql
-from sqlalchemy.ext.asyncio import AsyncConnection as SAConnection
+from psycopg import sql
 
 # The nomination row, locked: the projection version guards against an older transition, the lock
 # against a concurrent one. The award form's name is for the notice of a new task.
@@ -87,11 +85,3 @@ class LockedDossier:
     achievements: str
     award_form: str
     award_form_name: str | None
-
-
-async def driver_connection(conn: SAConnection) -> AsyncConnection[Any]:
-    """psycopg's connection under SQLAlchemy's, in the same transaction."""
-    raw = await conn.get_raw_connection()
-    driver = raw.driver_connection
-    assert isinstance(driver, AsyncConnection)
-    return driver

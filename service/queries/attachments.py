@@ -7,34 +7,28 @@ import uuid
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.store.projection_sql import driver_connection
-from models.tables import Attachment, Nomination, Task
+from models.db.engine import driver_connection
+from models.tables import Nomination, Task
 from workflows.contracts import REVISION_STEP, SUPPLEMENT_STEP
 
 # Read at every human step: plain SQL on psycopg's connection, in the session's transaction.
-_DIGESTS = "SELECT file_name, sha256 FROM attachments WHERE nomination_id = %s ORDER BY created_at, id"
+_DIGESTS = (
+    "SELECT nomination_id, file_name, sha256 FROM attachments WHERE nomination_id = ANY(%s) ORDER BY created_at, id"
+)
 
 
 async def attachment_digests(session: AsyncSession, nomination_id: uuid.UUID) -> list[str]:
     """Each file of the dossier as "<name> sha256:<hex>", oldest first: what a decision was taken on."""
-    driver = await driver_connection(await session.connection())
-    rows = await (await driver.execute(_DIGESTS, (nomination_id,))).fetchall()
-    return [f"{name} sha256:{digest}" for name, digest in rows]
+    return (await attachment_digests_of(session, [nomination_id])).get(nomination_id, [])
 
 
 async def attachment_digests_of(session: AsyncSession, nomination_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
     """`attachment_digests` of several dossiers in one query."""
     if not nomination_ids:
         return {}
-    rows = (
-        await session.exec(
-            select(Attachment.nomination_id, Attachment.file_name, Attachment.sha256)
-            .where(col(Attachment.nomination_id).in_(nomination_ids))
-            .order_by(col(Attachment.created_at), col(Attachment.id))
-        )
-    ).all()
+    driver = await driver_connection(await session.connection())
     out: dict[uuid.UUID, list[str]] = {}
-    for nomination_id, name, digest in rows:
+    for nomination_id, name, digest in await (await driver.execute(_DIGESTS, (nomination_ids,))).fetchall():
         out.setdefault(nomination_id, []).append(f"{name} sha256:{digest}")
     return out
 

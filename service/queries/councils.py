@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,19 +14,6 @@ from service.api.problems import Problem
 from service.queries.rosters import RosterCache
 from service.security.audit import record_admin_action
 from service.security.principal import CurrentUser
-
-
-async def council_members(session: AsyncSession, council_unit_id: int, rosters: RosterCache | None = None) -> int:
-    if rosters is not None:
-        return await rosters.size(session, council_unit_id)
-    count = (
-        await session.exec(
-            select(func.count()).where(
-                col(RoleAssignment.role) == "council_member", col(RoleAssignment.unit_id) == council_unit_id
-            )
-        )
-    ).one()
-    return int(count)
 
 
 async def holds_seat(session: AsyncSession, user_id: int, council_unit_id: int) -> bool:
@@ -53,7 +39,7 @@ async def meeting_membership(
     *,
     nomination_id: uuid.UUID | None = None,
     details: dict[str, Any] | None = None,
-    rosters: RosterCache | None = None,
+    rosters: RosterCache,
 ) -> int:
     """The council's size a meeting is judged on: the organisation's roster, or an audited override.
 
@@ -61,7 +47,7 @@ async def meeting_membership(
     override can only add members the system does not know yet, with the reason, in the audit trail
     (committed here, before the meeting's result is sent).
     """
-    recorded = await council_members(session, council_unit_id, rosters)
+    recorded = await rosters.size(session, council_unit_id)
     if declared is None or declared == recorded:
         if recorded < 1:
             raise Problem(

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.rules.calendar import VN_TZ
 from models.rules.notices import ESCALATION, REMINDER
 from models.rules.text import MARKED_LETTERS, UNMARKED_LETTERS
-from models.tables import Ballot, Nomination, Notification, RoleAssignment, Task
+from models.tables import Ballot, Nomination, Notification, Task
 from models.tables.nominations import TASK_DOSSIER_KEYS
 from service.api.problems import Problem
 from service.api.schemas.tasks import NotificationOut, TaskFilters, TaskOut
@@ -24,6 +24,7 @@ from service.queries import paging
 from service.queries.decisions import is_signing_step
 from service.queries.nominations import dossier_conditions
 from service.queries.paging import decode_keyset, encode_keyset
+from service.queries.rosters import RosterCache
 from service.queries.visibility import assigned_to, visible_to
 from service.security.principal import CurrentUser
 from workflows.contracts import REVISION_STEP, SUPPLEMENT_STEP
@@ -169,11 +170,12 @@ def _instant(raw: str) -> datetime:
 # ---- a task's card --------------------------------------------------------------------------------
 
 
-async def task_out(session: AsyncSession, rows: list[tuple[Task, str, str, list[Any]]]) -> list[TaskOut]:
+async def task_out(
+    session: AsyncSession, rows: list[tuple[Task, str, str, list[Any]]], rosters: RosterCache
+) -> list[TaskOut]:
     now = datetime.now(UTC)
     ids = [t.id for t, _, _, _ in rows]
     councils = {t.unit_id for t, _, _, _ in rows if t.step.startswith("council:")}
-    members: dict[int, int] = {}
     open_ballots: set[tuple[uuid.UUID, str]] = set()
     council_tasks = [t.nomination_id for t, _, _, _ in rows if t.step.startswith("council:")]
     if council_tasks:
@@ -187,16 +189,8 @@ async def task_out(session: AsyncSession, rows: list[tuple[Task, str, str, list[
                 )
             ).all()
         }
-    if councils:
-        members = dict(
-            (
-                await session.exec(
-                    select(RoleAssignment.unit_id, func.count())
-                    .where(col(RoleAssignment.role) == "council_member", col(RoleAssignment.unit_id).in_(councils))
-                    .group_by(col(RoleAssignment.unit_id))
-                )
-            ).all()
-        )
+    # The card shows each council's size, as its tally will be judged on it.
+    members = {unit: await rosters.size(session, unit) for unit in councils}
     # Why a dossier came back to its clerk: the latest return on it (reason and the step that returned it).
     returned = [t.nomination_id for t, _, _, _ in rows if t.step == REVISION_STEP]
     reasons: dict[uuid.UUID, tuple[str | None, str]] = {}

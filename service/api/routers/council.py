@@ -32,7 +32,7 @@ from service.api.schemas.nominations import NominationStatus
 from service.documents.council_minutes import ballot_minutes
 from service.queries.attachments import attachment_digests
 from service.queries.council_sessions import single_ballot
-from service.queries.councils import council_members, holds_seat, meeting_membership
+from service.queries.councils import holds_seat, meeting_membership
 from service.queries.nominations import get_visible
 from service.queries.tasks import open_task_of
 from service.temporal.gateway import NominationRef
@@ -78,7 +78,7 @@ async def open_ballot(
     nomination_id: uuid.UUID, body: BallotOpen, ctx: ContextDep, session: SessionDep, user: UserDep
 ) -> NominationStatus:
     n, step = await _secretary_step(session, user, nomination_id)
-    members = await council_members(session, step["unit_id"], ctx.rosters)
+    members = await ctx.rosters.size(session, step["unit_id"])
     if members < 1:
         raise Problem(422, "Hội đồng chưa có thành viên nào trong hệ thống.", code="no_members")
     view = await ctx.gateway.open_ballot(

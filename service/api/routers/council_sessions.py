@@ -44,7 +44,7 @@ from service.queries.council_sessions import (
     summaries,
     waiting_at,
 )
-from service.queries.councils import council_members, holds_seat, meeting_membership
+from service.queries.councils import holds_seat, meeting_membership
 from service.security.audit import record_admin_action
 from service.temporal.council_sessions import session_input
 from service.temporal.gateway import CouncilSessionRef, NominationRef
@@ -94,7 +94,7 @@ async def open_session(
     session_id = uuid.uuid5(SESSIONS_NAMESPACE, f"{user.id}/{idempotency_key}") if idempotency_key else uuid.uuid4()
     existing = (await session.exec(select(CouncilSession).where(CouncilSession.id == session_id))).one_or_none()
     if existing is None:
-        members = await council_members(session, council_unit_id, ctx.rosters)
+        members = await ctx.rosters.size(session, council_unit_id)
         if body.mode == "electronic" and members < 1:
             raise Problem(422, "Hội đồng chưa có thành viên nào trong hệ thống.", code="no_members")
         # One session at a time takes a council's nominations: two secretaries opening sessions at once

@@ -85,7 +85,7 @@ async def inbox(
         session, where, after=inbox_after(sort, cursor) if cursor is not None else None, order=inbox_order(sort),
         limit=limit, offset=offset, search=bool(filters.q),
     )  # fmt: skip
-    items = await task_out(session, [tuple(r) for r in rows])  # type: ignore[misc]
+    items = await task_out(session, [tuple(r) for r in rows], ctx.rosters)  # type: ignore[misc]
     next_cursor = inbox_cursor(sort, rows[-1][0], rows[-1][1]) if len(rows) == limit else None
     return TaskPage(items=items, total=total, total_capped=capped, limit=limit, offset=offset, next_cursor=next_cursor)
 
@@ -155,7 +155,7 @@ def _refused(task_id: uuid.UUID, nomination: Nomination | None, why: Problem) ->
 
 
 @router.get("/{task_id}", response_model=TaskOut)
-async def get_task(task_id: uuid.UUID, session: SessionDep, user: UserDep) -> TaskOut:
+async def get_task(task_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep) -> TaskOut:
     row = (
         await session.exec(
             select(Task, Nomination.nominee_name, Nomination.award_form, Nomination.route)
@@ -165,7 +165,7 @@ async def get_task(task_id: uuid.UUID, session: SessionDep, user: UserDep) -> Ta
     ).one_or_none()
     if row is None:
         raise Problem(404, "Không tìm thấy nhiệm vụ.", code="task_not_found")
-    return (await task_out(session, [tuple(row)]))[0]  # type: ignore[list-item]
+    return (await task_out(session, [tuple(row)], ctx.rosters))[0]  # type: ignore[list-item]
 
 
 @router.post("/{task_id}/complete", response_model=TaskCompleted)
