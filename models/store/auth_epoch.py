@@ -4,7 +4,6 @@ tree) for as long as it stands."""
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.db.engine import driver_connection
@@ -14,15 +13,13 @@ from models.db.engine import driver_connection
 _READ_EPOCH = "SELECT epoch FROM auth_epoch WHERE id = 1"
 
 
-async def read_epoch(conn: AsyncSession | AsyncConnection) -> int:
-    """The epoch, read once per request: a session keeps the value it read (the principal and the
-    organisation tree of one request are then of the same epoch, for one query)."""
-    if isinstance(conn, AsyncSession) and "auth_epoch" in conn.info:
-        return int(conn.info["auth_epoch"])
-    driver = await driver_connection(conn if isinstance(conn, AsyncConnection) else await conn.connection())
+async def read_epoch(session: AsyncSession) -> int:
+    """The epoch, read once per request: the session keeps the value it read (the principal, the
+    organisation tree and the councils' sizes of one request are then of the same epoch, for one query)."""
+    if "auth_epoch" in session.info:
+        return int(session.info["auth_epoch"])
+    driver = await driver_connection(await session.connection())
     row = await (await driver.execute(_READ_EPOCH)).fetchone()
     assert row is not None, "migration 0019 inserts the epoch's row"
-    epoch = int(row[0])
-    if isinstance(conn, AsyncSession):
-        conn.info["auth_epoch"] = epoch
-    return epoch
+    session.info["auth_epoch"] = int(row[0])
+    return int(row[0])
