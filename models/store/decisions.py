@@ -14,17 +14,21 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from models.db.engine import driver_connection
 from models.rules import notices
 from models.rules.registers import number_text, register_year
 from models.rules.text import fold
-from models.store.notices import notify
-from models.tables.catalogue import AwardForm
-from models.tables.decisions import Decision, DecisionCounter, DecisionNomination
+from models.store.projection_sql import INSERT_NOTIFICATION
+from models.tables.decisions import Decision
+
+
+class AlreadyInDecision(Exception):
+    """A nomination of the new decision is an awardee of another decision already."""
 
 
 @dataclass(frozen=True)
@@ -53,20 +57,49 @@ class NewDecision:
     awardees: list[Awardee] = field(default_factory=list)
 
 
-async def _notify_signed(conn: AsyncConnection, new: NewDecision, number: int) -> None:
-    """Tell each awardee's proposing unit (its clerks) that the decision is signed, with its number:
-    in the decision's transaction, so a decision is never recorded without them nor told twice."""
-    form = (
-        await conn.execute(select(col(AwardForm.name)).where(col(AwardForm.code) == new.award_form))
-    ).scalar_one_or_none() or new.award_form
+# The number and the decision in one statement: no number is taken for a decision id already
+# recorded (`fresh`), and the counter's row lock serialises the unit's decisions of the year until
+# commit. A concurrent retry of the same id waits for that lock, then finds the id taken (ON CONFLICT:
+# no row returned) and rolls its number back. The award form's name is for the notifications.
+_NUMBER_AND_RECORD = """
+WITH fresh AS (
+    SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM decisions WHERE id = %(id)s)
+), counter AS (
+    INSERT INTO decision_counters (unit_id, year, last_number)
+    SELECT %(unit_id)s, %(year)s, 1 FROM fresh
+    ON CONFLICT (unit_id, year) DO UPDATE SET last_number = decision_counters.last_number + 1
+    RETURNING last_number
+)
+INSERT INTO decisions (id, issuing_unit_id, year, number, symbol, signed_at, signer_user_id, signer_name,
+                       signer_title, award_form)
+SELECT %(id)s, %(unit_id)s, %(year)s, last_number, %(symbol)s, %(signed_at)s, %(signer_user_id)s,
+       %(signer_name)s, %(signer_title)s, %(award_form)s
+FROM counter
+ON CONFLICT (id) DO NOTHING
+RETURNING number, (SELECT name FROM award_forms WHERE code = %(award_form)s)
+"""
+
+_INSERT_AWARDEE = """
+INSERT INTO decision_nominations (decision_id, nomination_id, position, nominee_kind, nominee_name,
+    proposing_unit_id, award_form, year, period_kind, period_year, achievements, search_text,
+    prize_coefficient, prize_amount)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+"""
+
+
+def _signed_notices(new: NewDecision, number: int, form: str) -> list[tuple[object, ...]]:
+    """The notice to each awardee's proposing unit (its clerks) that the decision is signed, with its
+    number: written in the decision's transaction, so a decision is never recorded without them nor
+    told twice (one event key per decision and nomination)."""
     number_symbol = f"{number_text(number)}/{new.symbol}"
-    for a in new.awardees:
-        await notify(
-            conn, kind=notices.DECISION_SIGNED, role="clerk", unit_id=a.proposing_unit_id,
-            nomination_id=a.nomination_id, decision_id=new.id,
-            message=notices.decision_signed(number_symbol, new.signed_at, a.nominee_name, str(form)),
-            at=new.signed_at, event_key=f"{notices.DECISION_SIGNED}:{new.id}:{a.nomination_id}",
-        )  # fmt: skip
+    return [
+        (
+            None, a.nomination_id, new.id, f"{notices.DECISION_SIGNED}:{new.id}:{a.nomination_id}",
+            notices.DECISION_SIGNED, "clerk", a.proposing_unit_id,
+            notices.decision_signed(number_symbol, new.signed_at, a.nominee_name, form), new.signed_at,
+        )
+        for a in new.awardees
+    ]  # fmt: skip
 
 
 async def find_decision(session: AsyncSession, decision_id: uuid.UUID) -> Decision | None:
@@ -76,72 +109,47 @@ async def find_decision(session: AsyncSession, decision_id: uuid.UUID) -> Decisi
 
 
 async def record_decision(session: AsyncSession, new: NewDecision) -> tuple[Decision, bool]:
-    """(the decision, whether this call recorded it). Commits."""
-    existing = await find_decision(session, new.id)
-    if existing is not None:
-        await session.rollback()
-        return existing, False
+    """(the decision, whether this call recorded it). Commits.
+
+    Plain SQL on psycopg's connection in the session's transaction, as the projection's (a decision
+    is recorded at every signature): the number and the decision in one statement, then the
+    awardees and their notices in one batch."""
     year = register_year(new.signed_at)
-    counter = (
-        insert(DecisionCounter)
-        .values(unit_id=new.issuing_unit_id, year=year, last_number=1)
-        .on_conflict_do_update(
-            index_elements=["unit_id", "year"], set_={"last_number": DecisionCounter.last_number + 1}
-        )
-        .returning(col(DecisionCounter.last_number))
-    )
-    conn = await session.connection()
-    number = int((await conn.execute(counter)).scalar_one())
-    inserted = (
-        await conn.execute(
-            insert(Decision)
-            .values(
-                id=new.id,
-                issuing_unit_id=new.issuing_unit_id,
-                year=year,
-                number=number,
-                symbol=new.symbol,
-                signed_at=new.signed_at,
-                signer_user_id=new.signer_user_id,
-                signer_name=new.signer_name,
-                signer_title=new.signer_title,
-                award_form=new.award_form,
-            )
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(col(Decision.id))
-        )
-    ).scalar_one_or_none()
-    if inserted is None:
-        # The same decision was recorded meanwhile by a concurrent retry: give the number back.
+    pg = await driver_connection(await session.connection())
+    cur = pg.cursor()
+    params = {
+        "id": new.id, "unit_id": new.issuing_unit_id, "year": year, "symbol": new.symbol,
+        "signed_at": new.signed_at, "signer_user_id": new.signer_user_id, "signer_name": new.signer_name,
+        "signer_title": new.signer_title, "award_form": new.award_form,
+    }  # fmt: skip
+    row = await (await cur.execute(_NUMBER_AND_RECORD, params)).fetchone()
+    if row is None:
+        # Recorded already, or meanwhile by a concurrent retry (whose number is then given back).
         await session.rollback()
         found = await find_decision(session, new.id)
         assert found is not None
         return found, False
+    number, form = int(row[0]), str(row[1] or new.award_form)
     if new.awardees:
-        await conn.execute(
-            insert(DecisionNomination).values(
-                [
-                    {
-                        "decision_id": new.id,
-                        "nomination_id": a.nomination_id,
-                        "position": i + 1,
-                        "nominee_kind": a.nominee_kind,
-                        "nominee_name": a.nominee_name,
-                        "proposing_unit_id": a.proposing_unit_id,
-                        "award_form": new.award_form,
-                        "year": year,
-                        "period_kind": a.period_kind,
-                        "period_year": a.period_year,
-                        "achievements": a.achievements,
-                        "search_text": fold(f"{a.nominee_name} {a.achievements}"),
-                        "prize_coefficient": a.prize_coefficient,
-                        "prize_amount": a.prize_amount,
-                    }
-                    for i, a in enumerate(new.awardees)
-                ]
-            )
-        )
-        await _notify_signed(conn, new, number)
+        try:
+            async with pg.pipeline():
+                await cur.executemany(
+                    _INSERT_AWARDEE,
+                    [
+                        (
+                            new.id, a.nomination_id, i + 1, a.nominee_kind, a.nominee_name, a.proposing_unit_id,
+                            new.award_form, year, a.period_kind, a.period_year, a.achievements,
+                            fold(f"{a.nominee_name} {a.achievements}"), a.prize_coefficient, a.prize_amount,
+                        )
+                        for i, a in enumerate(new.awardees)
+                    ],
+                )  # fmt: skip
+                await cur.executemany(INSERT_NOTIFICATION, _signed_notices(new, number, form))
+        except UniqueViolation:
+            # An awardee is in another decision already (one decision per nomination): nothing is
+            # recorded and the number goes back to the register.
+            await session.rollback()
+            raise AlreadyInDecision(new.id) from None
     await session.commit()
     # The row as inserted (every column is one of these values): no second read after the commit.
     recorded = Decision.model_validate(

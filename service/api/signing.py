@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.store.decisions import record_decision
+from models.store.decisions import AlreadyInDecision, record_decision
 from models.tables import Decision
 from service.api.deps import AppContext
 from service.api.problems import Problem, StillRunning
@@ -74,7 +73,6 @@ async def sign_and_record(
         )
         try:
             decision, _ = await record_decision(own, new)
-        except IntegrityError:
-            await own.rollback()
+        except AlreadyInDecision:
             raise Problem(409, "Hồ sơ đã có quyết định khen thưởng.", code="already_in_decision") from None
     return decision, results

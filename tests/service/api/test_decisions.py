@@ -4,6 +4,7 @@ signing task, numbers per unit and year (restarting on 1 January), the award reg
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import io
 import logging
@@ -21,8 +22,10 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.testing import WorkflowEnvironment
 
+from models.store.decisions import AlreadyInDecision, Awardee, NewDecision, find_decision, record_decision
 from service.documents.signature import load_roots, verify_pdf
 from tests.support import paths
 from tests.support.api import PROBLEM, approve_step, body, create, login, school_unit, task_for
@@ -454,3 +457,31 @@ async def test_a_criterion_that_is_an_earlier_award_is_judged_from_the_register(
         assert (await api.get(f"/api/v1/nominations/{ids[0]}", headers=council)).json()["award_checks"] == []
         page = (await api.get("/api/v1/nominations", headers=council)).json()
         assert all(item["award_checks"] is None for item in page["items"])
+
+
+async def test_a_nomination_in_a_decision_is_in_no_second_one(api: httpx.AsyncClient, engine: AsyncEngine) -> None:
+    """The register refuses a second decision naming an awardee of the first, records none of it and
+    gives its number back: the unit's next decision takes the number after the first."""
+    ids = await to_signing(api, ["Lò Văn Pả"])
+    chair = await login(api, "chair.commune")
+    r = await api.post("/api/v1/decisions", headers=chair, json={"nomination_ids": ids})
+    assert r.status_code == 201, r.text
+    nomination = (await api.get(f"/api/v1/nominations/{ids[0]}", headers=chair)).json()
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        first = await find_decision(session, uuid.UUID(r.json()["id"]))
+        assert first is not None
+        awardee = Awardee(
+            nomination_id=uuid.UUID(ids[0]), nominee_kind="individual", nominee_name="Lò Văn Pả",
+            proposing_unit_id=nomination["proposing_unit"]["id"], period_kind="annual", period_year=2026,
+            achievements=nomination["achievements"],
+        )  # fmt: skip
+        second = NewDecision(
+            id=uuid.uuid4(), issuing_unit_id=first.issuing_unit_id, symbol=first.symbol, signed_at=first.signed_at,
+            signer_user_id=first.signer_user_id, signer_name=first.signer_name, signer_title=None,
+            award_form=first.award_form, awardees=[awardee],
+        )  # fmt: skip
+        with pytest.raises(AlreadyInDecision):
+            await record_decision(session, second)
+        assert await find_decision(session, second.id) is None
+        following, recorded = await record_decision(session, dataclasses.replace(second, id=uuid.uuid4(), awardees=[]))
+    assert recorded and following.number == first.number + 1
