@@ -219,7 +219,9 @@ def vacuum(raw_url: str) -> None:
         pg.execute("VACUUM (ANALYZE)")
 
 
-async def measure(url: str, people: dict[str, str], repeat: int, school: int) -> dict[str, dict[str, float]]:
+async def measure(
+    url: str, people: dict[str, str], repeat: int, school: int, only: set[str] | None = None
+) -> dict[str, dict[str, float]]:
     from temporalio.testing import WorkflowEnvironment
 
     from service.app import create_app
@@ -275,6 +277,8 @@ async def measure(url: str, people: dict[str, str], repeat: int, school: int) ->
                     r = await http.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
                     headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
                     for case, (path, params) in cases.items():
+                        if only and case not in only:
+                            continue
                         if case.endswith("_page2"):
                             first = (await http.get(path, params=params, headers=headers)).json()
                             if first.get("next_cursor"):
@@ -307,6 +311,7 @@ def main() -> None:
         metavar="DATABASE",
         help="time a database a --keep run loaded on DATABASE_URL's server (migrated to head first), load nothing",
     )
+    ap.add_argument("--only", help="comma-separated request names (e.g. search_q,list): time only these")
     a = ap.parse_args()
     os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
     if a.reuse and not os.environ.get("DATABASE_URL"):
@@ -344,7 +349,7 @@ def main() -> None:
                 load(raw, org, size, creator)
                 loaded = round(time.perf_counter() - t, 1)
             engine.dispose()
-            results = asyncio.run(measure(service_url, people, a.repeat, school))
+            results = asyncio.run(measure(service_url, people, a.repeat, school, set(a.only.split(",")) if a.only else None))
             worst = max(v["p95_ms"] for v in results.values())
             line = {"nominations": size, "units": 3 + DISTRICTS * (2 + COMMUNES * (2 + SCHOOLS * 2)),
                     "load_seconds": loaded, "worst_p95_ms": worst, "requests": results}  # fmt: skip

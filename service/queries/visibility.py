@@ -10,7 +10,7 @@ without an access key. A task is in the inbox when its (role, unit) matches a gr
 
 from __future__ import annotations
 
-from sqlalchemy import ARRAY, BigInteger, ColumnElement, and_, cast, exists, false, literal, or_, select, tuple_
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, and_, cast, exists, false, literal, or_, select, true, tuple_
 from sqlmodel import col
 
 from models.rules.access import PROPOSER_ROLES, access_key
@@ -40,7 +40,12 @@ def visible_to(user: CurrentUser) -> ColumnElement[bool]:
     `proposing_unit_id`, read from the list's indexes, not a lookup in `nomination_access` for every
     row a province-wide administrator's list goes through. A step role's direct grant is tested on
     the nomination's `access_keys` the same way; subtree grants of step roles (rare) join the access
-    rows below the unit."""
+    rows below the unit.
+
+    A proposer's role granted over the whole organisation (the province's administrator) sees every
+    nomination: no condition at all, rather than a join over every unit at every list."""
+    if user.whole_tree & PROPOSER_ROLES:
+        return true()
     direct, subtree = _grants(user)
     conditions: list[ColumnElement[bool]] = []
     proposer_units = sorted({unit for role, unit in direct if role in PROPOSER_ROLES})

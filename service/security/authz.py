@@ -18,11 +18,11 @@ from enum import StrEnum
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.tables import UnitAncestor
+from models.tables import Unit, UnitAncestor
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,18 @@ async def expand_scope(session: AsyncSession, grants: Iterable[ScopedGrant]) -> 
             for role in roots[root]:
                 scope[role].add(unit_id)
     return {role: frozenset(units) for role, units in scope.items()}
+
+
+async def roles_over_every_unit(
+    session: AsyncSession, grants: Iterable[ScopedGrant], scope: dict[str, frozenset[int]]
+) -> frozenset[str]:
+    """The roles of subtree grants whose scope is every unit of the organisation (one count, only
+    for a user with a subtree grant: such a user is loaded once per authorisation epoch)."""
+    subtree_roles = {g.role for g in grants if g.subtree}
+    if not subtree_roles:
+        return frozenset()
+    units = int((await session.execute(select(func.count()).select_from(Unit))).scalar_one())
+    return frozenset(role for role in subtree_roles if len(scope.get(role, ())) >= units)
 
 
 async def units_below(session: AsyncSession, unit_id: int) -> set[int]:

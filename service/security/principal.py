@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.tables import RoleAssignment, Unit, User
 from service.api.problems import Problem
-from service.security.authz import ScopedGrant, expand_scope
+from service.security.authz import ScopedGrant, expand_scope, roles_over_every_unit
 from service.security.delegations import delegations_in_force
 from service.security.oidc import OidcError, OidcVerifier
 from service.security.oidc_users import oidc_user_row
@@ -37,6 +37,9 @@ class CurrentUser:
     via: str = "local"  # local | oidc
     # (role, unit) held only through a delegation in force today, and how the user then acts.
     acting: dict[tuple[str, int], str] = field(default_factory=dict)
+    # Roles whose subtree grants cover every unit of the organisation (a province-wide administrator):
+    # their lists need no condition on the unit (service/queries/visibility.py).
+    whole_tree: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.grants:
@@ -113,6 +116,7 @@ async def _current_user(
     own = {(g.role, g.unit_id) for g in grants}
     acting = {(r, u): how for r, u, how in handed_to_me if (r, u) not in own}
     grants = grants + [ScopedGrant(r, u) for r, u in acting]
+    scope = await expand_scope(session, grants) if grants else {}
     return CurrentUser(
         acting=acting,
         id=user.id,
@@ -122,8 +126,9 @@ async def _current_user(
         roles=[(g.role, g.unit_id) for g in grants],
         address=address,
         grants=grants,
-        scope=await expand_scope(session, grants) if grants else {},
+        scope=scope,
         via=via,
+        whole_tree=await roles_over_every_unit(session, grants, scope),
     )
 
 
