@@ -39,6 +39,7 @@ from service.api.routers import (
     tasks,
     workflow_events,
 )
+from service.core.memory import freeze_after_start
 from service.core.metrics import MetricsMiddleware
 from service.core.settings import Settings, get_settings
 from service.security.oidc import OidcVerifier
@@ -78,6 +79,7 @@ def create_app(
             registers=load_registers(settings.deploy_dir / "registers.yaml"),
             prizes=load_prizes(settings.deploy_dir / "prizes.yaml"),
         )
+        freeze_after_start()
         yield
         await app.state.ctx.background.drain()
         await engine.dispose()

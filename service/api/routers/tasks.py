@@ -35,6 +35,7 @@ from service.queries.attachments import attachment_digests, attachment_digests_o
 from service.queries.decisions import Waiting, is_signing_step
 from service.queries.tasks import (
     bulk_refusal,
+    card_columns,
     inbox_after,
     inbox_cursor,
     inbox_order,
@@ -158,7 +159,7 @@ def _refused(task_id: uuid.UUID, nomination: Nomination | None, why: Problem) ->
 async def get_task(task_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep) -> TaskOut:
     row = (
         await session.exec(
-            select(Task, Nomination.nominee_name, Nomination.award_form, Nomination.route)
+            select(*card_columns())
             .join(Nomination, col(Nomination.id) == col(Task.nomination_id))
             .where(Task.id == task_id, assigned_to(user))
         )
