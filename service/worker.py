@@ -19,6 +19,7 @@ from activities.projection import Projector
 from models.db.engine import make_engine
 from models.db.roles import warn_if_privileged
 from models.rules.catalogue import load_catalogue
+from service.core.memory import freeze_after_start
 from service.core.settings import CoreSettings, get_core_settings
 from service.temporal.council_sessions import CouncilSessionActivities, resume_sessions
 from service.temporal.gateway import TemporalGateway, connect
@@ -136,6 +137,7 @@ async def run_worker(settings: CoreSettings | None = None) -> None:
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, stopping)
     await warn_if_privileged(engine, "worker")
+    freeze_after_start()
     log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_target())
     gateway = TemporalGateway.from_settings(client, settings)
     catalogue = load_catalogue(settings.deploy_dir / "award_forms.yaml")
