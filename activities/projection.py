@@ -119,44 +119,47 @@ class Projector:
         nomination_id = uuid.UUID(inp.nomination_id)
         async with self._engine.begin() as conn:
             pg = await driver_connection(conn)
-            cur = pg.cursor()
-            row = await (await cur.execute(sql.LOCK_NOMINATION, (nomination_id,))).fetchone()
-            if row is None:
-                raise RuntimeError(f"nomination {inp.nomination_id} is not in the read model")
-            dossier = LockedDossier(*row)
-            # Notifications name the nominee as this transition leaves the dossier (a resubmission may rename).
-            nominee = str(_dossier_changes(inp.changes).get("nominee_name", dossier.nominee_name))
-
-            closed: tuple[str, str] | None = None
-            if inp.close_task_id is not None:
-                close_id = uuid.UUID(inp.close_task_id)
-                if inp.measure_remaining:
-                    # Read even when a previous attempt already closed it: the answer must not change.
-                    due = (await (await cur.execute(sql.TASK_DUE, (close_id,))).fetchone() or (None,))[0]
-                    result.closed_due_at = due
-                    if due is not None:
-                        start = inp.at.astimezone(VN_TZ).date()
-                        result.remaining_working_days = working_days_between(start, due.astimezone(VN_TZ).date())
-                closed = await (
-                    await cur.execute(
-                        sql.CLOSE_TASK,
-                        {
-                            "id": close_id, "status": inp.close_task_status, "outcome": inp.close_outcome,
-                            "decided_by": inp.close_actor.user_id if inp.close_actor else None,
-                            "comment": inp.close_comment, "at": inp.at,
-                        },
-                    )
-                ).fetchone()  # fmt: skip
-                if closed is None and inp.open_task is not None:
-                    # A retry: the task was closed by the attempt before; its notice still names it.
-                    closed = await (await cur.execute(sql.TASK_STEP, (close_id,))).fetchone()
-            # The notices that name a unit read the dossier's route (its units' names); read before the
-            # pipeline, in which nothing may wait for an answer.
-            route: list[dict[str, Any]] = []
-            if (inp.open_task is not None and inp.open_task.step == SUPPLEMENT_STEP) or _opens_ballot(inp):
-                route = list((await (await cur.execute(sql.ROUTE, (nomination_id,))).fetchone() or ([],))[0])
-            # The writes need no answer: sent in one batch (a pipeline), one round trip, not one each.
+            # The whole transaction is one pipeline: psycopg's BEGIN leaves with the first read, and the
+            # writes, which need no answer, leave together with the COMMIT: one round trip each instead of
+            # one per statement (a read still waits for its answer). SQLAlchemy's commit then finds the
+            # transaction over.
             async with pg.pipeline():
+                cur = pg.cursor()
+                row = await (await cur.execute(sql.LOCK_NOMINATION, (nomination_id,))).fetchone()
+                if row is None:
+                    raise RuntimeError(f"nomination {inp.nomination_id} is not in the read model")
+                dossier = LockedDossier(*row)
+                # Notifications name the nominee as this transition leaves the dossier (a resubmission may rename).
+                nominee = str(_dossier_changes(inp.changes).get("nominee_name", dossier.nominee_name))
+
+                closed: tuple[str, str] | None = None
+                if inp.close_task_id is not None:
+                    close_id = uuid.UUID(inp.close_task_id)
+                    if inp.measure_remaining:
+                        # Read even when a previous attempt already closed it: the answer must not change.
+                        due = (await (await cur.execute(sql.TASK_DUE, (close_id,))).fetchone() or (None,))[0]
+                        result.closed_due_at = due
+                        if due is not None:
+                            start = inp.at.astimezone(VN_TZ).date()
+                            result.remaining_working_days = working_days_between(start, due.astimezone(VN_TZ).date())
+                    closed = await (
+                        await cur.execute(
+                            sql.CLOSE_TASK,
+                            {
+                                "id": close_id, "status": inp.close_task_status, "outcome": inp.close_outcome,
+                                "decided_by": inp.close_actor.user_id if inp.close_actor else None,
+                                "comment": inp.close_comment, "at": inp.at,
+                            },
+                        )
+                    ).fetchone()  # fmt: skip
+                    if closed is None and inp.open_task is not None:
+                        # A retry: the task was closed by the attempt before; its notice still names it.
+                        closed = await (await cur.execute(sql.TASK_STEP, (close_id,))).fetchone()
+                # The notices that name a unit read the dossier's route (its units' names); read before the
+                # pipeline, in which nothing may wait for an answer.
+                route: list[dict[str, Any]] = []
+                if (inp.open_task is not None and inp.open_task.step == SUPPLEMENT_STEP) or _opens_ballot(inp):
+                    route = list((await (await cur.execute(sql.ROUTE, (nomination_id,))).fetchone() or ([],))[0])
                 if inp.audit:
                     await cur.executemany(
                         sql.INSERT_AUDIT,
@@ -226,6 +229,7 @@ class Projector:
                     sql.update_nomination(tuple(values)),
                     {**{k: Jsonb(v) if k in sql.JSON_COLUMNS else v for k, v in values.items()}, "_id": nomination_id},
                 )
+                await pg.commit()
         return result
 
     @activity.defn(name=RECORD_NOTIFICATION)
