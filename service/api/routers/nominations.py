@@ -177,7 +177,9 @@ async def list_nominations(
     if cursor is not None:
         after = decode_cursor(cursor)
         offset = 0
-    rows, total, capped = await list_page(session, where, after=after, limit=limit, offset=offset)
+    rows, total, capped = await list_page(
+        session, where, after=after, limit=limit, offset=offset, search=bool(q and q.strip())
+    )
     next_cursor = encode_cursor(rows[-1].updated_at, rows[-1].id) if len(rows) == limit else None
     return NominationPage(
         items=await to_out(session, ctx.catalogue, rows), total=total, total_capped=capped, limit=limit,
