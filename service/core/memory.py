@@ -3,7 +3,7 @@
 Python's full collection walks every tracked object the process holds: the modules, SQLAlchemy's
 and pydantic's tables, the catalogue, the Temporal client, several hundred thousand objects that
 live as long as the process. Collections come by themselves as requests allocate, and a full one
-paused a request for 100 to 180 ms (measured at a million dossiers, `bench/read_scale.py`): the
+paused a request for 100 to 190 ms (measured at a million dossiers, `bench/read_scale.py`): the
 lists' 95th percentile was those pauses. Freezing what start-up left alive takes it out of every
 later collection; what requests create is still collected as before.
 """
