@@ -352,7 +352,9 @@ def main() -> None:
                 load(raw, org, size, creator)
                 loaded = round(time.perf_counter() - t, 1)
             engine.dispose()
-            results = asyncio.run(measure(service_url, people, a.repeat, school, set(a.only.split(",")) if a.only else None))
+            results = asyncio.run(
+                measure(service_url, people, a.repeat, school, set(a.only.split(",")) if a.only else None)
+            )
             worst = max(v["p95_ms"] for v in results.values())
             line = {"nominations": size, "units": 3 + DISTRICTS * (2 + COMMUNES * (2 + SCHOOLS * 2)),
                     "load_seconds": loaded, "worst_p95_ms": worst, "requests": results}  # fmt: skip
