@@ -16,14 +16,14 @@ from datetime import UTC, datetime
 
 from psycopg.errors import UniqueViolation
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
 from models.db.engine import driver_connection
 from models.rules import notices
 from models.rules.registers import number_text, register_year
 from models.rules.text import fold
-from models.store.projection_sql import INSERT_NOTIFICATION
+from models.store.notices import notify
 from models.tables.decisions import Decision
 
 
@@ -87,19 +87,17 @@ VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 """
 
 
-def _signed_notices(new: NewDecision, number: int, form: str) -> list[tuple[object, ...]]:
-    """The notice to each awardee's proposing unit (its clerks) that the decision is signed, with its
-    number: written in the decision's transaction, so a decision is never recorded without them nor
-    told twice (one event key per decision and nomination)."""
+async def _notify_signed(conn: AsyncConnection, new: NewDecision, number: int, form: str) -> None:
+    """Tell each awardee's proposing unit (its clerks) that the decision is signed, with its number:
+    in the decision's transaction, so a decision is never recorded without them nor told twice."""
     number_symbol = f"{number_text(number)}/{new.symbol}"
-    return [
-        (
-            None, a.nomination_id, new.id, f"{notices.DECISION_SIGNED}:{new.id}:{a.nomination_id}",
-            notices.DECISION_SIGNED, "clerk", a.proposing_unit_id,
-            notices.decision_signed(number_symbol, new.signed_at, a.nominee_name, form), new.signed_at,
-        )
-        for a in new.awardees
-    ]  # fmt: skip
+    for a in new.awardees:
+        await notify(
+            conn, kind=notices.DECISION_SIGNED, role="clerk", unit_id=a.proposing_unit_id,
+            nomination_id=a.nomination_id, decision_id=new.id,
+            message=notices.decision_signed(number_symbol, new.signed_at, a.nominee_name, form),
+            at=new.signed_at, event_key=f"{notices.DECISION_SIGNED}:{new.id}:{a.nomination_id}",
+        )  # fmt: skip
 
 
 async def find_decision(session: AsyncSession, decision_id: uuid.UUID) -> Decision | None:
@@ -115,7 +113,8 @@ async def record_decision(session: AsyncSession, new: NewDecision) -> tuple[Deci
     is recorded at every signature): the number and the decision in one statement, then the
     awardees and their notices in one batch."""
     year = register_year(new.signed_at)
-    pg = await driver_connection(await session.connection())
+    conn = await session.connection()
+    pg = await driver_connection(conn)
     cur = pg.cursor()
     params = {
         "id": new.id, "unit_id": new.issuing_unit_id, "year": year, "symbol": new.symbol,
@@ -144,7 +143,7 @@ async def record_decision(session: AsyncSession, new: NewDecision) -> tuple[Deci
                         for i, a in enumerate(new.awardees)
                     ],
                 )  # fmt: skip
-                await cur.executemany(INSERT_NOTIFICATION, _signed_notices(new, number, form))
+                await _notify_signed(conn, new, number, form)
         except UniqueViolation:
             # An awardee is in another decision already (one decision per nomination): nothing is
             # recorded and the number goes back to the register.
