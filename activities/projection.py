@@ -14,6 +14,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from psycopg import AsyncCursor
 from psycopg.types.json import Jsonb
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -132,31 +133,10 @@ class Projector:
                 # Notifications name the nominee as this transition leaves the dossier (a resubmission may rename).
                 nominee = str(_dossier_changes(inp.changes).get("nominee_name", dossier.nominee_name))
 
-                closed: tuple[str, str] | None = None
-                if inp.close_task_id is not None:
-                    close_id = uuid.UUID(inp.close_task_id)
-                    if inp.measure_remaining:
-                        # Read even when a previous attempt already closed it: the answer must not change.
-                        due = (await (await cur.execute(sql.TASK_DUE, (close_id,))).fetchone() or (None,))[0]
-                        result.closed_due_at = due
-                        if due is not None:
-                            start = inp.at.astimezone(VN_TZ).date()
-                            result.remaining_working_days = working_days_between(start, due.astimezone(VN_TZ).date())
-                    closed = await (
-                        await cur.execute(
-                            sql.CLOSE_TASK,
-                            {
-                                "id": close_id, "status": inp.close_task_status, "outcome": inp.close_outcome,
-                                "decided_by": inp.close_actor.user_id if inp.close_actor else None,
-                                "comment": inp.close_comment, "at": inp.at,
-                            },
-                        )
-                    ).fetchone()  # fmt: skip
-                    if closed is None and inp.open_task is not None:
-                        # A retry: the task was closed by the attempt before; its notice still names it.
-                        closed = await (await cur.execute(sql.TASK_STEP, (close_id,))).fetchone()
-                # The notices that name a unit read the dossier's route (its units' names); read before the
-                # pipeline, in which nothing may wait for an answer.
+                closed = await _close_task(cur, inp, result)
+                # The notices that name a unit read the dossier's route (its units' names). Reads go through
+                # psycopg's cursor, whose fetch flushes the pipeline; a read through SQLAlchemy's connection
+                # inside it would wait for ever.
                 route: list[dict[str, Any]] = []
                 if (inp.open_task is not None and inp.open_task.step == SUPPLEMENT_STEP) or _opens_ballot(inp):
                     route = list((await (await cur.execute(sql.ROUTE, (nomination_id,))).fetchone() or ([],))[0])
@@ -254,6 +234,35 @@ class Projector:
             await conn.execute(
                 update(Task).where(Task.id == task.id, getattr(Task, column).is_(None)).values({column: inp.at})
             )
+
+
+async def _close_task(cur: AsyncCursor[Any], inp: TransitionInput, result: TransitionResult) -> tuple[str, str] | None:
+    """Close the transition's task, if it closes one: its (step, step name) for the notice of the
+    next task, and in `result` the working days it had left when its step measures them."""
+    if inp.close_task_id is None:
+        return None
+    close_id = uuid.UUID(inp.close_task_id)
+    if inp.measure_remaining:
+        # Read even when a previous attempt already closed it: the answer must not change.
+        due = (await (await cur.execute(sql.TASK_DUE, (close_id,))).fetchone() or (None,))[0]
+        result.closed_due_at = due
+        if due is not None:
+            start = inp.at.astimezone(VN_TZ).date()
+            result.remaining_working_days = working_days_between(start, due.astimezone(VN_TZ).date())
+    closed = await (
+        await cur.execute(
+            sql.CLOSE_TASK,
+            {
+                "id": close_id, "status": inp.close_task_status, "outcome": inp.close_outcome,
+                "decided_by": inp.close_actor.user_id if inp.close_actor else None,
+                "comment": inp.close_comment, "at": inp.at,
+            },
+        )
+    ).fetchone()  # fmt: skip
+    if closed is None and inp.open_task is not None:
+        # A retry: the task was closed by the attempt before; its notice still names it.
+        closed = await (await cur.execute(sql.TASK_STEP, (close_id,))).fetchone()
+    return (closed[0], closed[1]) if closed is not None else None
 
 
 def _route_step(route: list[dict[str, Any]], key: str | None) -> dict[str, Any]:
