@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
+import orjson
 from psycopg import AsyncConnection
+from psycopg.types.json import set_json_loads
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError
@@ -21,6 +24,21 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 # statement fails, the pool discards that connection, and the caller sees a 503 (or the activity
 # retries) once.
 PING_AFTER_IDLE_SECONDS = 2.0
+
+
+def _loads(data: bytes | bytearray | memoryview | str) -> Any:
+    """orjson's decoder, about four times faster than the standard library's (a list of fifty
+    dossiers decodes fifty routes). A number it cannot hold in a double (JSONB keeps any numeric,
+    e.g. 1e400) is left to the standard library rather than failing the read."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(bytes(data) if isinstance(data, memoryview) else data)
+
+
+# Every JSON and JSONB value psycopg reads, through SQLAlchemy or directly. Process-wide, as
+# psycopg's default is.
+set_json_loads(_loads)
 
 
 def sqlalchemy_url(url: str) -> str:

@@ -6,27 +6,23 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, true, tuple_
+from sqlalchemy import ColumnElement, and_, func, literal, or_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.catalogue import Catalogue
 from models.rules.labels import PHASES
-from models.rules.text import fold
 from models.tables import Decision, DecisionNomination, Nomination, Submission, Task, Unit
+from models.tables.nominations import search_vector
 from service.api.problems import Problem
 from service.api.schemas.common import UnitRef
 from service.api.schemas.decisions import DecisionRef
 from service.api.schemas.nominations import NominationFilters, NominationOut, Period, StepOut, SubmissionRef
 from service.queries import paging
+from service.queries.arrays import id_in, int_in
+from service.queries.search import matches_search
 from service.queries.visibility import visible_to
 from service.security.principal import CurrentUser
-
-
-def matches_search(search_text: Any, q: str) -> ColumnElement[bool]:
-    """Nominee name or achievements match `q`, accents and case ignored (the full-text index over
-    `search_text`: the nomination's, or the copy its tasks carry)."""
-    return func.to_tsvector("simple", search_text).op("@@")(func.plainto_tsquery("simple", fold(q)))
 
 
 def nominations_where(user: CurrentUser, f: NominationFilters) -> ColumnElement[bool]:
@@ -70,7 +66,7 @@ def dossier_conditions(
     if submission_id is not None:
         filters.append(col(table.submission_id) == submission_id)
     if q and q.strip():
-        filters.append(matches_search(table.search_text, q))
+        filters.append(matches_search(search_vector(table), q))
     return filters
 
 
@@ -81,7 +77,6 @@ async def list_page(
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
     offset: int,
-    search: bool = False,
 ) -> tuple[list[Nomination], int, bool]:
     """A page of the list, newest change first (after the cursor's row, if any), with the list's
     count capped at COUNT_CAP, and whether it stopped there: one statement, the page's rows each
@@ -90,9 +85,7 @@ async def list_page(
     The count reads no more than COUNT_CAP + 1 entries and nothing but them (an index the condition
     can be read from); the page is the planner's choice between walking the list's order and sorting
     what a filter's index finds. A page past the end has no row to carry the count: it is counted
-    on its own. A search goes another way (`_search_page`)."""
-    if search:
-        return await _search_page(session, where, after=after, limit=limit, offset=offset)
+    on its own. A search goes another way (service/queries/search.py)."""
     cap = paging.COUNT_CAP
     # FROM named: a province-wide administrator's condition is TRUE and names no table.
     matching = select(literal(1)).select_from(Nomination).where(where).limit(cap + 1).subquery()
@@ -108,40 +101,6 @@ async def list_page(
     else:
         counted_rows = int((await session.exec(counted)).one())
     return [r[0] for r in rows], min(counted_rows, cap), counted_rows > cap
-
-
-async def _search_page(
-    session: AsyncSession,
-    where: ColumnElement[bool],
-    *,
-    after: tuple[datetime, uuid.UUID] | None,
-    limit: int,
-    offset: int,
-) -> tuple[list[Nomination], int, bool]:
-    """`list_page` for a search: its matches are found in the full-text index and read from the
-    table, once. The count's scan keeps the (updated_at, id) of what it counted: when it did not
-    reach the cap, that is every match, and the page is taken from it; past the cap the page is
-    read by walking the list's order."""
-    cap = paging.COUNT_CAP
-    counted = select(col(Nomination.id), col(Nomination.updated_at)).where(where).limit(cap + 1).cte("counted")
-    total = select(func.count().label("total")).select_from(counted).subquery()
-    first = select(counted.c.id)
-    if after is not None:
-        first = first.where(tuple_(counted.c.updated_at, counted.c.id) < after)
-    first_page = first.order_by(counted.c.updated_at.desc(), counted.c.id.desc()).limit(limit).offset(offset)
-    page = first_page.lateral()
-    rows = (await session.execute(select(total.c.total, page.c.id).outerjoin(page, true()))).all()
-    counted_rows = int(rows[0].total)
-    ordered: list[Any] = [col(Nomination.updated_at).desc(), col(Nomination.id).desc()]
-    if counted_rows <= cap:
-        ids = [r.id for r in rows if r.id is not None]
-        found = (await session.exec(select(Nomination).where(col(Nomination.id).in_(ids)).order_by(*ordered))).all()
-        return list(found), counted_rows, False
-    query = select(Nomination).where(where)
-    if after is not None:
-        query = query.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < after)
-    found = (await session.exec(query.order_by(*ordered).limit(limit).offset(offset))).all()
-    return list(found), cap, True
 
 
 async def get_visible(session: AsyncSession, user: CurrentUser, nomination_id: uuid.UUID) -> Nomination:
@@ -163,7 +122,7 @@ async def decision_refs(session: AsyncSession, nomination_ids: list[uuid.UUID]) 
                 DecisionNomination.nomination_id, Decision.id, Decision.number, Decision.symbol, Decision.signed_at
             )
             .join(Decision, col(Decision.id) == col(DecisionNomination.decision_id))
-            .where(col(DecisionNomination.nomination_id).in_(nomination_ids))
+            .where(id_in(col(DecisionNomination.nomination_id), nomination_ids))
         )
     ).all()
     return {nid: DecisionRef(id=did, number=num, symbol=sym, signed_at=at) for nid, did, num, sym, at in rows}
@@ -175,7 +134,7 @@ async def submission_refs(session: AsyncSession, submission_ids: set[uuid.UUID])
         return {}
     rows = (
         await session.exec(
-            select(Submission.id, Submission.number, Submission.symbol).where(col(Submission.id).in_(submission_ids))
+            select(Submission.id, Submission.number, Submission.symbol).where(id_in(col(Submission.id), submission_ids))
         )
     ).all()
     return {sid: SubmissionRef(id=sid, number=number, symbol=symbol) for sid, number, symbol in rows}
@@ -183,7 +142,7 @@ async def submission_refs(session: AsyncSession, submission_ids: set[uuid.UUID])
 
 async def to_out(session: AsyncSession, catalogue: Catalogue, rows: list[Nomination]) -> list[NominationOut]:
     unit_ids = {n.proposing_unit_id for n in rows}
-    units = {u.id: u for u in (await session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))).all()}
+    units = {u.id: u for u in (await session.exec(select(Unit).where(int_in(col(Unit.id), unit_ids)))).all()}
     decisions = await decision_refs(session, [n.id for n in rows])
     submissions = await submission_refs(session, {n.submission_id for n in rows if n.submission_id is not None})
     out = []

@@ -21,6 +21,7 @@ from models.tables.nominations import TASK_DOSSIER_KEYS
 from service.api.problems import Problem
 from service.api.schemas.tasks import NotificationOut, TaskFilters, TaskOut
 from service.queries import paging
+from service.queries.arrays import id_in
 from service.queries.decisions import is_signing_step
 from service.queries.nominations import dossier_conditions
 from service.queries.paging import decode_keyset, encode_keyset
@@ -201,7 +202,7 @@ async def task_out(
             for n, s in (
                 await session.exec(
                     select(Ballot.nomination_id, Ballot.step).where(
-                        col(Ballot.status) == "open", col(Ballot.nomination_id).in_(council_tasks)
+                        col(Ballot.status) == "open", id_in(col(Ballot.nomination_id), council_tasks)
                     )
                 )
             ).all()
@@ -215,7 +216,7 @@ async def task_out(
         for nid, comment, step_name in (
             await session.exec(
                 select(Task.nomination_id, Task.comment, Task.step_name)
-                .where(col(Task.nomination_id).in_(returned), col(Task.outcome) == "return")
+                .where(id_in(col(Task.nomination_id), returned), col(Task.outcome) == "return")
                 .order_by(col(Task.completed_at))
             )
         ).all():
@@ -225,7 +226,7 @@ async def task_out(
         # The task's reminders and escalations; that it was opened (returned, asked to supplement)
         # the card itself shows.
         query = select(Notification).where(
-            col(Notification.task_id).in_(ids), col(Notification.kind).in_((REMINDER, ESCALATION))
+            id_in(col(Notification.task_id), ids), col(Notification.kind).in_((REMINDER, ESCALATION))
         )
         for n in (await session.exec(query)).all():
             assert n.task_id is not None

@@ -39,6 +39,7 @@ from service.queries.history import build_history
 from service.queries.nominations import clerk_nomination, get_visible, list_page, nominations_where, to_out
 from service.queries.paging import decode_cursor, encode_cursor
 from service.queries.proposals import check_proposal, new_nomination
+from service.queries.search import search_page
 from service.temporal.gateway import NominationRef
 from service.temporal.nomination_start import start_nomination
 from workflows.contracts import ResubmitInput, WithdrawInput
@@ -159,31 +160,30 @@ async def list_nominations(
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> NominationPage | Response:
-    where = nominations_where(
-        user,
-        NominationFilters(
-            status=status,
-            unit_id=unit_id,
-            award_form=award_form,
-            year=year,
-            q=q,
-            overdue=overdue,
-            submission_id=submission_id,
-        ),
-    )
+    filters = NominationFilters(
+        status=status, unit_id=unit_id, award_form=award_form, year=year, q=q, overdue=overdue,
+        submission_id=submission_id,
+    )  # fmt: skip
     if format == "xlsx":
-        return await _export(ctx, session, where)
+        return await _export(ctx, session, nominations_where(user, filters))
     after = None
     if cursor is not None:
         after = decode_cursor(cursor)
         offset = 0
-    rows, total, capped = await list_page(
-        session, where, after=after, limit=limit, offset=offset, search=bool(q and q.strip())
-    )
+    estimated = False
+    if q and q.strip():
+        # The search's own way (service/queries/search.py): under the list's other conditions.
+        where = nominations_where(user, filters.model_copy(update={"q": None}))
+        found = await search_page(session, where, q, after=after, limit=limit, offset=offset)
+        rows, total, capped, estimated = found.rows, found.total, found.capped, found.estimated
+    else:
+        rows, total, capped = await list_page(
+            session, nominations_where(user, filters), after=after, limit=limit, offset=offset
+        )
     next_cursor = encode_cursor(rows[-1].updated_at, rows[-1].id) if len(rows) == limit else None
     return NominationPage(
-        items=await to_out(session, ctx.catalogue, rows), total=total, total_capped=capped, limit=limit,
-        offset=offset, next_cursor=next_cursor,
+        items=await to_out(session, ctx.catalogue, rows), total=total, total_capped=capped,
+        total_estimated=estimated, limit=limit, offset=offset, next_cursor=next_cursor,
     )  # fmt: skip
 
 

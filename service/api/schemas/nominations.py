@@ -186,6 +186,9 @@ class NominationPage(BaseModel):
     # Counted up to COUNT_CAP; past it `total_capped` is true and the UI says "more than".
     total: int
     total_capped: bool = False
+    # A search with many matches is not counted: `total` is then an estimate (two significant
+    # digits) from the rows read to fill the page, and the UI says "about" (service/queries/search.py).
+    total_estimated: bool = False
     limit: int
     offset: int
     # Keyset paging: pass it as `cursor` for the next page (stable under new arrivals, fast at any depth).

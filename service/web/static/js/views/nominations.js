@@ -104,25 +104,29 @@ export async function renderNominations(params, stale) {
 }
 
 function pagination(params, page) {
-  if (page.total <= page.limit) return null;
+  // An estimated total may be short of the real one: a full page means there may be a next.
+  const more = page.total_estimated ? page.next_cursor != null : page.offset + page.items.length < page.total;
+  if (page.offset === 0 && !more) return null;
   const link = (offset, label) => {
     const next = new URLSearchParams(params);
     next.set("offset", String(offset));
     return el("a", { class: "button button-secondary", href: `#/nominations?${next}` }, label);
   };
   const from = page.offset + 1;
-  const to = Math.min(page.offset + page.items.length, page.total);
+  const to = page.offset + page.items.length;
   return el(
     "nav",
     { class: "pager", "aria-label": "Phân trang" },
     page.offset > 0 ? link(Math.max(0, page.offset - page.limit), "‹ Trang trước") : null,
     el("span", null, `${from}–${to} / ${totalText(page)}`),
-    to < page.total ? link(page.offset + page.limit, "Trang sau ›") : null,
+    more ? link(page.offset + page.limit, "Trang sau ›") : null,
   );
 }
 
 // Past 10,000 the server stops counting: say "more than" rather than a number it did not count.
+// A search with many matches is estimated, not counted: say "about".
 function totalText(page) {
   const n = page.total.toLocaleString("vi-VN");
+  if (page.total_estimated) return `khoảng ${n}`;
   return page.total_capped ? `hơn ${n}` : n;
 }

@@ -1,0 +1,201 @@
+"""A search of the nominations list (`q`): its page and how many it matches, at a million dossiers.
+
+A search is answered one of two ways, chosen from PostgreSQL's own estimate of the matches before
+anything is read (EXPLAIN of the walk, about a millisecond):
+
+- **Few matches** (a rare name): the full-text index finds every match, they are counted up to
+  COUNT_CAP and the page is the newest of them: one scan of the matches (`_every_match`).
+- **Many matches** (a common name such as "nguyen van", one dossier in a hundred): finding every
+  match means reading every one of them from the table to learn which are newest, 30–40 ms at a
+  million dossiers. Instead the list's order is walked from the newest, testing each row's stored
+  lexemes, until the page is full: about fifty hundredths of a percent of the table. The count is
+  then an estimate, said as one in the UI ("khoảng 8.900"): the share of matches among the rows
+  walked, times PostgreSQL's estimate of the rows the list's other conditions leave. It is measured
+  on the rows, so names that go together (Nguyễn Văn) do not fool it as they fool the planner.
+
+A walk reads at most WALK_BUDGET rows. If the page is not full by then (the planner thought the
+words common and they are not, or the list ends), the search is answered the first way, exactly.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ClauseElement, ColumnElement, Executable, Select, func, over, true, tuple_
+from sqlalchemy import select as sa_select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.rules.text import fold
+from models.tables import Nomination
+from models.tables.nominations import search_vector
+from service.queries import paging
+from service.queries.arrays import id_in
+
+# Rows of the list's order a broad search reads at most (about 2–3 µs each, from memory).
+WALK_BUDGET = 20_000
+# A walk is tried only when the planner expects the page within this share of the budget, and the
+# list to hold at least twice the page's matches, so that a plain misjudgement still fills the page
+# before the budget or the list runs out.
+WALK_MARGIN = 0.5
+# The walked rows' subquery, found by this name in the plan.
+NUMBERED = "numbered"
+
+
+def matches_search(lexemes: Any, q: str) -> ColumnElement[bool]:
+    """Nominee name or achievements match `q`, accents and case ignored: every word of `q` is among
+    the stored lexemes of the search text (a nomination's, or the copy its tasks carry), which the
+    full-text indexes hold (models/tables/nominations.py)."""
+    return lexemes.op("@@")(func.plainto_tsquery("simple", fold(q)))  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    rows: list[Nomination]
+    total: int
+    # More than COUNT_CAP matches: `total` is the cap.
+    capped: bool
+    # `total` is an estimate from the rows walked, rounded to two significant digits.
+    estimated: bool
+
+
+async def search_page(
+    session: AsyncSession,
+    where: ColumnElement[bool],
+    q: str,
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+    offset: int,
+) -> SearchPage:
+    """The page of the nominations list under `where` (the user's visibility and the list's other
+    filters) whose nominee or achievements match `q`, newest change first."""
+    walk = _walk(where, q, after=after, limit=limit, offset=offset)
+    rows_left, share = await _estimates(session, walk)
+    wanted = offset + limit
+    if share > 0 and wanted / share <= WALK_BUDGET * WALK_MARGIN and rows_left * share >= wanted / WALK_MARGIN:
+        page = (await (await session.connection()).execute(walk)).all()
+        if len(page) == limit:
+            walked = int(page[-1].walked)
+            estimate = _two_digits(wanted / walked * max(rows_left, walked))
+            return SearchPage(await _rows(session, [r.id for r in page]), estimate, False, True)
+    found = matches_search(search_vector(Nomination), q)
+    rows, total, capped = await _every_match(session, where & found, after=after, limit=limit, offset=offset)
+    return SearchPage(rows, total, capped, False)
+
+
+def _walk(
+    where: ColumnElement[bool], q: str, *, after: tuple[datetime, uuid.UUID] | None, limit: int, offset: int
+) -> Select[Any]:
+    """The newest WALK_BUDGET rows of the list (without the search), numbered in order; of them, the
+    ids of the page that matches, each with its number. PostgreSQL stops reading once the page is
+    full. Ids only: the page's rows are read by id afterwards rather than carried through the walk."""
+    n = Nomination.__table__.c  # type: ignore[attr-defined]
+    newest = sa_select(n.id, n.updated_at, n.search_vector).where(where)
+    if after is not None:
+        newest = newest.where(tuple_(n.updated_at, n.id) < after)
+    newest_rows = newest.order_by(n.updated_at.desc(), n.id.desc()).limit(WALK_BUDGET).subquery()
+    order = [newest_rows.c.updated_at.desc(), newest_rows.c.id.desc()]
+    numbered = sa_select(newest_rows, over(func.row_number(), order_by=order).label("walked")).subquery(NUMBERED)
+    return (
+        sa_select(numbered.c.id, numbered.c.walked)
+        .where(matches_search(numbered.c.search_vector, q))
+        .order_by(numbered.c.updated_at.desc(), numbered.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+
+
+async def _rows(session: AsyncSession, ids: list[uuid.UUID]) -> list[Nomination]:
+    ordered: list[Any] = [col(Nomination.updated_at).desc(), col(Nomination.id).desc()]
+    return list((await session.exec(select(Nomination).where(id_in(col(Nomination.id), ids)).order_by(*ordered))).all())
+
+
+async def _estimates(session: AsyncSession, walk: Select[Any]) -> tuple[float, float]:
+    """PostgreSQL's estimates for a walk, from its plan: how many rows the list's other conditions
+    leave, and which share of the rows walked match the search."""
+    plan = (await (await session.connection()).execute(Explain(walk))).scalar_one()[0]["Plan"]
+    matched = _find(plan, lambda n: n.get("Alias") == NUMBERED)
+    budget = _find(matched, lambda n: n.get("Node Type") == "Limit") if matched else None
+    if matched is None or budget is None or not budget["Plan Rows"]:
+        return 0.0, 0.0
+    return float(budget["Plans"][0]["Plan Rows"]), float(matched["Plan Rows"]) / float(budget["Plan Rows"])
+
+
+class Explain(Executable, ClauseElement):
+    """EXPLAIN (FORMAT JSON) of a SELECT, compiled and cached by SQLAlchemy like the SELECT itself
+    (a walk's statement costs milliseconds to compile, every time if compiled by hand)."""
+
+    _traverse_internals = [("statement", InternalTraversal.dp_clauseelement)]  # noqa: RUF012 (SQLAlchemy's own attribute)
+    inherit_cache = True
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+
+    @property
+    def _all_selected_columns(self) -> tuple[()]:
+        # A cached EXPLAIN's one column is found by position: no SELECT column maps onto it.
+        return ()
+
+
+@compiles(Explain, "postgresql")
+def _compile_explain(element: Explain, compiler: Any, **kw: Any) -> str:
+    return "EXPLAIN (FORMAT JSON) " + str(compiler.process(element.statement, **kw))
+
+
+def _find(plan: dict[str, Any], wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+    """The first node of an EXPLAIN's plan tree, depth first, that is `wanted`."""
+    if wanted(plan):
+        return plan
+    for child in plan.get("Plans", []):
+        if (found := _find(child, wanted)) is not None:
+            return found
+    return None
+
+
+def _two_digits(n: float) -> int:
+    """An estimate said as what it is worth: 8,928 → 8,900; 1,234,567 → 1,200,000."""
+    whole = max(1, round(n))
+    digits = len(str(whole))
+    return int(round(whole, -(digits - 2))) if digits > 2 else whole
+
+
+async def _every_match(
+    session: AsyncSession,
+    where: ColumnElement[bool],
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Nomination], int, bool]:
+    """Every match found in the full-text index and read from the table, once. The count's scan
+    keeps the (updated_at, id) of what it counted: when it did not reach the cap, that is every
+    match, and the page is taken from it; past the cap the page is read by walking the list's order."""
+    cap = paging.COUNT_CAP
+    counted = sa_select(col(Nomination.id), col(Nomination.updated_at)).where(where).limit(cap + 1).cte("counted")
+    total = sa_select(func.count().label("total")).select_from(counted).subquery()
+    first = sa_select(counted.c.id)
+    if after is not None:
+        first = first.where(tuple_(counted.c.updated_at, counted.c.id) < after)
+    first_page = first.order_by(counted.c.updated_at.desc(), counted.c.id.desc()).limit(limit).offset(offset)
+    page = first_page.lateral()
+    rows = (
+        await (await session.connection()).execute(sa_select(total.c.total, page.c.id).outerjoin(page, true()))
+    ).all()
+    counted_rows = int(rows[0].total)
+    ordered: list[Any] = [col(Nomination.updated_at).desc(), col(Nomination.id).desc()]
+    if counted_rows <= cap:
+        ids = [r.id for r in rows if r.id is not None]
+        found = (await session.exec(select(Nomination).where(id_in(col(Nomination.id), ids)).order_by(*ordered))).all()
+        return list(found), counted_rows, False
+    query = select(Nomination).where(where)
+    if after is not None:
+        query = query.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < after)
+    found = (await session.exec(query.order_by(*ordered).limit(limit).offset(offset))).all()
+    return list(found), cap, True

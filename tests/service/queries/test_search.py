@@ -1,0 +1,99 @@
+"""A search of the nominations list at volume: a common word is answered by walking the list's order
+(its count estimated), a rare one by counting every match; both give the newest matches, in order,
+and a misjudged estimate still gives the exact answer (service/queries/search.py)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import pytest
+from sqlalchemy import text, true
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.queries.search import SearchPage, search_page
+
+# Thousands of dossiers and fresh statistics: the planner's estimates are the point.
+pytestmark = pytest.mark.own_database
+
+ROWS = 4000
+
+
+async def _load(owner_engine: AsyncEngine) -> None:
+    """ROWS dossiers of the read model (rows, as bench/read_scale.py loads them), one a minute:
+    every third "pho", one in two hundred "hiem", "alpha" and "beta" each on two in five but never
+    on the same dossier."""
+    async with owner_engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO nominations (id, workflow_id, award_form, proposing_unit_id, nominee_kind, nominee_name, "
+                "nominee, period_kind, period_year, achievements, criteria, route, status, search_text, created_by, "
+                "created_at, updated_at, version) "
+                "SELECT gen_random_uuid(), 'nomination-search-' || i, 'BANG_KHEN_TINH', "
+                "(SELECT min(id) FROM units), 'individual', 'Người ' || i, '{}', 'annual', 2026, 'Xuất sắc', '[]', "
+                "'[]', 'in_progress', "
+                "concat_ws(' ', 'nguoi', 'so' || i, CASE WHEN i % 3 = 0 THEN 'pho' END, "
+                "CASE WHEN i % 200 = 7 THEN 'hiem' END, "
+                "CASE WHEN i % 5 IN (1, 2) THEN 'alpha' WHEN i % 5 IN (3, 4) THEN 'beta' END), "
+                "(SELECT min(id) FROM users), now() - make_interval(mins => i), now() - make_interval(mins => i), 1 "
+                "FROM generate_series(1, :rows) AS i"
+            ),
+            {"rows": ROWS},
+        )
+    async with owner_engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("ANALYZE nominations"))
+
+
+async def _truth(engine: AsyncEngine, q: str) -> list[uuid.UUID]:
+    """Every match, newest first, as the plain condition finds it."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT id FROM nominations WHERE to_tsvector('simple', search_text) @@ plainto_tsquery('simple', :q) "
+                "ORDER BY updated_at DESC, id DESC"
+            ),
+            {"q": q},
+        )
+        return [r[0] for r in rows]
+
+
+async def _search(
+    engine: AsyncEngine, q: str, *, limit: int = 50, offset: int = 0, after: tuple[datetime, uuid.UUID] | None = None
+) -> SearchPage:
+    async with AsyncSession(engine) as session:
+        return await search_page(session, true(), q, after=after, limit=limit, offset=offset)
+
+
+async def test_searches_common_and_rare_words_give_the_newest_matches(
+    engine: AsyncEngine, owner_engine: AsyncEngine
+) -> None:
+    await _load(owner_engine)
+
+    # A word on every third dossier: the list's order is walked, the count estimated.
+    common = await _truth(engine, "pho")
+    assert len(common) >= ROWS // 3
+    first = await _search(engine, "pho")
+    assert first.estimated and not first.capped
+    assert [n.id for n in first.rows] == common[:50]
+    assert 0.7 * len(common) <= first.total <= 1.3 * len(common)
+    assert len(str(first.total).rstrip("0")) <= 2  # two significant digits: said as "about"
+    # The next page by cursor and by offset: exactly the next matches.
+    last = first.rows[-1]
+    by_cursor = await _search(engine, "pho", after=(last.updated_at, last.id))
+    assert [n.id for n in by_cursor.rows] == common[50:100]
+    by_offset = await _search(engine, "pho", offset=50)
+    assert [n.id for n in by_offset.rows] == common[50:100]
+
+    # A word on one dossier in two hundred: every match found and counted.
+    rare = await _truth(engine, "hiem")
+    found = await _search(engine, "hiem")
+    assert not found.estimated and found.total == len(rare) >= ROWS // 200
+    assert [n.id for n in found.rows] == rare[:50]
+
+    # Two common words never on the same dossier: the planner expects many, the walk finds none,
+    # and the answer is still exact.
+    assert await _truth(engine, "alpha beta") == []
+    none = await _search(engine, "alpha beta")
+    assert (none.rows, none.total, none.estimated) == ([], 0, False)
