@@ -1,8 +1,10 @@
-"""The service's data converter writes the SDK's JSON byte for byte and decodes to what the SDK's own
-decoding gives: histories recorded before it replay the same (tests/workflows/test_replay.py)."""
+"""The service's data converter writes the JSON values the SDK writes (UTF-8 rather than escaped, by
+orjson) and decodes to what the SDK's own decoding gives, from either's payloads: histories recorded
+before it replay the same (tests/workflows/test_replay.py)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -46,13 +48,26 @@ TRANSITION = TransitionInput(
         (NominationView("n-1", "awarded", None, 4, None, 7, phase="step", result="Đạt"), NominationView),
     ],
 )
-def test_same_bytes_and_same_values_as_the_sdk(value: object, kind: type) -> None:
+def test_same_values_as_the_sdk_both_ways(value: object, kind: type) -> None:
     sdk = DataConverter.default.payload_converter
     ours = DATA_CONVERTER.payload_converter
     [payload] = ours.to_payloads([value])
-    assert payload == sdk.to_payloads([value])[0]
-    [decoded] = ours.from_payloads([payload], [kind])
-    assert decoded == sdk.from_payloads([payload], [kind])[0] == value
+    [theirs] = sdk.to_payloads([value])
+    assert payload.metadata == theirs.metadata
+    assert json.loads(payload.data) == json.loads(theirs.data)
+    assert b"\\u" not in payload.data  # Vietnamese in UTF-8, not escaped
+    # Either's payload decodes to the value, with either's decoder (histories of both kinds replay).
+    for written in (payload, theirs):
+        [decoded] = ours.from_payloads([written], [kind])
+        assert decoded == sdk.from_payloads([written], [kind])[0] == value
+
+
+@pytest.mark.parametrize(
+    "value", [{1: "a"}, {"ids": {3, 1, 2}}, 2**70, "lone \ud800"], ids=["int-keys", "set", "big", "surrogate"]
+)
+def test_what_orjson_writes_otherwise_is_the_sdks_bytes(value: object) -> None:
+    sdk = DataConverter.default.payload_converter
+    assert DATA_CONVERTER.payload_converter.to_payloads([value]) == sdk.to_payloads([value])
 
 
 def test_a_wrong_shape_is_refused_as_the_sdk_refuses_it() -> None:
