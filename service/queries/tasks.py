@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, String, Uuid, and_, func, literal, literal_column, or_, tuple_
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -100,13 +101,17 @@ async def inbox_page(
     if after is not None:
         page = page.where(after)
     if search:
-        counted = inbox_count_rows(where).limit(cap + 1).cte("counted")
+        # Each match once, with what the orders sort on: the page is sorted from these rows, not
+        # from the tasks read again by id.
+        keys = [col(Task.id), col(Task.due_at), col(Task.created_at), col(Task.nominee_name)]
+        counted = select(*keys).where(where).limit(cap + 1).cte("counted")
         total = select(func.count()).select_from(counted).scalar_subquery()
+        on_counted = ClauseAdapter(counted)
         # The page's tasks first, then their nominations: a hundred read from the large table, not every match.
-        chosen = select(col(Task.id)).where(col(Task.id).in_(select(counted.c.id)))
+        chosen = select(counted.c.id)
         if after is not None:
-            chosen = chosen.where(after)
-        ids = chosen.order_by(*order).limit(limit).offset(offset).subquery()
+            chosen = chosen.where(on_counted.traverse(after))
+        ids = chosen.order_by(*(on_counted.traverse(o) for o in order)).limit(limit).offset(offset).subquery()
         within = inbox_rows(*columns, total.label("total")).where(col(Task.id).in_(select(ids.c.id)))
         found = (await session.exec(within.order_by(*order))).all()
         if found and int(found[0][-1]) <= cap:
