@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.catalogue import Catalogue
 from models.rules.labels import PHASES
+from models.rules.org_tree import OrgTree
 from models.tables import Decision, DecisionNomination, Nomination, Submission, Task, Unit
 from models.tables.nominations import search_vector
 from service.api.problems import Problem
@@ -140,10 +142,20 @@ async def submission_refs(session: AsyncSession, submission_ids: set[uuid.UUID])
     return {sid: SubmissionRef(id=sid, number=number, symbol=symbol) for sid, number, symbol in rows}
 
 
-async def to_out(session: AsyncSession, catalogue: Catalogue, rows: list[Nomination]) -> list[NominationOut]:
-    unit_ids = {n.proposing_unit_id for n in rows}
-    units = {u.id: u for u in (await session.exec(select(Unit).where(int_in(col(Unit.id), unit_ids)))).all()}
-    decisions = await decision_refs(session, [n.id for n in rows])
+async def to_out(
+    session: AsyncSession, catalogue: Catalogue, rows: list[Nomination], tree: OrgTree | None = None
+) -> list[NominationOut]:
+    """The API's view of nominations; their units from the organisation tree the API keeps when
+    given (a list), else read."""
+    units: Mapping[int, Any]
+    if tree is not None:
+        units = tree
+    else:
+        unit_ids = {n.proposing_unit_id for n in rows}
+        found = (await session.exec(select(Unit).where(int_in(col(Unit.id), unit_ids)))).all()
+        units = {u.id: u for u in found if u.id is not None}
+    # Only a decided nomination can be in a decision (the projection dates the decision it records).
+    decisions = await decision_refs(session, [n.id for n in rows if n.decided_at is not None])
     submissions = await submission_refs(session, {n.submission_id for n in rows if n.submission_id is not None})
     out = []
     for n in rows:

@@ -182,8 +182,8 @@ async def list_nominations(
         )
     next_cursor = encode_cursor(rows[-1].updated_at, rows[-1].id) if len(rows) == limit else None
     return NominationPage(
-        items=await to_out(session, ctx.catalogue, rows), total=total, total_capped=capped,
-        total_estimated=estimated, limit=limit, offset=offset, next_cursor=next_cursor,
+        items=await to_out(session, ctx.catalogue, rows, await ctx.org_trees.get(session)), total=total,
+        total_capped=capped, total_estimated=estimated, limit=limit, offset=offset, next_cursor=next_cursor,
     )  # fmt: skip
 
 
@@ -196,7 +196,7 @@ async def _export(ctx: AppContext, session: AsyncSession, where: ColumnElement[b
             .limit(MAX_EXPORT_ROWS)
         )
     ).all()
-    items = await to_out(session, ctx.catalogue, list(rows))
+    items = await to_out(session, ctx.catalogue, list(rows), await ctx.org_trees.get(session))
     return xlsx_response(
         "de-nghi-khen-thuong.xlsx",
         "Đề nghị khen thưởng",
