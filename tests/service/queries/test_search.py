@@ -12,7 +12,7 @@ from sqlalchemy import text, true
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.queries.search import SearchPage, search_page
+from service.queries.search import SearchPage, search_page, worth_walking
 
 # Thousands of dossiers and fresh statistics: the planner's estimates are the point.
 pytestmark = pytest.mark.own_database
@@ -64,6 +64,20 @@ async def _search(
 ) -> SearchPage:
     async with AsyncSession(engine) as session:
         return await search_page(session, true(), q, after=after, limit=limit, offset=offset)
+
+
+@pytest.mark.parametrize(
+    ("rows_left", "share", "wanted", "walks"),
+    [
+        (1_000_000, 0.00885, 50, True),  # "nguyen van" at a million: about 5,600 rows to walk
+        (1_000_000, 0.005, 50, False),  # a word the statistics do not know: the planner's default
+        (1_000_000, 0.0006, 50, False),  # "dang thi phuong": 645 matches, counted
+        (2_000, 0.009, 50, False),  # a commune's 2,000 dossiers hold about 18 matches
+        (1_000_000, 0.00885, 5_000, False),  # page 100 by offset: past the budget
+    ],
+)
+def test_when_a_search_walks(rows_left: float, share: float, wanted: int, walks: bool) -> None:
+    assert worth_walking(rows_left, share, wanted) is walks
 
 
 async def test_searches_common_and_rare_words_give_the_newest_matches(
