@@ -164,13 +164,35 @@ class Task(SQLModel, table=True):
 # order, where the index would have to find every match first (service/queries/search.py).
 # Not mapped on the classes: nothing reads it but the condition, and no writer may send it.
 SEARCH_VECTOR_SQL = "to_tsvector('simple'::regconfig, search_text)"
-for _table, _where in (("nominations", None), ("tasks", text("status = 'open'"))):
-    _columns = SQLModel.metadata.tables[_table]
-    _columns.append_column(Column("search_vector", TSVECTOR, Computed(SEARCH_VECTOR_SQL, persisted=True)))
-    Index(
-        f"ix_{_table}{'_open' if _where is not None else ''}_search", _columns.c.search_vector,
-        postgresql_using="gin", postgresql_where=_where,
-    )  # fmt: skip
+for _table in ("nominations", "tasks"):
+    SQLModel.metadata.tables[_table].append_column(
+        Column("search_vector", TSVECTOR, Computed(SEARCH_VECTOR_SQL, persisted=True))
+    )
+Index("ix_nominations_search", SQLModel.metadata.tables["nominations"].c.search_vector, postgresql_using="gin")
+# An open task's lexemes, and one more: its (role, unit) as "@role/unit" (migration 0022). The
+# inbox's search asks for the caller's pairs with the words, and the index hands back the caller's
+# matches only: a council's thousand of the five thousand open tasks with "nguyen van", rather than
+# every inbox's matches read from the table to keep the council's. No word of a search becomes a
+# lexeme that starts with "@" (the parser splits there).
+
+
+def task_inbox_lexemes(qualifier: str = "") -> str:
+    """The SQL of an open task's inbox lexemes; `qualifier` ("tasks.") where a query joins another
+    table. Written as the index's expression reads back from PostgreSQL, which the migrations'
+    check compares with."""
+    q = qualifier
+    return f"({q}search_vector || array_to_tsvector(ARRAY[(('@'::text || {q}role::text) || '/'::text) || {q}unit_id::text]))"
+
+
+Index(
+    "ix_tasks_open_search", text(task_inbox_lexemes()), postgresql_using="gin",
+    postgresql_where=text("status = 'open'"), _table=SQLModel.metadata.tables["tasks"],
+)  # fmt: skip
+
+
+def inbox_token(role: str, unit_id: int) -> str:
+    """The lexeme an open task's (role, unit) adds to its inbox lexemes."""
+    return f"@{role}/{unit_id}"
 
 
 def search_vector(table: type[Nomination] | type[Task]) -> Any:

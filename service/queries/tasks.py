@@ -27,7 +27,7 @@ from service.queries.decisions import is_signing_step
 from service.queries.nominations import dossier_conditions
 from service.queries.paging import decode_keyset, encode_keyset
 from service.queries.rosters import RosterCache
-from service.queries.visibility import assigned_to, visible_to
+from service.queries.visibility import assigned_matches, assigned_to, visible_to
 from service.security.principal import CurrentUser
 from workflows.contracts import REVISION_STEP, SUPPLEMENT_STEP
 
@@ -48,9 +48,11 @@ def inbox_where(user: CurrentUser, f: TaskFilters, now: datetime) -> ColumnEleme
     if f.step:
         filters.append(col(Task.step) == f.step)
     filters += dossier_conditions(
-        Task, award_form=f.award_form, unit_id=f.unit_id, year=f.year, submission_id=f.submission_id, q=f.q,
+        Task, award_form=f.award_form, unit_id=f.unit_id, year=f.year, submission_id=f.submission_id, q=None,
         period_kind=f.period_kind,
     )  # fmt: skip
+    if f.q and f.q.strip():
+        filters.append(assigned_matches(user, f.q))
     return and_(*filters)
 
 

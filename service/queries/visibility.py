@@ -10,11 +10,31 @@ without an access key. A task is in the inbox when its (role, unit) matches a gr
 
 from __future__ import annotations
 
-from sqlalchemy import ARRAY, BigInteger, ColumnElement, and_, cast, exists, false, literal, or_, select, true, tuple_
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    and_,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlmodel import col
 
 from models.rules.access import PROPOSER_ROLES, access_key
+from models.rules.text import fold
 from models.tables import Nomination, NominationAccess, Task, UnitAncestor
+from models.tables.nominations import inbox_token, task_inbox_lexemes
 from service.security.principal import CurrentUser
 
 # The inbox holds step tasks only: administration is no step.
@@ -100,3 +120,17 @@ def assigned_to(user: CurrentUser) -> ColumnElement[bool]:
             )
         )
     return or_(*conditions) if conditions else false()
+
+
+def assigned_matches(user: CurrentUser, q: str) -> ColumnElement[bool]:
+    """Open tasks whose dossier matches `q`, asked of the inbox's full-text index with the caller's
+    (role, unit) pairs when all their step grants are direct: the index then finds the caller's
+    matches alone (models/tables/nominations.py, task_inbox_lexemes). It narrows, never widens:
+    `assigned_to` stays the condition of who sees what."""
+    lexemes: ColumnElement[Any] = literal_column(task_inbox_lexemes("tasks."))
+    words: ColumnElement[Any] = func.plainto_tsquery("simple", fold(q))
+    direct, subtree = _grants(user, steps_only=True)
+    if direct and not subtree:
+        pairs = " | ".join(f"'{inbox_token(role, unit)}'" for role, unit in direct)
+        words = words.op("&&")(cast(literal(pairs), TSQUERY))
+    return lexemes.op("@@")(words)

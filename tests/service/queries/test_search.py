@@ -1,6 +1,7 @@
 """A search of the nominations list at volume: a common word is answered by walking the list's order
 (its count estimated), a rare one by counting every match; both give the newest matches, in order,
-and a misjudged estimate still gives the exact answer (service/queries/search.py)."""
+and a misjudged estimate still gives the exact answer (service/queries/search.py). And an inbox's
+search asks the index for the caller's own tasks (service/queries/visibility.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,15 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy import text, true
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.tables import Unit
 from service.queries.search import SearchPage, search_page, worth_walking
+from service.queries.visibility import assigned_matches
+from service.security.authz import ScopedGrant
+from service.security.principal import CurrentUser
 
 # Thousands of dossiers and fresh statistics: the planner's estimates are the point.
 pytestmark = pytest.mark.own_database
@@ -111,3 +117,19 @@ async def test_searches_common_and_rare_words_give_the_newest_matches(
     assert await _truth(engine, "alpha beta") == []
     none = await _search(engine, "alpha beta")
     assert (none.rows, none.total, none.estimated) == ([], 0, False)
+
+
+def _inbox_search(grants: list[ScopedGrant]) -> list[object]:
+    """What an inbox search for "Nguyễn Văn" sends PostgreSQL, as the user with `grants`."""
+    user = CurrentUser(id=1, username="u", full_name="U", unit=Unit(id=3, code="U", name="U", kind="k", level="l"),
+                       grants=grants, roles=[(g.role, g.unit_id) for g in grants])  # fmt: skip
+    return list(assigned_matches(user, "Nguyễn Văn").compile(dialect=postgresql.dialect()).params.values())
+
+
+def test_an_inbox_search_asks_the_index_for_the_callers_own_tasks() -> None:
+    # Direct grants: the words and one of the caller's (role, unit) pairs, which the index holds.
+    direct = _inbox_search([ScopedGrant("council_secretary", 3), ScopedGrant("appraiser", 2)])
+    assert "nguyen van" in direct and "'@appraiser/2' | '@council_secretary/3'" in direct
+    # A subtree grant: its tasks are of units below, which no pair names: the words alone.
+    below = _inbox_search([ScopedGrant("council_secretary", 3), ScopedGrant("appraiser", 2, subtree=True)])
+    assert "nguyen van" in below and not any("@" in str(p) for p in below)
