@@ -169,11 +169,6 @@ for _table in ("nominations", "tasks"):
         Column("search_vector", TSVECTOR, Computed(SEARCH_VECTOR_SQL, persisted=True))
     )
 Index("ix_nominations_search", SQLModel.metadata.tables["nominations"].c.search_vector, postgresql_using="gin")
-# An open task's lexemes, and one more: its (role, unit) as "@role/unit" (migration 0022). The
-# inbox's search asks for the caller's pairs with the words, and the index hands back the caller's
-# matches only: a council's thousand of the five thousand open tasks with "nguyen van", rather than
-# every inbox's matches read from the table to keep the council's. No word of a search becomes a
-# lexeme that starts with "@" (the parser splits there).
 
 
 def task_inbox_lexemes(qualifier: str = "") -> str:
@@ -184,6 +179,11 @@ def task_inbox_lexemes(qualifier: str = "") -> str:
     return f"({q}search_vector || array_to_tsvector(ARRAY[(('@'::text || {q}role::text) || '/'::text) || {q}unit_id::text]))"
 
 
+# An open task's lexemes, and one more: its (role, unit) as "@role/unit" (migration 0022). The
+# inbox's search asks for the caller's pairs with the words, and the index hands back the caller's
+# matches only: a council's thousand of the five thousand open tasks with "nguyen van", rather than
+# every inbox's matches read from the table to keep the council's. No word of a search becomes a
+# lexeme that starts with "@" (the parser splits there).
 Index(
     "ix_tasks_open_search", text(task_inbox_lexemes()), postgresql_using="gin",
     postgresql_where=text("status = 'open'"), _table=SQLModel.metadata.tables["tasks"],

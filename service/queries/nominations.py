@@ -55,7 +55,8 @@ def dossier_conditions(
 ) -> list[ColumnElement[bool]]:
     """The filters on what a dossier is (form, proposing unit, period, list, nominee search), shared
     by the nominations list and the inbox: over the nomination's columns, or over the copy of them
-    each task carries (models/tables/nominations.py Task), so that the inbox needs no join to filter."""
+    each task carries (models/tables/nominations.py Task), so that the inbox needs no join to filter.
+    The inbox sends no `q` here: its search is `assigned_matches`, which its full-text index holds."""
     filters: list[ColumnElement[bool]] = []
     if award_form:
         filters.append(col(table.award_form) == award_form)
