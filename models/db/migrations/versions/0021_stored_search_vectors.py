@@ -4,8 +4,8 @@ Measured with bench/read_scale.py at 1,000,000 nominations: a broad search ("ngu
 nine thousand matches) cost 30–37 ms of SQL, every match read from the table to find the newest
 fifty, and walking the list's order instead cost 80–110 ms because each row's text was parsed again
 (`to_tsvector`, about 15 µs a row). With the lexemes stored, a row's match is tested on the row in
-2–3 µs a row read (15 ms for the 6,000 rows of "nguyen van"), and a broad search reads the list's order until its page is full
-(service/queries/search.py). The full-text indexes move from the expression to the column; what
+2–3 µs a row read (15 ms for the 6,000 rows of "nguyen van"), and a broad search reads the list's
+order until its page is full (service/queries/search.py). The full-text indexes move from the expression to the column; what
 they find is unchanged.
 
 Adding a stored generated column rewrites both tables once (a lock on each for the time of the
