@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,14 +13,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.rules.catalogue import Catalogue
 from models.rules.labels import PHASES
 from models.rules.org_tree import OrgTree
-from models.tables import Decision, DecisionNomination, Nomination, Submission, Task, Unit
+from models.tables import Decision, DecisionNomination, Nomination, Submission, Task
 from models.tables.nominations import search_vector
 from service.api.problems import Problem
 from service.api.schemas.common import UnitRef
 from service.api.schemas.decisions import DecisionRef
 from service.api.schemas.nominations import NominationFilters, NominationOut, Period, StepOut, SubmissionRef
 from service.queries import paging
-from service.queries.arrays import id_in, int_in
+from service.queries.arrays import id_in
 from service.queries.search import matches_search
 from service.queries.visibility import visible_to
 from service.security.principal import CurrentUser
@@ -38,8 +37,10 @@ def nominations_where(user: CurrentUser, f: NominationFilters) -> ColumnElement[
     if f.status:
         filters.append(col(Nomination.status) == f.status)
     filters += dossier_conditions(
-        Nomination, award_form=f.award_form, unit_id=f.unit_id, year=f.year, submission_id=f.submission_id, q=f.q
+        Nomination, award_form=f.award_form, unit_id=f.unit_id, year=f.year, submission_id=f.submission_id
     )
+    if f.q:
+        filters.append(matches_search(search_vector(Nomination), f.q))
     return and_(*filters)
 
 
@@ -50,13 +51,12 @@ def dossier_conditions(
     unit_id: int | None,
     year: int | None,
     submission_id: uuid.UUID | None,
-    q: str | None,
     period_kind: str | None = None,
 ) -> list[ColumnElement[bool]]:
-    """The filters on what a dossier is (form, proposing unit, period, list, nominee search), shared
-    by the nominations list and the inbox: over the nomination's columns, or over the copy of them
-    each task carries (models/tables/nominations.py Task), so that the inbox needs no join to filter.
-    The inbox sends no `q` here: its search is `assigned_matches`, which its full-text index holds."""
+    """The filters on what a dossier is (form, proposing unit, period, list), shared by the
+    nominations list and the inbox: over the nomination's columns, or over the copy of them each task
+    carries (models/tables/nominations.py Task), so that the inbox needs no join to filter. Each
+    searches in its own full-text index (`matches_search`, `assigned_matches`)."""
     filters: list[ColumnElement[bool]] = []
     if award_form:
         filters.append(col(table.award_form) == award_form)
@@ -68,8 +68,6 @@ def dossier_conditions(
         filters.append(col(table.period_kind) == period_kind)
     if submission_id is not None:
         filters.append(col(table.submission_id) == submission_id)
-    if q and q.strip():
-        filters.append(matches_search(search_vector(table), q))
     return filters
 
 
@@ -144,23 +142,15 @@ async def submission_refs(session: AsyncSession, submission_ids: set[uuid.UUID])
 
 
 async def to_out(
-    session: AsyncSession, catalogue: Catalogue, rows: list[Nomination], tree: OrgTree | None = None
+    session: AsyncSession, catalogue: Catalogue, rows: list[Nomination], tree: OrgTree
 ) -> list[NominationOut]:
-    """The API's view of nominations; their units from the organisation tree the API keeps when
-    given (a list), else read."""
-    units: Mapping[int, Any]
-    if tree is not None:
-        units = tree
-    else:
-        unit_ids = {n.proposing_unit_id for n in rows}
-        found = (await session.exec(select(Unit).where(int_in(col(Unit.id), unit_ids)))).all()
-        units = {u.id: u for u in found if u.id is not None}
+    """The API's view of nominations, their units from the organisation tree the API keeps."""
     # Only a decided nomination can be in a decision (the projection dates the decision it records).
     decisions = await decision_refs(session, [n.id for n in rows if n.decided_at is not None])
     submissions = await submission_refs(session, {n.submission_id for n in rows if n.submission_id is not None})
     out = []
     for n in rows:
-        unit = units[n.proposing_unit_id]
+        unit = tree[n.proposing_unit_id]
         form = catalogue.get(n.award_form)
         steps = [StepOut(index=i, **s) for i, s in enumerate(n.route)]
         current = next((s.name for s in steps if s.key == n.current_step), None)

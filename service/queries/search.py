@@ -196,11 +196,9 @@ async def _every_match(
         await (await session.connection()).execute(sa_select(total.c.total, page.c.id).outerjoin(page, true()))
     ).all()
     counted_rows = int(rows[0].total)
-    ordered: list[Any] = [col(Nomination.updated_at).desc(), col(Nomination.id).desc()]
     if counted_rows <= cap:
-        ids = [r.id for r in rows if r.id is not None]
-        found = (await session.exec(select(Nomination).where(id_in(col(Nomination.id), ids)).order_by(*ordered))).all()
-        return list(found), counted_rows, False
+        return await _rows(session, [r.id for r in rows if r.id is not None]), counted_rows, False
+    ordered: list[Any] = [col(Nomination.updated_at).desc(), col(Nomination.id).desc()]
     query = select(Nomination).where(where)
     if after is not None:
         query = query.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < after)

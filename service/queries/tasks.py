@@ -48,7 +48,7 @@ def inbox_where(user: CurrentUser, f: TaskFilters, now: datetime) -> ColumnEleme
     if f.step:
         filters.append(col(Task.step) == f.step)
     filters += dossier_conditions(
-        Task, award_form=f.award_form, unit_id=f.unit_id, year=f.year, submission_id=f.submission_id, q=None,
+        Task, award_form=f.award_form, unit_id=f.unit_id, year=f.year, submission_id=f.submission_id,
         period_kind=f.period_kind,
     )  # fmt: skip
     if f.q and f.q.strip():

@@ -216,7 +216,7 @@ async def get_nomination(
     nomination_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
 ) -> NominationOut:
     nomination = await get_visible(session, user, nomination_id)
-    out = (await to_out(session, ctx.catalogue, [nomination]))[0]
+    out = (await to_out(session, ctx.catalogue, [nomination], await ctx.org_trees.get(session)))[0]
     out.earlier_awards = await earlier_awards(session, ctx.catalogue, nomination)
     out.award_checks = award_checks(ctx.catalogue, nomination, out.earlier_awards)
     return out
