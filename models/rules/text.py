@@ -29,8 +29,9 @@ def fold(value: str) -> str:
 
 
 # The Vietnamese letters with marks, and what `fold` makes of each (for PostgreSQL's translate(), so
-# that the database orders names as `fold` reads them: "Đặng" among the D, not after Z). The index
-# ix_nominations_name_key is built on exactly these two strings: change them only with a migration.
+# that the database orders names as `fold` reads them: "Đặng" among the D, not after Z). The stored
+# column tasks.name_key (migration 0023) is computed with exactly these two strings: change them only
+# with a migration that computes it again.
 MARKED_LETTERS = (
     "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
     "ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴĐ"

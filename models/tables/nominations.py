@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, Column, Computed, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import ARRAY, BigInteger, Column, Computed, DateTime, Index, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlmodel import Field, SQLModel
 
@@ -112,10 +112,6 @@ class Task(SQLModel, table=True):
             "ix_tasks_open_created", "role", "unit_id", "created_at", "id", postgresql_where=text("status = 'open'"),
             postgresql_include=list(INBOX_FILTER_COLUMNS),
         ),
-        Index(
-            "ix_tasks_open_name", "role", "unit_id", text(name_key_sql("nominee_name")), "id",
-            postgresql_where=text("status = 'open'"), postgresql_include=list(INBOX_FILTER_COLUMNS),
-        ),
         # A proposing unit's dossiers in a broad inbox (the filter `unit_id`).
         Index("ix_tasks_open_unit", "proposing_unit_id", "due_at", postgresql_where=text("status = 'open'")),
         # The nominations list's `overdue`: a dossier's open task and its limit, read from a small index.
@@ -170,6 +166,19 @@ for _table in ("nominations", "tasks"):
     )
 Index("ix_nominations_search", SQLModel.metadata.tables["nominations"].c.search_vector, postgresql_using="gin")
 
+# The nominee's name as the inbox sorts it (models/rules/text.py name_key_sql), kept by PostgreSQL
+# on every write of the name (a stored generated column, migration 0023; the name is copied from
+# the nomination by a trigger before it is computed). Stored so that an inbox's search sorts its
+# thousand matches by name without computing each key again (about 8 µs a name), and under the
+# name order's index. Not mapped, for the same reasons as `search_vector`.
+SQLModel.metadata.tables["tasks"].append_column(
+    Column("name_key", Text, Computed(name_key_sql("nominee_name"), persisted=True))
+)
+Index(
+    "ix_tasks_open_name", "role", "unit_id", "name_key", "id", postgresql_where=text("status = 'open'"),
+    postgresql_include=list(INBOX_FILTER_COLUMNS), _table=SQLModel.metadata.tables["tasks"],
+)  # fmt: skip
+
 
 def task_inbox_lexemes(qualifier: str = "") -> str:
     """The SQL of an open task's inbox lexemes; `qualifier` ("tasks.") where a query joins another
@@ -193,6 +202,11 @@ Index(
 def inbox_token(role: str, unit_id: int) -> str:
     """The lexeme an open task's (role, unit) adds to its inbox lexemes."""
     return f"@{role}/{unit_id}"
+
+
+def task_name_key() -> Any:
+    """The stored sort key of a task's nominee name."""
+    return SQLModel.metadata.tables["tasks"].c.name_key
 
 
 def search_vector(table: type[Nomination] | type[Task]) -> Any:

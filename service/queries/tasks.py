@@ -18,7 +18,7 @@ from models.rules.calendar import VN_TZ
 from models.rules.notices import ESCALATION, REMINDER
 from models.rules.text import MARKED_LETTERS, UNMARKED_LETTERS
 from models.tables import Ballot, Nomination, Notification, Task
-from models.tables.nominations import TASK_DOSSIER_KEYS
+from models.tables.nominations import TASK_DOSSIER_KEYS, task_name_key
 from service.api.problems import Problem
 from service.api.schemas.tasks import NotificationOut, TaskFilters, TaskOut
 from service.queries import paging
@@ -105,7 +105,7 @@ async def inbox_page(
     if search:
         # Each match once, with what the orders sort on: the page is sorted from these rows, not
         # from the tasks read again by id.
-        keys = [col(Task.id), col(Task.due_at), col(Task.created_at), col(Task.nominee_name)]
+        keys = [col(Task.id), col(Task.due_at), col(Task.created_at), task_name_key()]
         counted = select(*keys).where(where).limit(cap + 1).cte("counted")
         total = select(func.count()).select_from(counted).scalar_subquery()
         on_counted = ClauseAdapter(counted)
@@ -124,8 +124,8 @@ async def inbox_page(
 
 
 def name_key(name: Any) -> ColumnElement[str]:
-    """A name as the inbox sorts it: marks removed, lower case (an SQL expression). The two strings
-    are written into the SQL, not bound, so that it is the expression of ix_tasks_open_name."""
+    """A name as the inbox sorts it: marks removed, lower case (an SQL expression), as the stored
+    key `tasks.name_key` is computed (a cursor's name is compared with it)."""
     marked: ColumnElement[str] = literal_column(f"'{MARKED_LETTERS}'")
     unmarked: ColumnElement[str] = literal_column(f"'{UNMARKED_LETTERS}'")
     return func.lower(func.translate(name, marked, unmarked))
@@ -136,7 +136,7 @@ def _sort_key(sort: str) -> ColumnElement[Any]:
         return cast(ColumnElement[Any], col(Task.due_at))
     if sort.endswith("created_at"):
         return cast(ColumnElement[Any], col(Task.created_at))
-    return name_key(col(Task.nominee_name))
+    return cast(ColumnElement[Any], task_name_key())
 
 
 def inbox_order(sort: str) -> list[Any]:

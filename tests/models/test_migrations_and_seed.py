@@ -12,7 +12,7 @@ from alembic import command
 from sqlalchemy import create_engine, func, select, text
 
 from models.db.engine import sqlalchemy_url
-from models.db.migrate import alembic_config
+from models.db.migrate import alembic_config, head_revision, migrate, tables_rewritten_since
 from models.rules.calendar import VN_TZ, add_working_days, is_working_day, reminder_before, working_days_between
 from models.rules.catalogue import CatalogueError, load_catalogue, parse_catalogue
 from models.rules.org_tree import OrgUnit
@@ -21,6 +21,7 @@ from models.rules.text import fold, nfc
 from models.store.org import OrgFileError, load_org
 from models.store.seed import seed
 from models.tables import RoleAssignment, Unit, User
+from tests.conftest import DatabaseServer
 from tests.support.paths import DEPLOY
 
 DEPLOY = DEPLOY
@@ -181,3 +182,34 @@ def test_seed_twice_changes_nothing(owner_database_url: str) -> None:
     assert seed(owner_database_url, DEPLOY, demo=True) == {"award_forms": 9, "new_units": 0, "new_users": 0}
     assert counts() == before
     engine.dispose()
+
+
+def test_a_table_a_migration_rewrites_is_vacuumed_after_the_upgrade(database_server: DatabaseServer) -> None:
+    """Index-only scans need pages marked all-visible, and a rewritten table has none: `migrate`
+    vacuums what the migrations it ran rewrote (REWRITES), and only an upgrade of a database in use."""
+    assert tables_rewritten_since("0022") == ["tasks"]
+    assert tables_rewritten_since("0020") == ["nominations", "tasks"]
+    assert tables_rewritten_since(head_revision()) == []
+    url = database_server.clone("rewrite")
+    owner_url = database_server.as_owner(url)
+    try:
+        command.downgrade(alembic_config(owner_url, database_server.roles), "0022")
+        migrate(owner_url, database_server.roles)
+        engine = create_engine(sqlalchemy_url(owner_url))
+        with engine.connect() as conn:
+            vacuumed = dict(
+                conn.execute(
+                    text(
+                        "SELECT relname, last_vacuum IS NOT NULL FROM pg_stat_user_tables"
+                        " WHERE relname IN ('tasks', 'nominations')"
+                    )
+                ).all()
+            )
+            column = conn.execute(
+                text("SELECT 1 FROM information_schema.columns WHERE table_name = 'tasks' AND column_name = 'name_key'")
+            ).scalar_one_or_none()
+        engine.dispose()
+        assert vacuumed == {"tasks": True, "nominations": False}
+        assert column == 1
+    finally:
+        database_server.drop(url)

@@ -27,6 +27,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 VECTOR = "to_tsvector('simple'::regconfig, search_text)"
+# Rewritten by adding the column: vacuumed after the upgrade (models/db/migrate.py).
+REWRITES = ("nominations", "tasks")
 INDEXES = {"nominations": ("ix_nominations_search", None), "tasks": ("ix_tasks_open_search", "status = 'open'")}
 
 
