@@ -18,7 +18,6 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.catalogue import LEVELS
 from models.rules.labels import ROLES as ROLE_LABELS
@@ -163,7 +162,7 @@ def seed_org(conn: Connection, org: OrgFile, password: str) -> tuple[int, int]:
     return new_units, new_users
 
 
-async def load_org_tree(conn: AsyncConnection | AsyncSession) -> OrgTree:
+async def load_org_tree(conn: AsyncConnection) -> OrgTree:
     """The whole organisation tree (some thousand rows for a province: read in one query)."""
     rows = (
         await conn.execute(

@@ -92,11 +92,16 @@ async def list_page(
     matching = select(literal(1)).select_from(Nomination).where(where).limit(cap + 1).subquery()
     counted = select(func.count()).select_from(matching)
     total = counted.scalar_subquery()
-    ordered: list[Any] = [col(Nomination.updated_at).desc(), col(Nomination.id).desc()]
-    query = select(Nomination, total.label("total")).where(where)
+    # The page's keys first, then its rows: the keys and every filter are read from the list's
+    # indexes (index-only), where reading whole rows in the list's order would fetch from the table
+    # each row a filter then drops (5,000 rows for a page of fifty overdue dossiers at a million).
+    keys = select(col(Nomination.id), col(Nomination.updated_at)).where(where)
     if after is not None:
-        query = query.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < after)
-    rows = (await session.exec(query.order_by(*ordered).limit(limit).offset(offset))).all()
+        keys = keys.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < after)
+    ordered: list[Any] = [col(Nomination.updated_at).desc(), col(Nomination.id).desc()]
+    page = keys.order_by(*ordered).limit(limit).offset(offset).subquery("page")
+    query = select(Nomination, total.label("total")).join(page, page.c.id == col(Nomination.id))
+    rows = (await session.exec(query.order_by(page.c.updated_at.desc(), page.c.id.desc()))).all()
     if rows:
         counted_rows = int(rows[0][1])
     else:

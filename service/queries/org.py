@@ -24,14 +24,14 @@ class OrgTreeCache:
     async def get(self, session: AsyncSession) -> OrgTree:
         epoch = await read_epoch(session)
         if self._tree is None or self._epoch != epoch:
-            self._tree, self._epoch = await load_org_tree(session), epoch
+            self._tree, self._epoch = await load_org_tree(await session.connection()), epoch
         return self._tree
 
 
 async def route_for(
     session: AsyncSession, form: AwardFormDef, unit_id: int, trees: OrgTreeCache | None = None
 ) -> list[PlannedStep]:
-    tree = await trees.get(session) if trees is not None else await load_org_tree(session)
+    tree = await trees.get(session) if trees is not None else await load_org_tree(await session.connection())
     if unit_id not in tree:
         raise Problem(404, f"Không tìm thấy đơn vị có mã số {unit_id}.", code="unit_not_found")
     try:

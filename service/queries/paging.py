@@ -25,7 +25,7 @@ COUNT_CAP = 10_000
 async def capped_count(session: AsyncSession, rows: Any) -> tuple[int, bool]:
     """How many rows `rows` (a SELECT) has, counting no further than COUNT_CAP; and whether it stopped."""
     statement = select(func.count()).select_from(rows.limit(COUNT_CAP + 1).subquery())
-    counted = (await session.execute(statement)).scalar_one()
+    counted = (await (await session.connection()).execute(statement)).scalar_one()
     return min(int(counted), COUNT_CAP), int(counted) > COUNT_CAP
 
 

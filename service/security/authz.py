@@ -42,7 +42,7 @@ async def expand_scope(session: AsyncSession, grants: Iterable[ScopedGrant]) -> 
             roots.setdefault(g.unit_id, set()).add(g.role)
     if roots:
         # unit_ancestors holds every (unit, ancestor) pair, the unit itself included: one indexed lookup.
-        rows = await session.execute(
+        rows = await (await session.connection()).execute(
             select(col(UnitAncestor.ancestor_id), col(UnitAncestor.unit_id)).where(
                 col(UnitAncestor.ancestor_id).in_(roots)
             )
@@ -61,7 +61,7 @@ async def roles_over_every_unit(
     subtree_roles = {g.role for g in grants if g.subtree}
     if not subtree_roles:
         return frozenset()
-    units = int((await session.execute(select(func.count()).select_from(Unit))).scalar_one())
+    units = int((await (await session.connection()).execute(select(func.count()).select_from(Unit))).scalar_one())
     return frozenset(role for role in subtree_roles if len(scope.get(role, ())) >= units)
 
 

@@ -9,13 +9,16 @@ import uuid
 from datetime import datetime
 
 import pytest
-from sqlalchemy import text, true
+from sqlalchemy import ColumnElement, text, true
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.tables import Unit
-from service.queries.search import SearchPage, search_page, worth_walking
+from models.tables import Nomination, Unit
+from models.tables.nominations import search_vector
+from service.queries import search
+from service.queries.search import SearchPage, matches_search, search_page, worth_walking
 from service.queries.visibility import assigned_matches
 from service.security.authz import ScopedGrant
 from service.security.principal import CurrentUser
@@ -29,7 +32,7 @@ ROWS = 4000
 async def _load(owner_engine: AsyncEngine) -> None:
     """ROWS dossiers of the read model (rows, as bench/read_scale.py loads them), one a minute:
     every third "pho", one in two hundred "hiem", "alpha" and "beta" each on two in five but never
-    on the same dossier."""
+    on the same dossier; one in twenty proposed by another unit (a short list)."""
     async with owner_engine.begin() as conn:
         await conn.execute(
             text(
@@ -37,7 +40,8 @@ async def _load(owner_engine: AsyncEngine) -> None:
                 "nominee, period_kind, period_year, achievements, criteria, route, status, search_text, created_by, "
                 "created_at, updated_at, version) "
                 "SELECT gen_random_uuid(), 'nomination-search-' || i, 'BANG_KHEN_TINH', "
-                "(SELECT min(id) FROM units), 'individual', 'Người ' || i, '{}', 'annual', 2026, 'Xuất sắc', '[]', "
+                "CASE WHEN i % 20 = 0 THEN (SELECT max(id) FROM units) ELSE (SELECT min(id) FROM units) END, "
+                "'individual', 'Người ' || i, '{}', 'annual', 2026, 'Xuất sắc', '[]', "
                 "'[]', 'in_progress', "
                 "concat_ws(' ', 'nguoi', 'so' || i, CASE WHEN i % 3 = 0 THEN 'pho' END, "
                 "CASE WHEN i % 200 = 7 THEN 'hiem' END, "
@@ -52,24 +56,38 @@ async def _load(owner_engine: AsyncEngine) -> None:
         await conn.execute(text("ANALYZE nominations"))
 
 
-async def _truth(engine: AsyncEngine, q: str) -> list[uuid.UUID]:
-    """Every match, newest first, as the plain condition finds it."""
+async def _truth(engine: AsyncEngine, q: str, *, unit: bool = False) -> list[uuid.UUID]:
+    """Every match, newest first, as the plain condition finds it (of the other unit's, if `unit`)."""
     async with engine.connect() as conn:
         rows = await conn.execute(
             text(
                 "SELECT id FROM nominations WHERE to_tsvector('simple', search_text) @@ plainto_tsquery('simple', :q) "
-                "ORDER BY updated_at DESC, id DESC"
+                "AND (NOT :unit OR proposing_unit_id = (SELECT max(id) FROM units)) ORDER BY updated_at DESC, id DESC"
             ),
-            {"q": q},
+            {"q": q, "unit": unit},
         )
         return [r[0] for r in rows]
 
 
 async def _search(
-    engine: AsyncEngine, q: str, *, limit: int = 50, offset: int = 0, after: tuple[datetime, uuid.UUID] | None = None
+    engine: AsyncEngine,
+    q: str,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> SearchPage:
     async with AsyncSession(engine) as session:
-        return await search_page(session, true(), q, after=after, limit=limit, offset=offset)
+        return await search_page(
+            session, true() if where is None else where, q, after=after, limit=limit, offset=offset
+        )
+
+
+async def _other_unit(engine: AsyncEngine) -> ColumnElement[bool]:
+    async with engine.connect() as conn:
+        unit = (await conn.execute(text("SELECT max(id) FROM units"))).scalar_one()
+    return col(Nomination.proposing_unit_id) == unit
 
 
 @pytest.mark.parametrize(
@@ -87,9 +105,11 @@ def test_when_a_search_walks(rows_left: float, share: float, wanted: int, walks:
 
 
 async def test_searches_common_and_rare_words_give_the_newest_matches(
-    engine: AsyncEngine, owner_engine: AsyncEngine
+    engine: AsyncEngine, owner_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await _load(owner_engine)
+    # The list of ROWS stands for a long one (a province's): not searched row by row.
+    monkeypatch.setattr(search, "SHORT_LIST", 500)
 
     # A word on every third dossier: the list's order is walked, the count estimated.
     common = await _truth(engine, "pho")
@@ -117,6 +137,38 @@ async def test_searches_common_and_rare_words_give_the_newest_matches(
     assert await _truth(engine, "alpha beta") == []
     none = await _search(engine, "alpha beta")
     assert (none.rows, none.total, none.estimated) == ([], 0, False)
+
+
+async def test_a_short_list_is_searched_row_by_row_and_exactly(
+    engine: AsyncEngine, owner_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _load(owner_engine)
+    unit = await _other_unit(engine)
+    common = await _truth(engine, "pho", unit=True)
+    assert 0 < len(common) < 100
+
+    async def not_the_index(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a short list is searched without the full-text index")
+
+    # The unit's 200 dossiers: each tested, the count exact, the newest first, the next page after
+    # the cursor; the full-text index's way is never taken.
+    monkeypatch.setattr(search, "_every_match", not_the_index)
+    found = await _search(engine, "pho", where=unit, limit=20)
+    assert not found.estimated and found.total == len(common)
+    assert [n.id for n in found.rows] == common[:20]
+    last = found.rows[-1]
+    after = await _search(engine, "pho", where=unit, limit=20, after=(last.updated_at, last.id))
+    assert [n.id for n in after.rows] == common[20:40] and after.total == len(common)
+    assert (await _search(engine, "khong co", where=unit)).total == 0
+    monkeypatch.undo()
+
+    # A list longer than the planner said: no answer from the rows (at most SHORT_LIST + 1 read),
+    # and the search goes on the other ways.
+    monkeypatch.setattr(search, "SHORT_LIST", 100)
+    async with AsyncSession(engine) as session:
+        assert await search._within_short_list(session, unit, "pho", after=None, limit=20, offset=0) is None
+        assert await search._within_short_list(session, unit & matches_search(search_vector(Nomination), "hiem"),
+                                               "nguoi", after=None, limit=20, offset=0) is not None  # fmt: skip
 
 
 def _inbox_search(grants: list[ScopedGrant]) -> list[object]:
