@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, tuple_
+from sqlalchemy import ColumnElement, and_, func, literal, or_, tuple_, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -84,22 +83,36 @@ async def list_page(
     carrying the count.
 
     The count reads no more than COUNT_CAP + 1 entries and nothing but them (an index the condition
-    can be read from); the page is the planner's choice between walking the list's order and sorting
-    what a filter's index finds. A page past the end has no row to carry the count: it is counted
-    on its own. A search goes another way (service/queries/search.py)."""
+    can be read from). When it stopped short of the cap, the list is short enough to sort: the page
+    is sorted from the list's rows found the cheapest way (a commune's 2,000 dossiers by their
+    access key, 1,200 of them overdue, sorted in a millisecond). Otherwise the page is read by
+    walking the list's order in its index. Left to the planner, a short list's page was walked too:
+    41,000 index entries to find the commune's newest fifty (14 ms), the walk priced below the sort.
+    Each way's branch runs only when the count says so (a one-time filter). A page past the end has
+    no row to carry the count: it is counted on its own. A search goes another way
+    (service/queries/search.py)."""
     cap = paging.COUNT_CAP
     # FROM named: a province-wide administrator's condition is TRUE and names no table.
     matching = select(literal(1)).select_from(Nomination).where(where).limit(cap + 1).subquery()
     counted = select(func.count()).select_from(matching)
-    total = counted.scalar_subquery()
-    # The page's keys first, then its rows: the keys and every filter are read from the list's
-    # indexes (index-only), where reading whole rows in the list's order would fetch from the table
-    # each row a filter then drops (5,000 rows for a page of fifty overdue dossiers at a million).
-    keys = select(col(Nomination.id), col(Nomination.updated_at)).where(where)
+    # Counted once for the three places that read it.
+    size = counted.cte("size")
+    total = select(size.c[0]).scalar_subquery()
+    # A short list: its rows (no more than the cap) found as the planner likes, then sorted; the
+    # LIMIT keeps the order's index from being walked for them.
+    rows_of_short = select(col(Nomination.id), col(Nomination.updated_at)).where(where).limit(cap + 1).subquery()
+    few = select(rows_of_short.c.id, rows_of_short.c.updated_at).where(total <= cap)
+    # A long list: the page's keys walked in the list's order, read with every filter from the
+    # list's indexes (index-only), and only then the page's rows: reading whole rows in the list's
+    # order would fetch from the table each row a filter then drops (5,000 rows for a page of fifty
+    # overdue dossiers at a million).
+    many = select(col(Nomination.id), col(Nomination.updated_at)).where(where, total > cap)
     if after is not None:
-        keys = keys.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < after)
-    ordered: list[Any] = [col(Nomination.updated_at).desc(), col(Nomination.id).desc()]
-    page = keys.order_by(*ordered).limit(limit).offset(offset).subquery("page")
+        few = few.where(tuple_(rows_of_short.c.updated_at, rows_of_short.c.id) < after)
+        many = many.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < after)
+    few = few.order_by(rows_of_short.c.updated_at.desc(), rows_of_short.c.id.desc()).limit(limit).offset(offset)
+    many = many.order_by(col(Nomination.updated_at).desc(), col(Nomination.id).desc()).limit(limit).offset(offset)
+    page = union_all(few, many).subquery("page")
     query = select(Nomination, total.label("total")).join(page, page.c.id == col(Nomination.id))
     rows = (await session.exec(query.order_by(page.c.updated_at.desc(), page.c.id.desc()))).all()
     if rows:

@@ -215,7 +215,10 @@ async def _within_short_list(
     ).all()
     if int(rows[0].listed) > SHORT_LIST:
         return None
-    return SearchPage(await _rows(session, [r.id for r in rows if r.id is not None]), int(rows[0].total), False, False)
+    total, cap = int(rows[0].total), paging.COUNT_CAP
+    return SearchPage(
+        await _rows(session, [r.id for r in rows if r.id is not None]), min(total, cap), total > cap, False
+    )
 
 
 async def _every_match(

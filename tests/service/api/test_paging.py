@@ -73,6 +73,20 @@ async def test_cursor_pages_cover_the_list_once_and_counts_stop_at_the_cap(
     for params in ({"limit": 3}, {"limit": 3, "offset": 100}):
         page = (await api.get("/api/v1/nominations", params=params, headers=clerk)).json()
         assert (page["total"], page["total_capped"]) == (4, True)
+    # Past the cap the pages are walked in the list's order, not sorted from the rows counted: the
+    # same rows, in the same order, as the short list's way gave.
+    walked: list[str] = []
+    cursor = None
+    for _ in range(10):
+        more = {"cursor": cursor} if cursor else {}
+        page = (await api.get("/api/v1/nominations", params={"limit": 3, **more}, headers=clerk)).json()
+        walked += [n["id"] for n in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert walked == listed
+    by_offset = (await api.get("/api/v1/nominations", params={"limit": 3, "offset": 3}, headers=clerk)).json()
+    assert [n["id"] for n in by_offset["items"]] == listed[3:6]
     # Past the cap the inbox's page is the order's first rows of all the matches, not of those counted.
     page = await inbox(limit=3, sort="nominee_name")
     assert (page["total"], page["total_capped"]) == (4, True)
