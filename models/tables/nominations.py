@@ -112,6 +112,13 @@ class Task(SQLModel, table=True):
             "ix_tasks_open_created", "role", "unit_id", "created_at", "id", postgresql_where=text("status = 'open'"),
             postgresql_include=list(INBOX_FILTER_COLUMNS),
         ),
+        # A broad inbox filtered to one award form (and year), overdue or not (migration 0024):
+        # counted and walked from the entries it holds, not filtered out of the whole inbox's.
+        Index(
+            "ix_tasks_open_form_year", "role", "unit_id", "award_form", "period_year", "due_at", "id",
+            postgresql_where=text("status = 'open'"),
+            postgresql_include=[c for c in INBOX_FILTER_COLUMNS if c not in ("award_form", "period_year")],
+        ),
         # A proposing unit's dossiers in a broad inbox (the filter `unit_id`).
         Index("ix_tasks_open_unit", "proposing_unit_id", "due_at", postgresql_where=text("status = 'open'")),
         # The nominations list's `overdue`: a dossier's open task and its limit, read from a small index.

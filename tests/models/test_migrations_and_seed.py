@@ -161,7 +161,7 @@ def test_indexes_for_inbox_and_lists(database_url: str) -> None:
         names = set(conn.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")).scalars())
     engine.dispose()
     assert {
-        "ix_tasks_inbox", "ix_tasks_open_due", "ix_tasks_open_name", "ix_tasks_open_search", "ix_nominations_search",
+        "ix_tasks_inbox", "ix_tasks_open_due", "ix_tasks_open_name", "ix_tasks_open_form_year", "ix_tasks_open_search", "ix_nominations_search",
         "ix_nominations_list", "ix_nominations_list_status", "ix_nominations_list_year", "ix_nominations_access_keys",
     } <= names  # fmt: skip
 
