@@ -15,9 +15,8 @@ from models.rules.org_tree import OrgTree
 from models.tables import Decision, DecisionNomination, Nomination, Submission, Task
 from models.tables.nominations import search_vector
 from service.api.problems import Problem
-from service.api.schemas.common import UnitRef
 from service.api.schemas.decisions import DecisionRef
-from service.api.schemas.nominations import NominationFilters, NominationOut, Period, StepOut, SubmissionRef
+from service.api.schemas.nominations import NominationFilters, NominationOut, SubmissionRef
 from service.queries import paging
 from service.queries.arrays import id_in
 from service.queries.search import matches_search
@@ -159,6 +158,13 @@ async def submission_refs(session: AsyncSession, submission_ids: set[uuid.UUID])
     return {sid: SubmissionRef(id=sid, number=number, symbol=symbol) for sid, number, symbol in rows}
 
 
+# What a dossier of the API takes from its row as it is.
+OUT_FIELDS = (
+    "id", "workflow_id", "award_form", "nominee", "achievements", "criteria", "status", "current_step",
+    "created_at", "updated_at", "decided_at", "signed_by", "disclosure_until", "result",
+)  # fmt: skip
+
+
 async def to_out(
     session: AsyncSession, catalogue: Catalogue, rows: list[Nomination], tree: OrgTree
 ) -> list[NominationOut]:
@@ -166,39 +172,35 @@ async def to_out(
     # Only a decided nomination can be in a decision (the projection dates the decision it records).
     decisions = await decision_refs(session, [n.id for n in rows if n.decided_at is not None])
     submissions = await submission_refs(session, {n.submission_id for n in rows if n.submission_id is not None})
+    # Each dossier validated from one dict of its loaded fields (its steps and unit nested), in one
+    # call: a page of fifty cost 3 ms built from keyword arguments and a model per step.
     out = []
     for n in rows:
-        unit = tree[n.proposing_unit_id]
-        form = catalogue.get(n.award_form)
-        steps = [StepOut(index=i, **s) for i, s in enumerate(n.route)]
-        current = next((s.name for s in steps if s.key == n.current_step), None)
+        row = n.__dict__
+        unit = tree[row["proposing_unit_id"]]
+        form = catalogue.get(row["award_form"])
+        route = row["route"]
+        current_step = row["current_step"]
+        current = next((s["name"] for s in route if s.get("key") == current_step), None)
         # Steps that are not on the route: the clerk's turns and the disclosure period.
-        current = current or PHASES.get(n.current_step or "")
+        current = current or PHASES.get(current_step or "")
+        submission_id = row["submission_id"]
         out.append(
-            NominationOut(
-                id=n.id,
-                workflow_id=n.workflow_id,
-                award_form=n.award_form,
-                award_form_name=form.name if form else None,
-                proposing_unit=UnitRef.model_validate(unit, from_attributes=True),
-                nominee=n.nominee,
-                period=Period(kind=n.period_kind, year=n.period_year),  # type: ignore[arg-type]
-                achievements=n.achievements,
-                criteria=n.criteria,
-                status=n.status,
-                current_step=n.current_step,
-                current_step_name=current,
-                route=steps,
-                created_at=n.created_at,
-                updated_at=n.updated_at,
-                decided_at=n.decided_at,
-                signed_by=n.signed_by,
-                disclosure_until=n.disclosure_until,
-                result=n.result,
-                decision=decisions.get(n.id),
-                submission=submissions.get(n.submission_id) if n.submission_id else None,
+            NominationOut.model_validate(
+                {
+                    **{field: row[field] for field in OUT_FIELDS},
+                    "award_form_name": form.name if form else None,
+                    "proposing_unit": {
+                        "id": unit.id, "code": unit.code, "name": unit.name, "level": unit.level, "kind": unit.kind,
+                    },
+                    "period": {"kind": row["period_kind"], "year": row["period_year"]},
+                    "current_step_name": current,
+                    "route": [{"index": i, **s} for i, s in enumerate(route)],
+                    "decision": decisions.get(row["id"]),
+                    "submission": submissions.get(submission_id) if submission_id else None,
+                }
             )
-        )
+        )  # fmt: skip
     return out
 
 
