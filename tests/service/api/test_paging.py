@@ -73,8 +73,8 @@ async def test_cursor_pages_cover_the_list_once_and_counts_stop_at_the_cap(
     for params in ({"limit": 3}, {"limit": 3, "offset": 100}):
         page = (await api.get("/api/v1/nominations", params=params, headers=clerk)).json()
         assert (page["total"], page["total_capped"]) == (4, True)
-    # Past the cap the pages are walked in the list's order, not sorted from the rows counted: the
-    # same rows, in the same order, as the short list's way gave.
+    # Past the cap the pages are walked in the list's order: the same rows, in the same order, as the
+    # list under the cap (tests/service/queries/test_list_page.py checks each way at volume).
     walked: list[str] = []
     cursor = None
     for _ in range(10):

@@ -1,0 +1,117 @@
+"""The nominations list's page at volume: a short list (a small share of the table) is sorted from its
+rows, a long one walked in the list's order, and both give the newest rows, in order, by offset and
+by cursor, with the count (service/queries/nominations.py list_page)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import ColumnElement, event, text, true
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.tables import Nomination
+from service.queries.nominations import list_page
+
+# Thousands of dossiers and fresh statistics (the table's estimated rows decide the way).
+pytestmark = pytest.mark.own_database
+
+ROWS = 3000
+# One dossier in a hundred is of the other unit: a short list.
+SHORT_EVERY = 100
+
+
+async def _load(owner_engine: AsyncEngine) -> int:
+    async with owner_engine.begin() as conn:
+        other = (await conn.execute(text("SELECT max(id) FROM units"))).scalar_one()
+        await conn.execute(
+            text(
+                "INSERT INTO nominations (id, workflow_id, award_form, proposing_unit_id, nominee_kind, nominee_name, "
+                "nominee, period_kind, period_year, achievements, criteria, route, status, search_text, created_by, "
+                "created_at, updated_at, version) "
+                "SELECT gen_random_uuid(), 'nomination-page-' || i, 'BANG_KHEN_TINH', "
+                "CASE WHEN i % :every = 0 THEN :other ELSE (SELECT min(id) FROM units) END, "
+                "'individual', 'Người ' || i, '{}', 'annual', 2026, 'Xuất sắc', '[]', '[]', 'in_progress', 'nguoi', "
+                "(SELECT min(id) FROM users), now() - make_interval(mins => i), "
+                # Ties on updated_at: the id decides.
+                "now() - make_interval(mins => i / 2), 1 "
+                "FROM generate_series(1, :rows) AS i"
+            ),
+            {"rows": ROWS, "every": SHORT_EVERY, "other": other},
+        )
+    async with owner_engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("VACUUM ANALYZE nominations"))
+    return int(other)
+
+
+async def _truth(engine: AsyncEngine, unit: int | None) -> list[uuid.UUID]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT id FROM nominations WHERE CAST(:unit AS integer) IS NULL OR proposing_unit_id = :unit "
+                "ORDER BY updated_at DESC, id DESC"
+            ),
+            {"unit": unit},
+        )
+        return [r[0] for r in rows]
+
+
+class Statements:
+    """The SELECTs the engine runs (to ask PostgreSQL which branch of a page it ran)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.seen: list[tuple[str, Any]] = []
+        event.listen(engine.sync_engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        self.seen.append((statement, parameters))
+
+
+async def _page(
+    engine: AsyncEngine, where: ColumnElement[bool], *, limit: int = 20, offset: int = 0,
+    after: tuple[datetime, uuid.UUID] | None = None,
+) -> tuple[list[Nomination], int, bool]:  # fmt: skip
+    async with AsyncSession(engine) as session:
+        return await list_page(session, where, after=after, limit=limit, offset=offset)
+
+
+async def _branch_run(engine: AsyncEngine, statement: str, parameters: Any) -> str:
+    """Which way PostgreSQL took for this page: the short list's sort or the walk. Each way sits
+    under a one-time filter ("short": count <= cap AND …; the walk: its negation, with OR); the
+    other way's scan is never executed."""
+    async with engine.connect() as conn:
+        plan = (await conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)).scalar_one()
+    gates = [node for node in _nodes(plan[0]["Plan"]) if "One-Time Filter" in node]
+    taken = [g["One-Time Filter"] for g in gates if any(c.get("Actual Loops", 0) > 0 for c in g.get("Plans", []))]
+    assert len(gates) == 2 and len(taken) == 1, gates
+    return "walk" if " OR " in taken[0] else "short"
+
+
+def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [plan, *(n for child in plan.get("Plans", []) for n in _nodes(child))]
+
+
+async def test_short_and_long_lists_give_the_newest_rows_each_their_way(
+    engine: AsyncEngine, owner_engine: AsyncEngine
+) -> None:
+    other = await _load(owner_engine)
+    statements = Statements(engine)
+    for unit, way in ((other, "short"), (None, "walk")):
+        where = true() if unit is None else col(Nomination.proposing_unit_id) == unit
+        truth = await _truth(engine, unit)
+        statements.seen.clear()
+        rows, total, capped = await _page(engine, where)
+        assert [n.id for n in rows] == truth[:20]
+        assert (total, capped) == (len(truth), False)
+        page_statement = next(s for s in statements.seen if "UNION ALL" in s[0])
+        assert await _branch_run(engine, *page_statement) == way
+        # The next page by offset and by cursor; a page past the end still counts the list.
+        assert [n.id for n in (await _page(engine, where, offset=20))[0]] == truth[20:40]
+        last = rows[-1]
+        assert [n.id for n in (await _page(engine, where, after=(last.updated_at, last.id)))[0]] == truth[20:40]
+        assert await _page(engine, where, offset=len(truth) + 5) == ([], len(truth), False)
