@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, literal, literal_column, not_, or_, tuple_, union_all
+from sqlalchemy import ColumnElement, and_, func, literal, not_, or_, tuple_, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -102,10 +102,7 @@ async def list_page(
     # entries, N the table's rows as PostgreSQL last estimated them. A commune's 1,214 overdue among
     # a million: 2,400 rows against 41,000 entries; a council's 5,900 of 10,000 dossiers: 12,000
     # rows against 85 entries, walked.
-    table_rows: ColumnElement[float] = literal_column(
-        "(SELECT reltuples FROM pg_class WHERE oid = 'nominations'::regclass)"
-    )
-    short = and_(total <= cap, total * total * 2 <= (offset + limit) * table_rows)
+    short = and_(total <= cap, total * total * 2 <= (offset + limit) * paging.estimated_rows("nominations"))
     # A short list: its rows (no more than the cap) found as the planner likes, then sorted; the
     # LIMIT keeps the order's index from being walked for them.
     rows_of_short = select(col(Nomination.id), col(Nomination.updated_at)).where(where).limit(cap + 1).subquery()

@@ -13,13 +13,26 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Float, column, func, select
+from sqlalchemy import table as sa_table
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.text import has_control_characters
 from service.api.problems import Problem
 
 COUNT_CAP = 10_000
+
+
+def estimated_rows(table: str) -> ColumnElement[float]:
+    """How many rows `table` has as PostgreSQL last estimated them (pg_class.reltuples, kept by
+    VACUUM and ANALYZE; -1 before either ever ran), as a scalar subquery: what a list's choice of way
+    weighs its share of the table against."""
+    return (
+        select(column("reltuples", Float))
+        .select_from(sa_table("pg_class"))
+        .where(column("oid") == func.to_regclass(table))
+        .scalar_subquery()
+    )
 
 
 async def capped_count(session: AsyncSession, rows: Any) -> tuple[int, bool]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ClauseElement, ColumnElement, Executable, Select, func, literal_column, over, text, true, tuple_
+from sqlalchemy import ClauseElement, ColumnElement, Executable, Select, func, over, true, tuple_
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -187,12 +187,7 @@ def _two_digits(n: float) -> int:
 
 
 async def _table_rows(session: AsyncSession) -> float:
-    """The nominations' rows as PostgreSQL last estimated them (-1 before it ever did)."""
-    statement: Select[Any] = (
-        sa_select(literal_column("reltuples"))
-        .select_from(text("pg_class"))
-        .where(literal_column("oid") == literal_column("'nominations'::regclass"))
-    )
+    statement: Select[Any] = sa_select(paging.estimated_rows("nominations"))
     return float((await (await session.connection()).execute(statement)).scalar_one())
 
 
