@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.async_api import Browser, Dialog, Page, async_playwright, expect
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from temporalio.testing import WorkflowEnvironment
@@ -723,4 +723,46 @@ async def test_a_returned_dossier_corrects_the_nominees_details_in_dd_mm_yyyy(br
     await expect(facts).to_contain_text("02/12/1980")
     await expect(facts).to_contain_text("Trường THCS Nguyễn Du, xã Biển Hồ")
     await shot(page, "81-dossier-nominee")
+    browsing.clean()
+
+
+async def test_a_search_of_thousands_says_about_how_many_and_pages_on(
+    browsing: Browsing, owner_engine: AsyncEngine
+) -> None:
+    """A word on one dossier in three of four thousand: the list walks its order for the newest and
+    says its count as an estimate ("khoảng"), and the pager still offers the next page."""
+    page = browsing.page
+    async with owner_engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO nominations (id, workflow_id, award_form, proposing_unit_id, nominee_kind, nominee_name, "
+                "nominee, period_kind, period_year, achievements, criteria, route, status, search_text, created_by, "
+                "created_at, updated_at, version) "
+                "SELECT gen_random_uuid(), 'nomination-many-' || i, 'BANG_KHEN_TINH', (SELECT min(id) FROM units), "
+                "'individual', name, jsonb_build_object('name', name), 'annual', 2026, 'Xuất sắc', '[]', '[]', "
+                "'in_progress', CASE WHEN i % 3 = 0 THEN 'pho van ' ELSE 'le thi ' END || i || ' xuat sac', "
+                "(SELECT min(id) FROM users), now() - make_interval(mins => i), now() - make_interval(mins => i), 1 "
+                "FROM generate_series(1, 4000) AS i, "
+                "LATERAL (SELECT CASE WHEN i % 3 = 0 THEN 'Phó Văn ' ELSE 'Lê Thị ' END || i AS name) AS named"
+            )
+        )
+    async with owner_engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("ANALYZE nominations"))
+
+    await login(page, "admin")
+    await page.goto(f"{browsing.base}/#/nominations?q=pho%20van")
+    status = page.get_by_role("status").filter(has_text="Tìm thấy")
+    await expect(status).to_have_text(re.compile(r"^Tìm thấy khoảng \d{1,3}(\.\d{3})* hồ sơ\.$"))
+    # The estimate is near the 1,333 matches (two significant digits).
+    shown = int(re.sub(r"\D", "", await status.inner_text()))
+    assert 900 <= shown <= 1800 and shown % 10 == 0
+    pager = page.get_by_role("navigation", name="Phân trang")
+    await expect(pager).to_contain_text("1–20 / khoảng")
+    await expect(page.locator("tbody tr").first).to_contain_text(re.compile(r"Phó Văn 3(?!\d)"))
+    await pager.get_by_role("link", name="Trang sau ›").click()
+    await expect(pager).to_contain_text("21–40 / khoảng")
+    # The next page's newest: the 21st match (one dossier in three, newest first).
+    await expect(page.locator("tbody tr").first).to_contain_text(re.compile(r"Phó Văn 63(?!\d)"))
+    await shot(page, "nominations-search-estimated")
     browsing.clean()
