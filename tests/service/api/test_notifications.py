@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from activities.mail import MailActivities, SmtpConfig
 from models.rules.calendar import VN_TZ
-from models.tables import Unit
+from models.tables import Notification, Unit
 from models.tables.plans import PlanNotification
 from tests.support.api import PROBLEM, approve_step, body, create, login, school_unit, task_for
 from tests.support.helpers import assert_eq_eventually
@@ -223,3 +223,42 @@ async def test_each_person_concerned_is_told_in_the_centre_and_by_email(
     assert f"Quyết định số {decision['number_symbol']} ngày " in signed_mail
     assert f"Xem chi tiết: https://thidua.gialai.gov.vn/#/nominations/{a}" in signed_mail
     assert f"Văn bản quyết định: https://thidua.gialai.gov.vn/#/decisions/{decision['id']}" in signed_mail
+
+
+async def test_a_task_card_carries_its_reminders_and_escalations(api: httpx.AsyncClient, engine: AsyncEngine) -> None:
+    """The inbox's card lists its task's reminder and escalation, oldest first (read with the page),
+    and not the notice that the task was opened (written by the service), which the card itself is."""
+    clerk = await login(api, "clerk.school")
+    nid = (await create(api, clerk, body(await school_unit(api, clerk), "GIAY_KHEN_XA", name="Lò Văn Nhắc")))["id"]
+    council = await login(api, "council.school")
+    task = await task_for(api, council, nid)
+    assert task["notifications"] == []
+    at = datetime(2026, 3, 2, 8, 0, tzinfo=VN_TZ)
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(Notification),
+            [
+                {"task_id": uuid.UUID(task["id"]), "nomination_id": uuid.UUID(nid), "kind": kind, "role": task["role"],
+                 "unit_id": task["unit_id"], "message": message, "created_at": at + timedelta(hours=hours)}
+                for kind, message, hours in (
+                    ("escalation", "Nhiệm vụ đã quá hạn.", 30), ("reminder", "Sắp đến hạn.", 2),
+                )
+            ],
+        )  # fmt: skip
+
+    async def kinds() -> list[str]:
+        async with engine.connect() as conn:
+            found = await conn.execute(
+                select(col(Notification.kind)).where(col(Notification.task_id) == uuid.UUID(task["id"]))
+            )
+            return sorted(found.scalars())
+
+    await assert_eq_eventually(["escalation", "new_task", "reminder"], kinds)
+    for card in (
+        await task_for(api, council, nid),
+        (await api.get(f"/api/v1/tasks/{task['id']}", headers=council)).json(),
+    ):
+        assert [(n["kind"], n["message"]) for n in card["notifications"]] == [
+            ("reminder", "Sắp đến hạn."), ("escalation", "Nhiệm vụ đã quá hạn."),
+        ]  # fmt: skip
+        assert datetime.fromisoformat(card["notifications"][0]["created_at"]) == at + timedelta(hours=2)
