@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.tables import Nomination
 from service.queries.nominations import list_page
+from tests.support.read_model import insert_dossiers
 
 # Thousands of dossiers and fresh statistics (the table's estimated rows decide the way).
 pytestmark = pytest.mark.own_database
@@ -26,27 +27,14 @@ SHORT_EVERY = 100
 
 
 async def _load(owner_engine: AsyncEngine) -> int:
-    async with owner_engine.begin() as conn:
-        other = (await conn.execute(text("SELECT max(id) FROM units"))).scalar_one()
-        await conn.execute(
-            text(
-                "INSERT INTO nominations (id, workflow_id, award_form, proposing_unit_id, nominee_kind, nominee_name, "
-                "nominee, period_kind, period_year, achievements, criteria, route, status, search_text, created_by, "
-                "created_at, updated_at, version) "
-                "SELECT gen_random_uuid(), 'nomination-page-' || i, 'BANG_KHEN_TINH', "
-                "CASE WHEN i % :every = 0 THEN :other ELSE (SELECT min(id) FROM units) END, "
-                "'individual', 'Người ' || i, '{}', 'annual', 2026, 'Xuất sắc', '[]', '[]', 'in_progress', 'nguoi', "
-                "(SELECT min(id) FROM users), now() - make_interval(mins => i), "
-                # Ties on updated_at: the id decides.
-                "now() - make_interval(mins => i / 2), 1 "
-                "FROM generate_series(1, :rows) AS i"
-            ),
-            {"rows": ROWS, "every": SHORT_EVERY, "other": other},
-        )
+    await insert_dossiers(
+        owner_engine, ROWS, prefix="nomination-page-",
+        unit=f"CASE WHEN i % {SHORT_EVERY} = 0 THEN (SELECT max(id) FROM units) ELSE (SELECT min(id) FROM units) END",
+        # Ties on the last change: the id decides.
+        updated="now() - make_interval(mins => i / 2)",
+    )  # fmt: skip
     async with owner_engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text("VACUUM ANALYZE nominations"))
-    return int(other)
+        return int((await conn.execute(text("SELECT max(id) FROM units"))).scalar_one())
 
 
 async def _truth(engine: AsyncEngine, unit: int | None) -> list[uuid.UUID]:

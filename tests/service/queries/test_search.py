@@ -22,6 +22,7 @@ from service.queries.search import SearchPage, matches_search, search_page, wort
 from service.queries.visibility import assigned_matches
 from service.security.authz import ScopedGrant
 from service.security.principal import CurrentUser
+from tests.support.read_model import insert_dossiers
 
 # Thousands of dossiers and fresh statistics: the planner's estimates are the point.
 pytestmark = pytest.mark.own_database
@@ -33,27 +34,13 @@ async def _load(owner_engine: AsyncEngine) -> None:
     """ROWS dossiers of the read model (rows, as bench/read_scale.py loads them), one a minute:
     every third "pho", one in two hundred "hiem", "alpha" and "beta" each on two in five but never
     on the same dossier; one in forty proposed by another unit (a short list, a small share of the table)."""
-    async with owner_engine.begin() as conn:
-        await conn.execute(
-            text(
-                "INSERT INTO nominations (id, workflow_id, award_form, proposing_unit_id, nominee_kind, nominee_name, "
-                "nominee, period_kind, period_year, achievements, criteria, route, status, search_text, created_by, "
-                "created_at, updated_at, version) "
-                "SELECT gen_random_uuid(), 'nomination-search-' || i, 'BANG_KHEN_TINH', "
-                "CASE WHEN i % 40 = 0 THEN (SELECT max(id) FROM units) ELSE (SELECT min(id) FROM units) END, "
-                "'individual', 'Người ' || i, '{}', 'annual', 2026, 'Xuất sắc', '[]', "
-                "'[]', 'in_progress', "
-                "concat_ws(' ', 'nguoi', 'so' || i, CASE WHEN i % 3 = 0 THEN 'pho' END, "
-                "CASE WHEN i % 200 = 7 THEN 'hiem' END, "
-                "CASE WHEN i % 5 IN (1, 2) THEN 'alpha' WHEN i % 5 IN (3, 4) THEN 'beta' END), "
-                "(SELECT min(id) FROM users), now() - make_interval(mins => i), now() - make_interval(mins => i), 1 "
-                "FROM generate_series(1, :rows) AS i"
-            ),
-            {"rows": ROWS},
-        )
-    async with owner_engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text("ANALYZE nominations"))
+    await insert_dossiers(
+        owner_engine, ROWS, prefix="nomination-search-",
+        unit="CASE WHEN i % 40 = 0 THEN (SELECT max(id) FROM units) ELSE (SELECT min(id) FROM units) END",
+        search="concat_ws(' ', 'nguoi', 'so' || i, CASE WHEN i % 3 = 0 THEN 'pho' END, "
+        "CASE WHEN i % 200 = 7 THEN 'hiem' END, "
+        "CASE WHEN i % 5 IN (1, 2) THEN 'alpha' WHEN i % 5 IN (3, 4) THEN 'beta' END)",
+    )  # fmt: skip
 
 
 async def _truth(engine: AsyncEngine, q: str, *, unit: bool = False) -> list[uuid.UUID]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.async_api import Browser, Dialog, Page, async_playwright, expect
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from temporalio.testing import WorkflowEnvironment
@@ -31,6 +31,7 @@ from models.tables.plans import Plan, PlanNotification, PlanReport
 from tests.service.web.test_browser_ui import CHROMIUM, CHROMIUM_ARGS, live_server, login, logout
 from tests.support.api import approve_step, body, create, task_for
 from tests.support.api import login as api_login
+from tests.support.read_model import insert_dossiers
 
 pytestmark = pytest.mark.own_database
 
@@ -732,23 +733,11 @@ async def test_a_search_of_thousands_says_about_how_many_and_pages_on(
     """A word on one dossier in three of four thousand: the list walks its order for the newest and
     says its count as an estimate ("khoảng"), and the pager still offers the next page."""
     page = browsing.page
-    async with owner_engine.begin() as conn:
-        await conn.execute(
-            text(
-                "INSERT INTO nominations (id, workflow_id, award_form, proposing_unit_id, nominee_kind, nominee_name, "
-                "nominee, period_kind, period_year, achievements, criteria, route, status, search_text, created_by, "
-                "created_at, updated_at, version) "
-                "SELECT gen_random_uuid(), 'nomination-many-' || i, 'BANG_KHEN_TINH', (SELECT min(id) FROM units), "
-                "'individual', name, jsonb_build_object('name', name), 'annual', 2026, 'Xuất sắc', '[]', '[]', "
-                "'in_progress', CASE WHEN i % 3 = 0 THEN 'pho van ' ELSE 'le thi ' END || i || ' xuat sac', "
-                "(SELECT min(id) FROM users), now() - make_interval(mins => i), now() - make_interval(mins => i), 1 "
-                "FROM generate_series(1, 4000) AS i, "
-                "LATERAL (SELECT CASE WHEN i % 3 = 0 THEN 'Phó Văn ' ELSE 'Lê Thị ' END || i AS name) AS named"
-            )
-        )
-    async with owner_engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text("ANALYZE nominations"))
+    await insert_dossiers(
+        owner_engine, 4000, prefix="nomination-many-",
+        name="CASE WHEN i % 3 = 0 THEN 'Phó Văn ' ELSE 'Lê Thị ' END || i",
+        search="CASE WHEN i % 3 = 0 THEN 'pho van ' ELSE 'le thi ' END || i || ' xuat sac'",
+    )  # fmt: skip
 
     await login(page, "admin")
     await page.goto(f"{browsing.base}/#/nominations?q=pho%20van")
