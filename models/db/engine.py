@@ -49,23 +49,8 @@ def sqlalchemy_url(url: str) -> str:
     return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
 
-# Every statement of the API and the workers planned for its own values. psycopg prepares a statement
-# the fifth time a connection runs it, and PostgreSQL may then keep one generic plan for any value:
-# blind to what the values select (a council's access key is half the dossiers, a commune's one in
-# five hundred), it chose plans up to forty times slower for the lists once a connection had
-# answered the same list a dozen times (an inbox's count: 160 ms against 4 at a million dossiers).
-# Prepared statements still spare the parsing.
-PLAN_FOR_EACH_CALL = "-c plan_cache_mode=force_custom_plan"
-
-
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    parsed = make_url(sqlalchemy_url(url))
-    given = parsed.query.get("options")
-    options = " ".join(o for o in (given if isinstance(given, str) else None, PLAN_FOR_EACH_CALL) if o)
-    engine = create_async_engine(
-        parsed.difference_update_query(["options"]), pool_size=pool_size, max_overflow=pool_size,
-        connect_args={"options": options},
-    )  # fmt: skip
+    engine = create_async_engine(sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size)
     ping_when_idle(engine.sync_engine)
     return engine
 

@@ -90,6 +90,7 @@ async def list_page(
     Each way's branch runs only when the count says so (a one-time filter). A page past the end has
     no row to carry the count: it is counted on its own. A search goes another way
     (service/queries/search.py)."""
+    await paging.plan_for_these_values(session)
     cap = paging.COUNT_CAP
     # FROM named: a province-wide administrator's condition is TRUE and names no table.
     matching = select(literal(1)).select_from(Nomination).where(where).limit(cap + 1).subquery()

@@ -86,6 +86,7 @@ async def search_page(
 ) -> SearchPage:
     """The page of the nominations list under `where` (the user's visibility and the list's other
     filters) whose nominee or achievements match `q`, newest change first."""
+    await paging.plan_for_these_values(session)
     walk = _walk(where, q, after=after, limit=limit, offset=offset)
     rows_left, share = await _estimates(session, walk)
     if rows_left <= SHORT_LIST and rows_left * SHORT_SHARE <= await _table_rows(session):

@@ -131,6 +131,7 @@ async def inbox_page(
     A search's matches are found in the full-text index and read from the table: its count and its
     page are then taken in one statement from the same capped scan, which holds every match when it
     stops short of the cap (else the page is read again, walking the order's index)."""
+    await paging.plan_for_these_values(session)
     columns = card_columns()
     cap = paging.COUNT_CAP
     page = inbox_rows(*columns).where(where)

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from models.db.engine import make_engine, ping_when_idle, sqlalchemy_url
+from models.db.engine import ping_when_idle, sqlalchemy_url
 from tests.conftest import DatabaseServer
 
 
@@ -71,20 +71,3 @@ async def test_a_connection_used_moments_ago_is_not_pinged_and_is_discarded_when
         await _pid(engine)
     # ...and the pool has discarded it: the next checkout gets a live one.
     assert await _pid(engine) != pid
-
-
-async def test_the_services_statements_are_planned_for_their_own_values(database_url: str) -> None:
-    """A statement a connection has run many times (prepared by psycopg) is still planned for each
-    call's values, not once for any value; options the URL brings are kept beside it."""
-    with_options = database_url + ("&" if "?" in database_url else "?") + "options=-c%20work_mem%3D7MB"
-    for url, work_mem in ((database_url, None), (with_options, "7MB")):
-        engine = make_engine(url, pool_size=1)
-        try:
-            async with engine.connect() as conn:
-                for _ in range(12):
-                    mode = (await conn.execute(text("SHOW plan_cache_mode"))).scalar_one()
-                shown = (await conn.execute(text("SHOW work_mem"))).scalar_one()
-        finally:
-            await engine.dispose()
-        assert mode == "force_custom_plan"
-        assert work_mem is None or shown == work_mem

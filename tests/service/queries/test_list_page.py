@@ -103,3 +103,18 @@ async def test_short_and_long_lists_give_the_newest_rows_each_their_way(
         last = rows[-1]
         assert [n.id for n in (await _page(engine, where, after=(last.updated_at, last.id)))[0]] == truth[20:40]
         assert await _page(engine, where, offset=len(truth) + 5) == ([], len(truth), False)
+
+
+async def test_a_list_is_planned_for_its_own_values_until_its_transaction_ends(engine: AsyncEngine) -> None:
+    """A list, its search and the inbox plan their statements for the values of the call, however
+    often the connection has run them; the setting ends with the request's transaction."""
+
+    async def mode(session: AsyncSession) -> str:
+        return str((await (await session.connection()).exec_driver_sql("SHOW plan_cache_mode")).scalar_one())
+
+    async with AsyncSession(engine) as session:
+        assert await mode(session) == "auto"
+        await list_page(session, true(), after=None, limit=5, offset=0)
+        assert await mode(session) == "force_custom_plan"
+        await session.rollback()
+        assert await mode(session) == "auto"
