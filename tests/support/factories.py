@@ -51,7 +51,7 @@ async def new_nomination(
     proposer = await unit_id(engine, unit_code)
     clerk = await user_actor(engine, "clerk.school")
     async with AsyncSession(engine) as s:
-        steps = compute_route(form, proposer, await load_org_tree(s))
+        steps = compute_route(form, proposer, await load_org_tree(await s.connection()))
         nomination_id = uuid.uuid4()
         now = datetime.now(UTC)
         s.add(
