@@ -228,29 +228,32 @@ async def test_an_administrator_amends_a_running_plan(
     ).status_code == 404
     not_running = await api.post(f"/api/v1/plans/{plan.id}/amend", json=change, headers=admin)
     assert not_running.status_code == 409 and not_running.json()["code"] == "plan_not_running"
-    await env.client.start_workflow(
-        PlanWorkflow.run,
-        PlanInput(plan_id=plan.id, definition=plan.model_dump(mode="json"), version=1),
-        id=plan_workflow_id(plan.id),
-        task_queue=task_queue,
-    )
-    clerk = await login(api, "clerk.school")
-    assert (await api.post(f"/api/v1/plans/{plan.id}/amend", json=change, headers=clerk)).status_code == 403
-    assert (await api.post(f"/api/v1/plans/{plan.id}/amend", json=change, headers=other_admin)).status_code == 404
-    unknown = {"reports": [{"key": "office", "add_units": ["KHONG-CO"]}]}
-    bad = await api.post(f"/api/v1/plans/{plan.id}/amend", json=unknown, headers=admin)
-    assert bad.status_code == 422 and "KHONG-CO" in bad.json()["detail"]
-    r = await api.post(f"/api/v1/plans/{plan.id}/amend", json=change, headers=admin)
-    assert r.status_code == 200, r.text
-    assert r.json()["version"] == 2
-    # An amendment made on the version read before it is refused: the administrator reloads first.
-    stale = await api.post(f"/api/v1/plans/{plan.id}/amend", json={**change, "expected_version": 1}, headers=admin)
-    assert stale.status_code == 409 and stale.json()["code"] == "plan_version_conflict", stale.text
-    assert stale.headers["content-type"] == PROBLEM and "phiên bản 2" in stale.json()["detail"]
-    detail = (await api.get(f"/api/v1/plans/{plan.id}", headers=admin)).json()
-    assert detail["version"] == 2 and detail["definition"]["reports"][0]["due"]["day"] == 20
-    cal = (await api.get(f"/api/v1/plans/{plan.id}/calendar?from=2027-01-01&to=2028-01-01", headers=admin)).json()
-    assert ("due", vn(2027, 11, 20)) in [(i["kind"], datetime.fromisoformat(i["at"])) for i in cal["items"]]
+    # The test's clock stands still while the plan runs: nothing here waits for a date, and a clock
+    # let run by a client's wait could take the plan to its end (2030) before it is amended.
+    with env.auto_time_skipping_disabled():
+        await env.client.start_workflow(
+            PlanWorkflow.run,
+            PlanInput(plan_id=plan.id, definition=plan.model_dump(mode="json"), version=1),
+            id=plan_workflow_id(plan.id),
+            task_queue=task_queue,
+        )
+        clerk = await login(api, "clerk.school")
+        assert (await api.post(f"/api/v1/plans/{plan.id}/amend", json=change, headers=clerk)).status_code == 403
+        assert (await api.post(f"/api/v1/plans/{plan.id}/amend", json=change, headers=other_admin)).status_code == 404
+        unknown = {"reports": [{"key": "office", "add_units": ["KHONG-CO"]}]}
+        bad = await api.post(f"/api/v1/plans/{plan.id}/amend", json=unknown, headers=admin)
+        assert bad.status_code == 422 and "KHONG-CO" in bad.json()["detail"]
+        r = await api.post(f"/api/v1/plans/{plan.id}/amend", json=change, headers=admin)
+        assert r.status_code == 200, r.text
+        assert r.json()["version"] == 2
+        # An amendment made on the version read before it is refused: the administrator reloads first.
+        stale = await api.post(f"/api/v1/plans/{plan.id}/amend", json={**change, "expected_version": 1}, headers=admin)
+        assert stale.status_code == 409 and stale.json()["code"] == "plan_version_conflict", stale.text
+        assert stale.headers["content-type"] == PROBLEM and "phiên bản 2" in stale.json()["detail"]
+        detail = (await api.get(f"/api/v1/plans/{plan.id}", headers=admin)).json()
+        assert detail["version"] == 2 and detail["definition"]["reports"][0]["due"]["day"] == 20
+        cal = (await api.get(f"/api/v1/plans/{plan.id}/calendar?from=2027-01-01&to=2028-01-01", headers=admin)).json()
+        assert ("due", vn(2027, 11, 20)) in [(i["kind"], datetime.fromisoformat(i["at"])) for i in cal["items"]]
     await env.client.get_workflow_handle(plan_workflow_id(plan.id)).terminate("test over")
 
 

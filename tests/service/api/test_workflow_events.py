@@ -156,21 +156,24 @@ async def test_a_plans_amendment_beside_its_update_and_who_may_see_them(
     # A running plan amended by its administrator: the amendment, by whom and why, is the Update.
     other = await setup_plan(owner_engine, "st-snv-2024")
     admin = await plan_admin(api, owner_engine, other.scope_code)
-    await env.client.start_workflow(
-        PlanWorkflow.run,
-        PlanInput(plan_id=other.id, definition=other.model_dump(mode="json"), version=1),
-        id=plan_workflow_id(other.id),
-        task_queue=api.task_queue,  # type: ignore[attr-defined]
-    )
-    change = {"reports": [{"key": "office", "due_day": 20}], "reason": "UBND tỉnh đề nghị báo cáo sớm"}
-    amended = await api.post(f"/api/v1/plans/{other.id}/amend", json=change, headers=admin)
-    assert amended.status_code == 200, amended.text
-    out = (await api.get(f"/api/v1/plans/{other.id}/workflow-events", headers=admin)).json()
-    amendment = entry(out["timeline"], "plan_amended")
-    assert amendment["actor"] == "Quản trị kế hoạch" and amendment["comment"] == "UBND tỉnh đề nghị báo cáo sớm"
-    events = linked(out, amendment)
-    assert [e["summary"] for e in events if e["type"] == "WorkflowExecutionUpdateAccepted"] == ["Nhận Update amend"]
-    assert any(e["summary"].startswith("Lên lịch tác vụ record_plan_version") for e in events)
+    # The test's clock stands still while the plan runs: nothing here waits for a date, and a clock
+    # let run by a client's wait could take the plan to its end (2030) before it is amended.
+    with env.auto_time_skipping_disabled():
+        await env.client.start_workflow(
+            PlanWorkflow.run,
+            PlanInput(plan_id=other.id, definition=other.model_dump(mode="json"), version=1),
+            id=plan_workflow_id(other.id),
+            task_queue=api.task_queue,  # type: ignore[attr-defined]
+        )
+        change = {"reports": [{"key": "office", "due_day": 20}], "reason": "UBND tỉnh đề nghị báo cáo sớm"}
+        amended = await api.post(f"/api/v1/plans/{other.id}/amend", json=change, headers=admin)
+        assert amended.status_code == 200, amended.text
+        out = (await api.get(f"/api/v1/plans/{other.id}/workflow-events", headers=admin)).json()
+        amendment = entry(out["timeline"], "plan_amended")
+        assert amendment["actor"] == "Quản trị kế hoạch" and amendment["comment"] == "UBND tỉnh đề nghị báo cáo sớm"
+        events = linked(out, amendment)
+        assert [e["summary"] for e in events if e["type"] == "WorkflowExecutionUpdateAccepted"] == ["Nhận Update amend"]
+        assert any(e["summary"].startswith("Lên lịch tác vụ record_plan_version") for e in events)
     await env.client.get_workflow_handle(plan_workflow_id(other.id)).terminate("test over")
 
     # Someone of the plan's units sees the plan but not its workflow, nor does anyone else but its
