@@ -188,8 +188,18 @@ def _two_digits(n: float) -> int:
 
 
 async def _table_rows(session: AsyncSession) -> float:
+    """The nominations' rows as PostgreSQL last estimated them (-1 before it ever did)."""
     statement: Select[Any] = sa_select(paging.estimated_rows("nominations"))
     return float((await (await session.connection()).execute(statement)).scalar_one())
+
+
+def _newest_ids(found: Any, *, after: tuple[datetime, uuid.UUID] | None, limit: int, offset: int) -> Any:
+    """The page's ids among `found` (a CTE of id and updated_at), newest first, after the cursor's
+    row: a LATERAL, joined to the statement's count so that one round trip answers both."""
+    first = sa_select(found.c.id)
+    if after is not None:
+        first = first.where(tuple_(found.c.updated_at, found.c.id) < after)
+    return first.order_by(found.c.updated_at.desc(), found.c.id.desc()).limit(limit).offset(offset).lateral()
 
 
 async def _within_short_list(
@@ -213,10 +223,7 @@ async def _within_short_list(
         sa_select(func.count()).select_from(listed).scalar_subquery().label("listed"),
         sa_select(func.count()).select_from(matched).scalar_subquery().label("total"),
     ).subquery()
-    first = sa_select(matched.c.id)
-    if after is not None:
-        first = first.where(tuple_(matched.c.updated_at, matched.c.id) < after)
-    page = first.order_by(matched.c.updated_at.desc(), matched.c.id.desc()).limit(limit).offset(offset).lateral()
+    page = _newest_ids(matched, after=after, limit=limit, offset=offset)
     rows = (
         await (await session.connection()).execute(
             sa_select(sizes.c.listed, sizes.c.total, page.c.id).outerjoin(page, true())
@@ -244,11 +251,7 @@ async def _every_match(
     cap = paging.COUNT_CAP
     counted = sa_select(col(Nomination.id), col(Nomination.updated_at)).where(where).limit(cap + 1).cte("counted")
     total = sa_select(func.count().label("total")).select_from(counted).subquery()
-    first = sa_select(counted.c.id)
-    if after is not None:
-        first = first.where(tuple_(counted.c.updated_at, counted.c.id) < after)
-    first_page = first.order_by(counted.c.updated_at.desc(), counted.c.id.desc()).limit(limit).offset(offset)
-    page = first_page.lateral()
+    page = _newest_ids(counted, after=after, limit=limit, offset=offset)
     rows = (
         await (await session.connection()).execute(sa_select(total.c.total, page.c.id).outerjoin(page, true()))
     ).all()
