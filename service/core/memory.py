@@ -13,14 +13,18 @@ from __future__ import annotations
 import gc
 
 _frozen = False
+# (young, middle, full): see above.
+THRESHOLDS = (2_000, 10, 100)
 
 
 def freeze_after_start() -> None:
-    """Collect once, then move every surviving object to the permanent generation. Once per
-    process: a test process that starts many applications freezes only the first start-up."""
+    """Collect once, then move every surviving object to the permanent generation, and set the
+    thresholds. Once per process: a test process that starts many applications freezes only the
+    first start-up."""
     global _frozen
     if _frozen:
         return
     gc.collect()
     gc.freeze()
+    gc.set_threshold(*THRESHOLDS)
     _frozen = True

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, not_, or_, tuple_, union_all
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,6 +22,7 @@ from service.api.schemas.decisions import DecisionRef
 from service.api.schemas.nominations import NominationFilters, NominationOut, SubmissionRef
 from service.queries import paging
 from service.queries.arrays import id_in
+from service.queries.dossier_rows import OUT_FIELDS, ListedRow, listed_columns
 from service.queries.search import matches_search
 from service.queries.visibility import visible_to
 from service.security.principal import CurrentUser
@@ -76,8 +80,8 @@ async def list_page(
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
     offset: int,
-) -> tuple[list[Nomination], int, bool]:
-    """A page of the list, newest change first (after the cursor's row, if any), with the list's
+) -> tuple[list[ListedRow], int, bool]:
+    """A page of the list (rows of LISTED_FIELDS), newest change first (after the cursor's row, if any), with the list's
     count capped at COUNT_CAP, and whether it stopped there: one statement, the page's rows each
     carrying the count.
 
@@ -119,13 +123,16 @@ async def list_page(
     few = few.order_by(rows_of_short.c.updated_at.desc(), rows_of_short.c.id.desc()).limit(limit).offset(offset)
     many = many.order_by(col(Nomination.updated_at).desc(), col(Nomination.id).desc()).limit(limit).offset(offset)
     page = union_all(few, many).subquery("page")
-    query = select(Nomination, total.label("total")).join(page, page.c.id == col(Nomination.id))
-    rows = (await session.exec(query.order_by(page.c.updated_at.desc(), page.c.id.desc()))).all()
+    query = sa_select(*listed_columns(), total.label("total")).join(page, page.c.id == col(Nomination.id))
+    connection = await session.connection()
+    rows: Sequence[ListedRow] = (
+        await connection.execute(query.order_by(page.c.updated_at.desc(), page.c.id.desc()))
+    ).all()
     if rows:
-        counted_rows = int(rows[0][1])
+        counted_rows = int(rows[0].total)
     else:
-        counted_rows = int((await session.exec(counted)).one())
-    return [r[0] for r in rows], min(counted_rows, cap), counted_rows > cap
+        counted_rows = int((await connection.execute(counted)).scalar_one())
+    return list(rows), min(counted_rows, cap), counted_rows > cap
 
 
 async def get_visible(session: AsyncSession, user: CurrentUser, nomination_id: uuid.UUID) -> Nomination:
@@ -165,25 +172,18 @@ async def submission_refs(session: AsyncSession, submission_ids: set[uuid.UUID])
     return {sid: SubmissionRef(id=sid, number=number, symbol=symbol) for sid, number, symbol in rows}
 
 
-# What a dossier of the API takes from its row as it is.
-OUT_FIELDS = (
-    "id", "workflow_id", "award_form", "nominee", "achievements", "criteria", "status", "current_step",
-    "created_at", "updated_at", "decided_at", "signed_by", "disclosure_until", "result",
-)  # fmt: skip
-
-
 async def to_out(
-    session: AsyncSession, catalogue: Catalogue, rows: list[Nomination], tree: OrgTree
+    session: AsyncSession, catalogue: Catalogue, rows: Sequence[Mapping[Any, Any]], tree: OrgTree
 ) -> list[NominationOut]:
-    """The API's view of nominations, their units from the organisation tree the API keeps."""
+    """The API's view of nominations (rows of LISTED_FIELDS), their units from the organisation tree
+    the API keeps."""
     # Only a decided nomination can be in a decision (the projection dates the decision it records).
-    decisions = await decision_refs(session, [n.id for n in rows if n.decided_at is not None])
-    submissions = await submission_refs(session, {n.submission_id for n in rows if n.submission_id is not None})
+    decisions = await decision_refs(session, [n["id"] for n in rows if n["decided_at"] is not None])
+    submissions = await submission_refs(session, {n["submission_id"] for n in rows if n["submission_id"] is not None})
     # Each dossier validated from one dict of its loaded fields (its steps and unit nested), in one
     # call: a page of fifty cost 3 ms built from keyword arguments and a model per step.
     out = []
-    for n in rows:
-        row = n.__dict__
+    for row in rows:
         unit = tree[row["proposing_unit_id"]]
         form = catalogue.get(row["award_form"])
         route = row["route"]

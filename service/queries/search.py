@@ -31,7 +31,7 @@ from sqlalchemy import ClauseElement, ColumnElement, Executable, Select, func, o
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.rules.text import fold
@@ -39,6 +39,7 @@ from models.tables import Nomination
 from models.tables.nominations import search_vector
 from service.queries import paging
 from service.queries.arrays import id_in
+from service.queries.dossier_rows import ListedRow, listed_columns
 
 # Rows of the list's order a broad search reads at most (about 2–3 µs each, from memory).
 WALK_BUDGET = 20_000
@@ -56,6 +57,8 @@ SHORT_LIST = 4_000
 SHORT_SHARE = 20
 # The walked rows' subquery, found by this name in the plan.
 NUMBERED = "numbered"
+# The list's order: newest change first, the id as the tiebreak.
+_NEWEST: list[Any] = [col(Nomination.updated_at).desc(), col(Nomination.id).desc()]
 
 
 def matches_search(lexemes: Any, q: str) -> ColumnElement[bool]:
@@ -67,7 +70,8 @@ def matches_search(lexemes: Any, q: str) -> ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class SearchPage:
-    rows: list[Nomination]
+    # The page's rows, of the list's columns (service/queries/nominations.py LISTED_FIELDS).
+    rows: list[ListedRow]
     total: int
     # More than COUNT_CAP matches: `total` is the cap.
     capped: bool
@@ -133,9 +137,10 @@ def _walk(
     )
 
 
-async def _rows(session: AsyncSession, ids: list[uuid.UUID]) -> list[Nomination]:
-    ordered: list[Any] = [col(Nomination.updated_at).desc(), col(Nomination.id).desc()]
-    return list((await session.exec(select(Nomination).where(id_in(col(Nomination.id), ids)).order_by(*ordered))).all())
+async def _rows(session: AsyncSession, ids: list[uuid.UUID]) -> list[ListedRow]:
+    """The page's rows (the list's columns) of these ids, newest change first."""
+    statement = sa_select(*listed_columns()).where(id_in(col(Nomination.id), ids)).order_by(*_NEWEST)
+    return list((await (await session.connection()).execute(statement)).all())
 
 
 async def _estimates(session: AsyncSession, walk: Select[Any]) -> tuple[float, float]:
@@ -244,7 +249,7 @@ async def _every_match(
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
     offset: int,
-) -> tuple[list[Nomination], int, bool]:
+) -> tuple[list[ListedRow], int, bool]:
     """Every match found in the full-text index and read from the table, once. The count's scan
     keeps the (updated_at, id) of what it counted: when it did not reach the cap, that is every
     match, and the page is taken from it; past the cap the page is read by walking the list's order."""
@@ -258,9 +263,8 @@ async def _every_match(
     counted_rows = int(rows[0].total)
     if counted_rows <= cap:
         return await _rows(session, [r.id for r in rows if r.id is not None]), counted_rows, False
-    ordered: list[Any] = [col(Nomination.updated_at).desc(), col(Nomination.id).desc()]
-    query = select(Nomination).where(where)
+    query = sa_select(*listed_columns()).where(where)
     if after is not None:
         query = query.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < after)
-    found = (await session.exec(query.order_by(*ordered).limit(limit).offset(offset))).all()
+    found = (await (await session.connection()).execute(query.order_by(*_NEWEST).limit(limit).offset(offset))).all()
     return list(found), cap, True

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy import ColumnElement
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,6 +36,7 @@ from service.api.schemas.nominations import (
 from service.api.xlsx import MAX_EXPORT_ROWS, XLSX, xlsx_response
 from service.core.metrics import NOMINATIONS_CREATED
 from service.queries.awards import award_checks, earlier_awards
+from service.queries.dossier_rows import listed, listed_columns
 from service.queries.history import build_history
 from service.queries.nominations import clerk_nomination, get_visible, list_page, nominations_where, to_out
 from service.queries.paging import decode_cursor, encode_cursor
@@ -181,22 +183,23 @@ async def list_nominations(
             session, nominations_where(user, filters), after=after, limit=limit, offset=offset
         )
     next_cursor = encode_cursor(rows[-1].updated_at, rows[-1].id) if len(rows) == limit else None
+    items = await to_out(session, ctx.catalogue, [r._mapping for r in rows], await ctx.org_trees.get(session))
     return NominationPage(
-        items=await to_out(session, ctx.catalogue, rows, await ctx.org_trees.get(session)), total=total,
+        items=items, total=total,
         total_capped=capped, total_estimated=estimated, limit=limit, offset=offset, next_cursor=next_cursor,
     )  # fmt: skip
 
 
 async def _export(ctx: AppContext, session: AsyncSession, where: ColumnElement[bool]) -> Response:
     rows = (
-        await session.exec(
-            select(Nomination)
+        await (await session.connection()).execute(
+            sa_select(*listed_columns())
             .where(where)
             .order_by(col(Nomination.updated_at).desc(), col(Nomination.id).desc())
             .limit(MAX_EXPORT_ROWS)
         )
     ).all()
-    items = await to_out(session, ctx.catalogue, list(rows), await ctx.org_trees.get(session))
+    items = await to_out(session, ctx.catalogue, [r._mapping for r in rows], await ctx.org_trees.get(session))
     return xlsx_response(
         "de-nghi-khen-thuong.xlsx",
         "Đề nghị khen thưởng",
@@ -216,7 +219,7 @@ async def get_nomination(
     nomination_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep
 ) -> NominationOut:
     nomination = await get_visible(session, user, nomination_id)
-    out = (await to_out(session, ctx.catalogue, [nomination], await ctx.org_trees.get(session)))[0]
+    out = (await to_out(session, ctx.catalogue, [listed(nomination)], await ctx.org_trees.get(session)))[0]
     out.earlier_awards = await earlier_awards(session, ctx.catalogue, nomination)
     out.award_checks = award_checks(ctx.catalogue, nomination, out.earlier_awards)
     return out

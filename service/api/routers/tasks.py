@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import ValidationError
-from sqlmodel import col, select
+from sqlmodel import col
 
 from models.tables import Nomination, Task
 from service.api.deps import ContextDep, SessionDep, UserDep
@@ -40,6 +40,7 @@ from service.queries.tasks import (
     inbox_cursor,
     inbox_order,
     inbox_page,
+    inbox_rows,
     inbox_where,
     open_task_of,
     open_tasks_of,
@@ -86,8 +87,8 @@ async def inbox(
         session, where, after=inbox_after(sort, cursor) if cursor is not None else None, order=inbox_order(sort),
         limit=limit, offset=offset, search=bool(filters.q),
     )  # fmt: skip
-    items = await task_out(session, [tuple(r) for r in rows], ctx.rosters)  # type: ignore[misc]
-    next_cursor = inbox_cursor(sort, rows[-1][0], rows[-1][1]) if len(rows) == limit else None
+    items = await task_out(session, rows, ctx.rosters)
+    next_cursor = inbox_cursor(sort, rows[-1]) if len(rows) == limit else None
     return TaskPage(items=items, total=total, total_capped=capped, limit=limit, offset=offset, next_cursor=next_cursor)
 
 
@@ -158,15 +159,13 @@ def _refused(task_id: uuid.UUID, nomination: Nomination | None, why: Problem) ->
 @router.get("/{task_id}", response_model=TaskOut)
 async def get_task(task_id: uuid.UUID, ctx: ContextDep, session: SessionDep, user: UserDep) -> TaskOut:
     row = (
-        await session.exec(
-            select(*card_columns())
-            .join(Nomination, col(Nomination.id) == col(Task.nomination_id))
-            .where(Task.id == task_id, assigned_to(user))
+        await (await session.connection()).execute(
+            inbox_rows(*card_columns()).where(col(Task.id) == task_id, assigned_to(user))
         )
     ).one_or_none()
     if row is None:
         raise Problem(404, "Không tìm thấy nhiệm vụ.", code="task_not_found")
-    return (await task_out(session, [tuple(row)], ctx.rosters))[0]  # type: ignore[list-item]
+    return (await task_out(session, [row], ctx.rosters))[0]
 
 
 @router.post("/{task_id}/complete", response_model=TaskCompleted)
