@@ -36,7 +36,7 @@ from service.api.schemas.nominations import (
 from service.api.xlsx import MAX_EXPORT_ROWS, XLSX, xlsx_response
 from service.core.metrics import NOMINATIONS_CREATED
 from service.queries.awards import award_checks, earlier_awards
-from service.queries.dossier_rows import listed, listed_columns
+from service.queries.dossier_rows import as_dicts, listed, listed_columns
 from service.queries.history import build_history
 from service.queries.nominations import clerk_nomination, get_visible, list_page, nominations_where, to_out
 from service.queries.paging import decode_cursor, encode_cursor
@@ -183,7 +183,7 @@ async def list_nominations(
             session, nominations_where(user, filters), after=after, limit=limit, offset=offset
         )
     next_cursor = encode_cursor(rows[-1].updated_at, rows[-1].id) if len(rows) == limit else None
-    items = await to_out(session, ctx.catalogue, [r._mapping for r in rows], await ctx.org_trees.get(session))
+    items = await to_out(session, ctx.catalogue, as_dicts(rows), await ctx.org_trees.get(session))
     return NominationPage(
         items=items, total=total,
         total_capped=capped, total_estimated=estimated, limit=limit, offset=offset, next_cursor=next_cursor,
@@ -199,7 +199,7 @@ async def _export(ctx: AppContext, session: AsyncSession, where: ColumnElement[b
             .limit(MAX_EXPORT_ROWS)
         )
     ).all()
-    items = await to_out(session, ctx.catalogue, [r._mapping for r in rows], await ctx.org_trees.get(session))
+    items = await to_out(session, ctx.catalogue, as_dicts(rows), await ctx.org_trees.get(session))
     return xlsx_response(
         "de-nghi-khen-thuong.xlsx",
         "Đề nghị khen thưởng",
