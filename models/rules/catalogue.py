@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from models.rules.text import nfc_deep
 
@@ -333,6 +333,8 @@ class Catalogue(BaseModel):
     model_config = ConfigDict(extra="forbid")
     defaults: CatalogueDefaults = Field(default_factory=CatalogueDefaults)
     award_forms: list[AwardFormDef] = Field(min_length=1)
+    # `get`'s index: the list it was built from, and its forms by code.
+    _by_code: tuple[list[AwardFormDef], dict[str, AwardFormDef]] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _apply_defaults_and_check_unique(self) -> Catalogue:
@@ -386,7 +388,12 @@ class Catalogue(BaseModel):
         return [*(form.legal_bases if form else []), *self.defaults.legal_bases]
 
     def get(self, code: str) -> AwardFormDef | None:
-        return next((f for f in self.award_forms if f.code == code), None)
+        # By code, from an index kept with the list it was built from: a list of fifty dossiers asks
+        # fifty times, and a search of the list took 6% of a request's CPU.
+        index = self._by_code
+        if index is None or index[0] is not self.award_forms or len(index[1]) != len(self.award_forms):
+            index = self._by_code = (self.award_forms, {f.code: f for f in self.award_forms})
+        return index[1].get(code)
 
 
 def _resolve_step(step: StepDef, form: AwardFormDef, d: CatalogueDefaults) -> None:
