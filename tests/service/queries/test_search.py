@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import ColumnElement, text, true
@@ -125,6 +126,27 @@ async def test_searches_common_and_rare_words_give_the_newest_matches(
     assert await _truth(engine, "alpha beta") == []
     none = await _search(engine, "alpha beta")
     assert (none.rows, none.total, none.estimated) == ([], 0, False)
+
+
+async def test_a_broad_search_walks_an_index_alone(engine: AsyncEngine, owner_engine: AsyncEngine) -> None:
+    # The walk reads the list's order, its filters and each row's lexemes from one index (migration
+    # 0025): no row of the table is fetched to test it, whatever the list's filters.
+    await _load(owner_engine)
+    for where in (true(), col(Nomination.status) == "in_progress"):
+        walk = search._walk(where, "pho", after=None, limit=50, offset=0)
+        async with engine.connect() as conn:
+            compiled = walk.compile(dialect=conn.dialect)
+            plan = (
+                await conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + str(compiled), compiled.params)
+            ).scalar_one()
+        scans = [n for n in _nodes(plan[0]["Plan"]) if n.get("Relation Name") == "nominations"]
+        assert [(n["Node Type"], n.get("Index Name"), n.get("Heap Fetches")) for n in scans] == [
+            ("Index Only Scan", "ix_nominations_search_walk", 0)
+        ], scans
+
+
+def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [plan, *(n for child in plan.get("Plans", []) for n in _nodes(child))]
 
 
 async def test_a_short_list_is_searched_row_by_row_and_exactly(
