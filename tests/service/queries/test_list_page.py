@@ -14,10 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.tables import Nomination
-from service.queries.nominations import list_page
+from models.tables import Nomination, Unit
+from service.api.schemas.nominations import NominationFilters
+from service.queries.nominations import list_page, nominations_where
+from service.security.authz import ScopedGrant
+from service.security.principal import CurrentUser
 from tests.support.read_model import insert_dossiers
 
+# The province's administrator: sees every dossier (no condition of its own).
+ADMIN = CurrentUser(
+    id=1, username="admin", full_name="Admin", unit=Unit(id=1, code="P", name="P", kind="k", level="province"),
+    grants=[ScopedGrant("admin", 1, subtree=True)], roles=[("admin", 1)], whole_tree=frozenset({"admin"}),
+)  # fmt: skip
 # Thousands of dossiers and fresh statistics (the table's estimated rows decide the way).
 pytestmark = pytest.mark.own_database
 
@@ -103,6 +111,37 @@ async def test_short_and_long_lists_give_the_newest_rows_each_their_way(
         last = rows[-1]
         assert [n.id for n in (await _page(engine, where, after=(last.updated_at, last.id)))[0]] == truth[20:40]
         assert await _page(engine, where, offset=len(truth) + 5) == ([], len(truth), False)
+
+
+async def test_the_overdue_list_counts_from_the_dossiers_with_an_open_task(
+    engine: AsyncEngine, owner_engine: AsyncEngine
+) -> None:
+    # Every third dossier overdue, every third due later, the rest with no open task.
+    await insert_dossiers(
+        owner_engine, ROWS, prefix="nomination-overdue-",
+        due="CASE i % 3 WHEN 0 THEN now() - make_interval(hours => i) "
+        "WHEN 1 THEN now() + make_interval(hours => i) END",
+    )  # fmt: skip
+    async with engine.connect() as conn:
+        overdue = [r[0] for r in await conn.execute(text(
+            "SELECT id FROM nominations WHERE open_due_at < now() ORDER BY updated_at DESC, id DESC"
+        ))]  # fmt: skip
+    assert len(overdue) == ROWS // 3
+    statements = Statements(engine)
+    where = nominations_where(ADMIN, NominationFilters(overdue=True))
+    rows, total, capped = await _page(engine, where)
+    assert ([n.id for n in rows], total, capped) == (overdue[:20], len(overdue), False)
+    # The count read the overdue dossiers' own index, and nothing of the table.
+    plan = await _plan(engine, *next(s for s in statements.seen if "UNION ALL" in s[0]))
+    counted = next(n for n in _nodes(plan) if n.get("Subplan Name") == "CTE size")
+    scans = [(n["Node Type"], n.get("Index Name"), n.get("Heap Fetches")) for n in _nodes(counted) if "Index Name" in n]
+    assert scans == [("Index Only Scan", "ix_nominations_open_due", 0)], scans
+
+
+async def _plan(engine: AsyncEngine, statement: str, parameters: Any) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        plan = (await conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)).scalar_one()
+    return dict(plan[0]["Plan"])
 
 
 async def test_a_list_is_planned_for_its_own_values_until_its_transaction_ends(engine: AsyncEngine) -> None:
