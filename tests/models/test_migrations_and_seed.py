@@ -163,7 +163,7 @@ def test_indexes_for_inbox_and_lists(database_url: str) -> None:
     assert {
         "ix_tasks_inbox", "ix_tasks_open_due", "ix_tasks_open_name", "ix_tasks_open_form_year", "ix_tasks_open_search", "ix_nominations_search",
         "ix_nominations_list", "ix_nominations_list_status", "ix_nominations_list_year", "ix_nominations_access_keys",
-        "ix_nominations_search_walk", "ix_nominations_open_due",
+        "ix_nominations_open_due",
     } <= names  # fmt: skip
 
 

@@ -141,7 +141,7 @@ async def test_a_broad_search_walks_an_index_alone(engine: AsyncEngine, owner_en
             ).scalar_one()
         scans = [n for n in _nodes(plan[0]["Plan"]) if n.get("Relation Name") == "nominations"]
         assert [(n["Node Type"], n.get("Index Name"), n.get("Heap Fetches")) for n in scans] == [
-            ("Index Only Scan", "ix_nominations_search_walk", 0)
+            ("Index Only Scan", "ix_nominations_list", 0)
         ], scans
 
 
