@@ -12,6 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+# A part started this recently, and still running this long after its stop signal, is sent it again
+# (`stop_all`): its interpreter may have been starting when the first came.
+STARTING_SECONDS = 10.0
+RESEND_AFTER_SECONDS = 1.0
+
 
 class GiveUp(Exception):
     """A part crashed too often right after starting; the message says which and where its log is."""
@@ -129,6 +134,29 @@ class Supervisor:
                 f"(see {part.log_path})"
             )
 
+    @staticmethod
+    def _signal_until_stopped(proc: subprocess.Popen[bytes], stop_signal: int, timeout: float, resend: bool) -> bool:
+        """Send the stop signal, and once more after a second if the part still runs and `resend`;
+        whether it stopped within `timeout`. A part asked to stop while its interpreter was still
+        starting can lose the first signal (seen once in a test on a busy machine: a Python part
+        slept on). A part that has run for a while is not sent a second: the API server takes a
+        second SIGINT as "stop now", cutting the requests it was finishing."""
+        proc.send_signal(stop_signal)
+        first = min(RESEND_AFTER_SECONDS, timeout) if resend else timeout
+        try:
+            proc.wait(timeout=first)
+            return True
+        except subprocess.TimeoutExpired:
+            if not resend:
+                return False
+        if proc.poll() is None:
+            proc.send_signal(stop_signal)
+        try:
+            proc.wait(timeout=max(0.0, timeout - first))
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+
     def stop_all(self, timeout: float = 15.0) -> None:
         """Stop the parts of the highest tier first and, within a tier, in the reverse order of their
         start, each before the next."""
@@ -136,10 +164,8 @@ class Supervisor:
             proc = part.proc
             part.restart_at = None
             if proc is not None and proc.poll() is None:
-                proc.send_signal(part.stop_signal)
-                try:
-                    proc.wait(timeout=timeout)
-                except subprocess.TimeoutExpired:
+                young = self.clock() - part.started_at < STARTING_SECONDS
+                if not self._signal_until_stopped(proc, part.stop_signal, timeout, resend=young):
                     self.log(f"{part.name} did not stop in time; killing it")
                     proc.kill()
                     proc.wait(timeout=5)

@@ -284,6 +284,43 @@ def test_a_dead_part_is_restarted_after_a_pause_that_doubles(tmp_path: Path) -> 
     assert part.proc is not None and part.proc.poll() is not None
 
 
+# A part that stops on its second SIGINT only: the first is lost, as a Python part's can be when it
+# comes while the interpreter is still starting.
+DEAF_ONCE = (
+    "import signal, sys, time\n"
+    "seen = []\n"
+    "signal.signal(signal.SIGINT, lambda *a: sys.exit(0) if seen else seen.append(1))\n"
+    "print('listening', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+def test_a_part_just_started_that_missed_its_stop_signal_is_sent_it_again(tmp_path: Path) -> None:
+    lines: list[str] = []
+    supervisor = Supervisor(lines.append)
+    part = supervisor.start(_part(tmp_path, "deaf", DEAF_ONCE))
+    _until(supervisor, lambda: "listening" in (tmp_path / "deaf.log").read_text())
+    started = time.monotonic()
+    supervisor.stop_all(timeout=5)
+    assert part.proc is not None and part.proc.returncode == 0, "stopped by the second signal, not killed"
+    assert time.monotonic() - started < 4
+    assert not any("killing" in line for line in lines)
+
+
+def test_a_part_that_has_run_a_while_is_sent_one_stop_signal(tmp_path: Path) -> None:
+    # The API server takes a second SIGINT as "stop now": a part past its start gets one, then is killed
+    # if it has not stopped in time.
+    lines: list[str] = []
+    now = [1_000.0]
+    supervisor = Supervisor(lines.append, clock=lambda: now[0])
+    part = supervisor.start(_part(tmp_path, "deaf", DEAF_ONCE))
+    _until(supervisor, lambda: "listening" in (tmp_path / "deaf.log").read_text())
+    now[0] += 60
+    supervisor.stop_all(timeout=1.5)
+    assert part.proc is not None and part.proc.returncode == -signal.SIGKILL
+    assert lines[-1] == "deaf did not stop in time; killing it"
+
+
 def test_a_part_that_keeps_crashing_as_it_starts_makes_the_stack_give_up(tmp_path: Path) -> None:
     lines: list[str] = []
     supervisor = Supervisor(lines.append, quick_seconds=30, max_quick_crashes=3, first_pause=0.05, max_pause=0.1)
