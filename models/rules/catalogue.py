@@ -390,7 +390,9 @@ class Catalogue(BaseModel):
     def get(self, code: str) -> AwardFormDef | None:
         # By code, from an index kept with the list it was built from: a list of fifty dossiers asks
         # fifty times, and a search of the list took 6% of a request's CPU.
-        index = self._by_code
+        # Read from pydantic's dict of private attributes: `self._by_code` goes through the model's
+        # __getattr__, 4 µs a read, slower than the scan it replaces.
+        index = (self.__pydantic_private__ or {}).get("_by_code")
         if index is None or index[0] is not self.award_forms or len(index[1]) != len(self.award_forms):
             index = self._by_code = (self.award_forms, {f.code: f for f in self.award_forms})
         return index[1].get(code)
