@@ -81,9 +81,9 @@ async def list_page(
     limit: int,
     offset: int,
 ) -> tuple[list[ListedRow], int, bool]:
-    """A page of the list (rows of LISTED_FIELDS), newest change first (after the cursor's row, if any), with the list's
-    count capped at COUNT_CAP, and whether it stopped there: one statement, the page's rows each
-    carrying the count.
+    """A page of the list (rows of LISTED_FIELDS), newest change first (after the cursor's row, if
+    any), with the list's count capped at COUNT_CAP, and whether it stopped there: one statement,
+    the page's rows each carrying the count.
 
     The count reads no more than COUNT_CAP + 1 entries and nothing but them (an index the condition
     can be read from). When it stopped short of the cap and the list is a small share of the table,

@@ -70,7 +70,7 @@ def matches_search(lexemes: Any, q: str) -> ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class SearchPage:
-    # The page's rows, of the list's columns (service/queries/nominations.py LISTED_FIELDS).
+    # The page's rows, of the list's columns (service/queries/dossier_rows.py LISTED_FIELDS).
     rows: list[ListedRow]
     total: int
     # More than COUNT_CAP matches: `total` is the cap.
