@@ -32,8 +32,18 @@ async def plan_for_these_values(session: AsyncSession) -> None:
     answered the same list a dozen times, an inbox's count took 160 ms instead of 4 at a million
     dossiers. A list costs a millisecond or two to plan; the writes of the route keep PostgreSQL's
     choice (one plan fits every key), so they are not planned on every call. The statements stay
-    prepared, sparing their parsing."""
-    await (await session.connection()).exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+    prepared, sparing their parsing. Said once per transaction, however many lists and counts a
+    request reads in it (a page of saved views counts each view)."""
+    connection = await session.connection()
+    transaction = session.sync_session.get_transaction()
+    if session.info.get(_PLANNED_FOR_VALUES) is transaction:
+        return
+    await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+    session.info[_PLANNED_FOR_VALUES] = transaction
+
+
+# The transaction in which `plan_for_these_values` last set the plan cache mode (session.info).
+_PLANNED_FOR_VALUES = "planned_for_values"
 
 
 def estimated_rows(table: str) -> ColumnElement[float]:

@@ -17,7 +17,7 @@ from service.api.problems import invalid
 from service.api.schemas.nominations import NominationFilters
 from service.api.schemas.tasks import TaskFilters, TaskView
 from service.queries.nominations import nominations_where
-from service.queries.paging import capped_count
+from service.queries.paging import capped_count, plan_for_these_values
 from service.queries.tasks import inbox_count_rows, inbox_where
 from service.security.principal import CurrentUser
 
@@ -55,6 +55,7 @@ async def view_count(
     session: AsyncSession, user: CurrentUser, target: str, filters: dict[str, Any], now: datetime
 ) -> tuple[int, bool]:
     """What the list answers as `total` (and `total_capped`) with these filters."""
+    await plan_for_these_values(session)
     try:
         if target == "tasks":
             inbox = TaskFilters.model_validate({k: v for k, v in filters.items() if k != "sort"})

@@ -23,7 +23,6 @@ from service.api.schemas.saved_views import (
     SavedViewTarget,
     SavedViewUpdate,
 )
-from service.queries import paging
 from service.queries.saved_views import MAX_SAVED_VIEWS, builtin_views, checked_filters, view_count
 from service.security.principal import CurrentUser
 
@@ -70,7 +69,6 @@ async def list_views(
     ctx: ContextDep, session: SessionDep, user: UserDep, target: Annotated[SavedViewTarget, Query()] = "tasks"
 ) -> SavedViewList:
     now = ctx.clock()
-    await paging.plan_for_these_values(session)
     builtin = []
     for key, name, filters in builtin_views(target, now):
         count, capped = await view_count(session, user, target, filters, now)

@@ -19,6 +19,7 @@ from service.api.schemas.nominations import NominationFilters
 from service.queries.nominations import list_page, nominations_where
 from service.security.authz import ScopedGrant
 from service.security.principal import CurrentUser
+from tests.support.plans import plan_as_run, plan_nodes
 from tests.support.read_model import insert_dossiers
 
 # The province's administrator: sees every dossier (no condition of its own).
@@ -80,16 +81,10 @@ async def _branch_run(engine: AsyncEngine, statement: str, parameters: Any) -> s
     """Which way PostgreSQL took for this page: the short list's sort or the walk. Each way sits
     under a one-time filter ("short": count <= cap AND …; the walk: its negation, with OR); the
     other way's scan is never executed."""
-    async with engine.connect() as conn:
-        plan = (await conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)).scalar_one()
-    gates = [node for node in _nodes(plan[0]["Plan"]) if "One-Time Filter" in node]
+    gates = [node for node in plan_nodes(await plan_as_run(engine, statement, parameters)) if "One-Time Filter" in node]
     taken = [g["One-Time Filter"] for g in gates if any(c.get("Actual Loops", 0) > 0 for c in g.get("Plans", []))]
     assert len(gates) == 2 and len(taken) == 1, gates
     return "walk" if " OR " in taken[0] else "short"
-
-
-def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    return [plan, *(n for child in plan.get("Plans", []) for n in _nodes(child))]
 
 
 async def test_short_and_long_lists_give_the_newest_rows_each_their_way(
@@ -132,16 +127,12 @@ async def test_the_overdue_list_counts_from_the_dossiers_with_an_open_task(
     rows, total, capped = await _page(engine, where)
     assert ([n.id for n in rows], total, capped) == (overdue[:20], len(overdue), False)
     # The count read the overdue dossiers' own index, and nothing of the table.
-    plan = await _plan(engine, *next(s for s in statements.seen if "UNION ALL" in s[0]))
-    counted = next(n for n in _nodes(plan) if n.get("Subplan Name") == "CTE size")
-    scans = [(n["Node Type"], n.get("Index Name"), n.get("Heap Fetches")) for n in _nodes(counted) if "Index Name" in n]
+    plan = await plan_as_run(engine, *next(s for s in statements.seen if "UNION ALL" in s[0]))
+    counted = next(n for n in plan_nodes(plan) if n.get("Subplan Name") == "CTE size")
+    scans = [
+        (n["Node Type"], n.get("Index Name"), n.get("Heap Fetches")) for n in plan_nodes(counted) if "Index Name" in n
+    ]
     assert scans == [("Index Only Scan", "ix_nominations_open_due", 0)], scans
-
-
-async def _plan(engine: AsyncEngine, statement: str, parameters: Any) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        plan = (await conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)).scalar_one()
-    return dict(plan[0]["Plan"])
 
 
 async def test_a_list_is_planned_for_its_own_values_until_its_transaction_ends(engine: AsyncEngine) -> None:
@@ -157,3 +148,6 @@ async def test_a_list_is_planned_for_its_own_values_until_its_transaction_ends(e
         assert await mode(session) == "force_custom_plan"
         await session.rollback()
         assert await mode(session) == "auto"
+        # Said again in the next transaction (once per transaction, not once per session).
+        await list_page(session, true(), after=None, limit=5, offset=0)
+        assert await mode(session) == "force_custom_plan"
