@@ -142,17 +142,15 @@ class Supervisor:
         slept on). A part that has run for a while is not sent a second: the API server takes a
         second SIGINT as "stop now", cutting the requests it was finishing."""
         proc.send_signal(stop_signal)
-        first = min(RESEND_AFTER_SECONDS, timeout) if resend else timeout
+        if resend:
+            try:
+                proc.wait(timeout=min(RESEND_AFTER_SECONDS, timeout))
+                return True
+            except subprocess.TimeoutExpired:
+                proc.send_signal(stop_signal)  # does nothing if it has stopped meanwhile
+                timeout -= RESEND_AFTER_SECONDS
         try:
-            proc.wait(timeout=first)
-            return True
-        except subprocess.TimeoutExpired:
-            if not resend:
-                return False
-        if proc.poll() is None:
-            proc.send_signal(stop_signal)
-        try:
-            proc.wait(timeout=max(0.0, timeout - first))
+            proc.wait(timeout=max(0.0, timeout))
             return True
         except subprocess.TimeoutExpired:
             return False

@@ -1,4 +1,6 @@
-"""A dossier as the API's lists read it: the columns its view is built from, as plain rows."""
+"""A page's rows as the API's lists read them: a dossier's columns of its view, the list's order, and
+rows made dicts once per page (the nominations list and its search here; the inbox's cards in
+service/queries/tasks.py)."""
 
 from __future__ import annotations
 
@@ -7,18 +9,23 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Row
+from sqlmodel import col
 
 from models.tables import Nomination
+
+# A row of a page (a list's dossier, an inbox's card), read by name (`row.id`) or, for a whole page,
+# through `as_dicts`.
+PageRow = Row[*tuple[Any, ...]]
 
 # What a dossier of the API takes from its row as it is.
 OUT_FIELDS = (
     "id", "workflow_id", "award_form", "nominee", "achievements", "criteria", "status", "current_step",
     "created_at", "updated_at", "decided_at", "signed_by", "disclosure_until", "result",
 )  # fmt: skip
-# A list's row of LISTED_FIELDS, read by name (`row.id`) or as a mapping (`row._mapping`).
-ListedRow = Row[*tuple[Any, ...]]
 # Every column a dossier of the API is built from (`to_out`).
 LISTED_FIELDS = (*OUT_FIELDS, "proposing_unit_id", "period_kind", "period_year", "route", "submission_id")
+# The list's order: newest change first, the id as the tiebreak (keyset paging).
+NEWEST: tuple[Any, ...] = (col(Nomination.updated_at).desc(), col(Nomination.id).desc())
 
 
 @cache
@@ -35,7 +42,7 @@ def listed(nomination: Nomination) -> dict[str, Any]:
     return {name: getattr(nomination, name) for name in LISTED_FIELDS}
 
 
-def as_dicts(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[dict[str, Any]]:
+def as_dicts(rows: Sequence[PageRow]) -> list[dict[str, Any]]:
     """Rows as plain dicts, their columns named once: reading a SQLAlchemy row by name
     (`row.step`, `row._mapping`) costs a lookup per field, which a page of a hundred cards felt."""
     if not rows:

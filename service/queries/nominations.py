@@ -22,7 +22,7 @@ from service.api.schemas.decisions import DecisionRef
 from service.api.schemas.nominations import NominationFilters, NominationOut, SubmissionRef
 from service.queries import paging
 from service.queries.arrays import id_in
-from service.queries.dossier_rows import OUT_FIELDS, ListedRow, listed_columns
+from service.queries.dossier_rows import NEWEST, OUT_FIELDS, PageRow, listed_columns
 from service.queries.search import matches_search
 from service.queries.visibility import visible_to
 from service.security.principal import CurrentUser
@@ -80,7 +80,7 @@ async def list_page(
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
     offset: int,
-) -> tuple[list[ListedRow], int, bool]:
+) -> tuple[list[PageRow], int, bool]:
     """A page of the list (rows of LISTED_FIELDS), newest change first (after the cursor's row, if
     any), with the list's count capped at COUNT_CAP, and whether it stopped there: one statement,
     the page's rows each carrying the count.
@@ -121,11 +121,11 @@ async def list_page(
         few = few.where(tuple_(rows_of_short.c.updated_at, rows_of_short.c.id) < after)
         many = many.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < after)
     few = few.order_by(rows_of_short.c.updated_at.desc(), rows_of_short.c.id.desc()).limit(limit).offset(offset)
-    many = many.order_by(col(Nomination.updated_at).desc(), col(Nomination.id).desc()).limit(limit).offset(offset)
+    many = many.order_by(*NEWEST).limit(limit).offset(offset)
     page = union_all(few, many).subquery("page")
     query = sa_select(*listed_columns(), total.label("total")).join(page, page.c.id == col(Nomination.id))
     connection = await session.connection()
-    rows: Sequence[ListedRow] = (
+    rows: Sequence[PageRow] = (
         await connection.execute(query.order_by(page.c.updated_at.desc(), page.c.id.desc()))
     ).all()
     if rows:

@@ -39,7 +39,7 @@ from models.tables import Nomination
 from models.tables.nominations import search_vector
 from service.queries import paging
 from service.queries.arrays import id_in
-from service.queries.dossier_rows import ListedRow, listed_columns
+from service.queries.dossier_rows import NEWEST, PageRow, listed_columns
 
 # Rows of the list's order a broad search reads at most (about 2–3 µs each, from memory).
 WALK_BUDGET = 20_000
@@ -57,8 +57,6 @@ SHORT_LIST = 4_000
 SHORT_SHARE = 20
 # The walked rows' subquery, found by this name in the plan.
 NUMBERED = "numbered"
-# The list's order: newest change first, the id as the tiebreak.
-_NEWEST: list[Any] = [col(Nomination.updated_at).desc(), col(Nomination.id).desc()]
 
 
 def matches_search(lexemes: Any, q: str) -> ColumnElement[bool]:
@@ -71,7 +69,7 @@ def matches_search(lexemes: Any, q: str) -> ColumnElement[bool]:
 @dataclass(frozen=True)
 class SearchPage:
     # The page's rows, of the list's columns (service/queries/dossier_rows.py LISTED_FIELDS).
-    rows: list[ListedRow]
+    rows: list[PageRow]
     total: int
     # More than COUNT_CAP matches: `total` is the cap.
     capped: bool
@@ -137,9 +135,9 @@ def _walk(
     )
 
 
-async def _rows(session: AsyncSession, ids: list[uuid.UUID]) -> list[ListedRow]:
+async def _rows(session: AsyncSession, ids: list[uuid.UUID]) -> list[PageRow]:
     """The page's rows (the list's columns) of these ids, newest change first."""
-    statement = sa_select(*listed_columns()).where(id_in(col(Nomination.id), ids)).order_by(*_NEWEST)
+    statement = sa_select(*listed_columns()).where(id_in(col(Nomination.id), ids)).order_by(*NEWEST)
     return list((await (await session.connection()).execute(statement)).all())
 
 
@@ -214,10 +212,10 @@ def _sizes_and_rows(sizes: Any, page: Any) -> Select[Any]:
     sizes whose dossier columns are null."""
     table = Nomination.__table__  # type: ignore[attr-defined]
     joined = sizes.outerjoin(page, true()).outerjoin(table, table.c.id == page.c.id)
-    return sa_select(*sizes.c, *listed_columns()).select_from(joined).order_by(*_NEWEST)
+    return sa_select(*sizes.c, *listed_columns()).select_from(joined).order_by(*NEWEST)
 
 
-def _page_of(rows: Sequence[ListedRow]) -> list[ListedRow]:
+def _page_of(rows: Sequence[PageRow]) -> list[PageRow]:
     """The dossiers of `_sizes_and_rows`' rows (none when the page is empty)."""
     return [r for r in rows if r.id is not None]
 
@@ -258,7 +256,7 @@ async def _every_match(
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
     offset: int,
-) -> tuple[list[ListedRow], int, bool]:
+) -> tuple[list[PageRow], int, bool]:
     """Every match found in the full-text index and read from the table, once. The count's scan
     keeps the (updated_at, id) of what it counted: when it did not reach the cap, that is every
     match, and the page is taken from it; past the cap the page is read by walking the list's order."""
@@ -273,5 +271,5 @@ async def _every_match(
     query = sa_select(*listed_columns()).where(where)
     if after is not None:
         query = query.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < after)
-    found = (await (await session.connection()).execute(query.order_by(*_NEWEST).limit(limit).offset(offset))).all()
+    found = (await (await session.connection()).execute(query.order_by(*NEWEST).limit(limit).offset(offset))).all()
     return list(found), cap, True

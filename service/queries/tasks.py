@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, String, Uuid, and_, func, literal, literal_column, or_, tuple_
+from sqlalchemy import ColumnElement, String, Uuid, and_, func, literal, literal_column, or_, tuple_
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import col, select
@@ -26,16 +26,13 @@ from service.api.schemas.tasks import TaskFilters, TaskOut
 from service.queries import paging
 from service.queries.arrays import id_in
 from service.queries.decisions import is_signing_step
-from service.queries.dossier_rows import as_dicts
+from service.queries.dossier_rows import PageRow, as_dicts
 from service.queries.nominations import dossier_conditions
 from service.queries.paging import decode_keyset, encode_keyset
 from service.queries.rosters import RosterCache
 from service.queries.visibility import assigned_matches, assigned_to, visible_to
 from service.security.principal import CurrentUser
 from workflows.contracts import REVISION_STEP, SUPPLEMENT_STEP
-
-# A card's row (`card_columns`), read by name (`row.step`) or as a mapping (`row._mapping`).
-CardRow = Row[*tuple[Any, ...]]
 
 # ---- the inbox: filters, orders, cursors ----------------------------------------------------------
 
@@ -138,7 +135,7 @@ async def inbox_page(
     limit: int,
     offset: int,
     search: bool,
-) -> tuple[list[CardRow], int, bool]:
+) -> tuple[list[PageRow], int, bool]:
     """A page of the inbox (rows of `card_columns`) and its count capped at COUNT_CAP.
 
     A search's matches are found in the full-text index and read from the table: its count and its
@@ -198,7 +195,7 @@ def inbox_order(sort: str) -> list[Any]:
     return [first, col(Task.id).desc() if descending else col(Task.id).asc()]
 
 
-def inbox_cursor(sort: str, card: CardRow) -> str:
+def inbox_cursor(sort: str, card: PageRow) -> str:
     """The cursor after this card's row (`card_columns`) in this order."""
     if sort.endswith("due_at"):
         value = card.due_at.isoformat() if card.due_at else None
@@ -249,7 +246,7 @@ CARD_TASK_FIELDS = tuple(
 )
 
 
-async def task_out(session: AsyncSession, rows: Sequence[CardRow], rosters: RosterCache) -> list[TaskOut]:
+async def task_out(session: AsyncSession, rows: Sequence[PageRow], rosters: RosterCache) -> list[TaskOut]:
     """The cards of tasks read with `card_columns()`."""
     now = datetime.now(UTC)
     cards = as_dicts(rows)

@@ -36,7 +36,7 @@ from service.api.schemas.nominations import (
 from service.api.xlsx import MAX_EXPORT_ROWS, XLSX, xlsx_response
 from service.core.metrics import NOMINATIONS_CREATED
 from service.queries.awards import award_checks, earlier_awards
-from service.queries.dossier_rows import as_dicts, listed, listed_columns
+from service.queries.dossier_rows import NEWEST, as_dicts, listed, listed_columns
 from service.queries.history import build_history
 from service.queries.nominations import clerk_nomination, get_visible, list_page, nominations_where, to_out
 from service.queries.paging import decode_cursor, encode_cursor
@@ -193,10 +193,7 @@ async def list_nominations(
 async def _export(ctx: AppContext, session: AsyncSession, where: ColumnElement[bool]) -> Response:
     rows = (
         await (await session.connection()).execute(
-            sa_select(*listed_columns())
-            .where(where)
-            .order_by(col(Nomination.updated_at).desc(), col(Nomination.id).desc())
-            .limit(MAX_EXPORT_ROWS)
+            sa_select(*listed_columns()).where(where).order_by(*NEWEST).limit(MAX_EXPORT_ROWS)
         )
     ).all()
     items = await to_out(session, ctx.catalogue, as_dicts(rows), await ctx.org_trees.get(session))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import pytest
 from sqlalchemy import ColumnElement, text, true
@@ -23,6 +22,7 @@ from service.queries.search import SearchPage, matches_search, search_page, wort
 from service.queries.visibility import assigned_matches
 from service.security.authz import ScopedGrant
 from service.security.principal import CurrentUser
+from tests.support.plans import plan_as_run, plan_nodes
 from tests.support.read_model import insert_dossiers
 
 # Thousands of dossiers and fresh statistics: the planner's estimates are the point.
@@ -134,19 +134,12 @@ async def test_a_broad_search_walks_an_index_alone(engine: AsyncEngine, owner_en
     await _load(owner_engine)
     for where in (true(), col(Nomination.status) == "in_progress"):
         walk = search._walk(where, "pho", after=None, limit=50, offset=0)
-        async with engine.connect() as conn:
-            compiled = walk.compile(dialect=conn.dialect)
-            plan = (
-                await conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + str(compiled), compiled.params)
-            ).scalar_one()
-        scans = [n for n in _nodes(plan[0]["Plan"]) if n.get("Relation Name") == "nominations"]
+        compiled = walk.compile(dialect=engine.dialect)
+        plan = await plan_as_run(engine, str(compiled), compiled.params)
+        scans = [n for n in plan_nodes(plan) if n.get("Relation Name") == "nominations"]
         assert [(n["Node Type"], n.get("Index Name"), n.get("Heap Fetches")) for n in scans] == [
             ("Index Only Scan", "ix_nominations_list", 0)
         ], scans
-
-
-def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    return [plan, *(n for child in plan.get("Plans", []) for n in _nodes(child))]
 
 
 async def test_a_short_list_is_searched_row_by_row_and_exactly(
