@@ -19,7 +19,7 @@ from service.api.schemas.nominations import NominationFilters
 from service.queries.nominations import list_page, nominations_where
 from service.security.authz import ScopedGrant
 from service.security.principal import CurrentUser
-from tests.support.plans import plan_as_run, plan_nodes
+from tests.support.query_plans import plan_as_run, plan_nodes
 from tests.support.read_model import insert_dossiers
 
 # The province's administrator: sees every dossier (no condition of its own).

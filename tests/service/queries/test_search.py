@@ -22,7 +22,7 @@ from service.queries.search import SearchPage, matches_search, search_page, wort
 from service.queries.visibility import assigned_matches
 from service.security.authz import ScopedGrant
 from service.security.principal import CurrentUser
-from tests.support.plans import plan_as_run, plan_nodes
+from tests.support.query_plans import plan_as_run, plan_nodes
 from tests.support.read_model import insert_dossiers
 
 # Thousands of dossiers and fresh statistics: the planner's estimates are the point.
