@@ -7,7 +7,21 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, not_, or_, tuple_, union_all
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    Select,
+    Uuid,
+    and_,
+    bindparam,
+    func,
+    literal,
+    not_,
+    or_,
+    tuple_,
+    union_all,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,7 +34,7 @@ from models.tables.nominations import search_vector
 from service.api.problems import Problem
 from service.api.schemas.decisions import DecisionRef
 from service.api.schemas.nominations import NominationFilters, NominationOut, SubmissionRef
-from service.queries import paging
+from service.queries import paging, statements
 from service.queries.arrays import id_in
 from service.queries.dossier_rows import NEWEST, OUT_FIELDS, PageRow, listed_columns
 from service.queries.search import matches_search
@@ -96,18 +110,45 @@ async def list_page(
     (service/queries/search.py)."""
     await paging.plan_for_these_values(session)
     cap = paging.COUNT_CAP
-    # FROM named: a province-wide administrator's condition is TRUE and names no table.
-    matching = select(literal(1)).select_from(Nomination).where(where).limit(cap + 1).subquery()
-    counted = select(func.count()).select_from(matching)
+    keyset = after is not None
+    statement = statements.PAGES.get(
+        ("list", statements.condition_key(where), keyset), lambda: _list_statement(where, keyset=keyset)
+    )
+    values: dict[str, Any] = {"page_limit": limit, "page_offset": offset, "page_end": offset + limit}
+    if after is not None:
+        values["after_at"], values["after_id"] = after
+    connection = await session.connection()
+    rows: Sequence[PageRow] = (await connection.execute(statement, values)).all()
+    if rows:
+        counted_rows = int(rows[0].total)
+    else:
+        counted_rows = int((await connection.execute(_count_statement(where))).scalar_one())
+    return list(rows), min(counted_rows, cap), counted_rows > cap
+
+
+def _count_statement(where: ColumnElement[bool]) -> Select[Any]:
+    """The list's count, stopping past COUNT_CAP. FROM named: a province-wide administrator's
+    condition is TRUE and names no table."""
+    matching = select(literal(1)).select_from(Nomination).where(where).limit(paging.COUNT_CAP + 1).subquery()
+    return select(func.count()).select_from(matching)  # type: ignore[no-any-return]
+
+
+def _list_statement(where: ColumnElement[bool], *, keyset: bool) -> Select[Any]:
+    """`list_page`'s statement for a condition, its page's values as parameters: page_limit,
+    page_offset, page_end (their sum) and, with a cursor (`keyset`), after_at and after_id. Built
+    once per condition (service/queries/statements.py)."""
+    cap = paging.COUNT_CAP
+    limit, offset = bindparam("page_limit", type_=Integer), bindparam("page_offset", type_=Integer)
     # Counted once for the three places that read it.
-    size = counted.cte("size")
+    size = _count_statement(where).cte("size")
     total = select(size.c[0]).scalar_subquery()
     # Short, for its page: counted below the cap, and sorting its rows (reading them a second time)
     # costs less than walking the order to the page, which reads about (offset + limit) × N / count
     # entries, N the table's rows as PostgreSQL last estimated them. A commune's 1,214 overdue among
     # a million: 2,400 rows against 41,000 entries; a council's 5,900 of 10,000 dossiers: 12,000
     # rows against 85 entries, walked.
-    short = and_(total <= cap, total * total * 2 <= (offset + limit) * paging.estimated_rows("nominations"))
+    page_end = bindparam("page_end", type_=Integer)
+    short = and_(total <= cap, total * total * 2 <= page_end * paging.estimated_rows("nominations"))
     # A short list: its rows (no more than the cap) found as the planner likes, then sorted; the
     # LIMIT keeps the order's index from being walked for them.
     rows_of_short = select(col(Nomination.id), col(Nomination.updated_at)).where(where).limit(cap + 1).subquery()
@@ -117,22 +158,15 @@ async def list_page(
     # order would fetch from the table each row a filter then drops (5,000 rows for a page of fifty
     # overdue dossiers at a million).
     many = select(col(Nomination.id), col(Nomination.updated_at)).where(where, not_(short))
-    if after is not None:
+    if keyset:
+        after = tuple_(bindparam("after_at", type_=DateTime(timezone=True)), bindparam("after_id", type_=Uuid()))
         few = few.where(tuple_(rows_of_short.c.updated_at, rows_of_short.c.id) < after)
         many = many.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < after)
     few = few.order_by(rows_of_short.c.updated_at.desc(), rows_of_short.c.id.desc()).limit(limit).offset(offset)
     many = many.order_by(*NEWEST).limit(limit).offset(offset)
     page = union_all(few, many).subquery("page")
     query = sa_select(*listed_columns(), total.label("total")).join(page, page.c.id == col(Nomination.id))
-    connection = await session.connection()
-    rows: Sequence[PageRow] = (
-        await connection.execute(query.order_by(page.c.updated_at.desc(), page.c.id.desc()))
-    ).all()
-    if rows:
-        counted_rows = int(rows[0].total)
-    else:
-        counted_rows = int((await connection.execute(counted)).scalar_one())
-    return list(rows), min(counted_rows, cap), counted_rows > cap
+    return query.order_by(page.c.updated_at.desc(), page.c.id.desc())
 
 
 async def get_visible(session: AsyncSession, user: CurrentUser, nomination_id: uuid.UUID) -> Nomination:

@@ -11,6 +11,7 @@ import base64
 import json
 import uuid
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Float, column, func, select
@@ -46,10 +47,12 @@ async def plan_for_these_values(session: AsyncSession) -> None:
 _PLANNED_FOR_VALUES = "planned_for_values"
 
 
+@cache
 def estimated_rows(table: str) -> ColumnElement[float]:
     """How many rows `table` has as PostgreSQL last estimated them (pg_class.reltuples, kept by
     VACUUM and ANALYZE; -1 before either ever ran), as a scalar subquery: what a list's choice of way
-    weighs its share of the table against."""
+    weighs its share of the table against. Built once per table (an element may sit in any number
+    of statements)."""
     return (
         select(column("reltuples", Float))
         .select_from(sa_table("pg_class"))
