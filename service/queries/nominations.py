@@ -115,6 +115,7 @@ async def list_page(
         ("list", statements.condition_key(where), keyset), lambda: _list_statement(where, keyset=keyset)
     )
     values: dict[str, Any] = {"page_limit": limit, "page_offset": offset, "page_end": offset + limit}
+    values.update(paging.count_values())
     if after is not None:
         values["after_at"], values["after_id"] = after
     connection = await session.connection()
@@ -122,14 +123,14 @@ async def list_page(
     if rows:
         counted_rows = int(rows[0].total)
     else:
-        counted_rows = int((await connection.execute(_count_statement(where))).scalar_one())
+        counted_rows = int((await connection.execute(_count_statement(where), paging.count_values())).scalar_one())
     return list(rows), min(counted_rows, cap), counted_rows > cap
 
 
 def _count_statement(where: ColumnElement[bool]) -> Select[Any]:
     """The list's count, stopping past COUNT_CAP. FROM named: a province-wide administrator's
     condition is TRUE and names no table."""
-    matching = select(literal(1)).select_from(Nomination).where(where).limit(paging.COUNT_CAP + 1).subquery()
+    matching = select(literal(1)).select_from(Nomination).where(where).limit(paging.count_read()).subquery()
     return select(func.count()).select_from(matching)  # type: ignore[no-any-return]
 
 
@@ -137,7 +138,6 @@ def _list_statement(where: ColumnElement[bool], *, keyset: bool) -> Select[Any]:
     """`list_page`'s statement for a condition, its page's values as parameters: page_limit,
     page_offset, page_end (their sum) and, with a cursor (`keyset`), after_at and after_id. Built
     once per condition (service/queries/statements.py)."""
-    cap = paging.COUNT_CAP
     limit, offset = bindparam("page_limit", type_=Integer), bindparam("page_offset", type_=Integer)
     # Counted once for the three places that read it.
     size = _count_statement(where).cte("size")
@@ -148,10 +148,12 @@ def _list_statement(where: ColumnElement[bool], *, keyset: bool) -> Select[Any]:
     # a million: 2,400 rows against 41,000 entries; a council's 5,900 of 10,000 dossiers: 12,000
     # rows against 85 entries, walked.
     page_end = bindparam("page_end", type_=Integer)
-    short = and_(total <= cap, total * total * 2 <= page_end * paging.estimated_rows("nominations"))
+    short = and_(total <= paging.count_cap(), total * total * 2 <= page_end * paging.estimated_rows("nominations"))
     # A short list: its rows (no more than the cap) found as the planner likes, then sorted; the
     # LIMIT keeps the order's index from being walked for them.
-    rows_of_short = select(col(Nomination.id), col(Nomination.updated_at)).where(where).limit(cap + 1).subquery()
+    rows_of_short = (
+        select(col(Nomination.id), col(Nomination.updated_at)).where(where).limit(paging.count_read()).subquery()
+    )
     few = select(rows_of_short.c.id, rows_of_short.c.updated_at).where(short)
     # A long list: the page's keys walked in the list's order, read with every filter from the
     # list's indexes (index-only), and only then the page's rows: reading whole rows in the list's

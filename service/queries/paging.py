@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, column, func, select
+from sqlalchemy import ColumnElement, Float, Integer, bindparam, column, func, select
 from sqlalchemy import table as sa_table
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -45,6 +45,21 @@ async def plan_for_these_values(session: AsyncSession) -> None:
 
 # The transaction in which `plan_for_these_values` last set the plan cache mode (session.info).
 _PLANNED_FOR_VALUES = "planned_for_values"
+
+
+def count_read() -> ColumnElement[int]:
+    """The rows a capped count reads (COUNT_CAP + 1), as the parameter count_read of a kept
+    statement (service/queries/statements.py): the cap is read when the statement runs."""
+    return bindparam("count_read", type_=Integer)
+
+
+def count_values() -> dict[str, int]:
+    """The values of `count_read` and `count_cap` for a statement that counts."""
+    return {"count_read": COUNT_CAP + 1, "count_cap": COUNT_CAP}
+
+
+def count_cap() -> ColumnElement[int]:
+    return bindparam("count_cap", type_=Integer)
 
 
 @cache

@@ -25,9 +25,25 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ClauseElement, ColumnElement, Executable, Select, func, over, true, tuple_
+from sqlalchemy import (
+    ARRAY,
+    ClauseElement,
+    ColumnElement,
+    DateTime,
+    Executable,
+    Integer,
+    Select,
+    Uuid,
+    any_,
+    bindparam,
+    func,
+    over,
+    true,
+    tuple_,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -37,8 +53,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models.rules.text import fold
 from models.tables import Nomination
 from models.tables.nominations import search_vector
-from service.queries import paging
-from service.queries.arrays import id_in
+from service.queries import paging, statements
 from service.queries.dossier_rows import NEWEST, PageRow, listed_columns
 
 # Rows of the list's order a broad search reads at most (about 2–3 µs each, from memory).
@@ -89,22 +104,34 @@ async def search_page(
     """The page of the nominations list under `where` (the user's visibility and the list's other
     filters) whose nominee or achievements match `q`, newest change first."""
     await paging.plan_for_these_values(session)
-    walk = _walk(where, q, after=after, limit=limit, offset=offset)
-    rows_left, share = await _estimates(session, walk)
+    shape, values = _shape(where, q, after=after, limit=limit, offset=offset)
+    walk = statements.PAGES.get(("walk", *shape), lambda: _walk(where, q, keyset=after is not None))
+    explained = statements.PAGES.get(("explain walk", *shape), lambda: Explain(walk))  # type: ignore[arg-type]
+    rows_left, share = await _estimates(session, explained, values)
     if rows_left <= SHORT_LIST and rows_left * SHORT_SHARE <= await _table_rows(session):
         short = await _within_short_list(session, where, q, after=after, limit=limit, offset=offset)
         if short is not None:
             return short
     wanted = offset + limit
     if worth_walking(rows_left, share, wanted):
-        page = (await (await session.connection()).execute(walk)).all()
+        page = (await (await session.connection()).execute(walk, values)).all()
         if len(page) == limit:
             walked = int(page[-1].walked)
             estimate = _two_digits(wanted / walked * max(rows_left, walked))
             return SearchPage(await _rows(session, [r.id for r in page]), estimate, False, True)
-    found = matches_search(search_vector(Nomination), q)
-    rows, total, capped = await _every_match(session, where & found, after=after, limit=limit, offset=offset)
+    rows, total, capped = await _every_match(session, where, q, after=after, limit=limit, offset=offset)
     return SearchPage(rows, total, capped, False)
+
+
+def _shape(
+    where: ColumnElement[bool], q: str, *, after: tuple[datetime, uuid.UUID] | None, limit: int, offset: int
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """What a search's statements are kept by (service/queries/statements.py: the condition, the
+    words and whether a cursor is given, the last always), and the page's values they are run with."""
+    values: dict[str, Any] = {"page_limit": limit, "page_offset": offset, **paging.count_values()}
+    if after is not None:
+        values["after_at"], values["after_id"] = after
+    return (statements.condition_key(where), q, after is not None), values
 
 
 def worth_walking(rows_left: float, share: float, wanted: int) -> bool:
@@ -113,16 +140,28 @@ def worth_walking(rows_left: float, share: float, wanted: int) -> bool:
     return share > 0 and wanted / share <= WALK_BUDGET * WALK_MARGIN and rows_left * share >= wanted / WALK_MARGIN
 
 
-def _walk(
-    where: ColumnElement[bool], q: str, *, after: tuple[datetime, uuid.UUID] | None, limit: int, offset: int
-) -> Select[Any]:
+def _after() -> ColumnElement[Any]:
+    """The cursor's (updated_at, id), as the parameters after_at and after_id."""
+    return tuple_(bindparam("after_at", type_=DateTime(timezone=True)), bindparam("after_id", type_=Uuid()))
+
+
+def _limit() -> ColumnElement[int]:
+    return bindparam("page_limit", type_=Integer)
+
+
+def _offset() -> ColumnElement[int]:
+    return bindparam("page_offset", type_=Integer)
+
+
+def _walk(where: ColumnElement[bool], q: str, *, keyset: bool) -> Select[Any]:
     """The newest WALK_BUDGET rows of the list (without the search), numbered in order; of them, the
     ids of the page that matches, each with its number. PostgreSQL stops reading once the page is
-    full. Ids only: the page's rows are read by id afterwards rather than carried through the walk."""
+    full. Ids only: the page's rows are read by id afterwards rather than carried through the walk.
+    The page's values are parameters (page_limit, page_offset; after_at and after_id if `keyset`)."""
     n = Nomination.__table__.c  # type: ignore[attr-defined]
     newest = sa_select(n.id, n.updated_at, n.search_vector).where(where)
-    if after is not None:
-        newest = newest.where(tuple_(n.updated_at, n.id) < after)
+    if keyset:
+        newest = newest.where(tuple_(n.updated_at, n.id) < _after())
     newest_rows = newest.order_by(n.updated_at.desc(), n.id.desc()).limit(WALK_BUDGET).subquery()
     order = [newest_rows.c.updated_at.desc(), newest_rows.c.id.desc()]
     numbered = sa_select(newest_rows, over(func.row_number(), order_by=order).label("walked")).subquery(NUMBERED)
@@ -130,21 +169,26 @@ def _walk(
         sa_select(numbered.c.id, numbered.c.walked)
         .where(matches_search(numbered.c.search_vector, q))
         .order_by(numbered.c.updated_at.desc(), numbered.c.id.desc())
-        .limit(limit)
-        .offset(offset)
+        .limit(_limit())
+        .offset(_offset())
     )
+
+
+@cache
+def _rows_statement() -> Select[Any]:
+    ids = bindparam("ids", type_=ARRAY(Uuid()))
+    return sa_select(*listed_columns()).where(col(Nomination.id) == any_(ids)).order_by(*NEWEST)
 
 
 async def _rows(session: AsyncSession, ids: list[uuid.UUID]) -> list[PageRow]:
     """The page's rows (the list's columns) of these ids, newest change first."""
-    statement = sa_select(*listed_columns()).where(id_in(col(Nomination.id), ids)).order_by(*NEWEST)
-    return list((await (await session.connection()).execute(statement)).all())
+    return list((await (await session.connection()).execute(_rows_statement(), {"ids": ids})).all())
 
 
-async def _estimates(session: AsyncSession, walk: Select[Any]) -> tuple[float, float]:
-    """PostgreSQL's estimates for a walk, from its plan: how many rows the list's other conditions
-    leave, and which share of the rows walked match the search."""
-    plan = (await (await session.connection()).execute(Explain(walk))).scalar_one()[0]["Plan"]
+async def _estimates(session: AsyncSession, explained: Executable, values: dict[str, Any]) -> tuple[float, float]:
+    """PostgreSQL's estimates for a walk, from its plan (`explained`, the walk's EXPLAIN): how many
+    rows the list's other conditions leave, and which share of the rows walked match the search."""
+    plan = (await (await session.connection()).execute(explained, values)).scalar_one()[0]["Plan"]
     matched = _find(plan, lambda n: n.get("Alias") == NUMBERED)
     budget = _find(matched, lambda n: n.get("Node Type") == "Limit") if matched else None
     if matched is None or budget is None or not budget["Plan Rows"]:
@@ -190,19 +234,23 @@ def _two_digits(n: float) -> int:
     return int(round(whole, -(digits - 2))) if digits > 2 else whole
 
 
+@cache
+def _table_rows_statement() -> Select[Any]:
+    return sa_select(paging.estimated_rows("nominations"))
+
+
 async def _table_rows(session: AsyncSession) -> float:
     """The nominations' rows as PostgreSQL last estimated them (-1 before it ever did)."""
-    statement: Select[Any] = sa_select(paging.estimated_rows("nominations"))
-    return float((await (await session.connection()).execute(statement)).scalar_one())
+    return float((await (await session.connection()).execute(_table_rows_statement())).scalar_one())
 
 
-def _newest_ids(found: Any, *, after: tuple[datetime, uuid.UUID] | None, limit: int, offset: int) -> Any:
+def _newest_ids(found: Any, *, keyset: bool) -> Any:
     """The page's ids among `found` (a CTE of id and updated_at), newest first, after the cursor's
     row: a LATERAL, joined to the statement's count so that one round trip answers both."""
     first = sa_select(found.c.id)
-    if after is not None:
-        first = first.where(tuple_(found.c.updated_at, found.c.id) < after)
-    return first.order_by(found.c.updated_at.desc(), found.c.id.desc()).limit(limit).offset(offset).lateral()
+    if keyset:
+        first = first.where(tuple_(found.c.updated_at, found.c.id) < _after())
+    return first.order_by(found.c.updated_at.desc(), found.c.id.desc()).limit(_limit()).offset(_offset()).lateral()
 
 
 def _sizes_and_rows(sizes: Any, page: Any) -> Select[Any]:
@@ -232,8 +280,20 @@ async def _within_short_list(
     """The search answered exactly from the list's rows, each tested, when the list holds at most
     SHORT_LIST rows; None when it holds more (the planner misjudged it): no more than SHORT_LIST + 1
     rows are read."""
+    shape, values = _shape(where, q, after=after, limit=limit, offset=offset)
+    statement = statements.PAGES.get(("short", *shape), lambda: _short_list_statement(where, q, keyset=shape[-1]))
+    values["short_list_read"] = SHORT_LIST + 1
+    rows = (await (await session.connection()).execute(statement, values)).all()
+    if int(rows[0].listed) > SHORT_LIST:
+        return None
+    total, cap = int(rows[0].total), paging.COUNT_CAP
+    return SearchPage(_page_of(rows), min(total, cap), total > cap, False)
+
+
+def _short_list_statement(where: ColumnElement[bool], q: str, *, keyset: bool) -> Select[Any]:
     n = Nomination.__table__.c  # type: ignore[attr-defined]
-    listed = sa_select(n.id, n.updated_at, n.search_vector).where(where).limit(SHORT_LIST + 1).cte("listed")
+    read = bindparam("short_list_read", type_=Integer)
+    listed = sa_select(n.id, n.updated_at, n.search_vector).where(where).limit(read).cte("listed")
     matched = (
         sa_select(listed.c.id, listed.c.updated_at).where(matches_search(listed.c.search_vector, q)).cte("matched")
     )
@@ -241,17 +301,13 @@ async def _within_short_list(
         sa_select(func.count()).select_from(listed).scalar_subquery().label("listed"),
         sa_select(func.count()).select_from(matched).scalar_subquery().label("total"),
     ).subquery()
-    page = _newest_ids(matched, after=after, limit=limit, offset=offset)
-    rows = (await (await session.connection()).execute(_sizes_and_rows(sizes, page))).all()
-    if int(rows[0].listed) > SHORT_LIST:
-        return None
-    total, cap = int(rows[0].total), paging.COUNT_CAP
-    return SearchPage(_page_of(rows), min(total, cap), total > cap, False)
+    return _sizes_and_rows(sizes, _newest_ids(matched, keyset=keyset))
 
 
 async def _every_match(
     session: AsyncSession,
     where: ColumnElement[bool],
+    q: str,
     *,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
@@ -260,16 +316,24 @@ async def _every_match(
     """Every match found in the full-text index and read from the table, once. The count's scan
     keeps the (updated_at, id) of what it counted: when it did not reach the cap, that is every
     match, and the page is taken from it; past the cap the page is read by walking the list's order."""
-    cap = paging.COUNT_CAP
-    counted = sa_select(col(Nomination.id), col(Nomination.updated_at)).where(where).limit(cap + 1).cte("counted")
-    total = sa_select(func.count().label("total")).select_from(counted).subquery()
-    page = _newest_ids(counted, after=after, limit=limit, offset=offset)
-    rows = (await (await session.connection()).execute(_sizes_and_rows(total, page))).all()
-    counted_rows = int(rows[0].total)
+    shape, values = _shape(where, q, after=after, limit=limit, offset=offset)
+    found = where & matches_search(search_vector(Nomination), q)
+    keyset = shape[-1]
+    statement = statements.PAGES.get(("every match", *shape), lambda: _every_match_statement(found, keyset=keyset))
+    rows = (await (await session.connection()).execute(statement, values)).all()
+    counted_rows, cap = int(rows[0].total), paging.COUNT_CAP
     if counted_rows <= cap:
         return _page_of(rows), counted_rows, False
-    query = sa_select(*listed_columns()).where(where)
-    if after is not None:
-        query = query.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < after)
-    found = (await (await session.connection()).execute(query.order_by(*NEWEST).limit(limit).offset(offset))).all()
-    return list(found), cap, True
+    query = sa_select(*listed_columns()).where(found)
+    if keyset:
+        query = query.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < _after())
+    page = query.order_by(*NEWEST).limit(_limit()).offset(_offset())
+    return list((await (await session.connection()).execute(page, values)).all()), cap, True
+
+
+def _every_match_statement(found: ColumnElement[bool], *, keyset: bool) -> Select[Any]:
+    counted = (
+        sa_select(col(Nomination.id), col(Nomination.updated_at)).where(found).limit(paging.count_read()).cte("counted")
+    )
+    total = sa_select(func.count().label("total")).select_from(counted).subquery()
+    return _sizes_and_rows(total, _newest_ids(counted, keyset=keyset))

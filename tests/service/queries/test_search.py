@@ -133,9 +133,9 @@ async def test_a_broad_search_walks_an_index_alone(engine: AsyncEngine, owner_en
     # 0025): no row of the table is fetched to test it, whatever the list's filters.
     await _load(owner_engine)
     for where in (true(), col(Nomination.status) == "in_progress"):
-        walk = search._walk(where, "pho", after=None, limit=50, offset=0)
+        walk = search._walk(where, "pho", keyset=False)
         compiled = walk.compile(dialect=engine.dialect)
-        plan = await plan_as_run(engine, str(compiled), compiled.params)
+        plan = await plan_as_run(engine, str(compiled), {**compiled.params, "page_limit": 50, "page_offset": 0})
         scans = [n for n in plan_nodes(plan) if n.get("Relation Name") == "nominations"]
         assert [(n["Node Type"], n.get("Index Name"), n.get("Heap Fetches")) for n in scans] == [
             ("Index Only Scan", "ix_nominations_list", 0)
