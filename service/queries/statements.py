@@ -21,8 +21,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Executable
 
-# Conditions kept per process: a province's users and their usual filters, a few hundred shapes.
-KEPT = 512
+# Statements kept per process (each a tree of some hundreds of objects): a province's users and their usual
+# filters, a few hundred shapes.
+KEPT = 256
 
 
 def condition_key(where: ColumnElement[bool]) -> Hashable:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import operator
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, String, Uuid, and_, func, literal, literal_column, or_, tuple_
+from sqlalchemy import ColumnElement, Integer, String, Uuid, and_, bindparam, func, literal, literal_column, or_, tuple_
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import col, select
@@ -23,7 +23,7 @@ from models.tables import Ballot, Nomination, Notification, Task
 from models.tables.nominations import TASK_DOSSIER_KEYS, task_name_key
 from service.api.problems import Problem
 from service.api.schemas.tasks import TaskFilters, TaskOut
-from service.queries import paging
+from service.queries import paging, statements
 from service.queries.arrays import id_in
 from service.queries.decisions import is_signing_step
 from service.queries.dossier_rows import PageRow, as_dicts
@@ -143,30 +143,62 @@ async def inbox_page(
     stops short of the cap (else the page is read again, walking the order's index)."""
     await paging.plan_for_these_values(session)
     connection = await session.connection()
-    columns = card_columns()
-    cap = paging.COUNT_CAP
-    page = inbox_rows(*columns).where(where)
+    # Each statement is built once per condition and order (service/queries/statements.py), and run
+    # with the page's values. A page after a cursor (its values in `after`) is built each time:
+    # kept, every cursor would push out a first page.
+    shape = (statements.condition_key(where), tuple(statements.condition_key(o) for o in order))
+
+    def kept(what: str, build: Callable[[], Any]) -> Any:
+        return build() if after is not None else statements.PAGES.get((what, *shape), build)
+
+    values = {"page_limit": limit, "page_offset": offset, **paging.count_values()}
+    if search:
+        within = kept("inbox search", lambda: _search_statement(where, after, order))
+        found = (await connection.execute(within, values)).all()
+        if found and int(found[0].total) <= paging.COUNT_CAP:
+            return list(found), int(found[0].total), False
+    counted = statements.PAGES.get(("inbox count", shape[0]), lambda: _count_statement(where))
+    counted_rows = int((await connection.execute(counted, values)).scalar_one())
+    page = kept("inbox page", lambda: _page_statement(where, after, order))
+    rows = (await connection.execute(page, values)).all()
+    return list(rows), min(counted_rows, paging.COUNT_CAP), counted_rows > paging.COUNT_CAP
+
+
+def _limit() -> Any:
+    return bindparam("page_limit", type_=Integer)
+
+
+def _offset() -> Any:
+    return bindparam("page_offset", type_=Integer)
+
+
+def _count_statement(where: ColumnElement[bool]) -> Any:
+    """The inbox's count, stopping past COUNT_CAP (the parameter count_read)."""
+    return select(func.count()).select_from(inbox_count_rows(where).limit(paging.count_read()).subquery())
+
+
+def _page_statement(where: ColumnElement[bool], after: ColumnElement[bool] | None, order: list[Any]) -> Any:
+    page = inbox_rows(*card_columns()).where(where)
     if after is not None:
         page = page.where(after)
-    if search:
-        # Each match once, with what the orders sort on: the page is sorted from these rows, not
-        # from the tasks read again by id.
-        keys = [col(Task.id), col(Task.due_at), col(Task.created_at), task_name_key()]
-        counted = select(*keys).where(where).limit(cap + 1).cte("counted")
-        total = select(func.count()).select_from(counted).scalar_subquery()
-        on_counted = ClauseAdapter(counted)
-        # The page's tasks first, then their nominations: a hundred read from the large table, not every match.
-        chosen = select(counted.c.id)
-        if after is not None:
-            chosen = chosen.where(on_counted.traverse(after))
-        ids = chosen.order_by(*(on_counted.traverse(o) for o in order)).limit(limit).offset(offset).subquery()
-        within = inbox_rows(*columns, total.label("total")).where(col(Task.id).in_(select(ids.c.id)))
-        found = (await connection.execute(within.order_by(*order))).all()
-        if found and int(found[0].total) <= cap:
-            return list(found), int(found[0].total), False
-    counted_rows, capped = await paging.capped_count(session, inbox_count_rows(where))
-    rows = (await connection.execute(page.order_by(*order).limit(limit).offset(offset))).all()
-    return list(rows), counted_rows, capped
+    return page.order_by(*order).limit(_limit()).offset(_offset())
+
+
+def _search_statement(where: ColumnElement[bool], after: ColumnElement[bool] | None, order: list[Any]) -> Any:
+    """A search's count and page from one capped scan of its matches."""
+    # Each match once, with what the orders sort on: the page is sorted from these rows, not
+    # from the tasks read again by id.
+    keys = [col(Task.id), col(Task.due_at), col(Task.created_at), task_name_key()]
+    counted = select(*keys).where(where).limit(paging.count_read()).cte("counted")
+    total = select(func.count()).select_from(counted).scalar_subquery()
+    on_counted = ClauseAdapter(counted)
+    # The page's tasks first, then their nominations: a hundred read from the large table, not every match.
+    chosen = select(counted.c.id)
+    if after is not None:
+        chosen = chosen.where(on_counted.traverse(after))
+    ids = chosen.order_by(*(on_counted.traverse(o) for o in order)).limit(_limit()).offset(_offset()).subquery()
+    within = inbox_rows(*card_columns(), total.label("total")).where(col(Task.id).in_(select(ids.c.id)))
+    return within.order_by(*order)
 
 
 def name_key(name: Any) -> ColumnElement[str]:
