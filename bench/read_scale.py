@@ -146,9 +146,9 @@ def load(raw_url: str, org: dict[str, Any], count: int, creator: int) -> None:
     def row(name: str, *values: Any) -> None:
         buffers[name].write("\t".join(r"\N" if v is None else str(v) for v in values) + "\n")
 
-    # Rows are written oldest change first, as a live table holds them: a dossier's row is rewritten
-    # at each change into free space near the other recent changes, so the table's order follows
-    # updated_at. Written in random order, a count of the newest 10,000 dossiers read the visibility
+    # Rows are written oldest change first, as a live table holds them: PostgreSQL writes a changed
+    # row anew where there is free space, mostly among the other recent changes, so the table's
+    # order follows updated_at. Written in random order, a count of the newest 10,000 dossiers read the visibility
     # map of a different part of the table at almost every row (about 5 ms more at a million).
     minutes = random.Random(count + 1)
     changes = sorted(now - timedelta(minutes=minutes.randrange(7 * 365 * 24 * 60)) for _ in range(count))
