@@ -37,6 +37,12 @@ def condition_key(where: ColumnElement[bool]) -> Hashable:
 def _hashable(value: Any) -> Hashable:
     if isinstance(value, list | tuple):
         return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    try:
+        hash(value)
+    except TypeError:
+        return object()  # a value that cannot be compared: this condition's statement is never shared
     return value  # type: ignore[no-any-return]
 
 

@@ -85,3 +85,12 @@ async def test_two_users_lists_in_one_process_each_see_their_own(
         counts[unit] = total
     assert counts[first] >= 20 and counts[second] >= 10
     assert len(statements.PAGES) >= 2
+
+
+def test_a_value_that_cannot_be_compared_shares_no_statement() -> None:
+    from sqlalchemy import bindparam, literal_column
+
+    where = literal_column("x") == bindparam("v", {"a": [1, 2]})
+    assert condition_key(where) == condition_key(literal_column("x") == bindparam("v", {"a": [1, 2]}))
+    unhashable = literal_column("x") == bindparam("v", {1, 2})
+    assert condition_key(unhashable) != condition_key(literal_column("x") == bindparam("v", {1, 2}))
