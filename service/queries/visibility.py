@@ -16,6 +16,7 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     ColumnElement,
+    Text,
     and_,
     cast,
     exists,
@@ -28,7 +29,6 @@ from sqlalchemy import (
     true,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlmodel import col
 
 from models.rules.access import PROPOSER_ROLES, access_key
@@ -124,13 +124,15 @@ def assigned_to(user: CurrentUser) -> ColumnElement[bool]:
 
 def assigned_matches(user: CurrentUser, q: str) -> ColumnElement[bool]:
     """Open tasks whose dossier matches `q`, asked of the inbox's full-text index with the caller's
-    (role, unit) pairs when all their step grants are direct: the index then finds the caller's
-    matches alone (models/tables/nominations.py, task_inbox_lexemes). It narrows, never widens:
-    `assigned_to` stays the condition of who sees what."""
+    (role, unit) pairs when all their step grants are direct: the words, each prefixed with one of
+    the pairs, are in the index for the tasks of that pair alone, so it intersects the caller's own
+    tasks' posting lists (models/tables/nominations.py, task_inbox_lexemes). It narrows, never
+    widens: `assigned_to` stays the condition of who sees what."""
     lexemes: ColumnElement[Any] = literal_column(task_inbox_lexemes("tasks."))
-    words: ColumnElement[Any] = func.plainto_tsquery("simple", fold(q))
     direct, subtree = _grants(user, steps_only=True)
     if direct and not subtree:
-        pairs = " | ".join(f"'{inbox_token(role, unit)}'" for role, unit in direct)
-        words = words.op("&&")(cast(literal(pairs), TSQUERY))
+        owners = sorted(inbox_token(role, unit) for role, unit in direct)
+        words: ColumnElement[Any] = func.inbox_words_query(fold(q), cast(literal(owners, ARRAY(Text)), ARRAY(Text)))
+    else:
+        words = func.plainto_tsquery("simple", fold(q))
     return lexemes.op("@@")(words)
