@@ -19,6 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from models.rules.calendar import VN_TZ
 from models.rules.text import MARKED_LETTERS, UNMARKED_LETTERS, fold
 from models.tables import Nomination, Submission, Task, User
+from service.queries import tasks as tasks_queries
 from service.queries.tasks import name_key
 from tests.support.api import PROBLEM, approve_step, body, create, login, task_for
 from tests.support.helpers import assert_eq_eventually, running_api
@@ -106,7 +107,7 @@ async def set_due(engine: AsyncEngine, w: World, due: dict[str, datetime]) -> No
 
 
 async def test_filters_orders_pages_and_saved_views(
-    api: httpx.AsyncClient, engine: AsyncEngine, owner_engine: AsyncEngine
+    api: httpx.AsyncClient, engine: AsyncEngine, owner_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     w = await build(api, engine, owner_engine)
     now = datetime.now(UTC).replace(microsecond=0)
@@ -152,36 +153,43 @@ async def test_filters_orders_pages_and_saved_views(
     assert await letters(api, w, submission_id=str(submission)) == ["A"]
     assert await letters(api, w, submission_id=str(uuid.uuid4())) == []
 
-    # Orders: soonest due first, equal due dates by task id; names as read, accents aside ("Đặng" among the D).
-    by_id = sorted("ACE", key=lambda x: w.tasks[x]["id"])
-    assert await letters(api, w) == ["B", *by_id, "S"]
-    assert await letters(api, w, sort="-due_at") == ["S", *reversed(by_id), "B"]
-    assert await letters(api, w, sort="nominee_name") == ["A", "C", "B", "E", "S"]
-    created = (await inbox(api, w.headers, sort="created_at"))["items"]
-    assert [(t["created_at"], t["id"]) for t in created] == sorted((t["created_at"], t["id"]) for t in created)
-    newest = [t["id"] for t in (await inbox(api, w.headers, sort="-created_at"))["items"]]
-    assert newest == [t["id"] for t in reversed(created)]
+    # Each order and page both ways an inbox is read: sorted from its rows (a short inbox) and walked
+    # in the order's index (a long one, here by lowering the bound).
+    for sorted_below in (tasks_queries.SORTED_INBOX, 0):
+        monkeypatch.setattr(tasks_queries, "SORTED_INBOX", sorted_below)
+        # Orders: soonest due first, equal due dates by task id; names as read, accents aside ("Đặng" among the D).
+        by_id = sorted("ACE", key=lambda x: w.tasks[x]["id"])
+        assert await letters(api, w) == ["B", *by_id, "S"]
+        assert await letters(api, w, sort="-due_at") == ["S", *reversed(by_id), "B"]
+        assert await letters(api, w, sort="nominee_name") == ["A", "C", "B", "E", "S"]
+        created = (await inbox(api, w.headers, sort="created_at"))["items"]
+        assert [(t["created_at"], t["id"]) for t in created] == sorted((t["created_at"], t["id"]) for t in created)
+        newest = [t["id"] for t in (await inbox(api, w.headers, sort="-created_at"))["items"]]
+        assert newest == [t["id"] for t in reversed(created)]
 
-    # Pages of two, by cursor and by offset, in every order: each task once, in the list's order.
-    for sort in ("due_at", "-due_at", "created_at", "-created_at", "nominee_name"):
-        whole = [t["id"] for t in (await inbox(api, w.headers, sort=sort))["items"]]
-        by_cursor: list[str] = []
-        cursor = None
-        for _ in range(10):
-            params: dict[str, Any] = {"sort": sort, "limit": 2, **({"cursor": cursor} if cursor else {})}
-            page = (await api.get("/api/v1/tasks", headers=w.headers, params=params)).json()
-            by_cursor += [t["id"] for t in page["items"]]
-            assert page["total"] == 5
-            cursor = page["next_cursor"]
-            if not cursor:
-                break
-        by_offset: list[str] = []
-        for offset in range(0, 6, 2):
-            page = (
-                await api.get("/api/v1/tasks", headers=w.headers, params={"sort": sort, "limit": 2, "offset": offset})
-            ).json()
-            by_offset += [t["id"] for t in page["items"]]
-        assert by_cursor == whole == by_offset, sort
+        # Pages of two, by cursor and by offset, in every order: each task once, in the list's order.
+        for sort in ("due_at", "-due_at", "created_at", "-created_at", "nominee_name"):
+            whole = [t["id"] for t in (await inbox(api, w.headers, sort=sort))["items"]]
+            by_cursor: list[str] = []
+            cursor = None
+            for _ in range(10):
+                params: dict[str, Any] = {"sort": sort, "limit": 2, **({"cursor": cursor} if cursor else {})}
+                page = (await api.get("/api/v1/tasks", headers=w.headers, params=params)).json()
+                by_cursor += [t["id"] for t in page["items"]]
+                assert page["total"] == 5
+                cursor = page["next_cursor"]
+                if not cursor:
+                    break
+            by_offset: list[str] = []
+            for offset in range(0, 6, 2):
+                page = (
+                    await api.get(
+                        "/api/v1/tasks", headers=w.headers, params={"sort": sort, "limit": 2, "offset": offset}
+                    )
+                ).json()
+                by_offset += [t["id"] for t in page["items"]]
+            assert by_cursor == whole == by_offset, sort
+    monkeypatch.undo()
     first = (await api.get("/api/v1/tasks", headers=w.headers, params={"limit": 2})).json()
     for bad in ("không-phải-cursor", first["next_cursor"]):
         r = await api.get("/api/v1/tasks", headers=w.headers, params={"cursor": bad, "sort": "nominee_name"})
