@@ -53,23 +53,21 @@ $$
 """
 
 
+def _index_on(expression: str) -> None:
+    op.drop_index("ix_tasks_open_search", table_name="tasks")
+    op.create_index(
+        "ix_tasks_open_search", "tasks", [sa.text(expression)], postgresql_using="gin", postgresql_where=OPEN
+    )
+
+
 def upgrade() -> None:
     op.execute(INBOX_WORDS)
     op.execute(INBOX_QUERY)
-    op.drop_index("ix_tasks_open_search", table_name="tasks")
-    op.create_index(
-        "ix_tasks_open_search", "tasks",
-        [sa.text("(search_vector || inbox_words(search_vector, '@' || role || '/' || unit_id::text))")],
-        postgresql_using="gin", postgresql_where=OPEN,
-    )  # fmt: skip
+    _index_on("(search_vector || inbox_words(search_vector, '@' || role || '/' || unit_id::text))")
 
 
 def downgrade() -> None:
-    op.drop_index("ix_tasks_open_search", table_name="tasks")
-    op.create_index(
-        "ix_tasks_open_search", "tasks",
-        [sa.text("(search_vector || array_to_tsvector(ARRAY['@' || role || '/' || unit_id::text]))")],
-        postgresql_using="gin", postgresql_where=OPEN,
-    )  # fmt: skip
+    # Migration 0022's index: the words and one "@role/unit" lexeme.
+    _index_on("(search_vector || array_to_tsvector(ARRAY['@' || role || '/' || unit_id::text]))")
     op.execute("DROP FUNCTION inbox_words_query(text, text[])")
     op.execute("DROP FUNCTION inbox_words(tsvector, text)")
