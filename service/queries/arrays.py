@@ -17,3 +17,9 @@ from sqlalchemy import ARRAY, ColumnElement, Uuid, any_, bindparam
 
 def id_in(column: Any, ids: Iterable[uuid.UUID]) -> ColumnElement[bool]:
     return column == any_(bindparam(None, list(ids), type_=ARRAY(Uuid())))  # type: ignore[no-any-return]
+
+
+def id_in_parameter(column: Any, name: str) -> ColumnElement[bool]:
+    """`id_in` for a statement kept and run again (service/queries/statements.py): the ids are the
+    parameter `name`, given when it runs."""
+    return column == any_(bindparam(name, type_=ARRAY(Uuid())))  # type: ignore[no-any-return]

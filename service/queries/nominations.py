@@ -9,12 +9,8 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    DateTime,
-    Integer,
     Select,
-    Uuid,
     and_,
-    bindparam,
     func,
     literal,
     not_,
@@ -114,31 +110,26 @@ async def list_page(
     statement = statements.PAGES.get(
         ("list", statements.condition_key(where), keyset), lambda: _list_statement(where, keyset=keyset)
     )
-    values: dict[str, Any] = {"page_limit": limit, "page_offset": offset, "page_end": offset + limit}
-    values.update(paging.count_values())
-    if after is not None:
-        values["after_at"], values["after_id"] = after
+    values = paging.page_values(limit=limit, offset=offset, after=after)
     connection = await session.connection()
     rows: Sequence[PageRow] = (await connection.execute(statement, values)).all()
     if rows:
         counted_rows = int(rows[0].total)
     else:
-        counted_rows = int((await connection.execute(_count_statement(where), paging.count_values())).scalar_one())
+        counted_rows = int((await connection.execute(_count_statement(where), values)).scalar_one())
     return list(rows), min(counted_rows, cap), counted_rows > cap
 
 
 def _count_statement(where: ColumnElement[bool]) -> Select[Any]:
     """The list's count, stopping past COUNT_CAP. FROM named: a province-wide administrator's
     condition is TRUE and names no table."""
-    matching = select(literal(1)).select_from(Nomination).where(where).limit(paging.count_read()).subquery()
-    return select(func.count()).select_from(matching)  # type: ignore[no-any-return]
+    return paging.counted(select(literal(1)).select_from(Nomination).where(where))
 
 
 def _list_statement(where: ColumnElement[bool], *, keyset: bool) -> Select[Any]:
-    """`list_page`'s statement for a condition, its page's values as parameters: page_limit,
-    page_offset, page_end (their sum) and, with a cursor (`keyset`), after_at and after_id. Built
-    once per condition (service/queries/statements.py)."""
-    limit, offset = bindparam("page_limit", type_=Integer), bindparam("page_offset", type_=Integer)
+    """`list_page`'s statement for a condition, its page's values as parameters (paging.page_values;
+    the cursor's if `keyset`). Built once per condition (service/queries/statements.py)."""
+    limit, offset = paging.page_limit(), paging.page_offset()
     # Counted once for the three places that read it.
     size = _count_statement(where).cte("size")
     total = select(size.c[0]).scalar_subquery()
@@ -147,8 +138,9 @@ def _list_statement(where: ColumnElement[bool], *, keyset: bool) -> Select[Any]:
     # entries, N the table's rows as PostgreSQL last estimated them. A commune's 1,214 overdue among
     # a million: 2,400 rows against 41,000 entries; a council's 5,900 of 10,000 dossiers: 12,000
     # rows against 85 entries, walked.
-    page_end = bindparam("page_end", type_=Integer)
-    short = and_(total <= paging.count_cap(), total * total * 2 <= page_end * paging.estimated_rows("nominations"))
+    short = and_(
+        total <= paging.count_cap(), total * total * 2 <= paging.page_end() * paging.estimated_rows("nominations")
+    )
     # A short list: its rows (no more than the cap) found as the planner likes, then sorted; the
     # LIMIT keeps the order's index from being walked for them.
     rows_of_short = (
@@ -161,7 +153,7 @@ def _list_statement(where: ColumnElement[bool], *, keyset: bool) -> Select[Any]:
     # overdue dossiers at a million).
     many = select(col(Nomination.id), col(Nomination.updated_at)).where(where, not_(short))
     if keyset:
-        after = tuple_(bindparam("after_at", type_=DateTime(timezone=True)), bindparam("after_id", type_=Uuid()))
+        after = paging.page_after()
         few = few.where(tuple_(rows_of_short.c.updated_at, rows_of_short.c.id) < after)
         many = many.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < after)
     few = few.order_by(rows_of_short.c.updated_at.desc(), rows_of_short.c.id.desc()).limit(limit).offset(offset)

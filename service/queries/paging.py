@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, bindparam, column, func, select
+from sqlalchemy import ColumnElement, DateTime, Float, Integer, Select, Uuid, bindparam, column, func, select, tuple_
 from sqlalchemy import table as sa_table
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,19 +47,53 @@ async def plan_for_these_values(session: AsyncSession) -> None:
 _PLANNED_FOR_VALUES = "planned_for_values"
 
 
+# ---- a kept statement's page values (service/queries/statements.py) -------------------------------
+# A statement kept per condition takes the page's values as parameters, named here for every list:
+# page_limit, page_offset, page_end (their sum), after_at and after_id (a cursor of the list's
+# order), count_read and count_cap (the cap is read when the statement runs, so a statement kept
+# before a test lowers it still counts to the new cap).
+
+
+def page_limit() -> ColumnElement[int]:
+    return bindparam("page_limit", type_=Integer)
+
+
+def page_offset() -> ColumnElement[int]:
+    return bindparam("page_offset", type_=Integer)
+
+
+def page_end() -> ColumnElement[int]:
+    return bindparam("page_end", type_=Integer)
+
+
+def page_after() -> ColumnElement[Any]:
+    """The cursor's (updated_at, id), for a list in the order of the last change."""
+    return tuple_(bindparam("after_at", type_=DateTime(timezone=True)), bindparam("after_id", type_=Uuid()))
+
+
 def count_read() -> ColumnElement[int]:
-    """The rows a capped count reads (COUNT_CAP + 1), as the parameter count_read of a kept
-    statement (service/queries/statements.py): the cap is read when the statement runs."""
+    """The rows a capped count reads: COUNT_CAP + 1."""
     return bindparam("count_read", type_=Integer)
-
-
-def count_values() -> dict[str, int]:
-    """The values of `count_read` and `count_cap` for a statement that counts."""
-    return {"count_read": COUNT_CAP + 1, "count_cap": COUNT_CAP}
 
 
 def count_cap() -> ColumnElement[int]:
     return bindparam("count_cap", type_=Integer)
+
+
+def page_values(*, limit: int, offset: int, after: tuple[datetime, uuid.UUID] | None = None) -> dict[str, Any]:
+    """The values of a page's parameters."""
+    values: dict[str, Any] = {
+        "page_limit": limit, "page_offset": offset, "page_end": offset + limit,
+        "count_read": COUNT_CAP + 1, "count_cap": COUNT_CAP,
+    }  # fmt: skip
+    if after is not None:
+        values["after_at"], values["after_id"] = after
+    return values
+
+
+def counted(rows: Any) -> Select[Any]:
+    """How many rows `rows` (a SELECT) has, counting no further than count_read."""
+    return select(func.count()).select_from(rows.limit(count_read()).subquery())
 
 
 @cache
@@ -78,9 +112,10 @@ def estimated_rows(table: str) -> ColumnElement[float]:
 
 async def capped_count(session: AsyncSession, rows: Any) -> tuple[int, bool]:
     """How many rows `rows` (a SELECT) has, counting no further than COUNT_CAP; and whether it stopped."""
-    statement = select(func.count()).select_from(rows.limit(COUNT_CAP + 1).subquery())
-    counted = (await (await session.connection()).execute(statement)).scalar_one()
-    return min(int(counted), COUNT_CAP), int(counted) > COUNT_CAP
+    number = int(
+        (await (await session.connection()).execute(counted(rows), {"count_read": COUNT_CAP + 1})).scalar_one()
+    )
+    return min(number, COUNT_CAP), number > COUNT_CAP
 
 
 def encode_cursor(at: datetime, row_id: uuid.UUID) -> str:

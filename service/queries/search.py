@@ -29,15 +29,11 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     ClauseElement,
     ColumnElement,
-    DateTime,
     Executable,
     Integer,
     Select,
-    Uuid,
-    any_,
     bindparam,
     func,
     over,
@@ -54,6 +50,7 @@ from models.rules.text import fold
 from models.tables import Nomination
 from models.tables.nominations import search_vector
 from service.queries import paging, statements
+from service.queries.arrays import id_in_parameter
 from service.queries.dossier_rows import NEWEST, PageRow, listed_columns
 
 # Rows of the list's order a broad search reads at most (about 2–3 µs each, from memory).
@@ -104,53 +101,50 @@ async def search_page(
     """The page of the nominations list under `where` (the user's visibility and the list's other
     filters) whose nominee or achievements match `q`, newest change first."""
     await paging.plan_for_these_values(session)
-    shape, values = _shape(where, q, after=after, limit=limit, offset=offset)
-    walk = statements.PAGES.get(("walk", *shape), lambda: _walk(where, q, keyset=after is not None))
-    explained = statements.PAGES.get(("explain walk", *shape), lambda: Explain(walk))  # type: ignore[arg-type]
-    rows_left, share = await _estimates(session, explained, values)
+    asked = _asked(where, q, after=after, limit=limit, offset=offset)
+    walk = statements.PAGES.get(("walk", *asked.key), lambda: _walk(where, q, keyset=asked.keyset))
+    explained = statements.PAGES.get(("explain walk", *asked.key), lambda: Explain(walk))  # type: ignore[arg-type]
+    rows_left, share = await _estimates(session, explained, asked.values)
     if rows_left <= SHORT_LIST and rows_left * SHORT_SHARE <= await _table_rows(session):
-        short = await _within_short_list(session, where, q, after=after, limit=limit, offset=offset)
+        short = await _within_short_list(session, asked)
         if short is not None:
             return short
     wanted = offset + limit
     if worth_walking(rows_left, share, wanted):
-        page = (await (await session.connection()).execute(walk, values)).all()
+        page = (await (await session.connection()).execute(walk, asked.values)).all()
         if len(page) == limit:
             walked = int(page[-1].walked)
             estimate = _two_digits(wanted / walked * max(rows_left, walked))
             return SearchPage(await _rows(session, [r.id for r in page]), estimate, False, True)
-    rows, total, capped = await _every_match(session, where, q, after=after, limit=limit, offset=offset)
+    rows, total, capped = await _every_match(session, asked)
     return SearchPage(rows, total, capped, False)
 
 
-def _shape(
+@dataclass(frozen=True)
+class _Asked:
+    """A search as its statements are kept and run (service/queries/statements.py)."""
+
+    where: ColumnElement[bool]
+    q: str
+    keyset: bool
+    # What the search's statements are kept by: the condition, the words, whether a cursor is given.
+    key: tuple[Any, ...]
+    # The page's values they are run with (paging.page_values).
+    values: dict[str, Any]
+
+
+def _asked(
     where: ColumnElement[bool], q: str, *, after: tuple[datetime, uuid.UUID] | None, limit: int, offset: int
-) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """What a search's statements are kept by (service/queries/statements.py: the condition, the
-    words and whether a cursor is given, the last always), and the page's values they are run with."""
-    values: dict[str, Any] = {"page_limit": limit, "page_offset": offset, **paging.count_values()}
-    if after is not None:
-        values["after_at"], values["after_id"] = after
-    return (statements.condition_key(where), q, after is not None), values
+) -> _Asked:
+    keyset = after is not None
+    values = paging.page_values(limit=limit, offset=offset, after=after)
+    return _Asked(where, q, keyset, (statements.condition_key(where), q, keyset), values)
 
 
 def worth_walking(rows_left: float, share: float, wanted: int) -> bool:
     """Whether the planner's estimates promise the `wanted` rows (the offset and the page) well
     within the budget and well short of the rows the list has."""
     return share > 0 and wanted / share <= WALK_BUDGET * WALK_MARGIN and rows_left * share >= wanted / WALK_MARGIN
-
-
-def _after() -> ColumnElement[Any]:
-    """The cursor's (updated_at, id), as the parameters after_at and after_id."""
-    return tuple_(bindparam("after_at", type_=DateTime(timezone=True)), bindparam("after_id", type_=Uuid()))
-
-
-def _limit() -> ColumnElement[int]:
-    return bindparam("page_limit", type_=Integer)
-
-
-def _offset() -> ColumnElement[int]:
-    return bindparam("page_offset", type_=Integer)
 
 
 def _walk(where: ColumnElement[bool], q: str, *, keyset: bool) -> Select[Any]:
@@ -161,7 +155,7 @@ def _walk(where: ColumnElement[bool], q: str, *, keyset: bool) -> Select[Any]:
     n = Nomination.__table__.c  # type: ignore[attr-defined]
     newest = sa_select(n.id, n.updated_at, n.search_vector).where(where)
     if keyset:
-        newest = newest.where(tuple_(n.updated_at, n.id) < _after())
+        newest = newest.where(tuple_(n.updated_at, n.id) < paging.page_after())
     newest_rows = newest.order_by(n.updated_at.desc(), n.id.desc()).limit(WALK_BUDGET).subquery()
     order = [newest_rows.c.updated_at.desc(), newest_rows.c.id.desc()]
     numbered = sa_select(newest_rows, over(func.row_number(), order_by=order).label("walked")).subquery(NUMBERED)
@@ -169,15 +163,14 @@ def _walk(where: ColumnElement[bool], q: str, *, keyset: bool) -> Select[Any]:
         sa_select(numbered.c.id, numbered.c.walked)
         .where(matches_search(numbered.c.search_vector, q))
         .order_by(numbered.c.updated_at.desc(), numbered.c.id.desc())
-        .limit(_limit())
-        .offset(_offset())
+        .limit(paging.page_limit())
+        .offset(paging.page_offset())
     )
 
 
 @cache
 def _rows_statement() -> Select[Any]:
-    ids = bindparam("ids", type_=ARRAY(Uuid()))
-    return sa_select(*listed_columns()).where(col(Nomination.id) == any_(ids)).order_by(*NEWEST)
+    return sa_select(*listed_columns()).where(id_in_parameter(col(Nomination.id), "ids")).order_by(*NEWEST)
 
 
 async def _rows(session: AsyncSession, ids: list[uuid.UUID]) -> list[PageRow]:
@@ -249,8 +242,9 @@ def _newest_ids(found: Any, *, keyset: bool) -> Any:
     row: a LATERAL, joined to the statement's count so that one round trip answers both."""
     first = sa_select(found.c.id)
     if keyset:
-        first = first.where(tuple_(found.c.updated_at, found.c.id) < _after())
-    return first.order_by(found.c.updated_at.desc(), found.c.id.desc()).limit(_limit()).offset(_offset()).lateral()
+        first = first.where(tuple_(found.c.updated_at, found.c.id) < paging.page_after())
+    newest = first.order_by(found.c.updated_at.desc(), found.c.id.desc())
+    return newest.limit(paging.page_limit()).offset(paging.page_offset()).lateral()
 
 
 def _sizes_and_rows(sizes: Any, page: Any) -> Select[Any]:
@@ -268,21 +262,14 @@ def _page_of(rows: Sequence[PageRow]) -> list[PageRow]:
     return [r for r in rows if r.id is not None]
 
 
-async def _within_short_list(
-    session: AsyncSession,
-    where: ColumnElement[bool],
-    q: str,
-    *,
-    after: tuple[datetime, uuid.UUID] | None,
-    limit: int,
-    offset: int,
-) -> SearchPage | None:
+async def _within_short_list(session: AsyncSession, asked: _Asked) -> SearchPage | None:
     """The search answered exactly from the list's rows, each tested, when the list holds at most
     SHORT_LIST rows; None when it holds more (the planner misjudged it): no more than SHORT_LIST + 1
     rows are read."""
-    shape, values = _shape(where, q, after=after, limit=limit, offset=offset)
-    statement = statements.PAGES.get(("short", *shape), lambda: _short_list_statement(where, q, keyset=shape[-1]))
-    values["short_list_read"] = SHORT_LIST + 1
+    statement = statements.PAGES.get(
+        ("short", *asked.key), lambda: _short_list_statement(asked.where, asked.q, keyset=asked.keyset)
+    )
+    values = {**asked.values, "short_list_read": SHORT_LIST + 1}
     rows = (await (await session.connection()).execute(statement, values)).all()
     if int(rows[0].listed) > SHORT_LIST:
         return None
@@ -304,31 +291,23 @@ def _short_list_statement(where: ColumnElement[bool], q: str, *, keyset: bool) -
     return _sizes_and_rows(sizes, _newest_ids(matched, keyset=keyset))
 
 
-async def _every_match(
-    session: AsyncSession,
-    where: ColumnElement[bool],
-    q: str,
-    *,
-    after: tuple[datetime, uuid.UUID] | None,
-    limit: int,
-    offset: int,
-) -> tuple[list[PageRow], int, bool]:
+async def _every_match(session: AsyncSession, asked: _Asked) -> tuple[list[PageRow], int, bool]:
     """Every match found in the full-text index and read from the table, once. The count's scan
     keeps the (updated_at, id) of what it counted: when it did not reach the cap, that is every
     match, and the page is taken from it; past the cap the page is read by walking the list's order."""
-    shape, values = _shape(where, q, after=after, limit=limit, offset=offset)
-    found = where & matches_search(search_vector(Nomination), q)
-    keyset = shape[-1]
-    statement = statements.PAGES.get(("every match", *shape), lambda: _every_match_statement(found, keyset=keyset))
-    rows = (await (await session.connection()).execute(statement, values)).all()
+    found = asked.where & matches_search(search_vector(Nomination), asked.q)
+    statement = statements.PAGES.get(
+        ("every match", *asked.key), lambda: _every_match_statement(found, keyset=asked.keyset)
+    )
+    rows = (await (await session.connection()).execute(statement, asked.values)).all()
     counted_rows, cap = int(rows[0].total), paging.COUNT_CAP
     if counted_rows <= cap:
         return _page_of(rows), counted_rows, False
     query = sa_select(*listed_columns()).where(found)
-    if keyset:
-        query = query.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < _after())
-    page = query.order_by(*NEWEST).limit(_limit()).offset(_offset())
-    return list((await (await session.connection()).execute(page, values)).all()), cap, True
+    if asked.keyset:
+        query = query.where(tuple_(col(Nomination.updated_at), col(Nomination.id)) < paging.page_after())
+    page = query.order_by(*NEWEST).limit(paging.page_limit()).offset(paging.page_offset())
+    return list((await (await session.connection()).execute(page, asked.values)).all()), cap, True
 
 
 def _every_match_statement(found: ColumnElement[bool], *, keyset: bool) -> Select[Any]:

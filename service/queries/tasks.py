@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Integer, String, Uuid, and_, bindparam, func, literal, literal_column, or_, tuple_
+from sqlalchemy import ColumnElement, String, Uuid, and_, func, literal, literal_column, or_, tuple_
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import col, select
@@ -156,7 +156,7 @@ async def inbox_page(
     def kept(what: str, build: Callable[[], Any]) -> Any:
         return build() if after is not None else statements.PAGES.get((what, *shape), build)
 
-    values = {"page_limit": limit, "page_offset": offset, **paging.count_values()}
+    values = paging.page_values(limit=limit, offset=offset)
     if search:
         within = kept("inbox sorted", lambda: _sorted_statement(where, after, order))
         found = (await connection.execute(within, values)).all()
@@ -177,17 +177,9 @@ async def inbox_page(
     return list(rows), min(counted_rows, paging.COUNT_CAP), counted_rows > paging.COUNT_CAP
 
 
-def _limit() -> Any:
-    return bindparam("page_limit", type_=Integer)
-
-
-def _offset() -> Any:
-    return bindparam("page_offset", type_=Integer)
-
-
 def _count_statement(where: ColumnElement[bool]) -> Any:
-    """The inbox's count, stopping past COUNT_CAP (the parameter count_read)."""
-    return select(func.count()).select_from(inbox_count_rows(where).limit(paging.count_read()).subquery())
+    """The inbox's count, stopping past COUNT_CAP."""
+    return paging.counted(inbox_count_rows(where))
 
 
 def _page_statement(where: ColumnElement[bool], after: ColumnElement[bool] | None, order: list[Any]) -> Any:
@@ -195,7 +187,7 @@ def _page_statement(where: ColumnElement[bool], after: ColumnElement[bool] | Non
     page = inbox_rows(*card_columns()).where(where)
     if after is not None:
         page = page.where(after)
-    return page.order_by(*order).limit(_limit()).offset(_offset())
+    return page.order_by(*order).limit(paging.page_limit()).offset(paging.page_offset())
 
 
 def _sorted_statement(where: ColumnElement[bool], after: ColumnElement[bool] | None, order: list[Any]) -> Any:
@@ -212,7 +204,12 @@ def _sorted_statement(where: ColumnElement[bool], after: ColumnElement[bool] | N
     chosen = select(counted.c.id)
     if after is not None:
         chosen = chosen.where(on_counted.traverse(after))
-    ids = chosen.order_by(*(on_counted.traverse(o) for o in order)).limit(_limit()).offset(_offset()).subquery()
+    ids = (
+        chosen.order_by(*(on_counted.traverse(o) for o in order))
+        .limit(paging.page_limit())
+        .offset(paging.page_offset())
+        .subquery()
+    )
     within = inbox_rows(*card_columns(), total.label("total")).where(col(Task.id).in_(select(ids.c.id)))
     return within.order_by(*order)
 

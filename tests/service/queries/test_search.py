@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.tables import Nomination, Unit
 from models.tables.nominations import search_vector
-from service.queries import search
+from service.queries import paging, search
 from service.queries.search import SearchPage, matches_search, search_page, worth_walking
 from service.queries.visibility import assigned_matches
 from service.security.authz import ScopedGrant
@@ -135,7 +135,7 @@ async def test_a_broad_search_walks_an_index_alone(engine: AsyncEngine, owner_en
     for where in (true(), col(Nomination.status) == "in_progress"):
         walk = search._walk(where, "pho", keyset=False)
         compiled = walk.compile(dialect=engine.dialect)
-        plan = await plan_as_run(engine, str(compiled), {**compiled.params, "page_limit": 50, "page_offset": 0})
+        plan = await plan_as_run(engine, str(compiled), {**compiled.params, **paging.page_values(limit=50, offset=0)})
         scans = [n for n in plan_nodes(plan) if n.get("Relation Name") == "nominations"]
         assert [(n["Node Type"], n.get("Index Name"), n.get("Heap Fetches")) for n in scans] == [
             ("Index Only Scan", "ix_nominations_list", 0)
@@ -169,9 +169,12 @@ async def test_a_short_list_is_searched_row_by_row_and_exactly(
     # and the search goes on the other ways.
     monkeypatch.setattr(search, "SHORT_LIST", 50)
     async with AsyncSession(engine) as session:
-        assert await search._within_short_list(session, unit, "pho", after=None, limit=20, offset=0) is None
-        assert await search._within_short_list(session, unit & matches_search(search_vector(Nomination), "hiem"),
-                                               "nguoi", after=None, limit=20, offset=0) is not None  # fmt: skip
+        assert (
+            await search._within_short_list(session, search._asked(unit, "pho", after=None, limit=20, offset=0)) is None
+        )
+        hiem = unit & matches_search(search_vector(Nomination), "hiem")
+        asked = search._asked(hiem, "nguoi", after=None, limit=20, offset=0)
+        assert await search._within_short_list(session, asked) is not None
 
 
 def _inbox_search(grants: list[ScopedGrant]) -> list[object]:
