@@ -162,7 +162,7 @@ async def inbox_page(
         found = (await connection.execute(within, values)).all()
         if found and int(found[0].total) <= paging.COUNT_CAP:
             return list(found), int(found[0].total), False
-    counted = statements.PAGES.get(("inbox count", shape[0]), lambda: _count_statement(where))
+    counted = statements.PAGES.get(("inbox count", shape[0]), lambda: paging.counted(inbox_count_rows(where)))
     counted_rows = int((await connection.execute(counted, values)).scalar_one())
     if counted_rows <= min(SORTED_INBOX, paging.COUNT_CAP):
         # Few tasks: sorted from their rows. Walked in the order's index, a short inbox whose tasks
@@ -175,11 +175,6 @@ async def inbox_page(
         page = kept("inbox page", lambda: _page_statement(where, after, order))
     rows = (await connection.execute(page, values)).all()
     return list(rows), min(counted_rows, paging.COUNT_CAP), counted_rows > paging.COUNT_CAP
-
-
-def _count_statement(where: ColumnElement[bool]) -> Any:
-    """The inbox's count, stopping past COUNT_CAP."""
-    return paging.counted(inbox_count_rows(where))
 
 
 def _page_statement(where: ColumnElement[bool], after: ColumnElement[bool] | None, order: list[Any]) -> Any:
